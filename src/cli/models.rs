@@ -1,0 +1,223 @@
+//! Data and model subcommands: dataset, tokenize, run, finetune, serve.
+//!
+//! Their surfaces are declared now so completions and man pages stay stable; the commands
+//! answer "not implemented yet" (exit 1) until their issues land.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    #[command(subcommand)]
+    pub command: DatasetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Download a dataset (or chosen configs/splits) into the cache and print the path.
+    Fetch(DatasetFetchArgs),
+    /// Show configs, splits, files, sizes, row counts and columns.
+    Info(DatasetRepoArgs),
+    /// Show the first rows of a split.
+    Preview(DatasetPreviewArgs),
+    /// Convert a split to jsonl, parquet or csv, streaming.
+    Export(DatasetExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetRepoArgs {
+    /// Dataset repository id or local path.
+    pub repo: String,
+    /// Branch, tag or commit.
+    #[arg(long)]
+    pub revision: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetFetchArgs {
+    #[command(flatten)]
+    pub repo: DatasetRepoArgs,
+    /// Only this config.
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Only these splits (repeatable).
+    #[arg(long)]
+    pub split: Vec<String>,
+    /// Only files matching this glob (repeatable).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Write real files into this directory instead of the shared cache.
+    #[arg(long)]
+    pub local_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetPreviewArgs {
+    #[command(flatten)]
+    pub repo: DatasetRepoArgs,
+    /// Config name.
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Split name.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Number of rows.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub rows: usize,
+    /// Only these columns (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetExportArgs {
+    #[command(flatten)]
+    pub repo: DatasetRepoArgs,
+    /// Config name.
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Split to export.
+    #[arg(long)]
+    pub split: String,
+    /// Output file (`.jsonl`, `.parquet` or `.csv`).
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenizeArgs {
+    /// Model reference: repo id, local directory or `.gguf` file.
+    pub model: String,
+    /// Text to tokenize (default: `--file` or stdin).
+    pub text: Option<String>,
+    /// Read text from this file, one input per line.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Print only ids.
+    #[arg(long)]
+    pub ids: bool,
+    /// Print only token strings.
+    #[arg(long)]
+    pub tokens: bool,
+    /// Print character offsets.
+    #[arg(long)]
+    pub offsets: bool,
+    /// Do not add special tokens.
+    #[arg(long)]
+    pub no_special_tokens: bool,
+    /// Print only the token count.
+    #[arg(long)]
+    pub count: bool,
+    /// Decode these comma-separated ids instead of encoding.
+    #[arg(long, value_delimiter = ',')]
+    pub decode: Vec<u32>,
+    /// Render this chat (JSON list of messages) with the model's template, then tokenize.
+    #[arg(long)]
+    pub chat: Option<PathBuf>,
+}
+
+/// Shared model-loading flags.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model reference: repo id, `org/name@rev`, local directory, or `.gguf` file.
+    pub model: String,
+    /// Pick this GGUF file inside a GGUF repository.
+    #[arg(long)]
+    pub gguf_file: Option<String>,
+    /// Compute dtype.
+    #[arg(long, value_parser = ["f32", "f16", "bf16"])]
+    pub dtype: Option<String>,
+    /// Device: cpu, cuda[:N] or metal.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// CPU threads.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Prompt (default: stdin when piped, else an interactive chat).
+    pub prompt: Option<String>,
+    /// System prompt.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Do not apply the chat template.
+    #[arg(long)]
+    pub raw: bool,
+    /// Maximum new tokens.
+    #[arg(long, default_value_t = 256)]
+    pub max_new_tokens: usize,
+    /// Sampling temperature (0 = greedy).
+    #[arg(long, default_value_t = 0.7)]
+    pub temperature: f64,
+    /// Top-k sampling.
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    /// Top-p (nucleus) sampling.
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Min-p sampling.
+    #[arg(long)]
+    pub min_p: Option<f64>,
+    /// Repetition penalty.
+    #[arg(long, default_value_t = 1.0)]
+    pub repeat_penalty: f32,
+    /// Window for the repetition penalty.
+    #[arg(long, default_value_t = 64)]
+    pub repeat_last_n: usize,
+    /// Random seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Stop strings (repeatable).
+    #[arg(long)]
+    pub stop: Vec<String>,
+    /// Apply a PEFT LoRA adapter directory.
+    #[arg(long)]
+    pub lora: Option<PathBuf>,
+    /// Read one input per line from this file (embedding models).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FinetuneArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Train a LoRA adapter.
+    #[arg(long)]
+    pub lora: bool,
+    /// Training data: dataset repo or local jsonl.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Output directory for the adapter.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// LoRA rank.
+    #[arg(long, default_value_t = 8)]
+    pub rank: usize,
+    /// LoRA alpha.
+    #[arg(long, default_value_t = 16.0)]
+    pub alpha: f64,
+    /// Learning rate.
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr: f64,
+    /// Training epochs.
+    #[arg(long, default_value_t = 1)]
+    pub epochs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}

@@ -1,0 +1,125 @@
+//! One file per subcommand: resolve inputs, call the domain modules, hand results to `output`.
+
+mod auth;
+mod cache;
+pub mod completions;
+mod download;
+mod env;
+mod login;
+mod logout;
+mod pending;
+mod search;
+mod whoami;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::output::{Printer, render_error};
+use crate::settings::{Overrides, Settings};
+
+/// A command-level error with a hint (domain errors carry their own).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Hinted {
+    pub message: String,
+    pub hint: String,
+}
+
+/// Wrong use of the command line that clap cannot catch: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Hinted { message: message.into(), hint: hint.into() }.into()
+}
+
+pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let debug = std::env::var(crate::settings::vars::HF_DEBUG).is_ok_and(|v| crate::settings::is_truthy(&v));
+    // Never trace the HTTP stack's internals globally: only hfx and reqwest's own summaries.
+    let default = match (verbose, debug) {
+        (0, false) => "off",
+        (0, true) | (1, _) => "hfx=debug",
+        _ => "hfx=trace,reqwest=debug",
+    };
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Run a parsed command line to completion.
+pub fn main(cli: Cli) -> ExitCode {
+    let g = cli.global.clone();
+    init_logging(g.verbose);
+    let overrides = Overrides { endpoint: g.endpoint.clone(), token: g.token.clone(), cache_dir: g.cache_dir.clone(), offline: g.offline };
+    let settings = Settings::from_env(&overrides);
+    let printer = Printer::new(g.effective_format(), g.quiet, g.verbose, g.color, settings.disable_progress_bars);
+    let ctx = Context { settings, printer, global: g };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            render_error(&anyhow::Error::new(e).context("cannot start the async runtime"), ctx.printer.color, 0);
+            return ExitCode::from(2);
+        }
+    };
+    runtime.spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            // Partial downloads are persisted as they go, so stopping here loses nothing.
+            let _ = console::Term::stderr().show_cursor();
+            std::process::exit(130);
+        }
+    });
+    let result = runtime.block_on(dispatch(cli.command, &ctx));
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            render_error(&err, ctx.printer.color, ctx.printer.quiet);
+            if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Login(args) => login::run(ctx, args).await,
+        Command::Logout(args) => logout::run(ctx, args),
+        Command::Whoami => whoami::run(ctx).await,
+        Command::Auth(args) => auth::run(ctx, args),
+        Command::Search(args) => search::run(ctx, args).await,
+        Command::Download(args) => download::run(ctx, args).await,
+        Command::Cache(args) => cache::run(ctx, args).await,
+        Command::Env => env::run(ctx),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(ctx, args),
+        Command::Upload(_) => pending::run("upload", 6),
+        Command::Repo(_) => pending::run("repo", 6),
+        Command::Dataset(_) => pending::run("dataset", 4),
+        Command::Tokenize(_) => pending::run("tokenize", 4),
+        Command::Run(_) => pending::run("run", 5),
+        Command::Finetune(_) => pending::run("finetune", 0),
+        Command::Serve(_) => pending::run("serve", 0),
+    }
+}
+
+/// Map the CLI's repo type to the cache's.
+pub(crate) fn repo_type(arg: crate::cli::RepoTypeArg) -> crate::cache::RepoType {
+    match arg {
+        crate::cli::RepoTypeArg::Model => crate::cache::RepoType::Model,
+        crate::cli::RepoTypeArg::Dataset => crate::cache::RepoType::Dataset,
+        crate::cli::RepoTypeArg::Space => crate::cache::RepoType::Space,
+    }
+}

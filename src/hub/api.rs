@@ -1,0 +1,321 @@
+//! Hub metadata calls: whoami, search, repo info, tree listing, file metadata (HEAD).
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::client::{ErrorContext, HubClient, Notifier, encode_revision};
+use super::error::{HubError, Result};
+use crate::cache::{RepoId, RepoType, TreeEntry};
+use crate::settings::Secret;
+
+/// `GET /api/whoami-v2`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct WhoAmI {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub orgs: Vec<OrgInfo>,
+    #[serde(default)]
+    pub auth: Option<AuthInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct OrgInfo {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AuthInfo {
+    #[serde(rename = "accessToken", default)]
+    pub access_token: Option<AccessTokenInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AccessTokenInfo {
+    #[serde(rename = "displayName", default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// One search result, as the Hub returns it (camelCase on the wire).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoSummary {
+    pub id: String,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub downloads: Option<u64>,
+    #[serde(default)]
+    pub likes: Option<u64>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub private: Option<bool>,
+    #[serde(default)]
+    pub gated: Option<serde_json::Value>,
+    #[serde(default, rename = "pipeline_tag")]
+    pub pipeline_tag: Option<String>,
+    #[serde(default, rename = "library_name")]
+    pub library_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub trending_score: Option<f64>,
+}
+
+/// Search parameters (`/api/{models,datasets,spaces}`).
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub repo_type: Option<RepoType>,
+    pub search: Option<String>,
+    pub author: Option<String>,
+    pub filters: Vec<String>,
+    /// API sort key: downloads, likes, trendingScore, createdAt, lastModified.
+    pub sort: Option<String>,
+    pub limit: usize,
+}
+
+/// `GET /api/{type}s/{repo}/revision/{rev}`: the fields hfx needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RevisionInfo {
+    pub sha: String,
+    #[serde(default)]
+    pub private: Option<bool>,
+    #[serde(default)]
+    pub gated: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TreeItem {
+    #[serde(rename = "type")]
+    kind: String,
+    path: String,
+    #[serde(default)]
+    oid: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    lfs: Option<LfsInfo>,
+    #[serde(default, rename = "xetHash")]
+    xet_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct LfsInfo {
+    oid: String,
+    size: u64,
+}
+
+/// What a HEAD on a resolve URL tells (hub-protocol.md 2.6).
+#[derive(Debug, Clone)]
+pub struct FileMetadata {
+    pub commit: String,
+    pub etag: String,
+    pub size: u64,
+    /// Where to GET the bytes: the CDN location of an LFS file, or the final Hub URL.
+    pub location: Url,
+}
+
+/// Next page from a GitHub-style `Link: <url>; rel="next"` header.
+fn next_link(resp: &reqwest::Response) -> Option<Url> {
+    let link = resp.headers().get(reqwest::header::LINK)?.to_str().ok()?;
+    for part in link.split(',') {
+        let mut pieces = part.split(';');
+        let target = pieces.next()?.trim();
+        if pieces.any(|p| p.trim().replace(' ', "") == "rel=\"next\"") {
+            let target = target.trim_start_matches('<').trim_end_matches('>');
+            return Url::parse(target).ok();
+        }
+    }
+    None
+}
+
+fn normalize_etag(raw: &str) -> String {
+    raw.trim().trim_start_matches("W/").trim_matches('"').to_string()
+}
+
+fn get_header(h: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+impl HubClient {
+    fn ctx(&self, repo: Option<&RepoId>, revision: Option<&str>, path: Option<&str>) -> ErrorContext {
+        ErrorContext {
+            repo: repo.cloned(),
+            revision: revision.map(str::to_string),
+            path: path.map(str::to_string),
+            endpoint: self.endpoint().to_string(),
+        }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+        let url = resp.url().to_string();
+        let bytes = resp.bytes().await.map_err(|e| HubError::Network { url: url.clone(), source: e })?;
+        serde_json::from_slice(&bytes).map_err(|e| HubError::InvalidResponse { url, reason: e.to_string() })
+    }
+
+    /// Who the token belongs to; `token` overrides the configured one (used by login).
+    pub async fn whoami(&self, token: Option<&Secret>, notify: &dyn Notifier) -> Result<WhoAmI> {
+        if token.is_none() && !self.has_token() {
+            return Err(HubError::NotLoggedIn);
+        }
+        let url = self.url("api/whoami-v2")?;
+        let resp = self
+            .send(|| self.request_with_token(Method::GET, url.clone(), token), &self.ctx(None, None, None), notify)
+            .await
+            .map_err(|e| match e {
+                HubError::RepoNotFound { .. } => HubError::InvalidToken { message: "Invalid credentials in Authorization header".into() },
+                other => other,
+            })?;
+        Self::json(resp).await
+    }
+
+    /// Search the Hub, following `Link` pagination until `limit` results.
+    pub async fn search(&self, q: &SearchQuery, notify: &dyn Notifier) -> Result<Vec<RepoSummary>> {
+        let kind = q.repo_type.unwrap_or(RepoType::Model).plural();
+        let mut url = self.url(&format!("api/{kind}"))?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(s) = &q.search {
+                pairs.append_pair("search", s);
+            }
+            if let Some(a) = &q.author {
+                pairs.append_pair("author", a);
+            }
+            for f in &q.filters {
+                pairs.append_pair("filter", f);
+            }
+            if let Some(s) = &q.sort {
+                pairs.append_pair("sort", s);
+            }
+            if q.limit > 0 {
+                pairs.append_pair("limit", &q.limit.to_string());
+            }
+        }
+        let mut out = Vec::new();
+        let mut next = Some(url);
+        let ctx = self.ctx(None, None, None);
+        while let Some(page) = next.take() {
+            let resp = self.send(|| self.request(Method::GET, page.clone()), &ctx, notify).await?;
+            next = next_link(&resp);
+            let items: Vec<RepoSummary> = Self::json(resp).await?;
+            let empty = items.is_empty();
+            out.extend(items);
+            if (q.limit > 0 && out.len() >= q.limit) || empty {
+                break;
+            }
+        }
+        if q.limit > 0 {
+            out.truncate(q.limit);
+        }
+        Ok(out)
+    }
+
+    /// Resolve a revision to its commit (`/api/{type}s/{repo}/revision/{rev}`).
+    pub async fn revision_info(&self, repo: &RepoId, revision: &str, notify: &dyn Notifier) -> Result<RevisionInfo> {
+        let url = self.api_url(repo, &format!("revision/{}", encode_revision(revision)))?;
+        let ctx = self.ctx(Some(repo), Some(revision), None);
+        let resp = self.send(|| self.request(Method::GET, url.clone()), &ctx, notify).await?;
+        let info: RevisionInfo = Self::json(resp).await?;
+        if !crate::cache::is_commit_hash(&info.sha) {
+            return Err(HubError::InvalidResponse { url: url.to_string(), reason: format!("`sha` is not a commit hash: {}", info.sha) });
+        }
+        Ok(info)
+    }
+
+    /// Every file at `commit`, recursively, following pagination.
+    pub async fn list_tree(&self, repo: &RepoId, commit: &str, notify: &dyn Notifier) -> Result<BTreeMap<String, TreeEntry>> {
+        let mut url = self.api_url(repo, &format!("tree/{}", encode_revision(commit)))?;
+        url.query_pairs_mut().append_pair("recursive", "true").append_pair("expand", "false");
+        let ctx = self.ctx(Some(repo), Some(commit), None);
+        let mut out = BTreeMap::new();
+        let mut next = Some(url);
+        while let Some(page) = next.take() {
+            let resp = self.send(|| self.request(Method::GET, page.clone()), &ctx, notify).await?;
+            next = next_link(&resp);
+            let items: Vec<TreeItem> = Self::json(resp).await?;
+            for item in items.into_iter().filter(|i| i.kind == "file") {
+                let entry = TreeEntry {
+                    size: item.size,
+                    blob_id: item.oid,
+                    lfs_sha256: item.lfs.as_ref().map(|l| l.oid.clone()),
+                    lfs_size: item.lfs.as_ref().map(|l| l.size),
+                    xet_hash: item.xet_hash,
+                };
+                out.insert(item.path, entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// HEAD a resolve URL: commit, etag, size and where the bytes are.
+    pub async fn file_metadata(&self, repo: &RepoId, revision: &str, path: &str, notify: &dyn Notifier) -> Result<FileMetadata> {
+        let url = self.resolve_url(repo, revision, path)?;
+        let ctx = self.ctx(Some(repo), Some(revision), Some(path));
+        let timeout = self.options().etag_timeout;
+        let build = || {
+            Ok(self
+                .request(Method::HEAD, url.clone())?
+                .header(reqwest::header::ACCEPT_ENCODING, "identity")
+                .timeout(timeout))
+        };
+        let resp = match self.send(build, &ctx, notify).await {
+            Ok(r) => r,
+            Err(HubError::EntryNotFound { repo: r, revision: rev, path: p }) => {
+                return Err(HubError::EntryNotFound { repo: r, revision: rev, path: p });
+            }
+            Err(e) => return Err(e),
+        };
+        let h = resp.headers();
+        let final_url = resp.url().clone();
+        let invalid = |reason: &str| HubError::InvalidResponse { url: final_url.to_string(), reason: reason.to_string() };
+        let commit = get_header(h, "x-repo-commit").ok_or_else(|| invalid("no X-Repo-Commit header: is HF_ENDPOINT a Hub?"))?;
+        let etag = get_header(h, "x-linked-etag")
+            .or_else(|| get_header(h, "etag"))
+            .map(|e| normalize_etag(&e))
+            .ok_or_else(|| invalid("no ETag header"))?;
+        let redirected = resp.status().is_redirection();
+        let size = get_header(h, "x-linked-size")
+            .or_else(|| if redirected { None } else { get_header(h, "content-length") })
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| invalid("no X-Linked-Size or Content-Length header"))?;
+        let location = if redirected {
+            let loc = get_header(h, "location").ok_or_else(|| invalid("redirect without Location"))?;
+            final_url.join(&loc).map_err(|e| invalid(&e.to_string()))?
+        } else {
+            final_url.clone()
+        };
+        Ok(FileMetadata { commit, etag, size, location })
+    }
+
+    /// The commit a 404 EntryNotFound on a resolve URL carried (for `.no_exist` markers).
+    pub async fn entry_missing_commit(&self, repo: &RepoId, revision: &str, path: &str) -> Option<String> {
+        let url = self.resolve_url(repo, revision, path).ok()?;
+        let resp = self.request(Method::HEAD, url).ok()?.send().await.ok()?;
+        get_header(resp.headers(), "x-repo-commit")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_are_normalised() {
+        assert_eq!(normalize_etag("W/\"abc\""), "abc");
+        assert_eq!(normalize_etag("\"abc\""), "abc");
+        assert_eq!(normalize_etag("abc"), "abc");
+    }
+}

@@ -1,0 +1,127 @@
+//! Hub errors, mapped from HTTP responses as huggingface_hub does (hub-protocol.md 2.0), each
+//! with the repo, revision, path or URL needed to act on it.
+
+use std::path::PathBuf;
+
+use crate::cache::CacheError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("offline mode is on, so `{what}` cannot be fetched from the Hub")]
+    Offline { what: String },
+
+    #[error("{kind} `{repo}` not found (HTTP {status})")]
+    RepoNotFound { kind: String, repo: String, status: u16 },
+
+    #[error("revision `{revision}` not found in `{repo}`")]
+    RevisionNotFound { repo: String, revision: String },
+
+    #[error("file `{path}` not found in `{repo}` at revision `{revision}`")]
+    EntryNotFound { repo: String, revision: String, path: String },
+
+    #[error("access to `{repo}` is restricted (gated repository, HTTP {status}): {message}")]
+    GatedRepo { repo: String, status: u16, message: String, url: String },
+
+    #[error("the Hub rejected the token: {message}")]
+    InvalidToken { message: String },
+
+    #[error("not logged in")]
+    NotLoggedIn,
+
+    #[error("forbidden (HTTP 403) for {url}: {message}")]
+    Forbidden { url: String, message: String },
+
+    #[error("HTTP {status} for {url}{}", message_suffix(message, request_id))]
+    Http { status: u16, url: String, message: String, request_id: Option<String> },
+
+    #[error("network error for {url}")]
+    Network {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+
+    #[error("unexpected response from {url}: {reason}")]
+    InvalidResponse { url: String, reason: String },
+
+    #[error("checksum mismatch for `{path}`: expected {expected}, got {actual}")]
+    ChecksumMismatch { path: String, expected: String, actual: String },
+
+    #[error("`{path}` of `{repo}` at `{revision}` is not in the local cache")]
+    LocalEntryNotFound { repo: String, revision: String, path: String, offline: bool },
+
+    #[error("revision `{revision}` of `{repo}` is not in the local cache")]
+    RevisionNotCached { repo: String, revision: String, offline: bool },
+
+    #[error("the cached snapshot {path} of `{repo}` is incomplete: {} file(s) missing (first: `{}`)", missing.len(), missing.first().map_or("", String::as_str))]
+    IncompleteSnapshot { repo: String, path: PathBuf, missing: Vec<String> },
+
+    #[error("I/O error on {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+fn message_suffix(message: &str, request_id: &Option<String>) -> String {
+    let mut s = String::new();
+    if !message.is_empty() {
+        s.push_str(": ");
+        s.push_str(message);
+    }
+    if let Some(id) = request_id {
+        s.push_str(&format!(" (request id {id})"));
+    }
+    s
+}
+
+impl HubError {
+    /// An actionable suggestion, shown as `hint:` under the error.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            HubError::Offline { .. } => "download it once without `--offline`/`HF_HUB_OFFLINE`, then it is read from the cache".into(),
+            HubError::RepoNotFound { repo, .. } => format!(
+                "check the spelling and `--repo-type`; if `{repo}` is private, log in with `hfx login` or pass `--token`"
+            ),
+            HubError::RevisionNotFound { .. } => "use a branch, tag or full commit hash that exists on the Hub".into(),
+            HubError::EntryNotFound { .. } => "list the repository's files with `hfx download --dry-run`".into(),
+            HubError::GatedRepo { url, status, .. } => {
+                if *status == 401 {
+                    format!("log in with `hfx login` after accepting the conditions at {url}")
+                } else {
+                    format!("request access at {url}; fine-grained tokens also need the \"public gated repositories\" permission")
+                }
+            }
+            HubError::InvalidToken { .. } => "create a new token at https://huggingface.co/settings/tokens, then `hfx login`".into(),
+            HubError::NotLoggedIn => "run `hfx login`, or set `HF_TOKEN`".into(),
+            HubError::Forbidden { .. } => "make sure your token has the permissions this action needs".into(),
+            HubError::Http { status: 429, .. } => "you are rate limited; wait a few minutes or log in for a higher limit".into(),
+            HubError::Network { .. } => "check your connection or `HF_ENDPOINT`; re-running resumes partial downloads".into(),
+            HubError::ChecksumMismatch { .. } => "the corrupt download was deleted; run the command again".into(),
+            HubError::LocalEntryNotFound { offline: true, .. } | HubError::RevisionNotCached { offline: true, .. } => {
+                "download it first without `--offline` (and without `HF_HUB_OFFLINE`)".into()
+            }
+            HubError::LocalEntryNotFound { .. } | HubError::RevisionNotCached { .. } => {
+                "the Hub could not be reached and nothing usable is cached; check your connection".into()
+            }
+            HubError::IncompleteSnapshot { repo, .. } => format!("complete it with `hfx download {repo}` while online"),
+            HubError::Cache(e) => return e.hint(),
+            _ => return None,
+        })
+    }
+
+    /// Errors worth retrying: rate limits, server errors, timeouts, dropped connections.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HubError::Http { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            HubError::Network { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = HubError> = std::result::Result<T, E>;
