@@ -70,11 +70,7 @@ impl Secret {
         let s = &self.0;
         let tail: String = s.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
         let head: String = s.chars().take(3).collect();
-        if s.chars().count() <= 8 {
-            "****".to_string()
-        } else {
-            format!("{head}****{tail}")
-        }
+        if s.chars().count() <= 8 { "****".to_string() } else { format!("{head}****{tail}") }
     }
 }
 
@@ -144,9 +140,7 @@ fn non_empty(env: &dyn Env, name: &str) -> Option<String> {
 /// `os.path.expanduser(os.path.expandvars(p))`, as huggingface_hub applies to every path variable.
 fn expand_path(raw: &str, env: &dyn Env) -> PathBuf {
     let home = || env.var("HOME");
-    let context = |name: &str| -> Result<Option<String>, std::convert::Infallible> {
-        Ok(env.var(name))
-    };
+    let context = |name: &str| -> Result<Option<String>, std::convert::Infallible> { Ok(env.var(name)) };
     match shellexpand::full_with_context(raw, home, context) {
         Ok(expanded) => PathBuf::from(expanded.as_ref()),
         Err(_) => PathBuf::from(raw),
@@ -160,18 +154,11 @@ fn home_dir(env: &dyn Env) -> PathBuf {
 /// Make a path absolute against the current directory without touching the file system,
 /// like Python's `os.path.abspath` (the cache may not exist yet).
 fn absolute(path: PathBuf) -> PathBuf {
-    if path.is_absolute() {
-        path
-    } else {
-        std::path::absolute(&path).unwrap_or(path)
-    }
+    if path.is_absolute() { path } else { std::path::absolute(&path).unwrap_or(path) }
 }
 
 fn parse_secs(env: &dyn Env, name: &str, default: f64) -> f64 {
-    env.var(name)
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| *v > 0.0)
-        .unwrap_or(default)
+    env.var(name).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| *v > 0.0).unwrap_or(default)
 }
 
 impl Settings {
@@ -192,21 +179,17 @@ impl Settings {
         });
         let hub_cache = absolute(if let Some(dir) = &overrides.cache_dir {
             dir.clone()
-        } else if let Some(dir) = non_empty(env, vars::HF_HUB_CACHE)
-            .or_else(|| non_empty(env, vars::HUGGINGFACE_HUB_CACHE))
+        } else if let Some(dir) =
+            non_empty(env, vars::HF_HUB_CACHE).or_else(|| non_empty(env, vars::HUGGINGFACE_HUB_CACHE))
         {
             expand_path(&dir, env)
         } else {
             hf_home.join("hub")
         });
         let token_path = absolute(
-            non_empty(env, vars::HF_TOKEN_PATH)
-                .map_or_else(|| hf_home.join("token"), |p| expand_path(&p, env)),
+            non_empty(env, vars::HF_TOKEN_PATH).map_or_else(|| hf_home.join("token"), |p| expand_path(&p, env)),
         );
-        let stored_tokens_path = token_path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("stored_tokens");
+        let stored_tokens_path = token_path.parent().unwrap_or(Path::new(".")).join("stored_tokens");
         let endpoint = overrides
             .endpoint
             .clone()
@@ -217,9 +200,7 @@ impl Settings {
         let offline = overrides.offline
             || env.var(vars::HF_HUB_OFFLINE).is_some_and(|v| is_truthy(&v))
             || env.var(vars::TRANSFORMERS_OFFLINE).is_some_and(|v| is_truthy(&v));
-        let disable_implicit_token = env
-            .var(vars::HF_HUB_DISABLE_IMPLICIT_TOKEN)
-            .is_some_and(|v| is_truthy(&v));
+        let disable_implicit_token = env.var(vars::HF_HUB_DISABLE_IMPLICIT_TOKEN).is_some_and(|v| is_truthy(&v));
 
         let (token, token_source) = resolve_token(overrides, env, &token_path, disable_implicit_token);
         let disable_progress_bars = env
@@ -275,10 +256,10 @@ fn resolve_token(
     if let Some(t) = env.var(vars::HUGGING_FACE_HUB_TOKEN).as_deref().and_then(clean_token) {
         return (Some(t), Some(TokenSource::EnvLegacy));
     }
-    if let Ok(content) = fs_err::read_to_string(token_path) {
-        if let Some(t) = clean_token(&content) {
-            return (Some(t), Some(TokenSource::File));
-        }
+    if let Ok(content) = fs_err::read_to_string(token_path)
+        && let Some(t) = clean_token(&content)
+    {
+        return (Some(t), Some(TokenSource::File));
     }
     (None, None)
 }
@@ -289,8 +270,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
         move |name: &str| map.get(name).cloned()
     }
 

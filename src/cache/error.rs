@@ -37,9 +37,9 @@ impl CacheError {
                 Some("repository ids look like `org/name`, with letters, digits, `-`, `_` and `.`".into())
             }
             CacheError::RepoNotCached { .. } => Some("list cached repositories with `hfx cache ls`".into()),
-            CacheError::RevisionNotCached { repo, .. } => {
-                Some(format!("list cached revisions with `hfx cache ls --revisions`, or download with `hfx download {repo}`"))
-            }
+            CacheError::RevisionNotCached { repo, .. } => Some(format!(
+                "list cached revisions with `hfx cache ls --revisions`, or download with `hfx download {repo}`"
+            )),
             _ => None,
         }
     }

@@ -15,10 +15,31 @@ use super::{Cache, CacheError, FileLock, RepoCache, RepoId, Result, is_commit_ha
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Deletion {
-    Repo { repo_id: String, repo_type: String, path: PathBuf, bytes: u64 },
-    Revision { repo_id: String, repo_type: String, commit: String, refs: Vec<String>, path: PathBuf, blobs: Vec<PathBuf>, bytes: u64 },
-    Incomplete { repo_id: String, path: PathBuf, bytes: u64 },
-    Blob { repo_id: String, path: PathBuf, bytes: u64 },
+    Repo {
+        repo_id: String,
+        repo_type: String,
+        path: PathBuf,
+        bytes: u64,
+    },
+    Revision {
+        repo_id: String,
+        repo_type: String,
+        commit: String,
+        refs: Vec<String>,
+        path: PathBuf,
+        blobs: Vec<PathBuf>,
+        bytes: u64,
+    },
+    Incomplete {
+        repo_id: String,
+        path: PathBuf,
+        bytes: u64,
+    },
+    Blob {
+        repo_id: String,
+        path: PathBuf,
+        bytes: u64,
+    },
 }
 
 impl Deletion {
@@ -89,7 +110,12 @@ fn revision_deletion(repo: &RepoCache, commit: &str) -> Deletion {
     blobs.sort();
     blobs.dedup();
     let bytes = blobs.iter().filter_map(|b| fs_err::metadata(b).ok()).map(|m| m.len()).sum::<u64>()
-        + walk_files(&snapshot).iter().filter(|(_, f)| repo.blob_of(f).is_none()).filter_map(|(_, f)| fs_err::metadata(f).ok()).map(|m| m.len()).sum::<u64>();
+        + walk_files(&snapshot)
+            .iter()
+            .filter(|(_, f)| repo.blob_of(f).is_none())
+            .filter_map(|(_, f)| fs_err::metadata(f).ok())
+            .map(|m| m.len())
+            .sum::<u64>();
     Deletion::Revision {
         repo_id: repo.repo().id.clone(),
         repo_type: repo.repo().repo_type.as_str().to_string(),
@@ -140,7 +166,10 @@ pub fn plan_rm(cache: &Cache, targets: &[RmTarget]) -> Result<Plan> {
                     }
                 }
                 if !found {
-                    return Err(CacheError::RevisionNotCached { repo: "any cached repository".into(), revision: commit.clone() });
+                    return Err(CacheError::RevisionNotCached {
+                        repo: "any cached repository".into(),
+                        revision: commit.clone(),
+                    });
                 }
             }
         }
@@ -226,7 +255,9 @@ pub fn execute(cache: &Cache, plan: &Plan) -> Result<()> {
                     remove_file(b)?;
                 }
                 let _ = fs_err::remove_file(repo.tree_path(commit));
-                let _ = fs_err::remove_dir_all(repo.no_exist_path(commit, "x").parent().unwrap_or(Path::new("/nonexistent")));
+                let _ = fs_err::remove_dir_all(
+                    repo.no_exist_path(commit, "x").parent().unwrap_or(Path::new("/nonexistent")),
+                );
             }
             Deletion::Incomplete { path, .. } | Deletion::Blob { path, .. } => remove_file(path)?,
         }

@@ -239,7 +239,8 @@ pub fn read_tree_file(path: &Path) -> Option<BTreeMap<String, TreeEntry>> {
 /// Write a `trees/<commit>.json` listing atomically, byte-identical to huggingface_hub's.
 pub fn write_tree_file(path: &Path, files: &BTreeMap<String, TreeEntry>) -> Result<()> {
     let file = TreeFile { format_version: 1, files: files.clone() };
-    let text = python_json_indent1(&file).map_err(|e| CacheError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = python_json_indent1(&file)
+        .map_err(|e| CacheError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
     atomic_write(path, text.as_bytes())
 }
 
@@ -513,7 +514,8 @@ impl FileLock {
             fs_err::create_dir_all(parent)?;
         }
         let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(path)?.into_parts().0;
-        file.lock().map_err(|e| CacheError::Io(std::io::Error::new(e.kind(), format!("locking {}: {e}", path.display()))))?;
+        file.lock()
+            .map_err(|e| CacheError::Io(std::io::Error::new(e.kind(), format!("locking {}: {e}", path.display()))))?;
         Ok(Self { file })
     }
 
@@ -601,8 +603,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let repo = Cache::new(tmp.path()).repo(&RepoId::new(RepoType::Model, "o/n").unwrap());
         let mut files = BTreeMap::new();
-        files.insert("é.txt".to_string(), TreeEntry { size: 2, blob_id: "b".into(), lfs_sha256: None, lfs_size: None, xet_hash: None });
-        files.insert("m.bin".to_string(), TreeEntry { size: 5, blob_id: "p".into(), lfs_sha256: Some("s".into()), lfs_size: Some(5), xet_hash: None });
+        files.insert(
+            "é.txt".to_string(),
+            TreeEntry { size: 2, blob_id: "b".into(), lfs_sha256: None, lfs_size: None, xet_hash: None },
+        );
+        files.insert(
+            "m.bin".to_string(),
+            TreeEntry { size: 5, blob_id: "p".into(), lfs_sha256: Some("s".into()), lfs_size: Some(5), xet_hash: None },
+        );
         repo.write_tree("c", &files).unwrap();
         let text = fs_err::read_to_string(repo.tree_path("c")).unwrap();
         assert_eq!(

@@ -19,7 +19,8 @@ impl ModelRef {
     /// otherwise. An existing local path wins over a repo id of the same spelling, as
     /// transformers' `from_pretrained` does.
     pub fn parse(input: &str, default_type: RepoType) -> Result<Self> {
-        let invalid = |reason: &str| CacheError::InvalidReference { reference: input.to_string(), reason: reason.to_string() };
+        let invalid =
+            |reason: &str| CacheError::InvalidReference { reference: input.to_string(), reason: reason.to_string() };
         if let Some(rest) = input.strip_prefix("hf://") {
             let (repo_type, rest) = match rest.split_once('/') {
                 Some((kind, tail)) if RepoType::from_plural(kind).is_some() => {
@@ -58,7 +59,9 @@ impl ModelRef {
 
 fn split_rev(s: &str) -> (&str, Option<String>) {
     match s.split_once('@') {
-        Some((name, rev)) if !rev.is_empty() => (name, Some(percent_encoding::percent_decode_str(rev).decode_utf8_lossy().into_owned())),
+        Some((name, rev)) if !rev.is_empty() => {
+            (name, Some(percent_encoding::percent_decode_str(rev).decode_utf8_lossy().into_owned()))
+        }
         Some((name, _)) => (name, None),
         None => (s, None),
     }
@@ -82,7 +85,10 @@ mod tests {
             ModelRef::parse("hf://datasets/openai/openai_humaneval@main/data/x.parquet", m).unwrap(),
             hub(RepoType::Dataset, "openai/openai_humaneval", Some("main"), Some("data/x.parquet"))
         );
-        assert_eq!(ModelRef::parse("hf://models/a/b@refs%2Fpr%2F1", m).unwrap(), hub(m, "a/b", Some("refs/pr/1"), None));
+        assert_eq!(
+            ModelRef::parse("hf://models/a/b@refs%2Fpr%2F1", m).unwrap(),
+            hub(m, "a/b", Some("refs/pr/1"), None)
+        );
         assert_eq!(ModelRef::parse("./local", m).unwrap(), ModelRef::Local("./local".into()));
         assert_eq!(ModelRef::parse("/abs/model.gguf", m).unwrap(), ModelRef::Local("/abs/model.gguf".into()));
         let tmp = tempfile::tempdir().unwrap();

@@ -184,14 +184,32 @@ pub fn verify(repo: &RepoCache, commits: &[String], reporter: &dyn VerifyReporte
                 .or_else(|| tree.as_ref().and_then(|t| t.get(path)).map(|e| e.etag().to_string()))
                 .unwrap_or_default();
             match fs_err::metadata(file) {
-                Ok(meta) => jobs.push(Job { rev: revisions.len(), path: path.clone(), file: file.clone(), etag, size: meta.len() }),
-                Err(_) => files.push(FileCheck { path: path.clone(), etag, status: FileStatus::Broken, actual: None, size: 0 }),
+                Ok(meta) => jobs.push(Job {
+                    rev: revisions.len(),
+                    path: path.clone(),
+                    file: file.clone(),
+                    etag,
+                    size: meta.len(),
+                }),
+                Err(_) => files.push(FileCheck {
+                    path: path.clone(),
+                    etag,
+                    status: FileStatus::Broken,
+                    actual: None,
+                    size: 0,
+                }),
             }
         }
         if let Some(tree) = &tree {
             for (path, entry) in tree {
                 if !listed.iter().any(|(p, _)| p == path) {
-                    files.push(FileCheck { path: path.clone(), etag: entry.etag().to_string(), status: FileStatus::Missing, actual: None, size: entry.size });
+                    files.push(FileCheck {
+                        path: path.clone(),
+                        etag: entry.etag().to_string(),
+                        status: FileStatus::Missing,
+                        actual: None,
+                        size: entry.size,
+                    });
                 }
             }
         }
@@ -218,7 +236,8 @@ pub fn verify(repo: &RepoCache, commits: &[String], reporter: &dyn VerifyReporte
                         (_, Err(_)) => (FileStatus::Broken, None),
                     };
                     reporter.file_done(&job.path, job.size);
-                    let check = FileCheck { path: job.path.clone(), etag: job.etag.clone(), status, actual, size: job.size };
+                    let check =
+                        FileCheck { path: job.path.clone(), etag: job.etag.clone(), status, actual, size: job.size };
                     results.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((job.rev, check));
                 }
             });

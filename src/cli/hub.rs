@@ -6,12 +6,9 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::RepoTypeArg;
 
+/// The token comes from the global `--token`, a hidden prompt on a terminal, or stdin.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Token to store; otherwise read from a hidden prompt on a terminal, or from stdin.
-    #[arg(long = "token", value_name = "TOKEN", hide_env_values = true, id = "login_token")]
-    pub token: Option<String>,
-
     /// Replace the active token even if already logged in.
     #[arg(long)]
     pub force: bool,

@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use cache::{CacheArgs, CacheCommand, CacheLsArgs, CachePruneArgs, CacheRmArgs, CacheVerifyArgs};
 pub use hub::{
-    AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, SearchArgs,
-    SearchSort, UploadArgs,
+    AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, SearchArgs, SearchSort,
+    UploadArgs,
 };
 pub use models::{DatasetArgs, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
 
@@ -198,8 +198,22 @@ mod tests {
     #[test]
     fn download_flags() {
         let cli = Cli::try_parse_from([
-            "hfx", "download", "org/m", "a.json", "--include", "*.json", "--include", "*.txt",
-            "--exclude", "x*", "--revision", "v1", "--max-workers", "4", "--repo-type", "dataset",
+            "hfx",
+            "download",
+            "org/m",
+            "a.json",
+            "--include",
+            "*.json",
+            "--include",
+            "*.txt",
+            "--exclude",
+            "x*",
+            "--revision",
+            "v1",
+            "--max-workers",
+            "4",
+            "--repo-type",
+            "dataset",
         ])
         .unwrap();
         let Command::Download(d) = cli.command else { panic!("not download") };
@@ -217,7 +231,10 @@ mod tests {
 
     #[test]
     fn search_limit_and_sort() {
-        let cli = Cli::try_parse_from(["hfx", "search", "llama", "--sort", "likes", "--limit", "5", "--filter", "gguf", "--filter", "en"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "hfx", "search", "llama", "--sort", "likes", "--limit", "5", "--filter", "gguf", "--filter", "en",
+        ])
+        .unwrap();
         let Command::Search(s) = cli.command else { panic!("not search") };
         assert_eq!(s.limit, 5);
         assert_eq!(s.sort, Some(SearchSort::Likes));

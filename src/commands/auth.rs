@@ -42,7 +42,11 @@ pub(crate) fn run(ctx: &Context, args: AuthArgs) -> anyhow::Result<ExitCode> {
                 p.info("no stored tokens; log in with `hfx login`");
             }
             // Tokens are masked: `hf_****abcd`.
-            p.emit(&TokenList(list.into_iter().map(|t| TokenRow { token: t.token.masked(), name: t.name, active: t.active }).collect()))?;
+            p.emit(&TokenList(
+                list.into_iter()
+                    .map(|t| TokenRow { token: t.token.masked(), name: t.name, active: t.active })
+                    .collect(),
+            ))?;
         }
         AuthCommand::Switch(s) => {
             let name = match s.token_name {

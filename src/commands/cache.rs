@@ -92,7 +92,9 @@ impl Render for PlanOut<'_> {
         let mut t = Table::new(["WHAT", "ID", "PATH", "SIZE"]);
         for d in &self.plan.deletions {
             let (what, id, path) = match d {
-                Deletion::Repo { repo_id, repo_type, path, .. } => ("repo", format!("{repo_type}/{repo_id}"), path.display().to_string()),
+                Deletion::Repo { repo_id, repo_type, path, .. } => {
+                    ("repo", format!("{repo_type}/{repo_id}"), path.display().to_string())
+                }
                 Deletion::Revision { repo_id, repo_type, commit, refs, .. } => {
                     let refs = if refs.is_empty() { String::new() } else { format!(" ({})", refs.join(", ")) };
                     ("revision", format!("{repo_type}/{repo_id}"), format!("{commit}{refs}"))
@@ -130,9 +132,13 @@ impl Render for VerifyOut<'_> {
                         f.etag,
                         f.actual.as_deref().unwrap_or("?")
                     ),
-                    FileStatus::Broken => format!("BROKEN   {}: the blob it points to is missing or unreadable\n", f.path),
+                    FileStatus::Broken => {
+                        format!("BROKEN   {}: the blob it points to is missing or unreadable\n", f.path)
+                    }
                     FileStatus::Missing => format!("missing  {} (not downloaded)\n", f.path),
-                    FileStatus::Unverifiable => format!("skipped  {} (etag `{}` is not a content hash)\n", f.path, f.etag),
+                    FileStatus::Unverifiable => {
+                        format!("skipped  {} (etag `{}` is not a content hash)\n", f.path, f.etag)
+                    }
                     FileStatus::Ok => continue,
                 };
                 out.push_str(&line);
@@ -146,7 +152,11 @@ impl Render for VerifyOut<'_> {
             r.repo_id,
             if r.failed() { format!("{} corrupt", r.mismatches) } else { "all match".into() }
         );
-        if r.failed() { p.warn(&summary) } else { p.success(&summary) }
+        if r.failed() {
+            p.warn(&summary)
+        } else {
+            p.success(&summary)
+        }
         out
     }
 }
@@ -170,12 +180,11 @@ fn parse_target(s: &str, default: RepoType) -> anyhow::Result<RmTarget> {
         return Ok(RmTarget::Commit(s.to_string()));
     }
     // `model/org/name`, `dataset/org/name` (the ids `hfx cache ls` prints).
-    if let Some((kind, rest)) = s.split_once('/') {
-        if let Some(t) = RepoType::from_singular(kind) {
-            if rest.contains('/') {
-                return parse_target(rest, t);
-            }
-        }
+    if let Some((kind, rest)) = s.split_once('/')
+        && let Some(t) = RepoType::from_singular(kind)
+        && rest.contains('/')
+    {
+        return parse_target(rest, t);
     }
     match ModelRef::parse(s, default)? {
         ModelRef::Hub { repo, revision: Some(rev), .. } => Ok(RmTarget::Revision(repo, rev)),
@@ -195,7 +204,13 @@ async fn rm(ctx: &Context, args: CacheRmArgs) -> anyhow::Result<ExitCode> {
     apply(ctx, &cache, &plan, args.dry_run, args.yes)
 }
 
-fn apply(ctx: &Context, cache: &crate::cache::Cache, plan: &Plan, dry_run: bool, yes: bool) -> anyhow::Result<ExitCode> {
+fn apply(
+    ctx: &Context,
+    cache: &crate::cache::Cache,
+    plan: &Plan,
+    dry_run: bool,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
     if dry_run || plan.is_empty() {
         ctx.printer.emit(&PlanOut { plan, dry_run: true })?;
         return Ok(ExitCode::SUCCESS);
@@ -204,7 +219,11 @@ fn apply(ctx: &Context, cache: &crate::cache::Cache, plan: &Plan, dry_run: bool,
         // Show what is about to go before asking.
         ctx.printer.emit(&PlanOut { plan, dry_run: true })?;
     }
-    if !confirm(ctx, yes, &format!("Delete {} item(s), freeing {}?", plan.deletions.len(), human_bytes(plan.freed_bytes)))? {
+    if !confirm(
+        ctx,
+        yes,
+        &format!("Delete {} item(s), freeing {}?", plan.deletions.len(), human_bytes(plan.freed_bytes)),
+    )? {
         ctx.printer.info("nothing deleted");
         return Ok(ExitCode::from(1));
     }
@@ -212,7 +231,11 @@ fn apply(ctx: &Context, cache: &crate::cache::Cache, plan: &Plan, dry_run: bool,
     if ctx.printer.is_json() {
         ctx.printer.emit(&PlanOut { plan, dry_run: false })?;
     } else {
-        ctx.printer.success(&format!("deleted {} item(s), freed {}", plan.deletions.len(), human_bytes(plan.freed_bytes)));
+        ctx.printer.success(&format!(
+            "deleted {} item(s), freed {}",
+            plan.deletions.len(),
+            human_bytes(plan.freed_bytes)
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -227,7 +250,9 @@ async fn verify_cmd(ctx: &Context, args: CacheVerifyArgs) -> anyhow::Result<Exit
     let default = args.repo_type.map_or(RepoType::Model, super::repo_type);
     let (repo, rev) = match ModelRef::parse(&args.repo, default)? {
         ModelRef::Hub { repo, revision, .. } => (repo, revision.or(args.revision.clone())),
-        ModelRef::Local(p) => return Err(super::usage(format!("`{}` is a local path, not a repository id", p.display()))),
+        ModelRef::Local(p) => {
+            return Err(super::usage(format!("`{}` is a local path, not a repository id", p.display())));
+        }
     };
     let cache = ctx.cache();
     let rc = cache.repo(&repo);
@@ -250,7 +275,11 @@ async fn verify_cmd(ctx: &Context, args: CacheVerifyArgs) -> anyhow::Result<Exit
     let report = tokio::task::block_in_place(|| verify::verify(&rc, &commits, &progress))?;
     ctx.printer.emit(&VerifyOut(&report))?;
     if report.failed() {
-        let first = report.revisions.iter().flat_map(|r| &r.files).find(|f| matches!(f.status, FileStatus::Mismatch | FileStatus::Broken));
+        let first = report
+            .revisions
+            .iter()
+            .flat_map(|r| &r.files)
+            .find(|f| matches!(f.status, FileStatus::Mismatch | FileStatus::Broken));
         return Err(super::hinted(
             format!(
                 "{} corrupt file(s) in `{}`{}",

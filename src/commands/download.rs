@@ -46,7 +46,9 @@ pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> anyhow::Result<Exi
     let (repo, revision, uri_path) = match ModelRef::parse(&args.repo, default_type)? {
         ModelRef::Hub { repo, revision, path } => {
             if args.repo.starts_with("hf://") && (args.repo_type.is_some() || args.revision.is_some()) {
-                return Err(super::usage("`--repo-type` and `--revision` cannot be combined with an `hf://` URI (put them in the URI)"));
+                return Err(super::usage(
+                    "`--repo-type` and `--revision` cannot be combined with an `hf://` URI (put them in the URI)",
+                ));
             }
             if revision.is_some() && args.revision.is_some() {
                 return Err(super::usage("give the revision either as `@rev` or with `--revision`, not both"));

@@ -40,7 +40,11 @@ impl Render for EnvOutput {
                 let text = match val {
                     serde_json::Value::String(x) => x,
                     serde_json::Value::Null => "-".into(),
-                    serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     other => other.to_string(),
                 };
                 s.push_str(&format!("{k}: {text}\n"));

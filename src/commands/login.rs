@@ -26,7 +26,7 @@ impl Render for LoginOutput {
 pub(crate) async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCode> {
     let p = &ctx.printer;
     let store = ctx.token_store();
-    let explicit = args.token.or_else(|| ctx.global.token.clone());
+    let explicit = ctx.global.token.clone();
     let raw = match explicit {
         Some(t) => t,
         None => {

@@ -49,14 +49,20 @@ fn init_logging(verbose: u8) {
         _ => "hfx=trace,reqwest=debug",
     };
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 /// Run a parsed command line to completion.
 pub fn main(cli: Cli) -> ExitCode {
     let g = cli.global.clone();
     init_logging(g.verbose);
-    let overrides = Overrides { endpoint: g.endpoint.clone(), token: g.token.clone(), cache_dir: g.cache_dir.clone(), offline: g.offline };
+    let overrides = Overrides {
+        endpoint: g.endpoint.clone(),
+        token: g.token.clone(),
+        cache_dir: g.cache_dir.clone(),
+        offline: g.offline,
+    };
     let settings = Settings::from_env(&overrides);
     let printer = Printer::new(g.effective_format(), g.quiet, g.verbose, g.color, settings.disable_progress_bars);
     let ctx = Context { settings, printer, global: g };

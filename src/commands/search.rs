@@ -43,7 +43,13 @@ impl Render for Rows {
         let mut t = Table::new(["ID", "DOWNLOADS", "LIKES", "UPDATED", "TASK"]);
         for r in &self.0 {
             let date = r.last_modified.as_deref().map_or("-", |d| d.get(..10).unwrap_or(d));
-            t.row([r.id.clone(), num(r.downloads), num(r.likes), date.to_string(), r.pipeline_tag.clone().unwrap_or_default()]);
+            t.row([
+                r.id.clone(),
+                num(r.downloads),
+                num(r.likes),
+                date.to_string(),
+                r.pipeline_tag.clone().unwrap_or_default(),
+            ]);
         }
         t.render(p.width())
     }

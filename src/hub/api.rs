@@ -176,7 +176,9 @@ impl HubClient {
             .send(|| self.request_with_token(Method::GET, url.clone(), token), &self.ctx(None, None, None), notify)
             .await
             .map_err(|e| match e {
-                HubError::RepoNotFound { .. } => HubError::InvalidToken { message: "Invalid credentials in Authorization header".into() },
+                HubError::RepoNotFound { .. } => {
+                    HubError::InvalidToken { message: "Invalid credentials in Authorization header".into() }
+                }
                 other => other,
             })?;
         Self::json(resp).await
@@ -230,13 +232,21 @@ impl HubClient {
         let resp = self.send(|| self.request(Method::GET, url.clone()), &ctx, notify).await?;
         let info: RevisionInfo = Self::json(resp).await?;
         if !crate::cache::is_commit_hash(&info.sha) {
-            return Err(HubError::InvalidResponse { url: url.to_string(), reason: format!("`sha` is not a commit hash: {}", info.sha) });
+            return Err(HubError::InvalidResponse {
+                url: url.to_string(),
+                reason: format!("`sha` is not a commit hash: {}", info.sha),
+            });
         }
         Ok(info)
     }
 
     /// Every file at `commit`, recursively, following pagination.
-    pub async fn list_tree(&self, repo: &RepoId, commit: &str, notify: &dyn Notifier) -> Result<BTreeMap<String, TreeEntry>> {
+    pub async fn list_tree(
+        &self,
+        repo: &RepoId,
+        commit: &str,
+        notify: &dyn Notifier,
+    ) -> Result<BTreeMap<String, TreeEntry>> {
         let mut url = self.api_url(repo, &format!("tree/{}", encode_revision(commit)))?;
         url.query_pairs_mut().append_pair("recursive", "true").append_pair("expand", "false");
         let ctx = self.ctx(Some(repo), Some(commit), None);
@@ -261,7 +271,13 @@ impl HubClient {
     }
 
     /// HEAD a resolve URL: commit, etag, size and where the bytes are.
-    pub async fn file_metadata(&self, repo: &RepoId, revision: &str, path: &str, notify: &dyn Notifier) -> Result<FileMetadata> {
+    pub async fn file_metadata(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        path: &str,
+        notify: &dyn Notifier,
+    ) -> Result<FileMetadata> {
         let url = self.resolve_url(repo, revision, path)?;
         let ctx = self.ctx(Some(repo), Some(revision), Some(path));
         let timeout = self.options().etag_timeout;
@@ -280,8 +296,10 @@ impl HubClient {
         };
         let h = resp.headers();
         let final_url = resp.url().clone();
-        let invalid = |reason: &str| HubError::InvalidResponse { url: final_url.to_string(), reason: reason.to_string() };
-        let commit = get_header(h, "x-repo-commit").ok_or_else(|| invalid("no X-Repo-Commit header: is HF_ENDPOINT a Hub?"))?;
+        let invalid =
+            |reason: &str| HubError::InvalidResponse { url: final_url.to_string(), reason: reason.to_string() };
+        let commit =
+            get_header(h, "x-repo-commit").ok_or_else(|| invalid("no X-Repo-Commit header: is HF_ENDPOINT a Hub?"))?;
         let etag = get_header(h, "x-linked-etag")
             .or_else(|| get_header(h, "etag"))
             .map(|e| normalize_etag(&e))

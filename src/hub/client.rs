@@ -70,20 +70,15 @@ pub fn encode_revision(rev: &str) -> String {
 
 /// Percent-encode a file path keeping `/`.
 pub fn encode_path(path: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
+    const SET: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     percent_encoding::utf8_percent_encode(path, SET).to_string()
 }
 
 impl HubClient {
     pub fn new(opts: ClientOptions) -> Result<Self> {
-        let endpoint = Url::parse(&format!("{}/", opts.endpoint.trim_end_matches('/'))).map_err(|e| HubError::InvalidResponse {
-            url: opts.endpoint.clone(),
-            reason: format!("invalid endpoint URL: {e}"),
+        let endpoint = Url::parse(&format!("{}/", opts.endpoint.trim_end_matches('/'))).map_err(|e| {
+            HubError::InvalidResponse { url: opts.endpoint.clone(), reason: format!("invalid endpoint URL: {e}") }
         })?;
         let mut ua = format!("hfx/{}; rust", env!("CARGO_PKG_VERSION"));
         if let Some(origin) = &opts.user_agent_origin {
@@ -127,10 +122,9 @@ impl HubClient {
 
     /// `{endpoint}/{path}`.
     pub fn url(&self, path: &str) -> Result<Url> {
-        self.endpoint.join(path.trim_start_matches('/')).map_err(|e| HubError::InvalidResponse {
-            url: path.to_string(),
-            reason: e.to_string(),
-        })
+        self.endpoint
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| HubError::InvalidResponse { url: path.to_string(), reason: e.to_string() })
     }
 
     /// `{endpoint}/{prefix}{repo}/resolve/{rev}/{path}`.
@@ -162,16 +156,14 @@ impl HubClient {
         }
         let send_auth = self.is_hub_url(&url);
         let mut req = self.http.request(method, url);
-        if send_auth {
-            if let Some(t) = token.or(self.opts.token.as_ref()) {
-                let mut value = HeaderValue::from_str(&format!("Bearer {}", t.expose())).map_err(|_| HubError::InvalidToken {
-                    message: "the token contains characters not allowed in an HTTP header".into(),
-                })?;
-                value.set_sensitive(true);
-                let mut h = HeaderMap::new();
-                h.insert(reqwest::header::AUTHORIZATION, value);
-                req = req.headers(h);
-            }
+        if send_auth && let Some(t) = token.or(self.opts.token.as_ref()) {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", t.expose())).map_err(|_| {
+                HubError::InvalidToken { message: "the token contains characters not allowed in an HTTP header".into() }
+            })?;
+            value.set_sensitive(true);
+            let mut h = HeaderMap::new();
+            h.insert(reqwest::header::AUTHORIZATION, value);
+            req = req.headers(h);
         }
         Ok(req)
     }
@@ -182,7 +174,12 @@ impl HubClient {
 
     /// Send with retries on 408/429/5xx and network errors, honouring `Retry-After`.
     /// Non-success responses come back as errors mapped by [`map_error`].
-    pub async fn send(&self, build: impl Fn() -> Result<RequestBuilder>, ctx: &ErrorContext, notify: &dyn Notifier) -> Result<Response> {
+    pub async fn send(
+        &self,
+        build: impl Fn() -> Result<RequestBuilder>,
+        ctx: &ErrorContext,
+        notify: &dyn Notifier,
+    ) -> Result<Response> {
         let mut attempt = 0u32;
         loop {
             let req = build()?;
@@ -225,7 +222,11 @@ fn short_reason(err: &HubError) -> String {
     match err {
         HubError::Http { status, .. } => format!("HTTP {status}"),
         HubError::Network { source, .. } => {
-            if source.is_timeout() { "timed out".into() } else { "connection error".into() }
+            if source.is_timeout() {
+                "timed out".into()
+            } else {
+                "connection error".into()
+            }
         }
         other => other.to_string(),
     }
@@ -258,14 +259,13 @@ pub async fn map_error(resp: Response, ctx: &ErrorContext) -> HubError {
     let header_msg = header(&resp, "x-error-message");
     let request_id = header(&resp, "x-request-id").or_else(|| header(&resp, "x-amzn-trace-id"));
     let body = resp.text().await.unwrap_or_default();
-    let body_msg = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| match v.get("error") {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Array(a)) => Some(a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("; ")),
-            _ => None,
-        });
-    let message = header_msg.clone().or(body_msg).unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string());
+    let body_msg = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| match v.get("error") {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Array(a)) => Some(a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("; ")),
+        _ => None,
+    });
+    let message =
+        header_msg.clone().or(body_msg).unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string());
     let repo = ctx.repo.as_ref().map(|r| r.id.clone()).unwrap_or_default();
     let kind = ctx.repo.as_ref().map_or("repository", |r| match r.repo_type {
         crate::cache::RepoType::Model => "model",

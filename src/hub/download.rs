@@ -30,7 +30,10 @@ use url::Url;
 use super::client::{HubClient, Notifier, map_error, retry_after};
 use super::error::{HubError, Result};
 use crate::cache::verify::{EtagHasher, EtagKind};
-use crate::cache::{Cache, FileLock, RepoCache, RepoId, TreeEntry, atomic_write, is_commit_hash, read_tree_file, validate_repo_path, write_tree_file};
+use crate::cache::{
+    Cache, FileLock, RepoCache, RepoId, TreeEntry, atomic_write, is_commit_hash, read_tree_file, validate_repo_path,
+    write_tree_file,
+};
 
 /// Tuning knobs; the defaults suit both laptops and CI runners.
 #[derive(Debug, Clone)]
@@ -118,7 +121,10 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         let p = if p.ends_with('/') { format!("{p}*") } else { p.clone() };
-        let g = Glob::new(&p).map_err(|e| HubError::InvalidResponse { url: String::new(), reason: format!("invalid glob `{p}`: {e}") })?;
+        let g = Glob::new(&p).map_err(|e| HubError::InvalidResponse {
+            url: String::new(),
+            reason: format!("invalid glob `{p}`: {e}"),
+        })?;
         b.add(g);
     }
     b.build().map(Some).map_err(|e| HubError::InvalidResponse { url: String::new(), reason: e.to_string() })
@@ -175,7 +181,11 @@ fn local_up_to_date(p: &LocalPaths, etag: &str) -> bool {
     let mut lines = text.lines();
     let (_commit, meta_etag, ts) = (lines.next(), lines.next(), lines.next().and_then(|t| t.parse::<f64>().ok()));
     let Ok(meta) = fs_err::metadata(&p.file) else { return false };
-    let mtime = meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0.0, |d| d.as_secs_f64());
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0.0, |d| d.as_secs_f64());
     meta_etag == Some(etag) && ts.is_some_and(|ts| mtime <= ts + 1.0)
 }
 
@@ -197,9 +207,21 @@ fn io_err(path: &Path, source: std::io::Error) -> HubError {
 }
 
 impl<'a> Downloader<'a> {
-    pub fn new(client: &'a HubClient, cache: &'a Cache, opts: DownloadOptions, reporter: &'a dyn DownloadReporter) -> Self {
+    pub fn new(
+        client: &'a HubClient,
+        cache: &'a Cache,
+        opts: DownloadOptions,
+        reporter: &'a dyn DownloadReporter,
+    ) -> Self {
         let permits = opts.max_workers.max(opts.connections_per_file).max(1) * 2;
-        Self { client, cache, opts, reporter, connections: Arc::new(Semaphore::new(permits)), downloaded: AtomicU64::new(0) }
+        Self {
+            client,
+            cache,
+            opts,
+            reporter,
+            connections: Arc::new(Semaphore::new(permits)),
+            downloaded: AtomicU64::new(0),
+        }
     }
 
     /// Download a snapshot (all files, or those the globs select) and return its folder.
@@ -210,12 +232,22 @@ impl<'a> Downloader<'a> {
         }
         // A pinned commit whose listing is cached and whose files are all present needs no
         // network at all.
-        if is_commit_hash(&req.revision) && !self.opts.force && req.local_dir.is_none() && !dry_run {
-            if let Some(tree) = rc.read_tree(&req.revision) {
-                let selected = select(&tree, &req.allow, &req.ignore)?;
-                if selected.iter().all(|(p, _)| rc.snapshot_file(&req.revision, p).exists()) {
-                    return Ok(self.outcome(req, rc.snapshot_dir(&req.revision), &req.revision, &selected, tree.len(), FileState::Cached));
-                }
+        if is_commit_hash(&req.revision)
+            && !self.opts.force
+            && req.local_dir.is_none()
+            && !dry_run
+            && let Some(tree) = rc.read_tree(&req.revision)
+        {
+            let selected = select(&tree, &req.allow, &req.ignore)?;
+            if selected.iter().all(|(p, _)| rc.snapshot_file(&req.revision, p).exists()) {
+                return Ok(self.outcome(
+                    req,
+                    rc.snapshot_dir(&req.revision),
+                    &req.revision,
+                    &selected,
+                    tree.len(),
+                    FileState::Cached,
+                ));
             }
         }
         let info = match self.client.revision_info(&req.repo, &req.revision, self.reporter).await {
@@ -272,7 +304,14 @@ impl<'a> Downloader<'a> {
         }
         let selected = select(&tree, &req.allow, &req.ignore)?;
         if dry_run {
-            let mut out = self.outcome(req, req.local_dir.clone().unwrap_or_else(|| rc.snapshot_dir(&commit)), &commit, &selected, tree.len(), FileState::Planned);
+            let mut out = self.outcome(
+                req,
+                req.local_dir.clone().unwrap_or_else(|| rc.snapshot_dir(&commit)),
+                &commit,
+                &selected,
+                tree.len(),
+                FileState::Planned,
+            );
             for f in &mut out.files {
                 let present = match &req.local_dir {
                     Some(dir) => local_up_to_date(&local_paths(dir, &f.path), &f.etag),
@@ -292,7 +331,9 @@ impl<'a> Downloader<'a> {
         let todo_bytes: u64 = selected.iter().map(|(_, e)| e.size).sum();
         self.reporter.start(selected.len(), todo_bytes);
         let results: Vec<FileOutcome> = futures::stream::iter(selected.iter())
-            .map(|(path, entry)| self.fetch_one(&req.repo, &rc, &commit, path, entry.etag(), entry.size, req.local_dir.as_deref()))
+            .map(|(path, entry)| {
+                self.fetch_one(&req.repo, &rc, &commit, path, entry.etag(), entry.size, req.local_dir.as_deref())
+            })
             .buffer_unordered(self.opts.max_workers.max(1))
             .try_collect()
             .await?;
@@ -311,14 +352,25 @@ impl<'a> Downloader<'a> {
         })
     }
 
-    fn outcome(&self, req: &SnapshotRequest, path: PathBuf, commit: &str, selected: &[(String, TreeEntry)], total: usize, status: FileState) -> DownloadOutcome {
+    fn outcome(
+        &self,
+        req: &SnapshotRequest,
+        path: PathBuf,
+        commit: &str,
+        selected: &[(String, TreeEntry)],
+        total: usize,
+        status: FileState,
+    ) -> DownloadOutcome {
         DownloadOutcome {
             path,
             repo_id: req.repo.id.clone(),
             repo_type: req.repo.repo_type.as_str().to_string(),
             revision: req.revision.clone(),
             commit: commit.to_string(),
-            files: selected.iter().map(|(p, e)| FileOutcome { path: p.clone(), size: e.size, etag: e.etag().to_string(), status }).collect(),
+            files: selected
+                .iter()
+                .map(|(p, e)| FileOutcome { path: p.clone(), size: e.size, etag: e.etag().to_string(), status })
+                .collect(),
             downloaded_bytes: 0,
             total_files: total,
         }
@@ -340,9 +392,14 @@ impl<'a> Downloader<'a> {
                     total_files: 0,
                 });
             }
-            return Err(HubError::RevisionNotCached { repo: req.repo.id.clone(), revision: req.revision.clone(), offline });
+            return Err(HubError::RevisionNotCached {
+                repo: req.repo.id.clone(),
+                revision: req.revision.clone(),
+                offline,
+            });
         }
-        let not_cached = || HubError::RevisionNotCached { repo: req.repo.id.clone(), revision: req.revision.clone(), offline };
+        let not_cached =
+            || HubError::RevisionNotCached { repo: req.repo.id.clone(), revision: req.revision.clone(), offline };
         let commit = rc.resolve_revision(&req.revision).ok_or_else(not_cached)?;
         let dir = rc.snapshot_dir(&commit);
         if !dir.is_dir() {
@@ -351,7 +408,11 @@ impl<'a> Downloader<'a> {
         let (selected, total) = match rc.read_tree(&commit) {
             Some(tree) => {
                 let selected = select(&tree, &req.allow, &req.ignore)?;
-                let missing: Vec<String> = selected.iter().filter(|(p, _)| !rc.snapshot_file(&commit, p).exists()).map(|(p, _)| p.clone()).collect();
+                let missing: Vec<String> = selected
+                    .iter()
+                    .filter(|(p, _)| !rc.snapshot_file(&commit, p).exists())
+                    .map(|(p, _)| p.clone())
+                    .collect();
                 if !missing.is_empty() {
                     return Err(HubError::IncompleteSnapshot { repo: req.repo.id.clone(), path: dir, missing });
                 }
@@ -363,7 +424,14 @@ impl<'a> Downloader<'a> {
     }
 
     /// Download one file (huggingface_hub's `hf_hub_download`) and return its path.
-    pub async fn file(&self, repo: &RepoId, revision: &str, path: &str, local_dir: Option<&Path>, dry_run: bool) -> Result<DownloadOutcome> {
+    pub async fn file(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        path: &str,
+        local_dir: Option<&Path>,
+        dry_run: bool,
+    ) -> Result<DownloadOutcome> {
         validate_repo_path(path)?;
         let rc = self.cache.repo(repo);
         let single = |p: PathBuf, commit: String, etag: String, size: u64, status| DownloadOutcome {
@@ -382,7 +450,12 @@ impl<'a> Downloader<'a> {
                 return if p.exists() {
                     Ok(single(p, String::new(), String::new(), 0, FileState::Cached))
                 } else {
-                    Err(HubError::LocalEntryNotFound { repo: repo.id.clone(), revision: revision.into(), path: path.into(), offline })
+                    Err(HubError::LocalEntryNotFound {
+                        repo: repo.id.clone(),
+                        revision: revision.into(),
+                        path: path.into(),
+                        offline,
+                    })
                 };
             }
             let commit = rc.resolve_revision(revision).ok_or_else(|| HubError::LocalEntryNotFound {
@@ -394,28 +467,45 @@ impl<'a> Downloader<'a> {
             let p = rc.snapshot_file(&commit, path);
             if p.exists() {
                 let size = fs_err::metadata(&p).map(|m| m.len()).unwrap_or(0);
-                let etag = rc.blob_of(&p).and_then(|b| b.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
+                let etag = rc
+                    .blob_of(&p)
+                    .and_then(|b| b.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_default();
                 Ok(single(p, commit, etag, size, FileState::Cached))
             } else {
-                Err(HubError::LocalEntryNotFound { repo: repo.id.clone(), revision: revision.into(), path: path.into(), offline })
+                Err(HubError::LocalEntryNotFound {
+                    repo: repo.id.clone(),
+                    revision: revision.into(),
+                    path: path.into(),
+                    offline,
+                })
             }
         };
         if self.client.is_offline() {
             return from_cache(true);
         }
-        if is_commit_hash(revision) && !self.opts.force && local_dir.is_none() && rc.snapshot_file(revision, path).exists() && !dry_run {
+        if is_commit_hash(revision)
+            && !self.opts.force
+            && local_dir.is_none()
+            && rc.snapshot_file(revision, path).exists()
+            && !dry_run
+        {
             return from_cache(false);
         }
         let meta = match self.client.file_metadata(repo, revision, path, self.reporter).await {
             Ok(m) => m,
             Err(HubError::EntryNotFound { .. }) => {
-                if let Some(commit) = self.client.entry_missing_commit(repo, revision, path).await {
-                    if local_dir.is_none() {
-                        rc.mark_no_exist(&commit, path);
-                        let _ = rc.write_ref(revision, &commit);
-                    }
+                if let Some(commit) = self.client.entry_missing_commit(repo, revision, path).await
+                    && local_dir.is_none()
+                {
+                    rc.mark_no_exist(&commit, path);
+                    let _ = rc.write_ref(revision, &commit);
                 }
-                return Err(HubError::EntryNotFound { repo: repo.id.clone(), revision: revision.into(), path: path.into() });
+                return Err(HubError::EntryNotFound {
+                    repo: repo.id.clone(),
+                    revision: revision.into(),
+                    path: path.into(),
+                });
             }
             Err(e) if e.is_transient() => {
                 return match from_cache(false) {
@@ -442,7 +532,9 @@ impl<'a> Downloader<'a> {
             rc.write_ref(revision, &meta.commit)?;
         }
         self.reporter.start(1, meta.size);
-        let outcome = self.fetch_known(repo, &rc, &meta.commit, path, &meta.etag, meta.size, local_dir, Some(meta.location.clone())).await?;
+        let outcome = self
+            .fetch_known(repo, &rc, &meta.commit, path, &meta.etag, meta.size, local_dir, Some(meta.location.clone()))
+            .await?;
         self.reporter.finish();
         let p = local_dir.map_or_else(|| rc.snapshot_file(&meta.commit, path), |d| d.join(path));
         let mut out = single(p, meta.commit, meta.etag, meta.size, outcome.status);
@@ -451,7 +543,16 @@ impl<'a> Downloader<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn fetch_one(&self, repo: &RepoId, rc: &RepoCache, commit: &str, path: &str, etag: &str, size: u64, local_dir: Option<&Path>) -> Result<FileOutcome> {
+    async fn fetch_one(
+        &self,
+        repo: &RepoId,
+        rc: &RepoCache,
+        commit: &str,
+        path: &str,
+        etag: &str,
+        size: u64,
+        local_dir: Option<&Path>,
+    ) -> Result<FileOutcome> {
         self.fetch_known(repo, rc, commit, path, etag, size, local_dir, None).await
     }
 
@@ -514,7 +615,17 @@ impl<'a> Downloader<'a> {
                 None => self.client.resolve_url(repo, commit, path)?,
             };
             fs_err::create_dir_all(rc.blobs_dir()).map_err(|e| io_err(&rc.blobs_dir(), e))?;
-            self.download_blob(url, path, etag, size, &rc.incomplete_path(etag), &rc.lock_path(etag), &blob, self.opts.force).await?
+            self.download_blob(
+                url,
+                path,
+                etag,
+                size,
+                &rc.incomplete_path(etag),
+                &rc.lock_path(etag),
+                &blob,
+                self.opts.force,
+            )
+            .await?
         };
         rc.link_snapshot_file(commit, path, etag)?;
         Ok(done(status))
@@ -522,7 +633,17 @@ impl<'a> Downloader<'a> {
 
     /// Download into `partial` under `lock`, verify, and rename to `dest`.
     #[allow(clippy::too_many_arguments)]
-    async fn download_blob(&self, url: Url, label: &str, etag: &str, size: u64, partial: &Path, lock: &Path, dest: &Path, force: bool) -> Result<FileState> {
+    async fn download_blob(
+        &self,
+        url: Url,
+        label: &str,
+        etag: &str,
+        size: u64,
+        partial: &Path,
+        lock: &Path,
+        dest: &Path,
+        force: bool,
+    ) -> Result<FileState> {
         let lock_path = lock.to_path_buf();
         // Wait for a concurrent download of the same blob (another process) to finish.
         let guard = tokio::task::spawn_blocking(move || FileLock::acquire(&lock_path))
@@ -537,7 +658,10 @@ impl<'a> Downloader<'a> {
             fs_err::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
         }
         let state_path = state_path_of(partial);
-        let part = Arc::new(Part::open(partial, &state_path, size, self.opts.chunk_size_for(size), force).map_err(|e| io_err(partial, e))?);
+        let part = Arc::new(
+            Part::open(partial, &state_path, size, self.opts.chunk_size_for(size), force)
+                .map_err(|e| io_err(partial, e))?,
+        );
         let already = part.prefix_total();
         self.reporter.file_start(label, size, already);
         self.reporter.progress(label, already);
@@ -557,12 +681,12 @@ impl<'a> Downloader<'a> {
             }
         };
         drop(part);
-        if let Some(actual) = digest {
-            if actual != etag {
-                let _ = fs_err::remove_file(partial);
-                let _ = fs_err::remove_file(&state_path);
-                return Err(HubError::ChecksumMismatch { path: label.to_string(), expected: etag.to_string(), actual });
-            }
+        if let Some(actual) = digest
+            && actual != etag
+        {
+            let _ = fs_err::remove_file(partial);
+            let _ = fs_err::remove_file(&state_path);
+            return Err(HubError::ChecksumMismatch { path: label.to_string(), expected: etag.to_string(), actual });
         }
         fs_err::rename(partial, dest).map_err(|e| io_err(dest, e))?;
         let _ = fs_err::remove_file(&state_path);
@@ -619,7 +743,12 @@ impl<'a> Downloader<'a> {
                 return Ok(());
             }
             let url = location.lock().await.clone();
-            let permit = self.connections.clone().acquire_owned().await.map_err(|_| HubError::InvalidResponse { url: url.to_string(), reason: "shutting down".into() })?;
+            let permit = self
+                .connections
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| HubError::InvalidResponse { url: url.to_string(), reason: "shutting down".into() })?;
             let mut req = self.client.request(Method::GET, url.clone())?;
             if !whole {
                 req = req.header(reqwest::header::RANGE, format!("bytes={offset}-{}", end - 1));
@@ -635,7 +764,10 @@ impl<'a> Downloader<'a> {
                         .get(reqwest::header::LOCATION)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|l| url.join(l).ok())
-                        .ok_or_else(|| HubError::InvalidResponse { url: url.to_string(), reason: "redirect without Location".into() })?;
+                        .ok_or_else(|| HubError::InvalidResponse {
+                            url: url.to_string(),
+                            reason: "redirect without Location".into(),
+                        })?;
                     *location.lock().await = loc;
                     return Err(HubError::InvalidResponse { url: url.to_string(), reason: REDIRECTED.into() });
                 }
@@ -643,7 +775,12 @@ impl<'a> Downloader<'a> {
                     let ra = retry_after(&resp);
                     let err = map_error(resp, &Default::default()).await;
                     if let Some(ra) = ra {
-                        return Err(HubError::Http { status: status.as_u16(), url: url.to_string(), message: format!("retry after {}s", ra.as_secs_f64()), request_id: None });
+                        return Err(HubError::Http {
+                            status: status.as_u16(),
+                            url: url.to_string(),
+                            message: format!("retry after {}s", ra.as_secs_f64()),
+                            request_id: None,
+                        });
                     }
                     return Err(err);
                 }
@@ -680,7 +817,10 @@ impl<'a> Downloader<'a> {
                     pos += buf.len() as u64;
                 }
                 if pos < end {
-                    return Err(HubError::InvalidResponse { url: url.to_string(), reason: format!("connection closed after {} of {} bytes", pos - offset, end - offset) });
+                    return Err(HubError::InvalidResponse {
+                        url: url.to_string(),
+                        reason: format!("connection closed after {} of {} bytes", pos - offset, end - offset),
+                    });
                 }
                 Ok(())
             }
@@ -690,7 +830,8 @@ impl<'a> Downloader<'a> {
                 Ok(()) => return Ok(()),
                 Err(HubError::InvalidResponse { reason, .. }) if reason == REDIRECTED => continue,
                 Err(e) => {
-                    let transient = e.is_transient() || matches!(&e, HubError::InvalidResponse { reason, .. } if reason.starts_with("connection closed"));
+                    let transient = e.is_transient()
+                        || matches!(&e, HubError::InvalidResponse { reason, .. } if reason.starts_with("connection closed"));
                     let progressed = part.prefix_total_quick(i, whole) > before;
                     if progressed {
                         failures = 0;
@@ -707,7 +848,11 @@ impl<'a> Downloader<'a> {
                             .map(Duration::from_secs_f64),
                         _ => None,
                     };
-                    let wait = if progressed && wait.is_none() { Duration::from_millis(50) } else { self.client.backoff(failures, wait) };
+                    let wait = if progressed && wait.is_none() {
+                        Duration::from_millis(50)
+                    } else {
+                        self.client.backoff(failures, wait)
+                    };
                     self.reporter.warn(&format!("{label}: {e}; retrying in {:.1}s", wait.as_secs_f64()));
                     tokio::time::sleep(wait).await;
                     failures += 1;
@@ -764,12 +909,14 @@ struct Part {
 impl Part {
     fn open(partial: &Path, state_path: &Path, size: u64, chunk_size: u64, force: bool) -> std::io::Result<Self> {
         let resumable = size >= RESUME_MIN;
-        if !force && resumable {
-            if let Some(p) = Self::resume(partial, state_path, size)? {
-                return Ok(p);
-            }
+        if !force
+            && resumable
+            && let Some(p) = Self::resume(partial, state_path, size)?
+        {
+            return Ok(p);
         }
-        let file = fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(partial)?.into_parts().0;
+        let file =
+            fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(partial)?.into_parts().0;
         // Pre-size the file so chunks can be written at their offsets.
         file.set_len(size)?;
         let n = size.div_ceil(chunk_size).max(1);
@@ -780,7 +927,14 @@ impl Part {
             header.extend_from_slice(&chunk_size.to_le_bytes());
             header.extend_from_slice(&n.to_le_bytes());
             header.resize((STATE_HEADER + 8 * n) as usize, 0);
-            let f = fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(state_path)?.into_parts().0;
+            let f = fs_err::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(state_path)?
+                .into_parts()
+                .0;
             f.write_all_at(&header, 0)?;
             Some(f)
         } else {
@@ -970,7 +1124,15 @@ mod tests {
     use super::*;
 
     fn tree(paths: &[&str]) -> BTreeMap<String, TreeEntry> {
-        paths.iter().map(|p| ((*p).to_string(), TreeEntry { size: 1, blob_id: "x".into(), lfs_sha256: None, lfs_size: None, xet_hash: None })).collect()
+        paths
+            .iter()
+            .map(|p| {
+                (
+                    (*p).to_string(),
+                    TreeEntry { size: 1, blob_id: "x".into(), lfs_sha256: None, lfs_size: None, xet_hash: None },
+                )
+            })
+            .collect()
     }
 
     #[test]

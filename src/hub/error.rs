@@ -83,7 +83,9 @@ impl HubError {
     /// An actionable suggestion, shown as `hint:` under the error.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            HubError::Offline { .. } => "download it once without `--offline`/`HF_HUB_OFFLINE`, then it is read from the cache".into(),
+            HubError::Offline { .. } => {
+                "download it once without `--offline`/`HF_HUB_OFFLINE`, then it is read from the cache".into()
+            }
             HubError::RepoNotFound { repo, .. } => format!(
                 "check the spelling and `--repo-type`; if `{repo}` is private, log in with `hfx login` or pass `--token`"
             ),
@@ -93,14 +95,22 @@ impl HubError {
                 if *status == 401 {
                     format!("log in with `hfx login` after accepting the conditions at {url}")
                 } else {
-                    format!("request access at {url}; fine-grained tokens also need the \"public gated repositories\" permission")
+                    format!(
+                        "request access at {url}; fine-grained tokens also need the \"public gated repositories\" permission"
+                    )
                 }
             }
-            HubError::InvalidToken { .. } => "create a new token at https://huggingface.co/settings/tokens, then `hfx login`".into(),
+            HubError::InvalidToken { .. } => {
+                "create a new token at https://huggingface.co/settings/tokens, then `hfx login`".into()
+            }
             HubError::NotLoggedIn => "run `hfx login`, or set `HF_TOKEN`".into(),
             HubError::Forbidden { .. } => "make sure your token has the permissions this action needs".into(),
-            HubError::Http { status: 429, .. } => "you are rate limited; wait a few minutes or log in for a higher limit".into(),
-            HubError::Network { .. } => "check your connection or `HF_ENDPOINT`; re-running resumes partial downloads".into(),
+            HubError::Http { status: 429, .. } => {
+                "you are rate limited; wait a few minutes or log in for a higher limit".into()
+            }
+            HubError::Network { .. } => {
+                "check your connection or `HF_ENDPOINT`; re-running resumes partial downloads".into()
+            }
             HubError::ChecksumMismatch { .. } => "the corrupt download was deleted; run the command again".into(),
             HubError::LocalEntryNotFound { offline: true, .. } | HubError::RevisionNotCached { offline: true, .. } => {
                 "download it first without `--offline` (and without `HF_HUB_OFFLINE`)".into()

@@ -11,15 +11,13 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<CacheError>() {
             e.hint()
-        } else if let Some(h) = cause.downcast_ref::<crate::commands::Hinted>() {
-            Some(h.hint.clone())
         } else {
-            None
+            cause.downcast_ref::<crate::commands::Hinted>().map(|h| h.hint.clone())
         };
-        if let Some(h) = hint {
-            if !out.contains(&h) {
-                out.push(h);
-            }
+        if let Some(h) = hint
+            && !out.contains(&h)
+        {
+            out.push(h);
         }
     }
     out

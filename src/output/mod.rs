@@ -37,7 +37,9 @@ pub fn resolve_color(choice: ColorChoice, env: &dyn Fn(&str) -> Option<String>, 
         ColorChoice::Auto => {
             if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
                 false
-            } else if env("FORCE_COLOR").is_some_and(|v| !v.is_empty()) || env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+            } else if env("FORCE_COLOR").is_some_and(|v| !v.is_empty())
+                || env("CLICOLOR_FORCE").is_some_and(|v| v != "0")
+            {
                 true
             } else {
                 tty
@@ -53,7 +55,13 @@ pub trait Render: Serialize {
 }
 
 impl Printer {
-    pub fn new(format: Format, quiet: u8, verbose: u8, color_choice: ColorChoice, disable_progress: Option<bool>) -> Self {
+    pub fn new(
+        format: Format,
+        quiet: u8,
+        verbose: u8,
+        color_choice: ColorChoice,
+        disable_progress: Option<bool>,
+    ) -> Self {
         let stderr_tty = std::io::stderr().is_terminal();
         let env = |k: &str| std::env::var(k).ok();
         let color = resolve_color(color_choice, &env, stderr_tty);
@@ -77,10 +85,10 @@ impl Printer {
 
     /// Terminal width for tables: the terminal, else `COLUMNS`, else 80.
     pub fn width(&self) -> usize {
-        if self.stdout_tty {
-            if let Some((_, w)) = console::Term::stdout().size_checked() {
-                return w as usize;
-            }
+        if self.stdout_tty
+            && let Some((_, w)) = console::Term::stdout().size_checked()
+        {
+            return w as usize;
         }
         std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w > 20).unwrap_or(80)
     }
@@ -114,7 +122,8 @@ impl Printer {
     /// A warning on stderr (hidden with `-q`).
     pub fn warn(&self, msg: &str) {
         if self.quiet == 0 {
-            let prefix = if self.color { console::style("warning").yellow().bold().to_string() } else { "warning".into() };
+            let prefix =
+                if self.color { console::style("warning").yellow().bold().to_string() } else { "warning".into() };
             let _ = writeln!(std::io::stderr(), "{prefix}: {msg}");
         }
     }
@@ -162,7 +171,12 @@ impl Printer {
         if !self.stdin_tty {
             return Ok(None);
         }
-        dialoguer::Select::new().with_prompt(prompt).items(items).default(default).interact_opt().map_err(std::io::Error::other)
+        dialoguer::Select::new()
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .interact_opt()
+            .map_err(std::io::Error::other)
     }
 
     /// Read all of stdin (for `hfx login` when piped).

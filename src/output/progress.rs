@@ -90,10 +90,10 @@ impl DownloadReporter for DownloadProgress {
     }
 
     fn file_done(&self, path: &str) {
-        if let Ok(mut f) = self.files.lock() {
-            if let Some(bar) = f.remove(path) {
-                bar.finish_and_clear();
-            }
+        if let Ok(mut f) = self.files.lock()
+            && let Some(bar) = f.remove(path)
+        {
+            bar.finish_and_clear();
         }
     }
 
@@ -121,7 +121,9 @@ impl VerifyReporter for VerifyProgress {
     fn start(&self, files: usize, bytes: u64) {
         if let Some(b) = &self.bar {
             b.set_length(bytes);
-            b.set_style(bytes_style("verifying {prefix} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec}"));
+            b.set_style(bytes_style(
+                "verifying {prefix} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec}",
+            ));
             b.set_prefix(format!("{files} file(s)"));
         }
     }

@@ -1,6 +1,5 @@
 //! Plain-text tables fitted to the terminal width: the widest column is truncated first.
 
-
 /// Column headers plus rows of cells.
 #[derive(Debug, Default)]
 pub struct Table {

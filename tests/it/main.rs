@@ -1,1 +1,15 @@
+//! hfx integration tests: one binary (one link step), the real `hfx` executable against the
+//! in-process fake Hub, with a temporary `HF_HOME` per test.
 
+mod common;
+
+mod auth;
+mod cache_cmds;
+mod cli;
+mod conformance;
+mod download;
+mod examples;
+mod fake_hub_protocol;
+mod fixtures;
+mod reliability;
+mod search;

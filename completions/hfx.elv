@@ -1,0 +1,788 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[hfx] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'hfx'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'hfx'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Log in to the Hub with an access token and store it like huggingface_hub does'
+            cand logout 'Remove the active token, or one stored token with `--token-name`'
+            cand whoami 'Show the logged-in user and organizations'
+            cand auth 'Manage stored tokens (list, switch)'
+            cand search 'Search models, datasets or spaces on the Hub'
+            cand download 'Download a repository snapshot or files into the shared cache and print the path'
+            cand upload 'Upload files or folders to a Hub repository'
+            cand repo 'Create and manage Hub repositories'
+            cand cache 'Inspect and clean the local cache'
+            cand dataset 'Fetch, inspect and preview datasets'
+            cand tokenize 'Tokenize text with a model''s tokenizer'
+            cand run 'Run a model locally on a prompt'
+            cand finetune 'Fine-tune a model with LoRA'
+            cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
+            cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (one per subcommand) into a directory'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;login'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --force 'Replace the active token even if already logged in'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;logout'= {
+            cand --token-name 'Remove only this stored token (default: the active token and every stored token)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;whoami'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;auth'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List stored tokens (masked); `*` marks the active one'
+            cand ls 'List stored tokens (masked); `*` marks the active one'
+            cand switch 'Make a stored token the active one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;auth;list'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;auth;ls'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;auth;switch'= {
+            cand --token-name 'Name of the stored token (prompted for on a terminal when omitted)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;auth;help'= {
+            cand list 'List stored tokens (masked); `*` marks the active one'
+            cand switch 'Make a stored token the active one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;auth;help;list'= {
+        }
+        &'hfx;auth;help;switch'= {
+        }
+        &'hfx;auth;help;help'= {
+        }
+        &'hfx;search'= {
+            cand --type 'What to search'
+            cand --author 'Only repositories of this user or organization'
+            cand --filter 'Tag filter (repeatable; all must match), e.g. `gguf`, `license:apache-2.0`'
+            cand --sort 'Sort key (descending)'
+            cand --limit 'Maximum number of results (pages are followed until reached)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;download'= {
+            cand --repo-type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --revision 'Branch, tag or commit (default: main)'
+            cand --include 'Only files matching this glob (repeatable; `dir/` means the whole folder)'
+            cand --exclude 'Skip files matching this glob (repeatable)'
+            cand --local-dir 'Write real files into this directory instead of the shared cache'
+            cand --max-workers 'Files downloaded at the same time'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --force 'Download again even if the files are cached'
+            cand --dry-run 'Show what would be downloaded without downloading'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;upload'= {
+            cand --repo-type 'Repository type'
+            cand --revision 'Branch to commit to'
+            cand --commit-message 'Commit message'
+            cand --include 'Only files matching this glob (repeatable)'
+            cand --exclude 'Skip files matching this glob (repeatable)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --private 'Create the repository as private if it does not exist'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand ls 'List cached repositories with sizes, refs and last access'
+            cand list 'List cached repositories with sizes, refs and last access'
+            cand rm 'Delete repositories or revisions from the cache'
+            cand prune 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+            cand verify 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;cache;ls'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --revisions 'One row per revision instead of per repository'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache;list'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --revisions 'One row per revision instead of per repository'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache;rm'= {
+            cand --repo-type 'Repository type for plain `org/name` targets'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --dry-run 'Show what would be deleted and how much space it frees'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache;prune'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --dry-run 'Show what would be deleted'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache;verify'= {
+            cand --repo-type 'Repository type'
+            cand --revision 'Only this revision (branch, tag or commit); default: every cached revision'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;cache;help'= {
+            cand ls 'List cached repositories with sizes, refs and last access'
+            cand rm 'Delete repositories or revisions from the cache'
+            cand prune 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+            cand verify 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;cache;help;ls'= {
+        }
+        &'hfx;cache;help;rm'= {
+        }
+        &'hfx;cache;help;prune'= {
+        }
+        &'hfx;cache;help;verify'= {
+        }
+        &'hfx;cache;help;help'= {
+        }
+        &'hfx;dataset'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand fetch 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+            cand info 'Show configs, splits, files, sizes, row counts and columns'
+            cand preview 'Show the first rows of a split'
+            cand export 'Convert a split to jsonl, parquet or csv, streaming'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;dataset;fetch'= {
+            cand --revision 'Branch, tag or commit'
+            cand --config 'Only this config'
+            cand --split 'Only these splits (repeatable)'
+            cand --include 'Only files matching this glob (repeatable)'
+            cand --local-dir 'Write real files into this directory instead of the shared cache'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;dataset;info'= {
+            cand --revision 'Branch, tag or commit'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;dataset;preview'= {
+            cand --revision 'Branch, tag or commit'
+            cand --config 'Config name'
+            cand --split 'Split name'
+            cand -n 'Number of rows'
+            cand --rows 'Number of rows'
+            cand --columns 'Only these columns (comma-separated)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;dataset;export'= {
+            cand --revision 'Branch, tag or commit'
+            cand --config 'Config name'
+            cand --split 'Split to export'
+            cand --to 'Output file (`.jsonl`, `.parquet` or `.csv`)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;dataset;help'= {
+            cand fetch 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+            cand info 'Show configs, splits, files, sizes, row counts and columns'
+            cand preview 'Show the first rows of a split'
+            cand export 'Convert a split to jsonl, parquet or csv, streaming'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;dataset;help;fetch'= {
+        }
+        &'hfx;dataset;help;info'= {
+        }
+        &'hfx;dataset;help;preview'= {
+        }
+        &'hfx;dataset;help;export'= {
+        }
+        &'hfx;dataset;help;help'= {
+        }
+        &'hfx;tokenize'= {
+            cand --file 'Read text from this file, one input per line'
+            cand --decode 'Decode these comma-separated ids instead of encoding'
+            cand --chat 'Render this chat (JSON list of messages) with the model''s template, then tokenize'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --ids 'Print only ids'
+            cand --tokens 'Print only token strings'
+            cand --offsets 'Print character offsets'
+            cand --no-special-tokens 'Do not add special tokens'
+            cand --count 'Print only the token count'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;run'= {
+            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --dtype 'Compute dtype'
+            cand --device 'Device: cpu, cuda[:N] or metal'
+            cand --threads 'CPU threads'
+            cand --system 'System prompt'
+            cand --max-new-tokens 'Maximum new tokens'
+            cand --temperature 'Sampling temperature (0 = greedy)'
+            cand --top-k 'Top-k sampling'
+            cand --top-p 'Top-p (nucleus) sampling'
+            cand --min-p 'Min-p sampling'
+            cand --repeat-penalty 'Repetition penalty'
+            cand --repeat-last-n 'Window for the repetition penalty'
+            cand --seed 'Random seed'
+            cand --stop 'Stop strings (repeatable)'
+            cand --lora 'Apply a PEFT LoRA adapter directory'
+            cand --file 'Read one input per line from this file (embedding models)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --raw 'Do not apply the chat template'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;finetune'= {
+            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --dtype 'Compute dtype'
+            cand --device 'Device: cpu, cuda[:N] or metal'
+            cand --threads 'CPU threads'
+            cand --data 'Training data: dataset repo or local jsonl'
+            cand --output 'Output directory for the adapter'
+            cand --rank 'LoRA rank'
+            cand --alpha 'LoRA alpha'
+            cand --lr 'Learning rate'
+            cand --epochs 'Training epochs'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --lora 'Train a LoRA adapter'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;serve'= {
+            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --dtype 'Compute dtype'
+            cand --device 'Device: cpu, cuda[:N] or metal'
+            cand --threads 'CPU threads'
+            cand --host 'Address to listen on'
+            cand --port 'Port to listen on'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;env'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;completions'= {
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;man'= {
+            cand --dir 'Output directory'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;help'= {
+            cand login 'Log in to the Hub with an access token and store it like huggingface_hub does'
+            cand logout 'Remove the active token, or one stored token with `--token-name`'
+            cand whoami 'Show the logged-in user and organizations'
+            cand auth 'Manage stored tokens (list, switch)'
+            cand search 'Search models, datasets or spaces on the Hub'
+            cand download 'Download a repository snapshot or files into the shared cache and print the path'
+            cand upload 'Upload files or folders to a Hub repository'
+            cand repo 'Create and manage Hub repositories'
+            cand cache 'Inspect and clean the local cache'
+            cand dataset 'Fetch, inspect and preview datasets'
+            cand tokenize 'Tokenize text with a model''s tokenizer'
+            cand run 'Run a model locally on a prompt'
+            cand finetune 'Fine-tune a model with LoRA'
+            cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
+            cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (one per subcommand) into a directory'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;help;login'= {
+        }
+        &'hfx;help;logout'= {
+        }
+        &'hfx;help;whoami'= {
+        }
+        &'hfx;help;auth'= {
+            cand list 'List stored tokens (masked); `*` marks the active one'
+            cand switch 'Make a stored token the active one'
+        }
+        &'hfx;help;auth;list'= {
+        }
+        &'hfx;help;auth;switch'= {
+        }
+        &'hfx;help;search'= {
+        }
+        &'hfx;help;download'= {
+        }
+        &'hfx;help;upload'= {
+        }
+        &'hfx;help;repo'= {
+        }
+        &'hfx;help;cache'= {
+            cand ls 'List cached repositories with sizes, refs and last access'
+            cand rm 'Delete repositories or revisions from the cache'
+            cand prune 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+            cand verify 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+        }
+        &'hfx;help;cache;ls'= {
+        }
+        &'hfx;help;cache;rm'= {
+        }
+        &'hfx;help;cache;prune'= {
+        }
+        &'hfx;help;cache;verify'= {
+        }
+        &'hfx;help;dataset'= {
+            cand fetch 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+            cand info 'Show configs, splits, files, sizes, row counts and columns'
+            cand preview 'Show the first rows of a split'
+            cand export 'Convert a split to jsonl, parquet or csv, streaming'
+        }
+        &'hfx;help;dataset;fetch'= {
+        }
+        &'hfx;help;dataset;info'= {
+        }
+        &'hfx;help;dataset;preview'= {
+        }
+        &'hfx;help;dataset;export'= {
+        }
+        &'hfx;help;tokenize'= {
+        }
+        &'hfx;help;run'= {
+        }
+        &'hfx;help;finetune'= {
+        }
+        &'hfx;help;serve'= {
+        }
+        &'hfx;help;env'= {
+        }
+        &'hfx;help;completions'= {
+        }
+        &'hfx;help;man'= {
+        }
+        &'hfx;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

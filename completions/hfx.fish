@@ -1,0 +1,629 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_hfx_global_optspecs
+    string join \n format= json q/quiet v/verbose color= offline endpoint= token= cache-dir= h/help V/version
+end
+
+function __fish_hfx_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_hfx_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_hfx_using_subcommand
+    set -l cmd (__fish_hfx_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c hfx -n "__fish_hfx_needs_command" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_needs_command" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_needs_command" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_needs_command" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_needs_command" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_needs_command" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_needs_command" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_needs_command" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_needs_command" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_needs_command" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "login" -d 'Log in to the Hub with an access token and store it like huggingface_hub does'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "logout" -d 'Remove the active token, or one stored token with `--token-name`'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "whoami" -d 'Show the logged-in user and organizations'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "auth" -d 'Manage stored tokens (list, switch)'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "search" -d 'Search models, datasets or spaces on the Hub'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "download" -d 'Download a repository snapshot or files into the shared cache and print the path'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "upload" -d 'Upload files or folders to a Hub repository'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "repo" -d 'Create and manage Hub repositories'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "cache" -d 'Inspect and clean the local cache'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "run" -d 'Run a model locally on a prompt'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "finetune" -d 'Fine-tune a model with LoRA'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "env" -d 'Print the resolved settings: endpoint, cache and token paths, features, devices'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l force -d 'Replace the active token even if already logged in'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand login" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l token-name -d 'Remove only this stored token (default: the active token and every stored token)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -f -a "list" -d 'List stored tokens (masked); `*` marks the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -f -a "ls" -d 'List stored tokens (masked); `*` marks the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -f -a "switch" -d 'Make a stored token the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and not __fish_seen_subcommand_from list ls switch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l token-name -d 'Name of the stored token (prompted for on a terminal when omitted)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "list" -d 'List stored tokens (masked); `*` marks the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Make a stored token the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l type -d 'What to search' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l author -d 'Only repositories of this user or organization' -r
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l filter -d 'Tag filter (repeatable; all must match), e.g. `gguf`, `license:apache-2.0`' -r
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l sort -d 'Sort key (descending)' -r -f -a "downloads\t''
+likes\t''
+trending\t''
+created\t''
+modified\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l limit -d 'Maximum number of results (pages are followed until reached)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand search" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l repo-type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l revision -d 'Branch, tag or commit (default: main)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l include -d 'Only files matching this glob (repeatable; `dir/` means the whole folder)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l exclude -d 'Skip files matching this glob (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l local-dir -d 'Write real files into this directory instead of the shared cache' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l max-workers -d 'Files downloaded at the same time' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l force -d 'Download again even if the files are cached'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l dry-run -d 'Show what would be downloaded without downloading'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand download" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l repo-type -d 'Repository type' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l revision -d 'Branch to commit to' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l commit-message -d 'Commit message' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l include -d 'Only files matching this glob (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l exclude -d 'Skip files matching this glob (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l private -d 'Create the repository as private if it does not exist'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "ls" -d 'List cached repositories with sizes, refs and last access'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "list" -d 'List cached repositories with sizes, refs and last access'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "rm" -d 'Delete repositories or revisions from the cache'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "prune" -d 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "verify" -d 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l revisions -d 'One row per revision instead of per repository'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l revisions -d 'One row per revision instead of per repository'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l repo-type -d 'Repository type for plain `org/name` targets' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l dry-run -d 'Show what would be deleted and how much space it frees'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show what would be deleted'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l repo-type -d 'Repository type' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l revision -d 'Only this revision (branch, tag or commit); default: every cached revision' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List cached repositories with sizes, refs and last access'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete repositories or revisions from the cache'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+complete -c hfx -n "__fish_hfx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -f -a "fetch" -d 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -f -a "info" -d 'Show configs, splits, files, sizes, row counts and columns'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -f -a "preview" -d 'Show the first rows of a split'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -f -a "export" -d 'Convert a split to jsonl, parquet or csv, streaming'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and not __fish_seen_subcommand_from fetch info preview export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l revision -d 'Branch, tag or commit' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l config -d 'Only this config' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l split -d 'Only these splits (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l include -d 'Only files matching this glob (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l local-dir -d 'Write real files into this directory instead of the shared cache' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l revision -d 'Branch, tag or commit' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l revision -d 'Branch, tag or commit' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l config -d 'Config name' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l split -d 'Split name' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -s n -l rows -d 'Number of rows' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l columns -d 'Only these columns (comma-separated)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from preview" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l revision -d 'Branch, tag or commit' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l config -d 'Config name' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l split -d 'Split to export' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l to -d 'Output file (`.jsonl`, `.parquet` or `.csv`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "fetch" -d 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show configs, splits, files, sizes, row counts and columns'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "preview" -d 'Show the first rows of a split'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "export" -d 'Convert a split to jsonl, parquet or csv, streaming'
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l file -d 'Read text from this file, one input per line' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l decode -d 'Decode these comma-separated ids instead of encoding' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l chat -d 'Render this chat (JSON list of messages) with the model\'s template, then tokenize' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l ids -d 'Print only ids'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l tokens -d 'Print only token strings'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offsets -d 'Print character offsets'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l no-special-tokens -d 'Do not add special tokens'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l count -d 'Print only the token count'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+f16\t''
+bf16\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l device -d 'Device: cpu, cuda[:N] or metal' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l threads -d 'CPU threads' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l system -d 'System prompt' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l max-new-tokens -d 'Maximum new tokens' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l temperature -d 'Sampling temperature (0 = greedy)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l top-k -d 'Top-k sampling' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l top-p -d 'Top-p (nucleus) sampling' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l min-p -d 'Min-p sampling' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l repeat-penalty -d 'Repetition penalty' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l repeat-last-n -d 'Window for the repetition penalty' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l seed -d 'Random seed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l stop -d 'Stop strings (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l lora -d 'Apply a PEFT LoRA adapter directory' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l file -d 'Read one input per line from this file (embedding models)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l raw -d 'Do not apply the chat template'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+f16\t''
+bf16\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l device -d 'Device: cpu, cuda[:N] or metal' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l threads -d 'CPU threads' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l data -d 'Training data: dataset repo or local jsonl' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l output -d 'Output directory for the adapter' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l rank -d 'LoRA rank' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l alpha -d 'LoRA alpha' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lr -d 'Learning rate' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l epochs -d 'Training epochs' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lora -d 'Train a LoRA adapter'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+f16\t''
+bf16\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l device -d 'Device: cpu, cuda[:N] or metal' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l threads -d 'CPU threads' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l host -d 'Address to listen on' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l port -d 'Port to listen on' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand env" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l dir -d 'Output directory' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand man" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "login" -d 'Log in to the Hub with an access token and store it like huggingface_hub does'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "logout" -d 'Remove the active token, or one stored token with `--token-name`'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "whoami" -d 'Show the logged-in user and organizations'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "auth" -d 'Manage stored tokens (list, switch)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "search" -d 'Search models, datasets or spaces on the Hub'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "download" -d 'Download a repository snapshot or files into the shared cache and print the path'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "upload" -d 'Upload files or folders to a Hub repository'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "repo" -d 'Create and manage Hub repositories'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "cache" -d 'Inspect and clean the local cache'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "run" -d 'Run a model locally on a prompt'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "finetune" -d 'Fine-tune a model with LoRA'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "env" -d 'Print the resolved settings: endpoint, cache and token paths, features, devices'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "list" -d 'List stored tokens (masked); `*` marks the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "switch" -d 'Make a stored token the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "ls" -d 'List cached repositories with sizes, refs and last access'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "rm" -d 'Delete repositories or revisions from the cache'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "prune" -d 'Delete detached revisions, orphan partial downloads and unreferenced blobs'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "verify" -d 'Re-hash cached files against their etags (sha256 for LFS, git-blob sha1 otherwise)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from dataset" -f -a "fetch" -d 'Download a dataset (or chosen configs/splits) into the cache and print the path'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from dataset" -f -a "info" -d 'Show configs, splits, files, sizes, row counts and columns'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from dataset" -f -a "preview" -d 'Show the first rows of a split'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from dataset" -f -a "export" -d 'Convert a split to jsonl, parquet or csv, streaming'

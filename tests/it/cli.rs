@@ -1,0 +1,121 @@
+//! The binary's conventions: help, usage errors, exit codes, env, completions and man drift.
+
+use crate::common::*;
+
+#[test]
+fn help_lists_every_command() {
+    let env = TestEnv::new();
+    let out = env.ok(&["--help"]);
+    for cmd in [
+        "login", "logout", "whoami", "search", "download", "upload", "repo", "cache", "dataset", "tokenize", "run", "finetune",
+        "serve", "env", "completions",
+    ] {
+        assert!(out.contains(&format!("  {cmd} ")), "missing `{cmd}` in help:\n{out}");
+    }
+    assert!(env.ok(&["--version"]).starts_with("hfx "));
+}
+
+#[test]
+fn usage_errors_exit_2_and_pending_commands_exit_1() {
+    let env = TestEnv::new();
+    let (code, _, err) = env.run(&["download"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = env.run(&["frobnicate"]);
+    assert_eq!(code, 2, "{err}");
+    for args in [&["run", "org/m", "hi"][..], &["serve", "org/m"], &["finetune", "org/m", "--lora"], &["upload", "org/m"]] {
+        let (code, out, err) = env.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.starts_with("error: `hfx ") && err.contains("not implemented yet"), "{err}");
+        assert!(err.contains("hint: "), "{err}");
+    }
+}
+
+#[test]
+fn env_reports_settings_without_the_token() {
+    let env = TestEnv::new();
+    let out = env.hfx().args(["env", "--json"]).env("HF_TOKEN", TOKEN).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(TOKEN));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["has_token"], true);
+    assert_eq!(v["token_source"], "env_hf_token");
+    assert_eq!(v["endpoint"], env.hub.url());
+    assert_eq!(v["hub_cache"], env.cache_dir().to_str().unwrap());
+    assert_eq!(v["token_path"], env.hf_home().join("token").to_str().unwrap());
+    assert_eq!(v["offline"], false);
+
+    let out = env
+        .hfx()
+        .args(["env", "--json", "--offline", "--cache-dir", "/tmp/elsewhere", "--endpoint", "http://mirror.invalid/"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["offline"], true);
+    assert_eq!(v["hub_cache"], "/tmp/elsewhere");
+    assert_eq!(v["endpoint"], "http://mirror.invalid");
+    assert_eq!(v["has_token"], false);
+
+    let out = env.hfx().args(["env"]).env("HF_HUB_OFFLINE", "1").env("HF_HUB_CACHE", "/x/y").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("offline: true") && text.contains("hub_cache: /x/y"), "{text}");
+}
+
+/// The committed completions and man pages are exactly what the CLI generates.
+/// `HFX_BLESS=1 cargo test` rewrites them.
+#[test]
+fn completions_and_man_pages_do_not_drift() {
+    use hfx::commands::completions::{COMPLETION_FILES, completion_script, man_pages};
+    let root = repo_root();
+    let bless = std::env::var_os("HFX_BLESS").is_some();
+    let mut stale = Vec::new();
+    let mut expected_files = Vec::new();
+    for (shell, name) in COMPLETION_FILES {
+        let path = root.join("completions").join(name);
+        let want = completion_script(shell);
+        expected_files.push(path.clone());
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        } else if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
+            stale.push(path);
+        }
+    }
+    let pages = man_pages().unwrap();
+    assert!(pages.iter().any(|(n, _)| n == "hfx-download.1"));
+    assert!(pages.iter().any(|(n, _)| n == "hfx-cache-verify.1"));
+    for (name, text) in &pages {
+        let path = root.join("man").join(name);
+        expected_files.push(path.clone());
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        } else if std::fs::read(&path).ok().as_deref() != Some(&text[..]) {
+            stale.push(path);
+        }
+    }
+    // No leftover pages for commands that no longer exist.
+    for dir in ["completions", "man"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if !expected_files.contains(&p) {
+                if bless {
+                    std::fs::remove_file(&p).unwrap();
+                } else {
+                    stale.push(p);
+                }
+            }
+        }
+    }
+    assert!(stale.is_empty(), "stale generated files (run `HFX_BLESS=1 cargo test completions`): {stale:?}");
+}
+
+#[test]
+fn completion_scripts_mention_subcommands() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = env.ok(&["completions", shell]);
+        assert!(out.contains("download") && out.contains("cache"), "{shell}");
+    }
+}

@@ -1,0 +1,122 @@
+//! Conformance with the real client: huggingface_hub's `hf download` (installed from PyPI by
+//! `scripts/test.sh`) against the same fake Hub. Both must produce byte-identical cache trees,
+//! and each must read the other's cache offline. This proves the fake Hub and hfx both speak
+//! the real protocol and layout.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+
+/// The `hf` executable: `$HFX_HF_BIN`, else the venv `scripts/test.sh` creates.
+fn hf_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("HFX_HF_BIN") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let candidates = [repo_root().join(".venv-hf/bin/hf"), home.join(".cache/hfx-ci/venv-hf/bin/hf")];
+    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("huggingface_hub's `hf` not found: run `scripts/test.sh` (it installs huggingface_hub==2.4.0) or set HFX_HF_BIN")
+    })
+}
+
+fn hf(env: &TestEnv, hf_home: &Path, args: &[&str], offline: bool) -> String {
+    let mut c = Command::new(hf_bin());
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("HF_HOME", hf_home)
+        .env("HF_ENDPOINT", env.hub.url())
+        .env("HF_HUB_DISABLE_TELEMETRY", "1")
+        .env("HF_HUB_DISABLE_UPDATE_CHECK", "1")
+        .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        .env("HF_HUB_DISABLE_XET", "1")
+        .args(["download"])
+        .args(args)
+        .args(["--format", "quiet"]);
+    if offline {
+        c.env("HF_HUB_OFFLINE", "1");
+    }
+    let out = c.output().expect("run hf");
+    assert!(out.status.success(), "hf download {args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap_or_default().to_string()
+}
+
+fn hfx_at(env: &TestEnv, hf_home: &Path, args: &[&str], offline: bool) -> String {
+    let mut c = env.hfx();
+    c.env("HF_HOME", hf_home).arg("download").args(args);
+    if offline {
+        c.env("HF_HUB_OFFLINE", "1");
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "hfx download {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn hf_and_hfx_write_identical_caches_and_read_each_other() {
+    let env = TestEnv::new();
+    let commit = env.hub.add_repo(tiny_model("acme/tiny").file("nested/deep/notes.md", "deep\n"));
+    env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &commit);
+    let ds_commit = env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "acme/data").gitattributes().file("data/train.jsonl", "{\"x\": 1}\n").file("data/test.parquet", pseudo_random(100_000, 3)));
+
+    let py = env.dir.path().join("py");
+    let rs = env.dir.path().join("rs");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["acme/tiny"], "models--acme--tiny"),
+        (vec!["acme/tiny", "--revision", "v1.0"], "models--acme--tiny"),
+        (vec!["acme/data", "--repo-type", "dataset"], "datasets--acme--data"),
+    ];
+    for (args, _) in &cases {
+        let a = hf(&env, &py, args, false);
+        let b = hfx_at(&env, &rs, args, false);
+        assert_eq!(a.replace(py.to_str().unwrap(), ""), b.replace(rs.to_str().unwrap(), ""), "printed paths differ for {args:?}");
+    }
+    for folder in ["models--acme--tiny", "datasets--acme--data"] {
+        let a = tree_picture(&py.join("hub").join(folder));
+        let b = tree_picture(&rs.join("hub").join(folder));
+        assert_eq!(a, b, "cache trees differ for {folder}");
+        assert!(a.iter().any(|(p, _)| p.starts_with("trees/")), "the 2.x tree listing is part of the comparison");
+    }
+    assert!(py.join(format!("hub/datasets--acme--data/snapshots/{ds_commit}/data/test.parquet")).exists());
+
+    // Single files too, into fresh caches.
+    let (py1, rs1) = (env.dir.path().join("py1"), env.dir.path().join("rs1"));
+    hf(&env, &py1, &["acme/tiny", "model.safetensors"], false);
+    hfx_at(&env, &rs1, &["acme/tiny", "model.safetensors"], false);
+    assert_eq!(tree_picture(&py1.join("hub/models--acme--tiny")), tree_picture(&rs1.join("hub/models--acme--tiny")));
+
+    // Each reads the other's cache offline, and the hub sees no request.
+    env.hub.clear_log();
+    let p = hf(&env, &rs, &["acme/tiny"], true);
+    assert_eq!(p, rs.join(format!("hub/models--acme--tiny/snapshots/{commit}")).to_str().unwrap());
+    let p = hf(&env, &rs, &["acme/tiny", "nested/deep/notes.md"], true);
+    assert_eq!(std::fs::read_to_string(p).unwrap(), "deep\n");
+    let p = hfx_at(&env, &py, &["acme/tiny"], true);
+    assert_eq!(p, py.join(format!("hub/models--acme--tiny/snapshots/{commit}")).to_str().unwrap());
+    let p = hfx_at(&env, &py, &["acme/tiny", "model.safetensors", "--revision", "v1.0"], true);
+    assert_eq!(std::fs::read(p).unwrap(), pseudo_random(3 << 20, 7));
+    let p = hfx_at(&env, &py, &["acme/data", "--repo-type", "dataset"], true);
+    assert!(p.ends_with(&ds_commit));
+    assert!(env.hub.log().is_empty(), "offline reads made requests");
+
+    // hfx's verify accepts what Python downloaded.
+    let out = env.hfx().env("HF_HOME", &py).args(["cache", "verify", "acme/tiny"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn hf_and_hfx_local_dirs_match() {
+    let env = TestEnv::new();
+    let _ = env.hub.add_repo(tiny_model("acme/tiny"));
+    let (a, b) = (env.dir.path().join("a"), env.dir.path().join("b"));
+    hf(&env, &env.dir.path().join("pyhome"), &["acme/tiny", "--local-dir", a.to_str().unwrap()], false);
+    hfx_at(&env, &env.dir.path().join("rshome"), &["acme/tiny", "--local-dir", b.to_str().unwrap()], false);
+    let strip = |v: Vec<(String, String)>| -> Vec<(String, String)> { v.into_iter().filter(|(p, _)| !p.starts_with(".cache")).collect() };
+    assert_eq!(strip(tree_picture(&a)), strip(tree_picture(&b)));
+    // Python accepts hfx's local-dir metadata as up to date (no file re-download).
+    env.hub.clear_log();
+    hf(&env, &env.dir.path().join("pyhome"), &["acme/tiny", "--local-dir", b.to_str().unwrap()], false);
+    let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains("resolve")).count();
+    assert_eq!(gets, 0, "hf re-downloaded files hfx had written");
+}
