@@ -449,8 +449,17 @@ impl RepoCache {
             }
             fs_err::remove_file(&dest)?;
         }
-        if self.symlinks && symlink(&target, &dest).is_ok() {
-            return Ok(dest);
+        if self.symlinks {
+            match symlink(&target, &dest) {
+                Ok(()) => return Ok(dest),
+                // Another process linked it first (concurrent downloads of one repo).
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists
+                    && fs_err::read_link(&dest).is_ok_and(|t| t == target) =>
+                {
+                    return Ok(dest);
+                }
+                Err(_) => {}
+            }
         }
         let tmp = tmp_sibling(&dest);
         fs_err::copy(&blob, &tmp)?;

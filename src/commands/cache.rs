@@ -135,10 +135,12 @@ impl Render for VerifyOut<'_> {
                     FileStatus::Broken => {
                         format!("BROKEN   {}: the blob it points to is missing or unreadable\n", f.path)
                     }
-                    FileStatus::Missing => format!("missing  {} (not downloaded)\n", f.path),
-                    FileStatus::Unverifiable => {
+                    // Partial snapshots are normal: list what is not downloaded only with -v.
+                    FileStatus::Missing if p.verbose > 0 => format!("missing  {} (not downloaded)\n", f.path),
+                    FileStatus::Unverifiable if p.verbose > 0 => {
                         format!("skipped  {} (etag `{}` is not a content hash)\n", f.path, f.etag)
                     }
+                    FileStatus::Missing | FileStatus::Unverifiable => continue,
                     FileStatus::Ok => continue,
                 };
                 out.push_str(&line);

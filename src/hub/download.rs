@@ -700,6 +700,9 @@ impl<'a> Downloader<'a> {
         if part.size == 0 {
             return Ok(());
         }
+        // Several connections: resolve the Hub URL to its final location (the CDN for LFS
+        // files) once, instead of once per connection.
+        let url = if part.chunks() > 1 && self.client.is_hub_url(&url) { self.locate(url).await? } else { url };
         let location = Arc::new(tokio::sync::Mutex::new(url));
         let pending: Vec<usize> = (0..part.chunks()).filter(|&i| !part.chunk_complete(i)).collect();
         if pending.is_empty() {
@@ -729,6 +732,21 @@ impl<'a> Downloader<'a> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Where the bytes behind a Hub resolve URL are: the redirect target on another origin, or
+    /// the final same-origin URL.
+    async fn locate(&self, url: Url) -> Result<Url> {
+        let ctx = super::client::ErrorContext::default();
+        let resp = self
+            .client
+            .send(|| Ok(self.client.request(Method::HEAD, url.clone())?.header(reqwest::header::ACCEPT_ENCODING, "identity")), &ctx, self.reporter)
+            .await?;
+        if resp.status().is_redirection() {
+            let loc = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).and_then(|l| resp.url().join(l).ok());
+            return loc.ok_or_else(|| HubError::InvalidResponse { url: url.to_string(), reason: "redirect without Location".into() });
+        }
+        Ok(resp.url().clone())
     }
 
     /// Fetch chunk `i` (or, with `usize::MAX`, the whole file in one stream), resuming at
@@ -797,8 +815,16 @@ impl<'a> Downloader<'a> {
                 let mut stream = resp.bytes_stream();
                 let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER);
                 let mut pos = offset;
+                let mut stream_err = None;
                 while let Some(item) = stream.next().await {
-                    let bytes = item.map_err(|e| HubError::Network { url: url.to_string(), source: e })?;
+                    let bytes = match item {
+                        Ok(b) => b,
+                        Err(e) => {
+                            // Keep what arrived before the failure: the retry resumes after it.
+                            stream_err = Some(HubError::Network { url: url.to_string(), source: e });
+                            break;
+                        }
+                    };
                     let room = (end - pos - buf.len() as u64) as usize;
                     buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
                     if buf.len() >= WRITE_BUFFER {
@@ -815,6 +841,9 @@ impl<'a> Downloader<'a> {
                     part.write(pos, &buf, if whole { None } else { Some(i) }).map_err(|e| io_err(&part.path, e))?;
                     self.note_progress(label, buf.len() as u64);
                     pos += buf.len() as u64;
+                }
+                if let Some(e) = stream_err {
+                    return Err(e);
                 }
                 if pos < end {
                     return Err(HubError::InvalidResponse {

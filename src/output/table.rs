@@ -32,24 +32,35 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// Render within `max_width` columns; headers in SCREAMING_SNAKE like `hf`.
+    /// Render within `max_width` columns; headers in SCREAMING_SNAKE like `hf`. The widest
+    /// column is truncated first (down to 6 cells); if that is not enough, trailing columns
+    /// are dropped.
     pub fn render(&self, max_width: usize) -> String {
-        let n = self.headers.len();
+        let mut n = self.headers.len();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
         for r in &self.rows {
             for (i, c) in r.iter().enumerate().take(n) {
                 widths[i] = widths[i].max(width(c));
             }
         }
-        let sep = 2;
-        let total = |w: &[usize]| w.iter().sum::<usize>() + sep * w.len().saturating_sub(1);
-        while total(&widths) > max_width {
-            let (i, w) = widths.iter().enumerate().max_by_key(|(_, w)| **w).map(|(i, w)| (i, *w)).unwrap_or((0, 0));
-            if w <= 8 {
+        const MIN: usize = 6;
+        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+        loop {
+            let cur = &mut widths[..n];
+            let over = total(cur).saturating_sub(max_width);
+            if over == 0 {
                 break;
             }
-            widths[i] = (w - (total(&widths) - max_width)).max(8);
+            let (i, w) = cur.iter().enumerate().max_by_key(|(_, w)| **w).map(|(i, w)| (i, *w)).unwrap_or((0, 0));
+            if w > MIN {
+                cur[i] = w.saturating_sub(over).max(MIN);
+            } else if n > 1 {
+                n -= 1;
+            } else {
+                break;
+            }
         }
+        let widths = &widths[..n];
         let mut out = String::new();
         let line = |cells: &[String], out: &mut String| {
             let mut parts = Vec::new();
@@ -80,6 +91,9 @@ mod tests {
         let s = t.render(30);
         assert!(s.lines().all(|l| width(l) <= 30), "{s}");
         assert!(s.contains('…'));
+        let mut t3 = Table::new(["A", "B", "C", "D", "E", "F"]);
+        t3.row(["xxxxxxxxxx"; 6]);
+        assert!(t3.render(20).lines().all(|l| width(l) <= 20), "{}", t3.render(20));
         let s = t.render(200);
         assert!(s.contains("org/a-very-long-repository-name-that-does-not-fit  1.0 GiB"));
     }

@@ -7,7 +7,7 @@ use crate::common::*;
 /// sha256 of the GGUF, from `../shared/reference/smollm2/model.json`.
 const SMOLLM2_GGUF_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 
-pub fn serve_fixtures(env: &TestEnv) -> (String, String, String) {
+pub(crate) fn serve_fixtures(env: &TestEnv) -> (String, String, String) {
     let f = fixtures_dir();
     let gguf = env.hub.add_repo(
         RepoSpec::new(RepoType::Model, "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF")

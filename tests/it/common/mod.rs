@@ -1,6 +1,6 @@
 //! Shared test support: a scrubbed environment per test and the fake Hub.
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 pub mod fake_hub;
 
