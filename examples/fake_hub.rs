@@ -6,6 +6,9 @@
 //!
 //! Prints the Hub URL on the first line of stdout, then serves until killed.
 
+// A standalone program: printing is its job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "../tests/it/common/fake_hub.rs"]
 mod fake_hub;
 
@@ -55,7 +58,16 @@ fn main() {
     }
     for t in tokens {
         let (token, user) = t.split_once('=').unwrap_or_else(|| usage());
-        hub.add_user(token, UserSpec { name: user.into(), fullname: user.into(), orgs: vec![], token_name: "cli".into(), role: "write".into() });
+        hub.add_user(
+            token,
+            UserSpec {
+                name: user.into(),
+                fullname: user.into(),
+                orgs: vec![],
+                token_name: "cli".into(),
+                role: "write".into(),
+            },
+        );
     }
     hub.set_bandwidth_limit(bandwidth);
     if let Some(n) = page_size {

@@ -453,8 +453,9 @@ impl RepoCache {
             match symlink(&target, &dest) {
                 Ok(()) => return Ok(dest),
                 // Another process linked it first (concurrent downloads of one repo).
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists
-                    && fs_err::read_link(&dest).is_ok_and(|t| t == target) =>
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AlreadyExists
+                        && fs_err::read_link(&dest).is_ok_and(|t| t == target) =>
                 {
                     return Ok(dest);
                 }

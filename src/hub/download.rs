@@ -740,11 +740,27 @@ impl<'a> Downloader<'a> {
         let ctx = super::client::ErrorContext::default();
         let resp = self
             .client
-            .send(|| Ok(self.client.request(Method::HEAD, url.clone())?.header(reqwest::header::ACCEPT_ENCODING, "identity")), &ctx, self.reporter)
+            .send(
+                || {
+                    Ok(self
+                        .client
+                        .request(Method::HEAD, url.clone())?
+                        .header(reqwest::header::ACCEPT_ENCODING, "identity"))
+                },
+                &ctx,
+                self.reporter,
+            )
             .await?;
         if resp.status().is_redirection() {
-            let loc = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).and_then(|l| resp.url().join(l).ok());
-            return loc.ok_or_else(|| HubError::InvalidResponse { url: url.to_string(), reason: "redirect without Location".into() });
+            let loc = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| resp.url().join(l).ok());
+            return loc.ok_or_else(|| HubError::InvalidResponse {
+                url: url.to_string(),
+                reason: "redirect without Location".into(),
+            });
         }
         Ok(resp.url().clone())
     }

@@ -35,7 +35,8 @@ fn login_with_flag_stores_token_like_huggingface_hub() {
 #[test]
 fn login_reads_stdin_when_not_a_terminal() {
     let env = TestEnv::new();
-    let mut child = env.hfx_std().arg("login").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        env.hfx_std().arg("login").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(format!("{TOKEN}\n").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -87,7 +88,13 @@ fn auth_list_switch_and_logout() {
     let second = "hf_secondtokenZyXwV987654321";
     env.hub.add_user(
         second,
-        UserSpec { name: "alice".into(), fullname: "Alice".into(), orgs: vec![], token_name: "ci".into(), role: "read".into() },
+        UserSpec {
+            name: "alice".into(),
+            fullname: "Alice".into(),
+            orgs: vec![],
+            token_name: "ci".into(),
+            role: "read".into(),
+        },
     );
     env.ok(&["login", "--token", TOKEN]);
     env.ok(&["login", "--token", second]);
@@ -104,7 +111,10 @@ fn auth_list_switch_and_logout() {
     assert_eq!(code, 2, "no terminal and no name is a usage error: {err}");
 
     env.ok(&["logout", "--token-name", "ci"]);
-    assert_eq!(std::fs::read_to_string(env.hf_home().join("stored_tokens")).unwrap(), format!("[laptop]\nhf_token = {TOKEN}\n\n"));
+    assert_eq!(
+        std::fs::read_to_string(env.hf_home().join("stored_tokens")).unwrap(),
+        format!("[laptop]\nhf_token = {TOKEN}\n\n")
+    );
     env.ok(&["logout"]);
     assert!(!env.hf_home().join("token").exists() && !env.hf_home().join("stored_tokens").exists());
 }

@@ -5,7 +5,14 @@ use crate::common::*;
 fn two_revisions(env: &TestEnv) -> (String, String) {
     let c1 = env.hub.add_repo(tiny_model("acme/tiny"));
     env.ok(&["download", "acme/tiny"]);
-    let c2 = env.hub.commit(RepoType::Model, "acme/tiny", "main", vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))], &[], "v2");
+    let c2 = env.hub.commit(
+        RepoType::Model,
+        "acme/tiny",
+        "main",
+        vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))],
+        &[],
+        "v2",
+    );
     env.ok(&["download", "acme/tiny"]);
     env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "acme/data").file("train.jsonl", "{}\n"));
     env.ok(&["download", "acme/data", "--repo-type", "dataset"]);
@@ -29,8 +36,17 @@ fn ls_reports_repos_revisions_and_sizes() {
     assert!(tiny["last_accessed"].as_str().unwrap().ends_with('Z'));
     let main_rev = tiny["revisions"].as_array().unwrap().iter().find(|r| r["commit"] == c2.as_str()).unwrap();
     assert_eq!(main_rev["refs"], serde_json::json!(["main"]));
-    assert!(tiny["revisions"].as_array().unwrap().iter().any(|r| r["commit"] == c1.as_str() && r["refs"] == serde_json::json!([])));
-    assert_eq!(v["size_on_disk"].as_u64().unwrap(), repos.iter().map(|r| r["size_on_disk"].as_u64().unwrap()).sum::<u64>());
+    assert!(
+        tiny["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["commit"] == c1.as_str() && r["refs"] == serde_json::json!([]))
+    );
+    assert_eq!(
+        v["size_on_disk"].as_u64().unwrap(),
+        repos.iter().map(|r| r["size_on_disk"].as_u64().unwrap()).sum::<u64>()
+    );
 
     let (code, out, err) = env.run(&["cache", "ls"]);
     assert_eq!(code, 0);
@@ -50,7 +66,8 @@ fn rm_needs_confirmation_off_a_terminal_and_supports_dry_run() {
     assert_eq!(code, 1);
     assert!(err.contains("--yes"), "{err}");
     assert!(repo_dir.exists());
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["cache", "rm", "acme/tiny", "--dry-run", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cache", "rm", "acme/tiny", "--dry-run", "--json"])).unwrap();
     assert_eq!(v["dry_run"], true);
     assert_eq!(v["deletions"][0]["kind"], "repo");
     assert!(repo_dir.exists());

@@ -7,8 +7,21 @@ fn help_lists_every_command() {
     let env = TestEnv::new();
     let out = env.ok(&["--help"]);
     for cmd in [
-        "login", "logout", "whoami", "search", "download", "upload", "repo", "cache", "dataset", "tokenize", "run", "finetune",
-        "serve", "env", "completions",
+        "login",
+        "logout",
+        "whoami",
+        "search",
+        "download",
+        "upload",
+        "repo",
+        "cache",
+        "dataset",
+        "tokenize",
+        "run",
+        "finetune",
+        "serve",
+        "env",
+        "completions",
     ] {
         assert!(out.contains(&format!("  {cmd} ")), "missing `{cmd}` in help:\n{out}");
     }
@@ -22,7 +35,9 @@ fn usage_errors_exit_2_and_pending_commands_exit_1() {
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = env.run(&["frobnicate"]);
     assert_eq!(code, 2, "{err}");
-    for args in [&["run", "org/m", "hi"][..], &["serve", "org/m"], &["finetune", "org/m", "--lora"], &["upload", "org/m"]] {
+    for args in
+        [&["run", "org/m", "hi"][..], &["serve", "org/m"], &["finetune", "org/m", "--lora"], &["upload", "org/m"]]
+    {
         let (code, out, err) = env.run(args);
         assert_eq!(code, 1, "{args:?}: {err}");
         assert!(out.is_empty());

@@ -38,7 +38,12 @@ fn hf(env: &TestEnv, hf_home: &Path, args: &[&str], offline: bool) -> String {
         c.env("HF_HUB_OFFLINE", "1");
     }
     let out = c.output().expect("run hf");
-    assert!(out.status.success(), "hf download {args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "hf download {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap_or_default().to_string()
 }
 
@@ -58,7 +63,12 @@ fn hf_and_hfx_write_identical_caches_and_read_each_other() {
     let env = TestEnv::new();
     let commit = env.hub.add_repo(tiny_model("acme/tiny").file("nested/deep/notes.md", "deep\n"));
     env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &commit);
-    let ds_commit = env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "acme/data").gitattributes().file("data/train.jsonl", "{\"x\": 1}\n").file("data/test.parquet", pseudo_random(100_000, 3)));
+    let ds_commit = env.hub.add_repo(
+        RepoSpec::new(RepoType::Dataset, "acme/data")
+            .gitattributes()
+            .file("data/train.jsonl", "{\"x\": 1}\n")
+            .file("data/test.parquet", pseudo_random(100_000, 3)),
+    );
 
     let py = env.dir.path().join("py");
     let rs = env.dir.path().join("rs");
@@ -70,7 +80,11 @@ fn hf_and_hfx_write_identical_caches_and_read_each_other() {
     for (args, _) in &cases {
         let a = hf(&env, &py, args, false);
         let b = hfx_at(&env, &rs, args, false);
-        assert_eq!(a.replace(py.to_str().unwrap(), ""), b.replace(rs.to_str().unwrap(), ""), "printed paths differ for {args:?}");
+        assert_eq!(
+            a.replace(py.to_str().unwrap(), ""),
+            b.replace(rs.to_str().unwrap(), ""),
+            "printed paths differ for {args:?}"
+        );
     }
     for folder in ["models--acme--tiny", "datasets--acme--data"] {
         let a = tree_picture(&py.join("hub").join(folder));
@@ -112,7 +126,9 @@ fn hf_and_hfx_local_dirs_match() {
     let (a, b) = (env.dir.path().join("a"), env.dir.path().join("b"));
     hf(&env, &env.dir.path().join("pyhome"), &["acme/tiny", "--local-dir", a.to_str().unwrap()], false);
     hfx_at(&env, &env.dir.path().join("rshome"), &["acme/tiny", "--local-dir", b.to_str().unwrap()], false);
-    let strip = |v: Vec<(String, String)>| -> Vec<(String, String)> { v.into_iter().filter(|(p, _)| !p.starts_with(".cache")).collect() };
+    let strip = |v: Vec<(String, String)>| -> Vec<(String, String)> {
+        v.into_iter().filter(|(p, _)| !p.starts_with(".cache")).collect()
+    };
     assert_eq!(strip(tree_picture(&a)), strip(tree_picture(&b)));
     // Python accepts hfx's local-dir metadata as up to date (no file re-download).
     env.hub.clear_log();

@@ -24,11 +24,18 @@ fn snapshot_download_builds_the_hub_cache_layout() {
     // `echo -n 'a\nb\nc\n' | git hash-object --stdin`
     assert!(repo_dir.join("blobs/de980441c3ab03a8c07dda1ad27b8a11f39deb1e").is_file());
     // The 2.x tree listing cache.
-    let tree: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo_dir.join(format!("trees/{commit}.json"))).unwrap()).unwrap();
+    let tree: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_dir.join(format!("trees/{commit}.json"))).unwrap()).unwrap();
     assert_eq!(tree["format_version"], 1);
     assert_eq!(tree["files"]["model.safetensors"]["lfs_sha256"], sha256_hex(&weights));
     // The token-less CDN served the LFS file; nothing else left behind.
-    assert!(std::fs::read_dir(repo_dir.join("blobs")).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("incomplete")));
+    assert!(
+        std::fs::read_dir(repo_dir.join("blobs")).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("incomplete"))
+    );
     assert!(env.cache_dir().join(".locks/models--acme--tiny").is_dir());
 }
 
@@ -40,7 +47,11 @@ fn cached_pinned_snapshot_needs_no_network() {
     env.hub.clear_log();
     let path = env.ok(&["download", "acme/tiny", "--revision", &commit]);
     assert!(path.ends_with(&commit));
-    assert!(env.hub.log().is_empty(), "pinned + cached must not touch the network: {:?}", env.hub.log().iter().map(|r| r.path.clone()).collect::<Vec<_>>());
+    assert!(
+        env.hub.log().is_empty(),
+        "pinned + cached must not touch the network: {:?}",
+        env.hub.log().iter().map(|r| r.path.clone()).collect::<Vec<_>>()
+    );
     // A branch costs exactly one metadata call and no file transfer.
     env.ok(&["download", "acme/tiny"]);
     let log = env.hub.log();
@@ -55,14 +66,16 @@ fn single_file_prints_file_path_and_json() {
     let path = env.ok(&["download", "acme/tiny", "config.json"]);
     assert!(path.ends_with(&format!("snapshots/{commit}/config.json")), "{path}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["download", "hf://acme/tiny/model.safetensors", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["download", "hf://acme/tiny/model.safetensors", "--json"])).unwrap();
     assert_eq!(v["commit"], commit.as_str());
     assert_eq!(v["files"][0]["path"], "model.safetensors");
     assert_eq!(v["files"][0]["size"], 3 << 20);
     assert_eq!(v["files"][0]["status"], "downloaded");
     assert!(v["path"].as_str().unwrap().ends_with("model.safetensors"));
     // Again: served from cache.
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["download", "acme/tiny", "model.safetensors", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["download", "acme/tiny", "model.safetensors", "--json"])).unwrap();
     assert_eq!(v["files"][0]["status"], "cached");
     assert_eq!(v["downloaded_bytes"], 0);
 }
@@ -80,7 +93,12 @@ fn include_exclude_and_folder_arguments() {
     assert!(path.ends_with(&commit));
     // Several files or a `dir/` argument: a snapshot download of just those.
     let dir = env.dir.path().join("c2");
-    let out = env.hfx().args(["download", "acme/tiny", "tokenizer/", "README.md"]).env("HF_HUB_CACHE", &dir).output().unwrap();
+    let out = env
+        .hfx()
+        .args(["download", "acme/tiny", "tokenizer/", "README.md"])
+        .env("HF_HUB_CACHE", &dir)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let p = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
     let mut got = walk(&p);
@@ -97,8 +115,22 @@ fn branches_tags_and_commits() {
     let env = TestEnv::new();
     let c1 = env.hub.add_repo(tiny_model("acme/tiny"));
     env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &c1);
-    let c2 = env.hub.commit(RepoType::Model, "acme/tiny", "main", vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))], &[], "v2");
-    let c3 = env.hub.commit(RepoType::Model, "acme/tiny", "dev", vec![("extra.txt".into(), FileSource::Bytes("x".into()))], &[], "dev");
+    let c2 = env.hub.commit(
+        RepoType::Model,
+        "acme/tiny",
+        "main",
+        vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))],
+        &[],
+        "v2",
+    );
+    let c3 = env.hub.commit(
+        RepoType::Model,
+        "acme/tiny",
+        "dev",
+        vec![("extra.txt".into(), FileSource::Bytes("x".into()))],
+        &[],
+        "dev",
+    );
     assert_ne!(c1, c2);
     let p_tag = env.ok(&["download", "acme/tiny", "config.json", "--revision", "v1.0"]);
     assert!(p_tag.contains(&c1));
@@ -142,12 +174,22 @@ fn offline_reads_the_cache_with_zero_requests() {
     assert!(env.hub.log().is_empty());
     // A partial snapshot is detected from the cached listing.
     let partial = env.dir.path().join("partial");
-    let out = env.hfx().args(["download", "acme/tiny", "--include", "*.json"]).env("HF_HUB_CACHE", &partial).output().unwrap();
+    let out = env
+        .hfx()
+        .args(["download", "acme/tiny", "--include", "*.json"])
+        .env("HF_HUB_CACHE", &partial)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let out = env.hfx().args(["download", "acme/tiny", "--offline"]).env("HF_HUB_CACHE", &partial).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = env.hfx().args(["download", "acme/tiny", "--offline", "--include", "*.json"]).env("HF_HUB_CACHE", &partial).output().unwrap();
+    let out = env
+        .hfx()
+        .args(["download", "acme/tiny", "--offline", "--include", "*.json"])
+        .env("HF_HUB_CACHE", &partial)
+        .output()
+        .unwrap();
     assert!(out.status.success());
 }
 
@@ -161,9 +203,18 @@ fn dry_run_lists_without_downloading() {
     assert!(out.contains("model.safetensors") && out.contains("to download"), "{out}");
     assert!(!env.cache_dir().join("models--acme--tiny/snapshots").exists());
     env.ok(&["download", "acme/tiny", "config.json"]);
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["download", "acme/tiny", "--dry-run", "--json"])).unwrap();
-    let statuses: Vec<(&str, &str)> = v["files"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap(), f["status"].as_str().unwrap())).collect();
-    assert!(statuses.contains(&("config.json", "cached")) && statuses.contains(&("README.md", "planned")), "{statuses:?}");
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["download", "acme/tiny", "--dry-run", "--json"])).unwrap();
+    let statuses: Vec<(&str, &str)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert!(
+        statuses.contains(&("config.json", "cached")) && statuses.contains(&("README.md", "planned")),
+        "{statuses:?}"
+    );
 }
 
 #[test]

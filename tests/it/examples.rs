@@ -19,7 +19,11 @@ fn run_example(env: &TestEnv, script: &str, vars: &[(&str, &str)]) -> (bool, Str
         c.env(k, v);
     }
     let out = c.output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -28,7 +32,11 @@ fn ci_pinned_download_recipe() {
     let commit = env.hub.add_repo(tiny_model("acme/tiny"));
     env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &commit);
     let cache = env.dir.path().join("ci-cache");
-    let (ok, out, err) = run_example(&env, "ci-pinned-download.sh", &[("REPO", "acme/tiny"), ("REVISION", "v1.0"), ("HF_HUB_CACHE", cache.to_str().unwrap())]);
+    let (ok, out, err) = run_example(
+        &env,
+        "ci-pinned-download.sh",
+        &[("REPO", "acme/tiny"), ("REVISION", "v1.0"), ("HF_HUB_CACHE", cache.to_str().unwrap())],
+    );
     assert!(ok, "{err}");
     let snapshot = std::path::PathBuf::from(out.trim());
     assert_eq!(snapshot, cache.join(format!("models--acme--tiny/snapshots/{commit}")));
@@ -46,7 +54,8 @@ fn json_with_jq_recipe() {
     let readme_etc: usize = out.len(); // sanity: non-empty
     assert!(readme_etc > 0);
     assert!(out.starts_with(&format!("commit={commit} missing_bytes=")), "{out}");
-    let missing_got: u64 = out.split("missing_bytes=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let missing_got: u64 =
+        out.split("missing_bytes=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
     assert!(missing_got >= missing, "{out}");
     let on_disk: u64 = out.split("on_disk_bytes=").nth(1).unwrap().trim().parse().unwrap();
     assert!(on_disk > 0 && on_disk < 1000, "only the json file is on disk: {out}");

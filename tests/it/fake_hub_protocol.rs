@@ -16,7 +16,9 @@ fn h(r: &reqwest::Response, name: &str) -> String {
 #[test]
 fn commit_tree_and_blob_ids_are_computed_like_git() {
     let hub = FakeHub::start();
-    let commit = hub.add_repo(RepoSpec::new(RepoType::Model, "o/n").file("a.txt", "hello\n").file("sub/b.txt", "b\n").file("sub-x", "x"));
+    let commit = hub.add_repo(
+        RepoSpec::new(RepoType::Model, "o/n").file("a.txt", "hello\n").file("sub/b.txt", "b\n").file("sub-x", "x"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| -> String {
         let out = Command::new("git")
@@ -48,7 +50,8 @@ fn commit_tree_and_blob_ids_are_computed_like_git() {
 async fn resolve_redirects_headers_ranges_and_errors() {
     let hub = FakeHub::start();
     let data = pseudo_random(100_000, 1);
-    let commit = hub.add_repo(RepoSpec::new(RepoType::Model, "o/n").file("config.json", "{}").file("w.safetensors", data.clone()));
+    let commit = hub
+        .add_repo(RepoSpec::new(RepoType::Model, "o/n").file("config.json", "{}").file("w.safetensors", data.clone()));
     let c = http();
     // Regular file: relative redirect on the Hub, metadata on the final response.
     let r = c.head(format!("{}/o/n/resolve/main/config.json", hub.url())).send().await.unwrap();

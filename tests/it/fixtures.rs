@@ -53,7 +53,11 @@ fn real_models_download_and_verify() {
     );
     let ds = PathBuf::from(env.ok(&["download", "openai/openai_humaneval", "--repo-type", "dataset"]));
     assert!(ds.join("data/HumanEval.jsonl.gz").is_file());
-    for repo in [&["HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"][..], &["sentence-transformers/all-MiniLM-L6-v2"], &["openai/openai_humaneval", "--repo-type", "dataset"]] {
+    for repo in [
+        &["HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"][..],
+        &["sentence-transformers/all-MiniLM-L6-v2"],
+        &["openai/openai_humaneval", "--repo-type", "dataset"],
+    ] {
         let mut args = vec!["cache", "verify"];
         args.extend_from_slice(repo);
         env.ok(&args);

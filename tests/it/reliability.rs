@@ -11,12 +11,19 @@ const MB: usize = 1 << 20;
 
 fn big_repo(env: &TestEnv, id: &str, size: usize) -> (String, Vec<u8>) {
     let data = pseudo_random(size, 42);
-    let commit = env.hub.add_repo(RepoSpec::new(RepoType::Model, id).file("config.json", "{}").file("model.safetensors", data.clone()));
+    let commit = env
+        .hub
+        .add_repo(RepoSpec::new(RepoType::Model, id).file("config.json", "{}").file("model.safetensors", data.clone()));
     (commit, data)
 }
 
 fn cdn_bytes(env: &TestEnv) -> u64 {
-    env.hub.log().iter().filter(|r| matches!(r.server, Server::Cdn)).map(|r| r.bytes_sent.load(std::sync::atomic::Ordering::Relaxed)).sum()
+    env.hub
+        .log()
+        .iter()
+        .filter(|r| matches!(r.server, Server::Cdn))
+        .map(|r| r.bytes_sent.load(std::sync::atomic::Ordering::Relaxed))
+        .sum()
 }
 
 /// kill -9 in the middle of a 200 MB download, then re-run: the second run fetches only what
@@ -27,7 +34,8 @@ fn resume_after_kill_9_transfers_under_10_percent_again() {
     let size = 200 * MB;
     let (commit, data) = big_repo(&env, "acme/big", size);
     env.hub.set_bandwidth_limit(Some(6 * MB as u64));
-    let mut child = env.hfx_std().args(["download", "acme/big"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child =
+        env.hfx_std().args(["download", "acme/big"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
     while cdn_bytes(&env) < (size as u64) / 2 {
         assert!(start.elapsed() < Duration::from_secs(60), "download too slow: {} bytes", cdn_bytes(&env));
@@ -49,23 +57,28 @@ fn resume_after_kill_9_transfers_under_10_percent_again() {
     assert!(path.ends_with(&commit));
     assert_eq!(std::fs::read(PathBuf::from(&path).join("model.safetensors")).unwrap(), data);
     let again = (first + second).saturating_sub(size as u64);
-    assert!(
-        again < (size as u64) / 10,
-        "transferred {first} + {second} bytes for a {size}-byte file: {again} twice"
-    );
+    assert!(again < (size as u64) / 10, "transferred {first} + {second} bytes for a {size}-byte file: {again} twice");
     assert!(second < size as u64, "the second run resumed with Range requests");
     assert!(env.hub.log().iter().any(|r| r.range.is_some()));
-    assert!(!blobs.join(format!("{etag}.incomplete")).exists() && !blobs.join(format!("{etag}.incomplete.state")).exists());
+    assert!(
+        !blobs.join(format!("{etag}.incomplete")).exists() && !blobs.join(format!("{etag}.incomplete.state")).exists()
+    );
 }
 
 #[test]
 fn dropped_connection_is_finished_with_range() {
     let env = TestEnv::new();
     let (_, data) = big_repo(&env, "acme/drop", 3 * MB);
-    env.hub.add_fault(Fault { method: Some("GET"), path_contains: sha256_hex(&data), kind: FaultKind::DropAfter { bytes: MB as u64 }, times: 1 });
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: sha256_hex(&data),
+        kind: FaultKind::DropAfter { bytes: MB as u64 },
+        times: 1,
+    });
     let path = env.ok(&["download", "acme/drop", "model.safetensors"]);
     assert_eq!(std::fs::read(&path).unwrap(), data);
-    let gets: Vec<_> = env.hub.log().into_iter().filter(|r| matches!(r.server, Server::Cdn) && r.method == "GET").collect();
+    let gets: Vec<_> =
+        env.hub.log().into_iter().filter(|r| matches!(r.server, Server::Cdn) && r.method == "GET").collect();
     assert_eq!(gets.len(), 2, "one dropped GET, one resumed GET");
     let resumed = gets[1].range.clone().expect("the retry sends Range");
     let from: u64 = resumed.trim_start_matches("bytes=").split('-').next().unwrap().parse().unwrap();
@@ -77,7 +90,12 @@ fn dropped_connection_is_finished_with_range() {
 fn dropped_connection_in_parallel_chunks() {
     let env = TestEnv::new();
     let (_, data) = big_repo(&env, "acme/chunks", 40 * MB);
-    env.hub.add_fault(Fault { method: Some("GET"), path_contains: sha256_hex(&data), kind: FaultKind::DropAfter { bytes: 2 * MB as u64 }, times: 3 });
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: sha256_hex(&data),
+        kind: FaultKind::DropAfter { bytes: 2 * MB as u64 },
+        times: 3,
+    });
     let out = env
         .hfx()
         .args(["download", "acme/chunks", "model.safetensors"])
@@ -96,9 +114,24 @@ fn dropped_connection_in_parallel_chunks() {
 fn rate_limits_and_server_errors_are_retried() {
     let env = TestEnv::new();
     let (_, data) = big_repo(&env, "acme/flaky", 2 * MB);
-    env.hub.add_fault(Fault { method: None, path_contains: "/revision/".into(), kind: FaultKind::Status { status: 429, retry_after: Some(1) }, times: 1 });
-    env.hub.add_fault(Fault { method: None, path_contains: "/tree/".into(), kind: FaultKind::Status { status: 503, retry_after: None }, times: 2 });
-    env.hub.add_fault(Fault { method: Some("GET"), path_contains: sha256_hex(&data), kind: FaultKind::Status { status: 503, retry_after: None }, times: 2 });
+    env.hub.add_fault(Fault {
+        method: None,
+        path_contains: "/revision/".into(),
+        kind: FaultKind::Status { status: 429, retry_after: Some(1) },
+        times: 1,
+    });
+    env.hub.add_fault(Fault {
+        method: None,
+        path_contains: "/tree/".into(),
+        kind: FaultKind::Status { status: 503, retry_after: None },
+        times: 2,
+    });
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: sha256_hex(&data),
+        kind: FaultKind::Status { status: 503, retry_after: None },
+        times: 2,
+    });
     let started = Instant::now();
     let (code, out, err) = env.run(&["download", "acme/flaky"]);
     assert_eq!(code, 0, "{err}");
@@ -112,7 +145,12 @@ fn rate_limits_and_server_errors_are_retried() {
     // Persistent failure: a clear error after the retries, exit 1.
     let env = TestEnv::new();
     big_repo(&env, "acme/down", 1024);
-    env.hub.add_fault(Fault { method: None, path_contains: "/revision/".into(), kind: FaultKind::Status { status: 500, retry_after: None }, times: usize::MAX });
+    env.hub.add_fault(Fault {
+        method: None,
+        path_contains: "/revision/".into(),
+        kind: FaultKind::Status { status: 500, retry_after: None },
+        times: usize::MAX,
+    });
     let (code, _, err) = env.run(&["download", "acme/down"]);
     assert_eq!(code, 1);
     assert!(err.contains("HTTP 500"), "{err}");
@@ -125,7 +163,9 @@ fn concurrent_downloads_share_one_blob() {
     let env = TestEnv::new();
     let (commit, data) = big_repo(&env, "acme/shared", 30 * MB);
     env.hub.set_bandwidth_limit(Some(20 * MB as u64));
-    let spawn = || env.hfx_std().args(["download", "acme/shared"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let spawn = || {
+        env.hfx_std().args(["download", "acme/shared"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    };
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
@@ -194,7 +234,9 @@ fn corrupt_partial_download_is_caught_by_the_streaming_hash() {
 #[test]
 fn path_traversal_in_a_listing_is_refused() {
     let env = TestEnv::new();
-    env.hub.add_repo(RepoSpec::new(RepoType::Model, "evil/repo").file("config.json", "{}").file("../../../escape.txt", "pwned"));
+    env.hub.add_repo(
+        RepoSpec::new(RepoType::Model, "evil/repo").file("config.json", "{}").file("../../../escape.txt", "pwned"),
+    );
     let (code, out, err) = env.run(&["download", "evil/repo"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());

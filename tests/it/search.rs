@@ -10,7 +10,8 @@ fn seed(env: &TestEnv) {
         ("other/bert-base", 10_000, 7, &["bert"]),
         ("acme/llama-private", 5, 0, &["llama"]),
     ] {
-        let mut spec = RepoSpec::new(RepoType::Model, id).file("config.json", "{}").downloads(dl).likes(likes).tags(tags);
+        let mut spec =
+            RepoSpec::new(RepoType::Model, id).file("config.json", "{}").downloads(dl).likes(likes).tags(tags);
         if id.ends_with("private") {
             spec = spec.private(true);
         }
@@ -24,7 +25,8 @@ fn search_filters_sorts_and_follows_pages() {
     let env = TestEnv::new();
     seed(&env);
     env.hub.set_page_size(1);
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["search", "llama", "--sort", "downloads", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["search", "llama", "--sort", "downloads", "--json"])).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["acme/llama-small", "acme/llama-tiny", "other/llama-gguf"], "private repos are hidden");
     // One page per result: pagination was followed through `Link` headers.
@@ -35,15 +37,19 @@ fn search_filters_sorts_and_follows_pages() {
     assert!(first["tags"].is_array());
     assert!(first.get("last_modified").is_some(), "snake_case fields");
 
-    let v: serde_json::Value =
-        serde_json::from_str(&env.ok(&["search", "--filter", "gguf", "--filter", "llama", "--sort", "likes", "--json"])).unwrap();
+    let v: serde_json::Value = serde_json::from_str(
+        &env.ok(&["search", "--filter", "gguf", "--filter", "llama", "--sort", "likes", "--json"]),
+    )
+    .unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["other/llama-gguf", "acme/llama-tiny"]);
 
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["search", "llama", "--author", "acme", "--limit", "1", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["search", "llama", "--author", "acme", "--limit", "1", "--json"])).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
 
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["search", "llama", "--type", "dataset", "--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["search", "llama", "--type", "dataset", "--json"])).unwrap();
     assert_eq!(v[0]["id"], "acme/llama-data");
 
     // With the owner's token the private repo shows up.

@@ -8,7 +8,7 @@
 //!
 //! Also compiled into `examples/fake_hub.rs` to serve directories for benchmarks.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::result_large_err)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -304,9 +304,40 @@ impl Drop for FakeHub {
 
 fn is_lfs(path: &str, size: u64) -> bool {
     const EXT: &[&str] = &[
-        "7z", "arrow", "bin", "bz2", "ckpt", "ftz", "gguf", "gz", "h5", "joblib", "lz4", "mds", "mlmodel", "model", "msgpack",
-        "npy", "npz", "onnx", "ot", "parquet", "pb", "pickle", "pkl", "pt", "pth", "rar", "safetensors", "tar", "tflite", "tgz",
-        "wasm", "xz", "zip", "zst",
+        "7z",
+        "arrow",
+        "bin",
+        "bz2",
+        "ckpt",
+        "ftz",
+        "gguf",
+        "gz",
+        "h5",
+        "joblib",
+        "lz4",
+        "mds",
+        "mlmodel",
+        "model",
+        "msgpack",
+        "npy",
+        "npz",
+        "onnx",
+        "ot",
+        "parquet",
+        "pb",
+        "pickle",
+        "pkl",
+        "pt",
+        "pth",
+        "rar",
+        "safetensors",
+        "tar",
+        "tflite",
+        "tgz",
+        "wasm",
+        "xz",
+        "zip",
+        "zst",
     ];
     if path.ends_with(".gitattributes") {
         return false;
@@ -506,7 +537,8 @@ impl FakeHub {
         deletes: &[&str],
         message: &str,
     ) -> String {
-        let stored: Vec<(String, StoredFile)> = files.into_iter().map(|(p, s)| (p.clone(), store_file(&p, s))).collect();
+        let stored: Vec<(String, StoredFile)> =
+            files.into_iter().map(|(p, s)| (p.clone(), store_file(&p, s))).collect();
         let mut inner = self.lock();
         inner.commit_counter += 1;
         let n = inner.commit_counter;
@@ -611,7 +643,11 @@ fn error(status: u16, code: Option<&str>, message: &str) -> Response {
 }
 
 fn json(value: serde_json::Value) -> Response {
-    Response::builder().status(200).header(header::CONTENT_TYPE, "application/json").body(Body::from(value.to_string())).unwrap()
+    Response::builder()
+        .status(200)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(value.to_string()))
+        .unwrap()
 }
 
 fn decode(seg: &str) -> String {
@@ -624,7 +660,13 @@ fn parts(req: &Request) -> (String, String, HeaderMap) {
     (path, req.method().to_string(), req.headers().clone())
 }
 
-async fn begin_parts(st: &Shared, server: Server, path: String, method: String, headers: HeaderMap) -> Result<Ctx, Response> {
+async fn begin_parts(
+    st: &Shared,
+    server: Server,
+    path: String,
+    method: String,
+    headers: HeaderMap,
+) -> Result<Ctx, Response> {
     let auth = header_str(&headers, header::AUTHORIZATION);
     let counter = Arc::new(AtomicU64::new(0));
     let (fault, user, token_invalid, log_index) = {
@@ -713,7 +755,8 @@ async fn cdn_handler(State(st): State<Arc<Shared>>, req: Request) -> Response {
 }
 
 fn can_see(repo: &Repo, user: Option<&UserSpec>) -> bool {
-    !repo.spec.private || user.is_some_and(|u| u.name == repo.namespace() || u.orgs.iter().any(|o| o == repo.namespace()))
+    !repo.spec.private
+        || user.is_some_and(|u| u.name == repo.namespace() || u.orgs.iter().any(|o| o == repo.namespace()))
 }
 
 fn repo_not_found(ctx: &Ctx) -> Response {
@@ -835,7 +878,8 @@ fn search(st: &Shared, ctx: &Ctx, rt: RepoType, q: &HashMap<String, Vec<String>>
                 "downloads" => r.spec.downloads as f64,
                 "likes" => r.spec.likes as f64,
                 "trendingScore" => r.spec.trending,
-                "createdAt" => humantime::parse_rfc3339_weak(&r.spec.created_at[..19]).map_or(0.0, |t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()),
+                "createdAt" => humantime::parse_rfc3339_weak(&r.spec.created_at[..19])
+                    .map_or(0.0, |t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()),
                 _ => r.order.len() as f64 + r.head().date.len() as f64,
             }
         };
@@ -849,7 +893,9 @@ fn search(st: &Shared, ctx: &Ctx, rt: RepoType, q: &HashMap<String, Vec<String>>
     if cursor + page < items.len() {
         let kept: Vec<String> = url::form_urlencoded::parse(raw_query.as_bytes())
             .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| format!("{}={}", k, percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
+            .map(|(k, v)| {
+                format!("{}={}", k, percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
+            })
             .collect();
         let next = format!("{}/api/{}?{}&cursor={}", st.hub_url, rt.plural(), kept.join("&"), cursor + page);
         resp.headers_mut().insert(header::LINK, HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap());
@@ -864,7 +910,8 @@ fn lookup(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str) -> Result<(
         Some(r) if can_see(r, ctx.user.as_ref()) => r,
         _ => return Err(repo_not_found(ctx)),
     };
-    let commit = repo.resolve(rev).ok_or_else(|| error(404, Some("RevisionNotFound"), &format!("Invalid rev id: {rev}")))?;
+    let commit =
+        repo.resolve(rev).ok_or_else(|| error(404, Some("RevisionNotFound"), &format!("Invalid rev id: {rev}")))?;
     Ok((commit, repo.spec.clone()))
 }
 
@@ -908,7 +955,16 @@ fn entry(path: &str, f: &StoredFile) -> serde_json::Value {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn tree(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, sub: &str, q: &HashMap<String, Vec<String>>, path: &str) -> Response {
+fn tree(
+    st: &Shared,
+    ctx: &Ctx,
+    rt: RepoType,
+    id: &str,
+    rev: &str,
+    sub: &str,
+    q: &HashMap<String, Vec<String>>,
+    path: &str,
+) -> Response {
     let (commit, _) = match lookup(st, ctx, rt, id, rev) {
         Ok(x) => x,
         Err(r) => return r,
@@ -968,9 +1024,13 @@ fn refs(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str) -> Response {
         _ => return repo_not_found(ctx),
     };
     let list = |m: &BTreeMap<String, String>, kind: &str| -> Vec<serde_json::Value> {
-        m.iter().map(|(n, c)| serde_json::json!({"name": n, "ref": format!("refs/{kind}/{n}"), "targetCommit": c})).collect()
+        m.iter()
+            .map(|(n, c)| serde_json::json!({"name": n, "ref": format!("refs/{kind}/{n}"), "targetCommit": c}))
+            .collect()
     };
-    json(serde_json::json!({"branches": list(&repo.branches, "heads"), "tags": list(&repo.tags, "tags"), "converts": []}))
+    json(
+        serde_json::json!({"branches": list(&repo.branches, "heads"), "tags": list(&repo.tags, "tags"), "converts": []}),
+    )
 }
 
 fn gate(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, path: &str) -> Option<Response> {
@@ -980,24 +1040,38 @@ fn gate(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, path: &str) -> Option<Re
     if path == ".gitattributes" || path == "README.md" {
         return None;
     }
-    let url = format!("{}/{}{}", st.hub_url, if rt == RepoType::Model { String::new() } else { format!("{}/", rt.plural()) }, id);
+    let url = format!(
+        "{}/{}{}",
+        st.hub_url,
+        if rt == RepoType::Model { String::new() } else { format!("{}/", rt.plural()) },
+        id
+    );
     match &ctx.user {
         None => Some(error(
             401,
             Some("GatedRepo"),
-            &format!("Access to {} {id} is restricted. You must have access to it and be authenticated to access it. Please log in.", rt.kind()),
+            &format!(
+                "Access to {} {id} is restricted. You must have access to it and be authenticated to access it. Please log in.",
+                rt.kind()
+            ),
         )),
         Some(u) if u.name == repo.namespace() || repo.spec.granted.contains(&u.name) => None,
         Some(_) => Some(error(
             403,
             Some("GatedRepo"),
-            &format!("Access to {} {id} is restricted and you are not in the authorized list. Visit {url} to ask for access.", rt.kind()),
+            &format!(
+                "Access to {} {id} is restricted and you are not in the authorized list. Visit {url} to ask for access.",
+                rt.kind()
+            ),
         )),
     }
 }
 
 fn encode_path(p: &str) -> String {
-    p.split('/').map(|s| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()).collect::<Vec<_>>().join("/")
+    p.split('/')
+        .map(|s| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn resolve(st: &Shared, ctx: &Ctx, method: &Method, rt: RepoType, id: &str, rev: &str, path: &str) -> Response {
@@ -1028,7 +1102,8 @@ fn resolve(st: &Shared, ctx: &Ctx, method: &Method, rt: RepoType, id: &str, rev:
             .body(Body::empty())
             .unwrap()
     } else {
-        let loc = format!("/api/resolve-cache/{}/{id}/{}/{}?etag=%22{}%22", rt.plural(), commit.id, encode_path(path), f.oid);
+        let loc =
+            format!("/api/resolve-cache/{}/{id}/{}/{}?etag=%22{}%22", rt.plural(), commit.id, encode_path(path), f.oid);
         Response::builder()
             .status(307)
             .header(header::LOCATION, loc)
@@ -1071,7 +1146,11 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
         (size.saturating_sub(n), size.saturating_sub(1))
     } else {
         let s: u64 = a.parse().map_err(|_| ())?;
-        let e: u64 = if b.is_empty() { size.saturating_sub(1) } else { b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1)) };
+        let e: u64 = if b.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1))
+        };
         (s, e)
     };
     if start >= size || start > end {
@@ -1080,7 +1159,14 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
     Ok(Some((start, end)))
 }
 
-fn serve_file(st: &Shared, ctx: &Ctx, method: &Method, h: &HeaderMap, f: &StoredFile, extra: Vec<(&str, String)>) -> Response {
+fn serve_file(
+    st: &Shared,
+    ctx: &Ctx,
+    method: &Method,
+    h: &HeaderMap,
+    f: &StoredFile,
+    extra: Vec<(&str, String)>,
+) -> Response {
     let (status, start, len, content_range) = match parse_range(h, f.size) {
         Ok(None) => (200, 0, f.size, None),
         Ok(Some((s, e))) => (206, s, e - s + 1, Some(format!("bytes {s}-{e}/{}", f.size))),
@@ -1131,16 +1217,29 @@ fn body_stream(
     drop_after: Option<u64>,
     counter: Arc<AtomicU64>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let state = StreamState { source, file: None, pos: start, end: start + len, sent: 0, rate, started: Instant::now(), drop_after, counter };
+    let state = StreamState {
+        source,
+        file: None,
+        pos: start,
+        end: start + len,
+        sent: 0,
+        rate,
+        started: Instant::now(),
+        drop_after,
+        counter,
+    };
     futures::stream::unfold(state, |mut s| async move {
         if s.pos >= s.end {
             return None;
         }
-        if let Some(limit) = s.drop_after {
-            if s.sent >= limit {
-                // Abort mid-body: the client sees a broken connection, not a clean end.
-                return Some((Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop")), StreamState { pos: s.end, ..s }));
-            }
+        if let Some(limit) = s.drop_after
+            && s.sent >= limit
+        {
+            // Abort mid-body: the client sees a broken connection, not a clean end.
+            return Some((
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop")),
+                StreamState { pos: s.end, ..s },
+            ));
         }
         let mut n = (s.end - s.pos).min(64 * 1024);
         if let Some(limit) = s.drop_after {
