@@ -250,3 +250,30 @@ fn path_traversal_in_a_listing_is_refused() {
 fn walk_all(root: &std::path::Path) -> Vec<String> {
     tree_picture(root).into_iter().map(|(p, _)| p).collect()
 }
+
+/// Ctrl-C (SIGINT) stops with exit code 130 and leaves a resumable partial download.
+#[test]
+fn interrupt_exits_130_and_resumes() {
+    let env = TestEnv::new();
+    let size = 40 * MB;
+    let (_, data) = big_repo(&env, "acme/int", size);
+    env.hub.set_bandwidth_limit(Some(2 * MB as u64));
+    let child = env.hfx_std().args(["download", "acme/int"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    while cdn_bytes(&env) < 4 * MB as u64 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let blobs = env.cache_dir().join("models--acme--int/blobs");
+    assert!(blobs.join(format!("{}.incomplete", sha256_hex(&data))).is_file());
+    env.hub.set_bandwidth_limit(None);
+    let first = cdn_bytes(&env);
+    env.hub.clear_log();
+    let path = env.ok(&["download", "acme/int"]);
+    assert_eq!(std::fs::read(PathBuf::from(path).join("model.safetensors")).unwrap(), data);
+    assert!(first + cdn_bytes(&env) < (size + size / 10) as u64);
+}
