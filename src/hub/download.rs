@@ -1116,51 +1116,62 @@ impl Part {
     }
 }
 
-/// Hashes the contiguous prefix of a partial file as it grows, on its own thread, so the
-/// digest is ready moments after the last byte lands.
-struct Hasher {
-    handle: std::thread::JoinHandle<Option<String>>,
+/// Files up to this size are hashed after the transfer instead of by a following thread.
+const FOLLOW_HASH_MIN: u64 = 8 << 20;
+
+/// Hash the contiguous prefix of `part` as it grows (sleeping while it waits), until the whole
+/// file is hashed, the transfer aborts, or it finishes short. `Some("")` means incomplete.
+fn hash_following(part: &Part, kind: EtagKind) -> Option<String> {
+    if matches!(kind, EtagKind::Unknown) {
+        return None;
+    }
+    let mut hasher = EtagHasher::new(kind, part.size);
+    let mut cursor = 0u64;
+    let mut buf = vec![0u8; part.size.clamp(1, 4 << 20) as usize];
+    loop {
+        if part.aborted.load(Ordering::Acquire) {
+            return None;
+        }
+        let finished = part.finished.load(Ordering::Acquire);
+        let ready = part.contiguous();
+        if cursor < ready {
+            let n = ((ready - cursor) as usize).min(buf.len());
+            if part.file.read_exact_at(&mut buf[..n], cursor).is_err() {
+                return Some(String::new());
+            }
+            hasher.update(&buf[..n]);
+            cursor += n as u64;
+        } else if cursor >= part.size {
+            return hasher.finish();
+        } else if finished {
+            return Some(String::new());
+        } else {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// Hashes a download while it streams: large files on their own thread, following the bytes
+/// as they land, so the digest is ready moments after the last one; small files at the end
+/// (a thread per small file costs more than it saves).
+enum Hasher {
+    Following(std::thread::JoinHandle<Option<String>>),
+    Deferred(Arc<Part>, EtagKind),
 }
 
 impl Hasher {
     fn spawn(part: Arc<Part>, kind: EtagKind) -> Self {
-        let handle = std::thread::spawn(move || {
-            let mut hasher = EtagHasher::new(kind, part.size);
-            if matches!(kind, EtagKind::Unknown) {
-                return None;
-            }
-            let mut cursor = 0u64;
-            let mut buf = vec![0u8; 4 << 20];
-            loop {
-                if part.aborted.load(Ordering::Acquire) {
-                    return None;
-                }
-                let finished = part.finished.load(Ordering::Acquire);
-                let ready = part.contiguous();
-                if cursor < ready {
-                    let n = ((ready - cursor) as usize).min(buf.len());
-                    if part.file.read_exact_at(&mut buf[..n], cursor).is_err() {
-                        return Some(String::new());
-                    }
-                    hasher.update(&buf[..n]);
-                    cursor += n as u64;
-                } else if finished || cursor >= part.size {
-                    if cursor >= part.size {
-                        return hasher.finish();
-                    }
-                    if finished && part.contiguous() <= cursor {
-                        return Some(String::new());
-                    }
-                } else {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            }
-        });
-        Self { handle }
+        if part.size < FOLLOW_HASH_MIN {
+            return Hasher::Deferred(part, kind);
+        }
+        Hasher::Following(std::thread::spawn(move || hash_following(&part, kind)))
     }
 
     fn join(self) -> Option<String> {
-        self.handle.join().unwrap_or(None)
+        match self {
+            Hasher::Following(h) => h.join().unwrap_or(None),
+            Hasher::Deferred(part, kind) => tokio::task::block_in_place(|| hash_following(&part, kind)),
+        }
     }
 }
 

@@ -258,7 +258,8 @@ fn interrupt_exits_130_and_resumes() {
     let size = 40 * MB;
     let (_, data) = big_repo(&env, "acme/int", size);
     env.hub.set_bandwidth_limit(Some(2 * MB as u64));
-    let child = env.hfx_std().args(["download", "acme/int"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child =
+        env.hfx_std().args(["download", "acme/int"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     while cdn_bytes(&env) < 4 * MB as u64 {
         assert!(start.elapsed() < Duration::from_secs(30), "no progress");
