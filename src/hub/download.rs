@@ -332,7 +332,16 @@ impl<'a> Downloader<'a> {
         self.reporter.start(selected.len(), todo_bytes);
         let results: Vec<FileOutcome> = futures::stream::iter(selected.iter())
             .map(|(path, entry)| {
-                self.fetch_one(&req.repo, &rc, &commit, path, entry.etag(), entry.size, req.local_dir.as_deref())
+                self.fetch_known(
+                    &req.repo,
+                    &rc,
+                    &commit,
+                    path,
+                    entry.etag(),
+                    entry.size,
+                    req.local_dir.as_deref(),
+                    None,
+                )
             })
             .buffer_unordered(self.opts.max_workers.max(1))
             .try_collect()
@@ -540,20 +549,6 @@ impl<'a> Downloader<'a> {
         let mut out = single(p, meta.commit, meta.etag, meta.size, outcome.status);
         out.downloaded_bytes = self.downloaded.load(Ordering::Relaxed);
         Ok(out)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn fetch_one(
-        &self,
-        repo: &RepoId,
-        rc: &RepoCache,
-        commit: &str,
-        path: &str,
-        etag: &str,
-        size: u64,
-        local_dir: Option<&Path>,
-    ) -> Result<FileOutcome> {
-        self.fetch_known(repo, rc, commit, path, etag, size, local_dir, None).await
     }
 
     /// Make `path` at `commit` present, downloading its blob unless cached.

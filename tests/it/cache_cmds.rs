@@ -5,14 +5,7 @@ use crate::common::*;
 fn two_revisions(env: &TestEnv) -> (String, String) {
     let c1 = env.hub.add_repo(tiny_model("acme/tiny"));
     env.ok(&["download", "acme/tiny"]);
-    let c2 = env.hub.commit(
-        RepoType::Model,
-        "acme/tiny",
-        "main",
-        vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))],
-        &[],
-        "v2",
-    );
+    let c2 = commit_config_v2(env, "acme/tiny");
     env.ok(&["download", "acme/tiny"]);
     env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "acme/data").file("train.jsonl", "{}\n"));
     env.ok(&["download", "acme/data", "--repo-type", "dataset"]);

@@ -115,14 +115,7 @@ fn branches_tags_and_commits() {
     let env = TestEnv::new();
     let c1 = env.hub.add_repo(tiny_model("acme/tiny"));
     env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &c1);
-    let c2 = env.hub.commit(
-        RepoType::Model,
-        "acme/tiny",
-        "main",
-        vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))],
-        &[],
-        "v2",
-    );
+    let c2 = commit_config_v2(&env, "acme/tiny");
     let c3 = env.hub.commit(
         RepoType::Model,
         "acme/tiny",

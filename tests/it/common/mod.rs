@@ -45,20 +45,10 @@ impl TestEnv {
 
     /// `hfx` with a scrubbed environment pointing at this test's Hub and cache.
     pub fn hfx(&self) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::new(hfx_bin());
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("HF_HOME", self.hf_home())
-            .env("HF_ENDPOINT", self.hub.url())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env("HFX_NO_PROGRESS", "1")
-            .env("HFX_RETRY_BASE_MS", "50");
-        c
+        assert_cmd::Command::from_std(self.hfx_std())
     }
 
-    /// Same environment for `std::process::Command` (for kill/concurrency tests).
+    /// Same, as a `std::process::Command` (for kill and concurrency tests).
     pub fn hfx_std(&self) -> StdCommand {
         let mut c = StdCommand::new(hfx_bin());
         c.env_clear()
@@ -67,6 +57,7 @@ impl TestEnv {
             .env("HF_HOME", self.hf_home())
             .env("HF_ENDPOINT", self.hub.url())
             .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
             .env("HFX_NO_PROGRESS", "1")
             .env("HFX_RETRY_BASE_MS", "50");
         c
@@ -164,4 +155,16 @@ pub fn tiny_model(id: &str) -> RepoSpec {
         .file("tokenizer/vocab.txt", "a\nb\nc\n")
         .file("model.safetensors", pseudo_random(3 << 20, 7))
         .tags(&["llama", "text-generation"])
+}
+
+/// A second commit on `main` of a `tiny_model` repo that changes only `config.json`.
+pub fn commit_config_v2(env: &TestEnv, id: &str) -> String {
+    env.hub.commit(
+        RepoType::Model,
+        id,
+        "main",
+        vec![("config.json".into(), FileSource::Bytes("{\"v\": 2}".into()))],
+        &[],
+        "v2",
+    )
 }
