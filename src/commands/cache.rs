@@ -227,7 +227,7 @@ fn apply(
         &format!("Delete {} item(s), freeing {}?", plan.deletions.len(), human_bytes(plan.freed_bytes)),
     )? {
         ctx.printer.info("nothing deleted");
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::SUCCESS);
     }
     gc::execute(cache, plan)?;
     if ctx.printer.is_json() {

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{HubError, Result};
-use crate::cache::atomic_write;
 use crate::settings::Secret;
 
 /// The two files, from the resolved settings.
@@ -161,12 +160,6 @@ impl TokenStore {
             }
         }
     }
-}
-
-/// Write `content` atomically without special permissions (re-exported for callers that
-/// store non-secret files next to tokens).
-pub fn write_public(path: &Path, content: &[u8]) -> Result<()> {
-    atomic_write(path, content).map_err(HubError::from)
 }
 
 #[cfg(test)]

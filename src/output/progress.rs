@@ -22,13 +22,14 @@ fn bytes_style(template: &str) -> ProgressStyle {
 pub struct DownloadProgress {
     multi: Option<MultiProgress>,
     files: Mutex<HashMap<String, ProgressBar>>,
+    single: std::sync::atomic::AtomicBool,
     quiet: bool,
 }
 
 impl DownloadProgress {
     pub fn new(enabled: bool, quiet: bool) -> Self {
         let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
-        Self { multi, files: Mutex::new(HashMap::new()), quiet }
+        Self { multi, files: Mutex::new(HashMap::new()), single: std::sync::atomic::AtomicBool::new(false), quiet }
     }
 }
 
@@ -51,12 +52,13 @@ impl Notifier for DownloadProgress {
 
 impl DownloadReporter for DownloadProgress {
     fn start(&self, files: usize, bytes: u64) {
+        self.single.store(files == 1, std::sync::atomic::Ordering::Relaxed);
         let Some(m) = &self.multi else { return };
         let bar = m.add(ProgressBar::new(bytes));
         bar.set_style(bytes_style(
             "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
         ));
-        bar.set_prefix(format!("{files} file(s)"));
+        bar.set_prefix(if files == 1 { "1 file".to_string() } else { format!("{files} files") });
         if let Ok(mut f) = self.files.lock() {
             f.insert(String::new(), bar);
         }
@@ -64,7 +66,8 @@ impl DownloadReporter for DownloadProgress {
 
     fn file_start(&self, path: &str, size: u64, _already: u64) {
         let Some(m) = &self.multi else { return };
-        if size < FILE_BAR_MIN {
+        // One file: the total bar already says everything.
+        if size < FILE_BAR_MIN || self.single.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         let bar = m.add(ProgressBar::new(size));

@@ -148,3 +148,26 @@ fn token_never_printed_even_with_vv() {
     // The CDN never receives the Authorization header.
     assert!(env.hub.log().iter().filter(|r| matches!(r.server, Server::Cdn)).all(|r| !r.has_authorization));
 }
+
+#[test]
+fn token_path_env_moves_both_token_files() {
+    let env = TestEnv::new();
+    let custom = env.dir.path().join("secrets/hf-token");
+    let out = env.hfx().args(["login", "--token", TOKEN]).env("HF_TOKEN_PATH", &custom).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&custom).unwrap(), TOKEN);
+    assert!(env.dir.path().join("secrets/stored_tokens").is_file());
+    assert!(!env.hf_home().join("token").exists());
+    let out = env.hfx().args(["whoami", "--json"]).env("HF_TOKEN_PATH", &custom).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["user"], USER);
+    // HF_HUB_DISABLE_IMPLICIT_TOKEN keeps the stored token from being sent.
+    let out = env
+        .hfx()
+        .args(["whoami"])
+        .env("HF_TOKEN_PATH", &custom)
+        .env("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
