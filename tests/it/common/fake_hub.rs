@@ -1,20 +1,22 @@
-//! An in-process fake of the Hugging Face Hub, faithful to `shared/docs/hub-protocol.md`:
-//! whoami-v2, search with `Link` pagination, repo info, recursive tree, paths-info, refs, and
-//! `resolve` with relative redirects for regular files and absolute redirects to a separate
-//! CDN origin for LFS files, `Range`/206/416, `X-Error-Code` errors, private and gated repos,
-//! branches and tags. Repos are built from bytes or directories; commit ids are computed the
-//! way git computes them. Faults (dropped connections, statuses with `Retry-After`, delays) and
-//! a per-connection bandwidth cap can be injected, and every request is logged.
+#![allow(dead_code, unreachable_pub, clippy::result_large_err, clippy::too_many_arguments)]
+//! An in-process fake of the Hugging Face Hub, faithful to `shared/docs/hub-protocol.md`
+//! (sections 2.0-2.7): whoami-v2, search with `Link` pagination, repo info, tree (recursive or
+//! not, paginated), paths-info, refs, commits, and `resolve` with a relative 307 for regular
+//! files and an absolute 302 to a separate CDN origin for LFS files; `Range` (206/416);
+//! `X-Error-Code`/`X-Error-Message` errors; private and gated repos; branches and tags.
 //!
-//! Also compiled into `examples/fake_hub.rs` to serve directories for benchmarks.
+//! Commit, tree and blob ids are computed exactly the way git computes them. Faults (injected
+//! statuses with `Retry-After`, connections dropped mid-body, delays) and a per-response
+//! bandwidth cap can be injected, and every request is logged with the body bytes it actually
+//! streamed.
+//!
+//! Also compiled into `examples/fake_hub.rs`, a standalone server for benchmarks.
 
-#![allow(dead_code, unreachable_pub, clippy::result_large_err)]
-
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -23,7 +25,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
+use serde_json::{Value, json};
 use sha1::Digest as _;
+
+// ---------------------------------------------------------------------------------------------
+// Public types
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepoType {
@@ -33,11 +39,28 @@ pub enum RepoType {
 }
 
 impl RepoType {
-    fn plural(self) -> &'static str {
+    /// `models`, `datasets`, `spaces` (API path segment, cache folder prefix).
+    pub fn plural(self) -> &'static str {
         match self {
             RepoType::Model => "models",
             RepoType::Dataset => "datasets",
             RepoType::Space => "spaces",
+        }
+    }
+    /// `model`, `dataset`, `space`.
+    pub fn singular(self) -> &'static str {
+        match self {
+            RepoType::Model => "model",
+            RepoType::Dataset => "dataset",
+            RepoType::Space => "space",
+        }
+    }
+    /// Prefix of file URLs: `""` for models, `datasets/`, `spaces/`.
+    pub fn url_prefix(self) -> &'static str {
+        match self {
+            RepoType::Model => "",
+            RepoType::Dataset => "datasets/",
+            RepoType::Space => "spaces/",
         }
     }
     fn from_plural(s: &str) -> Option<Self> {
@@ -46,13 +69,6 @@ impl RepoType {
             "datasets" => Some(RepoType::Dataset),
             "spaces" => Some(RepoType::Space),
             _ => None,
-        }
-    }
-    fn kind(self) -> &'static str {
-        match self {
-            RepoType::Model => "model",
-            RepoType::Dataset => "dataset",
-            RepoType::Space => "space",
         }
     }
 }
@@ -81,9 +97,49 @@ pub struct RepoSpec {
     trending: f64,
 }
 
-const GITATTRIBUTES: &str = "*.7z filter=lfs diff=lfs merge=lfs -text\n*.arrow filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n*.gguf filter=lfs diff=lfs merge=lfs -text\n*.gz filter=lfs diff=lfs merge=lfs -text\n*.h5 filter=lfs diff=lfs merge=lfs -text\n*.onnx filter=lfs diff=lfs merge=lfs -text\n*.parquet filter=lfs diff=lfs merge=lfs -text\n*.pt filter=lfs diff=lfs merge=lfs -text\n*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.zip filter=lfs diff=lfs merge=lfs -text\n*.zst filter=lfs diff=lfs merge=lfs -text\n";
+/// The `.gitattributes` the Hub puts in every new repo.
+pub const GITATTRIBUTES: &str = "*.7z filter=lfs diff=lfs merge=lfs -text
+*.arrow filter=lfs diff=lfs merge=lfs -text
+*.bin filter=lfs diff=lfs merge=lfs -text
+*.bz2 filter=lfs diff=lfs merge=lfs -text
+*.ckpt filter=lfs diff=lfs merge=lfs -text
+*.ftz filter=lfs diff=lfs merge=lfs -text
+*.gz filter=lfs diff=lfs merge=lfs -text
+*.h5 filter=lfs diff=lfs merge=lfs -text
+*.joblib filter=lfs diff=lfs merge=lfs -text
+*.lfs.* filter=lfs diff=lfs merge=lfs -text
+*.mlmodel filter=lfs diff=lfs merge=lfs -text
+*.model filter=lfs diff=lfs merge=lfs -text
+*.msgpack filter=lfs diff=lfs merge=lfs -text
+*.npy filter=lfs diff=lfs merge=lfs -text
+*.npz filter=lfs diff=lfs merge=lfs -text
+*.onnx filter=lfs diff=lfs merge=lfs -text
+*.ot filter=lfs diff=lfs merge=lfs -text
+*.parquet filter=lfs diff=lfs merge=lfs -text
+*.pb filter=lfs diff=lfs merge=lfs -text
+*.pickle filter=lfs diff=lfs merge=lfs -text
+*.pkl filter=lfs diff=lfs merge=lfs -text
+*.pt filter=lfs diff=lfs merge=lfs -text
+*.pth filter=lfs diff=lfs merge=lfs -text
+*.rar filter=lfs diff=lfs merge=lfs -text
+*.safetensors filter=lfs diff=lfs merge=lfs -text
+saved_model/**/* filter=lfs diff=lfs merge=lfs -text
+*.tar.* filter=lfs diff=lfs merge=lfs -text
+*.tar filter=lfs diff=lfs merge=lfs -text
+*.tflite filter=lfs diff=lfs merge=lfs -text
+*.tgz filter=lfs diff=lfs merge=lfs -text
+*.wasm filter=lfs diff=lfs merge=lfs -text
+*.xz filter=lfs diff=lfs merge=lfs -text
+*.zip filter=lfs diff=lfs merge=lfs -text
+*.zst filter=lfs diff=lfs merge=lfs -text
+*tfevents* filter=lfs diff=lfs merge=lfs -text
+*.gguf filter=lfs diff=lfs merge=lfs -text
+*.mds filter=lfs diff=lfs merge=lfs -text
+*.lz4 filter=lfs diff=lfs merge=lfs -text
+";
 
 impl RepoSpec {
+    /// `id` is `org/name`.
     pub fn new(repo_type: RepoType, id: &str) -> Self {
         Self {
             repo_type,
@@ -101,31 +157,51 @@ impl RepoSpec {
             trending: 0.0,
         }
     }
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    pub fn repo_type(&self) -> RepoType {
+        self.repo_type
+    }
     pub fn file(mut self, path: &str, content: impl Into<Bytes>) -> Self {
         self.files.push((path.to_string(), FileSource::Bytes(content.into())));
         self
     }
+    /// A file served from disk (streamed, never loaded whole into memory).
     pub fn file_from_disk(mut self, path: &str, disk: impl Into<PathBuf>) -> Self {
         self.files.push((path.to_string(), FileSource::Path(disk.into())));
         self
     }
-    /// Every file under `root` (recursively; symlinks followed), with `/`-separated paths.
+    /// Every file under `root` (recursively; symlinks followed; `.git/` skipped), with paths
+    /// relative to `root` and `/`-separated.
     pub fn dir(mut self, root: impl AsRef<Path>) -> Self {
         let root = root.as_ref();
+        let mut found = Vec::new();
         let mut stack = vec![root.to_path_buf()];
         while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).expect("read_dir") {
-                let p = e.expect("entry").path();
+            let rd = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("read_dir {}: {e}", d.display()));
+            for e in rd {
+                let p = e.expect("dir entry").path();
                 if p.is_dir() {
+                    if p.file_name().is_some_and(|n| n == ".git") {
+                        continue;
+                    }
                     stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-                    self.files.push((rel, FileSource::Path(p)));
+                } else if p.is_file() {
+                    let rel = p
+                        .strip_prefix(root)
+                        .unwrap()
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+                    found.push((rel.collect::<Vec<_>>().join("/"), FileSource::Path(p)));
                 }
             }
         }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        self.files.extend(found);
         self
     }
+    /// Add the standard HF `.gitattributes` (a regular, non-LFS text file).
     pub fn gitattributes(self) -> Self {
         self.file(".gitattributes", GITATTRIBUTES)
     }
@@ -133,6 +209,8 @@ impl RepoSpec {
         self.private = yes;
         self
     }
+    /// `mode` is `"auto"` or `"manual"`; `granted_users` (and the namespace's own user) may
+    /// download gated files.
     pub fn gated(mut self, mode: &str, granted_users: &[&str]) -> Self {
         self.gated = Some(mode.to_string());
         self.granted = granted_users.iter().map(|s| s.to_string()).collect();
@@ -174,9 +252,11 @@ pub struct UserSpec {
     pub fullname: String,
     pub orgs: Vec<String>,
     pub token_name: String,
+    /// `read`, `write` or `fineGrained`.
     pub role: String,
 }
 
+/// An injected failure, matched against every request (Hub and CDN) in insertion order.
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub method: Option<&'static str>,
@@ -185,10 +265,20 @@ pub struct Fault {
     pub times: usize,
 }
 
+impl Fault {
+    /// A fault for any method.
+    pub fn new(path_contains: &str, kind: FaultKind, times: usize) -> Self {
+        Fault { method: None, path_contains: path_contains.to_string(), kind, times }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum FaultKind {
+    /// Answer this status (JSON error body, `Retry-After` when set) instead of the real answer.
     Status { status: u16, retry_after: Option<u64> },
+    /// Send the headers and the first `bytes` body bytes, then abort the connection.
     DropAfter { bytes: u64 },
+    /// Sleep, then answer normally.
     Delay { ms: u64 },
 }
 
@@ -202,21 +292,48 @@ pub enum Server {
 pub struct LoggedRequest {
     pub server: Server,
     pub method: String,
+    /// Path and query, as received (still percent-encoded).
     pub path: String,
     pub status: u16,
     pub range: Option<String>,
     pub has_authorization: bool,
     pub authorization: Option<String>,
     pub user_agent: Option<String>,
+    /// Body bytes streamed so far (updated while streaming).
     pub bytes_sent: Arc<AtomicU64>,
 }
+
+impl LoggedRequest {
+    pub fn bytes(&self) -> u64 {
+        self.bytes_sent.load(Ordering::SeqCst)
+    }
+}
+
+/// What the Hub knows about one file at one commit.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub size: u64,
+    pub sha256: String,
+    /// git blob id (of the content; of the LFS pointer for LFS files).
+    pub oid: String,
+    pub lfs: bool,
+}
+
+impl FileInfo {
+    /// The etag a client uses as blob name: sha256 for LFS files, git blob id otherwise.
+    pub fn etag(&self) -> &str {
+        if self.lfs { &self.sha256 } else { &self.oid }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage and git hashing
 
 #[derive(Debug, Clone)]
 struct StoredFile {
     source: FileSource,
     size: u64,
     sha256: String,
-    /// git blob id (of the content, or of the LFS pointer for LFS files).
     oid: String,
     lfs: bool,
 }
@@ -225,14 +342,20 @@ impl StoredFile {
     fn pointer_size(&self) -> u64 {
         lfs_pointer(&self.sha256, self.size).len() as u64
     }
+    fn info(&self) -> FileInfo {
+        FileInfo { size: self.size, sha256: self.sha256.clone(), oid: self.oid.clone(), lfs: self.lfs }
+    }
 }
 
 #[derive(Debug)]
 struct Commit {
     id: String,
+    parent: Option<String>,
+    message: String,
     files: BTreeMap<String, StoredFile>,
-    /// Directory path ("" for the root) -> tree oid.
+    /// Directory path (`""` = root) -> git tree id.
     trees: BTreeMap<String, String>,
+    ts: u64,
     date: String,
 }
 
@@ -242,6 +365,7 @@ struct Repo {
     branches: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     commits: HashMap<String, Arc<Commit>>,
+    /// Commit ids in creation order.
     order: Vec<String>,
 }
 
@@ -252,12 +376,22 @@ impl Repo {
     fn head(&self) -> Arc<Commit> {
         self.commits[&self.branches["main"]].clone()
     }
+    fn last_modified(&self) -> Arc<Commit> {
+        self.order
+            .iter()
+            .filter_map(|c| self.commits.get(c))
+            .max_by_key(|c| c.ts)
+            .cloned()
+            .unwrap_or_else(|| self.head())
+    }
     fn resolve(&self, rev: &str) -> Option<Arc<Commit>> {
+        let rev = rev.strip_prefix("refs/heads/").or_else(|| rev.strip_prefix("refs/tags/")).unwrap_or(rev);
         if let Some(c) = self.branches.get(rev).or_else(|| self.tags.get(rev)) {
             return self.commits.get(c).cloned();
         }
-        if rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let matches: Vec<&String> = self.order.iter().filter(|c| c.starts_with(rev)).collect();
+        if rev.len() >= 7 && rev.len() <= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let rev = rev.to_ascii_lowercase();
+            let matches: Vec<&String> = self.order.iter().filter(|c| c.starts_with(&rev)).collect();
             if matches.len() == 1 {
                 return self.commits.get(matches[0]).cloned();
             }
@@ -266,12 +400,227 @@ impl Repo {
     }
 }
 
+const LFS_EXTENSIONS: &[&str] = &[
+    "7z",
+    "arrow",
+    "bin",
+    "bz2",
+    "ckpt",
+    "ftz",
+    "gguf",
+    "gz",
+    "h5",
+    "joblib",
+    "lz4",
+    "mds",
+    "mlmodel",
+    "model",
+    "msgpack",
+    "npy",
+    "npz",
+    "onnx",
+    "ot",
+    "parquet",
+    "pb",
+    "pickle",
+    "pkl",
+    "pt",
+    "pth",
+    "rar",
+    "safetensors",
+    "tar",
+    "tflite",
+    "tgz",
+    "wasm",
+    "xz",
+    "zip",
+    "zst",
+];
+
+/// Whether the Hub stores `path` of `size` bytes with LFS.
+pub fn is_lfs(path: &str, size: u64) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == ".gitattributes" {
+        return false;
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    size > 10 * 1024 * 1024 || ext.is_some_and(|e| LFS_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// The git-lfs pointer text stored in git for an LFS file.
+pub fn lfs_pointer(sha256: &str, size: u64) -> String {
+    format!("version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n")
+}
+
+/// git blob id: sha1 of `"blob {len}\0" + content`.
+pub fn git_blob_oid(content: &[u8]) -> String {
+    git_object_id("blob", content)
+}
+
+fn git_object_id(kind: &str, body: &[u8]) -> String {
+    let mut h = sha1::Sha1::new();
+    h.update(format!("{kind} {}\0", body.len()).as_bytes());
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+fn store_file(path: &str, src: FileSource) -> StoredFile {
+    let (size, sha256, content_oid) = match &src {
+        FileSource::Bytes(b) => {
+            let lfs = is_lfs(path, b.len() as u64);
+            (b.len() as u64, sha256_hex(b), if lfs { String::new() } else { git_blob_oid(b) })
+        }
+        FileSource::Path(p) => {
+            let mut f = std::fs::File::open(p).unwrap_or_else(|e| panic!("open {}: {e}", p.display()));
+            let size = f.metadata().unwrap().len();
+            let lfs = is_lfs(path, size);
+            let mut s2 = sha2::Sha256::new();
+            let mut s1 = sha1::Sha1::new();
+            s1.update(format!("blob {size}\0").as_bytes());
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0u64;
+            loop {
+                let n = f.read(&mut buf).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+                if n == 0 {
+                    break;
+                }
+                total += n as u64;
+                s2.update(&buf[..n]);
+                if !lfs {
+                    s1.update(&buf[..n]);
+                }
+            }
+            assert_eq!(total, size, "{} changed while hashing", p.display());
+            (size, hex::encode(s2.finalize()), if lfs { String::new() } else { hex::encode(s1.finalize()) })
+        }
+    };
+    let lfs = is_lfs(path, size);
+    let oid = if lfs { git_blob_oid(lfs_pointer(&sha256, size).as_bytes()) } else { content_oid };
+    StoredFile { source: src, size, sha256, oid, lfs }
+}
+
+/// Hash many files, in parallel when there are several.
+fn store_files(files: Vec<(String, FileSource)>) -> Vec<(String, StoredFile)> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    if files.len() <= 1 || threads == 1 {
+        return files.into_iter().map(|(p, s)| (p.clone(), store_file(&p, s))).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<Option<StoredFile>>> = Mutex::new(vec![None; files.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((p, s)) = files.get(i) else { break };
+                    let f = store_file(p, s.clone());
+                    out.lock().unwrap()[i] = Some(f);
+                }
+            });
+        }
+    });
+    let out = out.into_inner().unwrap();
+    files.into_iter().zip(out).map(|((p, _), f)| (p, f.expect("hashed"))).collect()
+}
+
+/// git tree objects for every directory; returns dir path (`""` = root) -> tree id.
+fn build_trees(files: &BTreeMap<String, StoredFile>) -> BTreeMap<String, String> {
+    // dir -> entries (name, is_tree, oid); subdirectories are filled in deepest-first.
+    let mut files_in: BTreeMap<String, Vec<(String, bool, String)>> = BTreeMap::new();
+    let mut subdirs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    files_in.entry(String::new()).or_default();
+    for (path, f) in files {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        files_in.entry(dir.to_string()).or_default().push((name.to_string(), false, f.oid.clone()));
+        // Register every ancestor directory.
+        let mut d = dir;
+        while !d.is_empty() {
+            let (parent, _) = d.rsplit_once('/').unwrap_or(("", d));
+            files_in.entry(d.to_string()).or_default();
+            subdirs.entry(parent.to_string()).or_default().insert(d.to_string());
+            d = parent;
+        }
+    }
+    let mut dirs: Vec<String> = files_in.keys().cloned().collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(if d.is_empty() { 0 } else { d.matches('/').count() + 1 }));
+    let mut oids: BTreeMap<String, String> = BTreeMap::new();
+    for d in dirs {
+        let mut entries = files_in.remove(&d).unwrap_or_default();
+        for sub in subdirs.get(&d).into_iter().flatten() {
+            let name = sub.rsplit('/').next().unwrap().to_string();
+            entries.push((name, true, oids[sub].clone()));
+        }
+        // git order: byte order where a tree's name compares as `name/`.
+        entries.sort_by(|a, b| {
+            let ka = if a.1 { format!("{}/", a.0) } else { a.0.clone() };
+            let kb = if b.1 { format!("{}/", b.0) } else { b.0.clone() };
+            ka.as_bytes().cmp(kb.as_bytes())
+        });
+        let mut body = Vec::new();
+        for (name, is_tree, oid) in &entries {
+            body.extend_from_slice(format!("{} {name}\0", if *is_tree { "40000" } else { "100644" }).as_bytes());
+            body.extend_from_slice(&hex::decode(oid).unwrap());
+        }
+        oids.insert(d, git_object_id("tree", &body));
+    }
+    oids
+}
+
+/// First commit timestamp; commit `n` (1-based, hub-wide) is at `BASE_TS + n * 60`.
+pub const BASE_TS: u64 = 1_735_689_600;
+
+fn make_commit(files: BTreeMap<String, StoredFile>, parent: Option<&str>, message: &str, n: u64) -> Commit {
+    let trees = build_trees(&files);
+    let ts = BASE_TS + n * 60;
+    let mut body = format!("tree {}\n", trees[""]);
+    if let Some(p) = parent {
+        body.push_str(&format!("parent {p}\n"));
+    }
+    body.push_str(&format!(
+        "author Fake Hub <hub@fake.invalid> {ts} +0000\ncommitter Fake Hub <hub@fake.invalid> {ts} +0000\n\n{message}\n"
+    ));
+    Commit {
+        id: git_object_id("commit", body.as_bytes()),
+        parent: parent.map(str::to_string),
+        message: message.to_string(),
+        files,
+        trees,
+        ts,
+        date: rfc3339(ts),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000Z` for a unix timestamp.
+pub fn rfc3339(ts: u64) -> String {
+    let days = (ts / 86_400) as i64;
+    let secs = ts % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
 #[derive(Default)]
 struct Inner {
     repos: HashMap<(RepoType, String), Repo>,
     users: HashMap<String, UserSpec>,
     faults: Vec<Fault>,
     log: Vec<LoggedRequest>,
+    /// sha256 -> LFS file, served by the CDN.
     cdn: HashMap<String, StoredFile>,
     commit_counter: u64,
 }
@@ -284,10 +633,18 @@ struct Shared {
     page_size: AtomicUsize,
 }
 
-/// The running fake Hub: a Hub origin and a separate CDN origin on 127.0.0.1.
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The running fake Hub: a Hub origin and a separate CDN origin, both on 127.0.0.1, served by
+/// a background thread with its own tokio runtime (usable from sync and async tests alike).
+/// Dropping it shuts both servers down.
 pub struct FakeHub {
     shared: Arc<Shared>,
-    stop: Option<std::sync::mpsc::Sender<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -302,164 +659,18 @@ impl Drop for FakeHub {
     }
 }
 
-fn is_lfs(path: &str, size: u64) -> bool {
-    const EXT: &[&str] = &[
-        "7z",
-        "arrow",
-        "bin",
-        "bz2",
-        "ckpt",
-        "ftz",
-        "gguf",
-        "gz",
-        "h5",
-        "joblib",
-        "lz4",
-        "mds",
-        "mlmodel",
-        "model",
-        "msgpack",
-        "npy",
-        "npz",
-        "onnx",
-        "ot",
-        "parquet",
-        "pb",
-        "pickle",
-        "pkl",
-        "pt",
-        "pth",
-        "rar",
-        "safetensors",
-        "tar",
-        "tflite",
-        "tgz",
-        "wasm",
-        "xz",
-        "zip",
-        "zst",
-    ];
-    if path.ends_with(".gitattributes") {
-        return false;
-    }
-    let ext = path.rsplit('/').next().and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
-    size > 10 * 1024 * 1024 || ext.is_some_and(|e| EXT.contains(&e.as_str()))
-}
-
-fn lfs_pointer(sha256: &str, size: u64) -> String {
-    format!("version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n")
-}
-
-fn git_blob_oid(content: &[u8]) -> String {
-    let mut h = sha1::Sha1::new();
-    h.update(format!("blob {}\0", content.len()).as_bytes());
-    h.update(content);
-    hex::encode(h.finalize())
-}
-
-/// sha256 and git blob id of a file's content, streaming from disk when needed.
-fn hash_source(src: &FileSource) -> (u64, String, String) {
-    match src {
-        FileSource::Bytes(b) => (b.len() as u64, hex::encode(sha2::Sha256::digest(b)), git_blob_oid(b)),
-        FileSource::Path(p) => {
-            let mut f = std::fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let size = f.metadata().unwrap().len();
-            let mut s2 = sha2::Sha256::new();
-            let mut s1 = sha1::Sha1::new();
-            s1.update(format!("blob {size}\0").as_bytes());
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = f.read(&mut buf).unwrap();
-                if n == 0 {
-                    break;
-                }
-                s2.update(&buf[..n]);
-                s1.update(&buf[..n]);
-            }
-            (size, hex::encode(s2.finalize()), hex::encode(s1.finalize()))
-        }
-    }
-}
-
-fn store_file(path: &str, src: FileSource) -> StoredFile {
-    let (size, sha256, content_oid) = hash_source(&src);
-    let lfs = is_lfs(path, size);
-    let oid = if lfs { git_blob_oid(lfs_pointer(&sha256, size).as_bytes()) } else { content_oid };
-    StoredFile { source: src, size, sha256, oid, lfs }
-}
-
-/// git tree objects for every directory, bottom-up; returns dir path -> tree oid.
-fn build_trees(files: &BTreeMap<String, StoredFile>) -> BTreeMap<String, String> {
-    // dir -> (name -> (is_tree, oid))
-    let mut dirs: BTreeMap<String, BTreeMap<String, (bool, String)>> = BTreeMap::new();
-    dirs.entry(String::new()).or_default();
-    for (path, f) in files {
-        let parts: Vec<&str> = path.split('/').collect();
-        for i in 0..parts.len() - 1 {
-            dirs.entry(parts[..=i].join("/")).or_default();
-        }
-        let dir = parts[..parts.len() - 1].join("/");
-        dirs.entry(dir).or_default().insert(parts[parts.len() - 1].to_string(), (false, f.oid.clone()));
-    }
-    let mut oids: BTreeMap<String, String> = BTreeMap::new();
-    let mut names: Vec<String> = dirs.keys().cloned().collect();
-    names.sort_by_key(|d| std::cmp::Reverse(if d.is_empty() { 0 } else { d.split('/').count() }));
-    for d in names {
-        let mut entries: Vec<(String, bool, String)> =
-            dirs[&d].iter().map(|(n, (t, o))| (n.clone(), *t, o.clone())).collect();
-        // Subdirectories of d.
-        for (sub, oid) in &oids {
-            let parent = sub.rsplit_once('/').map_or("", |(p, _)| p);
-            if parent == d && !sub.is_empty() {
-                let name = sub.rsplit('/').next().unwrap().to_string();
-                entries.push((name, true, oid.clone()));
-            }
-        }
-        entries.sort_by(|a, b| {
-            let ka = if a.1 { format!("{}/", a.0) } else { a.0.clone() };
-            let kb = if b.1 { format!("{}/", b.0) } else { b.0.clone() };
-            ka.as_bytes().cmp(kb.as_bytes())
-        });
-        let mut body = Vec::new();
-        for (name, is_tree, oid) in &entries {
-            body.extend_from_slice(format!("{} {name}\0", if *is_tree { "40000" } else { "100644" }).as_bytes());
-            body.extend_from_slice(&hex::decode(oid).unwrap());
-        }
-        let mut h = sha1::Sha1::new();
-        h.update(format!("tree {}\0", body.len()).as_bytes());
-        h.update(&body);
-        oids.insert(d, hex::encode(h.finalize()));
-    }
-    oids
-}
-
-fn make_commit(files: BTreeMap<String, StoredFile>, parent: Option<&str>, message: &str, n: u64) -> Commit {
-    let trees = build_trees(&files);
-    let ts = 1_735_689_600 + n * 60;
-    let mut body = format!("tree {}\n", trees[""]);
-    if let Some(p) = parent {
-        body.push_str(&format!("parent {p}\n"));
-    }
-    body.push_str(&format!(
-        "author Fake Hub <hub@fake.invalid> {ts} +0000\ncommitter Fake Hub <hub@fake.invalid> {ts} +0000\n\n{message}\n"
-    ));
-    let mut h = sha1::Sha1::new();
-    h.update(format!("commit {}\0", body.len()).as_bytes());
-    h.update(body.as_bytes());
-    let date = humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_secs(ts)).to_string();
-    Commit { id: hex::encode(h.finalize()), files, trees, date }
-}
-
 impl FakeHub {
+    /// Start on two ephemeral ports.
     pub fn start() -> FakeHub {
         let hub_l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind hub");
         let cdn_l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind cdn");
-        Self::start_on(hub_l, cdn_l)
+        Self::start_on(hub_l, cdn_l, 2)
     }
 
-    pub fn start_on(hub_l: std::net::TcpListener, cdn_l: std::net::TcpListener) -> FakeHub {
-        hub_l.set_nonblocking(true).unwrap();
-        cdn_l.set_nonblocking(true).unwrap();
+    /// Start on the given listeners with `workers` runtime threads.
+    pub fn start_on(hub_l: std::net::TcpListener, cdn_l: std::net::TcpListener, workers: usize) -> FakeHub {
+        hub_l.set_nonblocking(true).expect("nonblocking");
+        cdn_l.set_nonblocking(true).expect("nonblocking");
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner::default()),
             hub_url: format!("http://{}", hub_l.local_addr().unwrap()),
@@ -467,47 +678,51 @@ impl FakeHub {
             bandwidth: AtomicU64::new(0),
             page_size: AtomicUsize::new(1000),
         });
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = shared.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.spawn({
-                let st = st.clone();
-                async move {
-                    let l = tokio::net::TcpListener::from_std(hub_l).unwrap();
-                    let app = Router::new().fallback(hub_handler).with_state(st);
-                    let _ = axum::serve(l, app).await;
-                }
-            });
-            rt.spawn({
-                let st = st.clone();
-                async move {
-                    let l = tokio::net::TcpListener::from_std(cdn_l).unwrap();
-                    let app = Router::new().fallback(cdn_handler).with_state(st);
-                    let _ = axum::serve(l, app).await;
-                }
-            });
-            let _ = rx.recv();
-            rt.shutdown_background();
-        });
+        let thread = std::thread::Builder::new()
+            .name("fake-hub".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(workers.max(1))
+                    .thread_name("fake-hub-worker")
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime");
+                rt.block_on(async move {
+                    let hub = tokio::net::TcpListener::from_std(hub_l).expect("hub listener");
+                    let cdn = tokio::net::TcpListener::from_std(cdn_l).expect("cdn listener");
+                    let hub_app = Router::new().fallback(hub_handler).with_state(st.clone());
+                    let cdn_app = Router::new().fallback(cdn_handler).with_state(st);
+                    let a = tokio::spawn(async move { axum::serve(hub, hub_app).await });
+                    let b = tokio::spawn(async move { axum::serve(cdn, cdn_app).await });
+                    let _ = rx.await;
+                    a.abort();
+                    b.abort();
+                    // Aborted tasks are dropped (listeners closed) before these complete.
+                    let _ = a.await;
+                    let _ = b.await;
+                });
+                rt.shutdown_background();
+            })
+            .expect("spawn fake hub thread");
         FakeHub { shared, stop: Some(tx), thread: Some(thread) }
     }
 
+    /// The Hub origin, `http://127.0.0.1:PORT` (use as `HF_ENDPOINT`).
     pub fn url(&self) -> String {
         self.shared.hub_url.clone()
     }
+
+    /// The CDN origin LFS redirects point to.
     pub fn cdn_url(&self) -> String {
         self.shared.cdn_url.clone()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.shared.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
+    /// Create (or replace) a repo with one commit on `main`; returns the commit id.
     pub fn add_repo(&self, spec: RepoSpec) -> String {
-        let files: BTreeMap<String, StoredFile> =
-            spec.files.iter().map(|(p, s)| (p.clone(), store_file(p, s.clone()))).collect();
-        let mut inner = self.lock();
+        let files: BTreeMap<String, StoredFile> = store_files(spec.files.clone()).into_iter().collect();
+        let mut inner = self.shared.lock();
         inner.commit_counter += 1;
         let commit = make_commit(files, None, "initial commit", inner.commit_counter);
         for f in commit.files.values().filter(|f| f.lfs) {
@@ -515,7 +730,7 @@ impl FakeHub {
         }
         let id = commit.id.clone();
         let mut repo = Repo {
-            spec: spec.clone(),
+            spec: RepoSpec { files: Vec::new(), ..spec.clone() },
             branches: BTreeMap::new(),
             tags: BTreeMap::new(),
             commits: HashMap::new(),
@@ -527,7 +742,8 @@ impl FakeHub {
         id
     }
 
-    /// A new commit on `branch` (created from main's head when missing).
+    /// A new commit on `branch` (created from main's head when missing): `files` are added or
+    /// replaced, `deletes` removed. Returns the commit id.
     pub fn commit(
         &self,
         repo_type: RepoType,
@@ -537,20 +753,17 @@ impl FakeHub {
         deletes: &[&str],
         message: &str,
     ) -> String {
-        let stored: Vec<(String, StoredFile)> =
-            files.into_iter().map(|(p, s)| (p.clone(), store_file(&p, s))).collect();
-        let mut inner = self.lock();
+        let stored = store_files(files);
+        let mut inner = self.shared.lock();
         inner.commit_counter += 1;
         let n = inner.commit_counter;
-        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).expect("repo exists");
+        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).unwrap_or_else(|| panic!("no repo {id}"));
         let parent_id = repo.branches.get(branch).cloned().unwrap_or_else(|| repo.branches["main"].clone());
         let mut map = repo.commits[&parent_id].files.clone();
         for d in deletes {
             map.remove(*d);
         }
-        for (p, f) in stored {
-            map.insert(p, f);
-        }
+        map.extend(stored);
         let commit = make_commit(map, Some(&parent_id), message, n);
         let cid = commit.id.clone();
         let lfs: Vec<StoredFile> = commit.files.values().filter(|f| f.lfs).cloned().collect();
@@ -564,55 +777,79 @@ impl FakeHub {
     }
 
     pub fn create_branch(&self, repo_type: RepoType, id: &str, branch: &str, from_rev: &str) {
-        let mut inner = self.lock();
-        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).expect("repo exists");
-        let c = repo.resolve(from_rev).expect("revision exists").id.clone();
+        let mut inner = self.shared.lock();
+        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).unwrap_or_else(|| panic!("no repo {id}"));
+        let c = repo.resolve(from_rev).unwrap_or_else(|| panic!("no revision {from_rev}")).id.clone();
         repo.branches.insert(branch.to_string(), c);
     }
 
     pub fn create_tag(&self, repo_type: RepoType, id: &str, tag: &str, rev: &str) {
-        let mut inner = self.lock();
-        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).expect("repo exists");
-        let c = repo.resolve(rev).expect("revision exists").id.clone();
+        let mut inner = self.shared.lock();
+        let repo = inner.repos.get_mut(&(repo_type, id.to_string())).unwrap_or_else(|| panic!("no repo {id}"));
+        let c = repo.resolve(rev).unwrap_or_else(|| panic!("no revision {rev}")).id.clone();
         repo.tags.insert(tag.to_string(), c);
     }
 
+    /// The commit id `rev` resolves to, if any.
+    pub fn resolve_rev(&self, repo_type: RepoType, id: &str, rev: &str) -> Option<String> {
+        let inner = self.shared.lock();
+        inner.repos.get(&(repo_type, id.to_string()))?.resolve(rev).map(|c| c.id.clone())
+    }
+
+    /// Size, sha256, git oid and LFS-ness of `path` at `rev`.
+    pub fn file_info(&self, repo_type: RepoType, id: &str, rev: &str, path: &str) -> Option<FileInfo> {
+        let inner = self.shared.lock();
+        inner.repos.get(&(repo_type, id.to_string()))?.resolve(rev)?.files.get(path).map(StoredFile::info)
+    }
+
+    /// sha256 of `path` at `rev`.
+    pub fn file_sha256(&self, repo_type: RepoType, id: &str, rev: &str, path: &str) -> Option<String> {
+        self.file_info(repo_type, id, rev, path).map(|f| f.sha256)
+    }
+
+    /// The etag a client caches `path` under (sha256 for LFS, git blob id otherwise).
+    pub fn file_etag(&self, repo_type: RepoType, id: &str, rev: &str, path: &str) -> Option<String> {
+        self.file_info(repo_type, id, rev, path).map(|f| f.etag().to_string())
+    }
+
     pub fn add_user(&self, token: &str, user: UserSpec) {
-        self.lock().users.insert(token.to_string(), user);
+        self.shared.lock().users.insert(token.to_string(), user);
     }
 
     pub fn add_fault(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.shared.lock().faults.push(fault);
     }
 
     pub fn clear_faults(&self) {
-        self.lock().faults.clear();
+        self.shared.lock().faults.clear();
     }
 
+    /// Cap every response body at `bytes_per_sec` (`None` = unlimited).
     pub fn set_bandwidth_limit(&self, bytes_per_sec: Option<u64>) {
         self.shared.bandwidth.store(bytes_per_sec.unwrap_or(0), Ordering::SeqCst);
     }
 
+    /// Page size of search and tree listings (default 1000).
     pub fn set_page_size(&self, n: usize) {
         self.shared.page_size.store(n.max(1), Ordering::SeqCst);
     }
 
     pub fn log(&self) -> Vec<LoggedRequest> {
-        self.lock().log.clone()
+        self.shared.lock().log.clone()
     }
 
     pub fn clear_log(&self) {
-        self.lock().log.clear();
+        self.shared.lock().log.clear();
     }
 
-    /// Body bytes served by requests whose path contains `path_contains`.
+    /// Body bytes streamed by requests whose path contains `path_contains`.
     pub fn bytes_served(&self, path_contains: &str) -> u64 {
-        self.lock()
-            .log
-            .iter()
-            .filter(|r| r.path.contains(path_contains))
-            .map(|r| r.bytes_sent.load(Ordering::Relaxed))
-            .sum()
+        self.shared.lock().log.iter().filter(|r| r.path.contains(path_contains)).map(LoggedRequest::bytes).sum()
+    }
+
+    /// Logged requests whose path contains `path_contains`.
+    pub fn requests(&self, path_contains: &str) -> Vec<LoggedRequest> {
+        self.shared.lock().log.iter().filter(|r| r.path.contains(path_contains)).cloned().collect()
     }
 }
 
@@ -631,33 +868,88 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
     h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
 fn error(status: u16, code: Option<&str>, message: &str) -> Response {
     let mut r = Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-error-message", HeaderValue::from_str(message).unwrap_or(HeaderValue::from_static("error")));
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header("x-error-message", hv(message));
     if let Some(c) = code {
         r = r.header("x-error-code", c);
     }
-    r.body(Body::from(serde_json::json!({ "error": message }).to_string())).unwrap()
+    r.body(Body::from(json!({ "error": message }).to_string())).unwrap()
 }
 
-fn json(value: serde_json::Value) -> Response {
+fn json_response(value: Value) -> Response {
     Response::builder()
         .status(200)
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
         .body(Body::from(value.to_string()))
         .unwrap()
+}
+
+fn with_link(mut r: Response, next: &str) -> Response {
+    r.headers_mut().insert(header::LINK, hv(&format!("<{next}>; rel=\"next\"")));
+    r
 }
 
 fn decode(seg: &str) -> String {
     percent_encoding::percent_decode_str(seg).decode_utf8_lossy().into_owned()
 }
 
-/// Log the request and apply faults; returns the context or an early response.
-fn parts(req: &Request) -> (String, String, HeaderMap) {
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encode a file path, keeping `/`.
+fn encode_path(p: &str) -> String {
+    p.split('/')
+        .map(|s| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Percent-encode one segment (revisions: nothing is safe).
+fn encode_segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
+
+type Query = Vec<(String, String)>;
+
+fn parse_query(q: &str) -> Query {
+    url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn q_one<'a>(q: &'a Query, key: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn q_true(q: &Query, key: &str) -> bool {
+    q_one(q, key).is_some_and(|v| v == "true" || v == "1" || v == "True")
+}
+
+/// The same query with `cursor` replaced.
+fn next_query(q: &Query, cursor: usize) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in q.iter().filter(|(k, _)| k != "cursor") {
+        s.append_pair(k, v);
+    }
+    s.append_pair("cursor", &cursor.to_string());
+    s.finish()
+}
+
+/// Log the request and apply faults; returns the context or an early (fault) response.
+fn begin<'a>(
+    st: &'a Shared,
+    server: Server,
+    req: &Request,
+) -> impl Future<Output = Result<Ctx, Response>> + Send + use<'a> {
     let path = req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.to_string());
-    (path, req.method().to_string(), req.headers().clone())
+    let method = req.method().to_string();
+    let headers = req.headers().clone();
+    begin_parts(st, server, path, method, headers)
 }
 
 async fn begin_parts(
@@ -670,7 +962,7 @@ async fn begin_parts(
     let auth = header_str(&headers, header::AUTHORIZATION);
     let counter = Arc::new(AtomicU64::new(0));
     let (fault, user, token_invalid, log_index) = {
-        let mut inner = st.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut inner = st.lock();
         let log_index = inner.log.len();
         inner.log.push(LoggedRequest {
             server,
@@ -685,15 +977,20 @@ async fn begin_parts(
         });
         let mut fault = None;
         for f in inner.faults.iter_mut() {
-            if f.times > 0 && path.contains(&f.path_contains) && f.method.is_none_or(|m| m == method) {
+            if f.times > 0
+                && path.contains(&f.path_contains)
+                && f.method.is_none_or(|m| m.eq_ignore_ascii_case(&method))
+            {
                 f.times -= 1;
                 fault = Some(f.kind.clone());
                 break;
             }
         }
-        let token = auth.as_deref().and_then(|a| a.strip_prefix("Bearer ")).map(str::trim);
+        let token = auth
+            .as_deref()
+            .map(|a| a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer ")).unwrap_or(a).trim());
         let user = token.and_then(|t| inner.users.get(t).cloned());
-        let token_invalid = token.is_some() && user.is_none();
+        let token_invalid = server == Server::Hub && token.is_some() && user.is_none();
         (fault, user, token_invalid, log_index)
     };
     let mut ctx = Ctx { user, token_invalid, drop_after: None, counter, log_index };
@@ -701,9 +998,10 @@ async fn begin_parts(
         Some(FaultKind::Delay { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
         Some(FaultKind::DropAfter { bytes }) => ctx.drop_after = Some(bytes),
         Some(FaultKind::Status { status, retry_after }) => {
-            let mut r = error(status, None, "injected fault");
+            let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error");
+            let mut r = error(status, None, &format!("Injected fault: {status} {reason}"));
             if let Some(s) = retry_after {
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&s.to_string()).unwrap());
+                r.headers_mut().insert(header::RETRY_AFTER, hv(&s.to_string()));
             }
             finish(st, &ctx, status);
             return Err(r);
@@ -714,15 +1012,13 @@ async fn begin_parts(
 }
 
 fn finish(st: &Shared, ctx: &Ctx, status: u16) {
-    let mut inner = st.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(e) = inner.log.get_mut(ctx.log_index) {
+    if let Some(e) = st.lock().log.get_mut(ctx.log_index) {
         e.status = status;
     }
 }
 
 async fn hub_handler(State(st): State<Arc<Shared>>, req: Request) -> Response {
-    let (path, method, headers) = parts(&req);
-    let ctx = match begin_parts(&st, Server::Hub, path, method, headers).await {
+    let ctx = match begin(&st, Server::Hub, &req).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -732,23 +1028,31 @@ async fn hub_handler(State(st): State<Arc<Shared>>, req: Request) -> Response {
 }
 
 async fn cdn_handler(State(st): State<Arc<Shared>>, req: Request) -> Response {
-    let (path, method, headers) = parts(&req);
-    let ctx = match begin_parts(&st, Server::Cdn, path, method, headers).await {
+    let ctx = match begin(&st, Server::Cdn, &req).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    // /repos/<folder>/<sha256>?expires=..&sig=..
+    // /repos/{folder}/{sha256}?expires=..&sig=..
     let segs: Vec<&str> = req.uri().path().trim_start_matches('/').split('/').collect();
     let file = match segs.as_slice() {
-        ["repos", _, sha] => st.inner.lock().unwrap().cdn.get(*sha).cloned(),
+        ["repos", _, sha] => st.lock().cdn.get(*sha).cloned(),
         _ => None,
     };
     let resp = match file {
+        Some(_) if !matches!(*req.method(), Method::GET | Method::HEAD) => error(405, None, "Method not allowed"),
         Some(f) => {
             let etag = format!("\"{}\"", f.sha256);
-            serve_file(&st, &ctx, req.method(), req.headers(), &f, vec![(header::ETAG.as_str(), etag)])
+            serve_file(
+                &st,
+                &ctx,
+                req.method(),
+                req.headers(),
+                &f,
+                "application/octet-stream",
+                vec![(header::ETAG.as_str(), etag)],
+            )
         }
-        None => error(404, None, "Not found"),
+        None => error(404, Some("NoSuchKey"), "The specified key does not exist."),
     };
     finish(&st, &ctx, resp.status().as_u16());
     resp
@@ -763,27 +1067,28 @@ fn repo_not_found(ctx: &Ctx) -> Response {
     error(if ctx.user.is_some() { 404 } else { 401 }, Some("RepoNotFound"), "Repository not found")
 }
 
+fn not_found() -> Response {
+    error(404, None, "Sorry, we can't find the page you are looking for.")
+}
+
 async fn route(st: &Shared, ctx: &Ctx, req: Request) -> Response {
     if ctx.token_invalid {
         return error(401, None, "Invalid credentials in Authorization header");
     }
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let query: HashMap<String, Vec<String>> = {
-        let mut m: HashMap<String, Vec<String>> = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
-            m.entry(k.into_owned()).or_default().push(v.into_owned());
-        }
-        m
-    };
-    let segs: Vec<String> = path.trim_start_matches('/').split('/').map(decode).collect();
+    let raw_query = req.uri().query().unwrap_or("").to_string();
+    let q = parse_query(&raw_query);
+    let segs: Vec<String> = req.uri().path().trim_start_matches('/').split('/').map(decode).collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let get = method == Method::GET || method == Method::HEAD;
     match s.as_slice() {
-        ["api", "whoami-v2"] => whoami(ctx),
-        ["api", kind] if RepoType::from_plural(kind).is_some() && method == Method::GET => {
-            search(st, ctx, RepoType::from_plural(kind).unwrap(), &query, req.uri().query().unwrap_or(""))
+        ["api", "whoami-v2"] if get => whoami(ctx),
+        ["api", kind] if get && RepoType::from_plural(kind).is_some() => {
+            search(st, ctx, RepoType::from_plural(kind).unwrap(), &q)
         }
-        ["api", "resolve-cache", kind, org, name, commit, rest @ ..] if RepoType::from_plural(kind).is_some() => {
+        ["api", "resolve-cache", kind, org, name, commit, rest @ ..]
+            if get && RepoType::from_plural(kind).is_some() && !rest.is_empty() =>
+        {
             let rt = RepoType::from_plural(kind).unwrap();
             resolve_cache(st, ctx, &req, rt, &format!("{org}/{name}"), commit, &rest.join("/"))
         }
@@ -791,15 +1096,27 @@ async fn route(st: &Shared, ctx: &Ctx, req: Request) -> Response {
             let rt = RepoType::from_plural(kind).unwrap();
             let id = format!("{org}/{name}");
             match rest {
-                [] => repo_info(st, ctx, rt, &id, "main", &query),
-                ["revision", rev @ ..] => repo_info(st, ctx, rt, &id, &rev.join("/"), &query),
-                ["tree", rev, p @ ..] => tree(st, ctx, rt, &id, rev, &p.join("/"), &query, req.uri().path()),
-                ["paths-info", rev] => {
-                    let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
-                    paths_info(st, ctx, rt, &id, rev, &body)
+                [] if get => repo_info(st, ctx, rt, &id, None, &q),
+                ["revision", rev @ ..] if get && !rev.is_empty() => {
+                    repo_info(st, ctx, rt, &id, Some(&rev.join("/")), &q)
                 }
-                ["refs"] => refs(st, ctx, rt, &id),
-                _ => error(404, None, "Not found"),
+                ["tree", rev, p @ ..] if get => {
+                    let sub = p.join("/");
+                    tree(st, ctx, rt, &id, rev, sub.trim_matches('/'), &q, req.uri().path())
+                }
+                ["paths-info", rev @ ..] if method == Method::POST && !rev.is_empty() => {
+                    let rev = rev.join("/");
+                    let body = axum::body::to_bytes(req.into_body(), 16 << 20).await.unwrap_or_default();
+                    paths_info(st, ctx, rt, &id, &rev, &body)
+                }
+                ["refs"] if get => refs(st, ctx, rt, &id),
+                ["commits", rev @ ..] if get && !rev.is_empty() => {
+                    commits(st, ctx, rt, &id, &rev.join("/"), &q, req.uri().path())
+                }
+                _ => match lookup(st, ctx, rt, &id, None) {
+                    Err(r) => r,
+                    Ok(_) => not_found(),
+                },
             }
         }
         _ => {
@@ -810,10 +1127,10 @@ async fn route(st: &Shared, ctx: &Ctx, req: Request) -> Response {
                 _ => (RepoType::Model, &s[..]),
             };
             match rest {
-                [org, name, "resolve", rev, p @ ..] if !p.is_empty() => {
-                    resolve(st, ctx, &method, rt, &format!("{org}/{name}"), rev, &p.join("/"))
+                [org, name, "resolve", rev, p @ ..] if get && !p.is_empty() => {
+                    resolve(st, ctx, rt, &format!("{org}/{name}"), rev, &p.join("/"), &method)
                 }
-                _ => error(404, None, "Not found"),
+                _ => not_found(),
             }
         }
     }
@@ -823,33 +1140,49 @@ fn whoami(ctx: &Ctx) -> Response {
     let Some(u) = &ctx.user else {
         return error(401, None, "Invalid credentials in Authorization header");
     };
-    json(serde_json::json!({
+    json_response(json!({
         "type": "user",
-        "id": format!("id-{}", u.name),
+        "id": fake_object_id(&format!("user:{}", u.name)),
         "name": u.name,
         "fullname": u.fullname,
         "email": format!("{}@example.com", u.name),
         "emailVerified": true,
         "isPro": false,
         "canPay": false,
-        "avatarUrl": "/avatars/default.svg",
+        "avatarUrl": format!("/avatars/{}.svg", u.name),
         "periodEnd": null,
-        "orgs": u.orgs.iter().map(|o| serde_json::json!({"name": o, "fullname": o, "type": "org"})).collect::<Vec<_>>(),
-        "auth": {"type": "access_token", "accessToken": {"displayName": u.token_name, "role": u.role, "createdAt": "2025-01-01T00:00:00.000Z"}},
+        "orgs": u.orgs.iter().map(|o| json!({
+            "type": "org",
+            "id": fake_object_id(&format!("org:{o}")),
+            "name": o,
+            "fullname": o,
+            "avatarUrl": format!("/avatars/{o}.svg"),
+            "roleInOrg": "write",
+        })).collect::<Vec<_>>(),
+        "auth": {
+            "type": "access_token",
+            "accessToken": {"displayName": u.token_name, "role": u.role, "createdAt": "2025-01-01T00:00:00.000Z"},
+        },
     }))
 }
 
-fn summary(repo: &Repo) -> serde_json::Value {
+/// A Mongo-style 24-hex id, stable for a given key.
+fn fake_object_id(key: &str) -> String {
+    sha256_hex(key.as_bytes())[..24].to_string()
+}
+
+fn summary(repo: &Repo) -> Value {
     let head = repo.head();
-    serde_json::json!({
-        "_id": format!("id-{}", repo.spec.id),
+    let last = repo.last_modified();
+    json!({
+        "_id": fake_object_id(&format!("{}:{}", repo.spec.repo_type.singular(), repo.spec.id)),
         "id": repo.spec.id,
         "author": repo.namespace(),
         "sha": head.id,
-        "lastModified": head.date,
+        "lastModified": last.date,
         "createdAt": repo.spec.created_at,
         "private": repo.spec.private,
-        "gated": repo.spec.gated.clone().map_or(serde_json::Value::Bool(false), serde_json::Value::String),
+        "gated": repo.spec.gated.clone().map_or(Value::Bool(false), Value::String),
         "disabled": false,
         "downloads": repo.spec.downloads,
         "likes": repo.spec.likes,
@@ -860,199 +1193,236 @@ fn summary(repo: &Repo) -> serde_json::Value {
     })
 }
 
-fn search(st: &Shared, ctx: &Ctx, rt: RepoType, q: &HashMap<String, Vec<String>>, raw_query: &str) -> Response {
-    let one = |k: &str| q.get(k).and_then(|v| v.first()).cloned();
-    let inner = st.inner.lock().unwrap();
+fn search(st: &Shared, ctx: &Ctx, rt: RepoType, q: &Query) -> Response {
+    let inner = st.lock();
+    let search = q_one(q, "search").map(str::to_lowercase);
+    let author = q_one(q, "author");
+    let filters: Vec<&str> =
+        q.iter().filter(|(k, _)| k == "filter").flat_map(|(_, v)| v.split(',')).filter(|f| !f.is_empty()).collect();
     let mut items: Vec<&Repo> = inner
         .repos
         .values()
         .filter(|r| r.spec.repo_type == rt && can_see(r, ctx.user.as_ref()))
-        .filter(|r| one("search").is_none_or(|s| r.spec.id.to_lowercase().contains(&s.to_lowercase())))
-        .filter(|r| one("author").is_none_or(|a| r.namespace() == a))
-        .filter(|r| q.get("filter").is_none_or(|fs| fs.iter().all(|f| r.spec.tags.contains(f))))
+        .filter(|r| search.as_ref().is_none_or(|s| r.spec.id.to_lowercase().contains(s)))
+        .filter(|r| author.is_none_or(|a| r.namespace().eq_ignore_ascii_case(a)))
+        .filter(|r| filters.iter().all(|f| r.spec.tags.iter().any(|t| t == f)))
+        .filter(|r| q_one(q, "pipeline_tag").is_none_or(|p| r.spec.pipeline_tag.as_deref() == Some(p)))
         .collect();
     items.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
-    if let Some(key) = one("sort") {
-        let k = |r: &Repo| -> f64 {
-            match key.as_str() {
-                "downloads" => r.spec.downloads as f64,
-                "likes" => r.spec.likes as f64,
-                "trendingScore" => r.spec.trending,
-                "createdAt" => humantime::parse_rfc3339_weak(&r.spec.created_at[..19])
-                    .map_or(0.0, |t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()),
-                _ => r.order.len() as f64 + r.head().date.len() as f64,
-            }
-        };
-        items.sort_by(|a, b| k(b).partial_cmp(&k(a)).unwrap_or(std::cmp::Ordering::Equal));
+    match q_one(q, "sort") {
+        Some("downloads") => items.sort_by_key(|r| std::cmp::Reverse(r.spec.downloads)),
+        Some("likes") => items.sort_by_key(|r| std::cmp::Reverse(r.spec.likes)),
+        Some("trendingScore") | Some("trending_score") => {
+            items.sort_by(|a, b| b.spec.trending.partial_cmp(&a.spec.trending).unwrap_or(std::cmp::Ordering::Equal))
+        }
+        Some("createdAt") | Some("created_at") => items.sort_by(|a, b| b.spec.created_at.cmp(&a.spec.created_at)),
+        Some("lastModified") | Some("last_modified") => items.sort_by_key(|r| std::cmp::Reverse(r.last_modified().ts)),
+        _ => {}
     }
-    let limit = one("limit").and_then(|l| l.parse::<usize>().ok());
+    let limit = q_one(q, "limit").and_then(|l| l.parse::<usize>().ok()).filter(|&l| l > 0);
+    if let Some(l) = limit {
+        items.truncate(l);
+    }
     let page = limit.unwrap_or(usize::MAX).min(st.page_size.load(Ordering::SeqCst));
-    let cursor = one("cursor").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
-    let body: Vec<serde_json::Value> = items.iter().skip(cursor).take(page).map(|r| summary(r)).collect();
-    let mut resp = json(serde_json::Value::Array(body));
+    let cursor = q_one(q, "cursor").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+    let body: Vec<Value> = items.iter().skip(cursor).take(page).map(|r| summary(r)).collect();
+    let resp = json_response(Value::Array(body));
     if cursor + page < items.len() {
-        let kept: Vec<String> = url::form_urlencoded::parse(raw_query.as_bytes())
-            .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| {
-                format!("{}={}", k, percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-            })
-            .collect();
-        let next = format!("{}/api/{}?{}&cursor={}", st.hub_url, rt.plural(), kept.join("&"), cursor + page);
-        resp.headers_mut().insert(header::LINK, HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap());
+        // `limit` stays in the next URL, so the cap is kept across pages: drop what was served.
+        let next = format!("{}/api/{}?{}", st.hub_url, rt.plural(), next_query(q, cursor + page));
+        return with_link(resp, &next);
     }
     resp
 }
 
-/// Look up a visible repo and a revision.
-fn lookup(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str) -> Result<(Arc<Commit>, RepoSpec), Response> {
-    let inner = st.inner.lock().unwrap();
+/// A visible repo and a revision (`None` = default branch).
+fn lookup(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: Option<&str>) -> Result<Arc<Commit>, Response> {
+    let inner = st.lock();
     let repo = match inner.repos.get(&(rt, id.to_string())) {
         Some(r) if can_see(r, ctx.user.as_ref()) => r,
         _ => return Err(repo_not_found(ctx)),
     };
-    let commit =
-        repo.resolve(rev).ok_or_else(|| error(404, Some("RevisionNotFound"), &format!("Invalid rev id: {rev}")))?;
-    Ok((commit, repo.spec.clone()))
+    match rev {
+        None => Ok(repo.head()),
+        Some(rev) => {
+            repo.resolve(rev).ok_or_else(|| error(404, Some("RevisionNotFound"), &format!("Invalid rev id: {rev}")))
+        }
+    }
 }
 
-fn repo_info(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, q: &HashMap<String, Vec<String>>) -> Response {
-    let (commit, _) = match lookup(st, ctx, rt, id, rev) {
+fn repo_info(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: Option<&str>, q: &Query) -> Response {
+    let commit = match lookup(st, ctx, rt, id, rev) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let inner = st.inner.lock().unwrap();
-    let repo = &inner.repos[&(rt, id.to_string())];
+    let inner = st.lock();
+    let Some(repo) = inner.repos.get(&(rt, id.to_string())) else { return repo_not_found(ctx) };
     let mut v = summary(repo);
-    let blobs = q.get("blobs").is_some_and(|b| b.iter().any(|x| x == "true"));
-    let siblings: Vec<serde_json::Value> = commit
+    let blobs = q_true(q, "blobs");
+    let siblings: Vec<Value> = commit
         .files
         .iter()
         .map(|(p, f)| {
             if blobs {
-                let mut s = serde_json::json!({"rfilename": p, "size": f.size, "blobId": f.oid});
+                let mut s = json!({"rfilename": p, "size": f.size, "blobId": f.oid});
                 if f.lfs {
-                    s["lfs"] = serde_json::json!({"size": f.size, "sha256": f.sha256, "pointerSize": f.pointer_size()});
+                    s["lfs"] = json!({"size": f.size, "sha256": f.sha256, "pointerSize": f.pointer_size()});
                 }
                 s
             } else {
-                serde_json::json!({"rfilename": p})
+                json!({"rfilename": p})
             }
         })
         .collect();
-    v["sha"] = serde_json::Value::String(commit.id.clone());
-    v["lastModified"] = serde_json::Value::String(commit.date.clone());
-    v["siblings"] = serde_json::Value::Array(siblings);
-    v["usedStorage"] = serde_json::json!(commit.files.values().map(|f| f.size).sum::<u64>());
-    json(v)
+    v["sha"] = Value::String(commit.id.clone());
+    v["lastModified"] = Value::String(commit.date.clone());
+    v["siblings"] = Value::Array(siblings);
+    v["usedStorage"] = json!(commit.files.values().map(|f| f.size).sum::<u64>());
+    if rt == RepoType::Space {
+        v["sdk"] = json!("static");
+        v["runtime"] = json!({"stage": "RUNNING"});
+    }
+    json_response(v)
 }
 
-fn entry(path: &str, f: &StoredFile) -> serde_json::Value {
-    let mut e = serde_json::json!({"type": "file", "oid": f.oid, "size": f.size, "path": path});
+fn file_entry(path: &str, f: &StoredFile) -> Value {
+    let mut e = json!({"type": "file", "oid": f.oid, "size": f.size, "path": path});
     if f.lfs {
-        e["lfs"] = serde_json::json!({"oid": f.sha256, "size": f.size, "pointerSize": f.pointer_size()});
+        e["lfs"] = json!({"oid": f.sha256, "size": f.size, "pointerSize": f.pointer_size()});
     }
     e
 }
 
+fn dir_entry(path: &str, oid: &str) -> Value {
+    json!({"type": "directory", "oid": oid, "size": 0, "path": path})
+}
+
+fn last_commit(c: &Commit) -> Value {
+    json!({"id": c.id, "title": c.message.lines().next().unwrap_or(""), "date": c.date})
+}
+
 #[allow(clippy::too_many_arguments)]
-fn tree(
-    st: &Shared,
-    ctx: &Ctx,
-    rt: RepoType,
-    id: &str,
-    rev: &str,
-    sub: &str,
-    q: &HashMap<String, Vec<String>>,
-    path: &str,
-) -> Response {
-    let (commit, _) = match lookup(st, ctx, rt, id, rev) {
+fn tree(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, sub: &str, q: &Query, path: &str) -> Response {
+    let commit = match lookup(st, ctx, rt, id, Some(rev)) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let recursive = q.get("recursive").is_some_and(|v| v.iter().any(|x| x == "true" || x == "1"));
+    let recursive = q_true(q, "recursive");
+    let expand = q_true(q, "expand");
     if !sub.is_empty() && !commit.trees.contains_key(sub) {
-        return error(404, Some("EntryNotFound"), &format!("{sub} does not exist on \"{rev}\""));
+        return error(404, Some("EntryNotFound"), &format!("Entry not found: {sub} does not exist on \"{rev}\""));
     }
     let prefix = if sub.is_empty() { String::new() } else { format!("{sub}/") };
     let under = |p: &str| p.starts_with(&prefix) && (recursive || !p[prefix.len()..].contains('/'));
-    let mut entries: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut entries: Vec<(&str, Value)> = Vec::new();
     for (d, oid) in &commit.trees {
         if !d.is_empty() && under(d) {
-            entries.push((d.clone(), serde_json::json!({"type": "directory", "oid": oid, "size": 0, "path": d})));
+            entries.push((d, dir_entry(d, oid)));
         }
     }
     for (p, f) in &commit.files {
         if under(p) {
-            entries.push((p.clone(), entry(p, f)));
+            let mut e = file_entry(p, f);
+            if expand {
+                e["lastCommit"] = last_commit(&commit);
+            }
+            entries.push((p, e));
         }
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by(|a, b| a.0.cmp(b.0));
     let page = st.page_size.load(Ordering::SeqCst);
-    let cursor = q.get("cursor").and_then(|c| c.first()).and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
-    let body: Vec<serde_json::Value> = entries.iter().skip(cursor).take(page).map(|(_, v)| v.clone()).collect();
-    let mut resp = json(serde_json::Value::Array(body));
+    let cursor = q_one(q, "cursor").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+    let body: Vec<Value> = entries.iter().skip(cursor).take(page).map(|(_, v)| v.clone()).collect();
+    let resp = json_response(Value::Array(body));
     if cursor + page < entries.len() {
-        let next = format!("{}{}?recursive={recursive}&expand=false&cursor={}", st.hub_url, path, cursor + page);
-        resp.headers_mut().insert(header::LINK, HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap());
+        return with_link(resp, &format!("{}{}?{}", st.hub_url, path, next_query(q, cursor + page)));
     }
     resp
 }
 
 fn paths_info(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, body: &[u8]) -> Response {
-    let (commit, _) = match lookup(st, ctx, rt, id, rev) {
+    let commit = match lookup(st, ctx, rt, id, Some(rev)) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let form: Query = url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let expand = q_true(&form, "expand");
     let mut out = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        if k != "paths" {
+    for (k, v) in &form {
+        if k != "paths" && k != "paths[]" {
             continue;
         }
-        if let Some(f) = commit.files.get(v.as_ref()) {
-            out.push(entry(&v, f));
-        } else if let Some(oid) = commit.trees.get(v.as_ref()) {
-            out.push(serde_json::json!({"type": "directory", "oid": oid, "size": 0, "path": v}));
+        let p = v.trim_matches('/');
+        if let Some(f) = commit.files.get(p) {
+            let mut e = file_entry(p, f);
+            if expand {
+                e["lastCommit"] = last_commit(&commit);
+            }
+            out.push(e);
+        } else if let Some(oid) = commit.trees.get(p).filter(|_| !p.is_empty()) {
+            out.push(dir_entry(p, oid));
         }
     }
-    json(serde_json::Value::Array(out))
+    json_response(Value::Array(out))
 }
 
 fn refs(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str) -> Response {
-    let inner = st.inner.lock().unwrap();
+    let inner = st.lock();
     let repo = match inner.repos.get(&(rt, id.to_string())) {
         Some(r) if can_see(r, ctx.user.as_ref()) => r,
         _ => return repo_not_found(ctx),
     };
-    let list = |m: &BTreeMap<String, String>, kind: &str| -> Vec<serde_json::Value> {
-        m.iter()
-            .map(|(n, c)| serde_json::json!({"name": n, "ref": format!("refs/{kind}/{n}"), "targetCommit": c}))
-            .collect()
+    let list = |m: &BTreeMap<String, String>, kind: &str| -> Vec<Value> {
+        m.iter().map(|(n, c)| json!({"name": n, "ref": format!("refs/{kind}/{n}"), "targetCommit": c})).collect()
     };
-    json(
-        serde_json::json!({"branches": list(&repo.branches, "heads"), "tags": list(&repo.tags, "tags"), "converts": []}),
-    )
+    json_response(json!({"branches": list(&repo.branches, "heads"), "tags": list(&repo.tags, "tags"), "converts": []}))
 }
 
+fn commits(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, q: &Query, path: &str) -> Response {
+    let start = match lookup(st, ctx, rt, id, Some(rev)) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let inner = st.lock();
+    let Some(repo) = inner.repos.get(&(rt, id.to_string())) else { return repo_not_found(ctx) };
+    let mut all = Vec::new();
+    let mut cur = Some(start);
+    while let Some(c) = cur {
+        all.push(json!({
+            "id": c.id,
+            "title": c.message.lines().next().unwrap_or(""),
+            "message": c.message,
+            "date": c.date,
+            "authors": [{"user": "fake-hub", "avatar": "/avatars/fake-hub.svg"}],
+        }));
+        cur = c.parent.as_ref().and_then(|p| repo.commits.get(p).cloned());
+    }
+    let page = st.page_size.load(Ordering::SeqCst);
+    let cursor = q_one(q, "cursor").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+    let resp = json_response(Value::Array(all.iter().skip(cursor).take(page).cloned().collect()));
+    if cursor + page < all.len() {
+        return with_link(resp, &format!("{}{}?{}", st.hub_url, path, next_query(q, cursor + page)));
+    }
+    resp
+}
+
+/// `None` when access to `path` is allowed; otherwise the GatedRepo error.
 fn gate(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, path: &str) -> Option<Response> {
-    let inner = st.inner.lock().unwrap();
+    let inner = st.lock();
     let repo = inner.repos.get(&(rt, id.to_string()))?;
     repo.spec.gated.as_ref()?;
     if path == ".gitattributes" || path == "README.md" {
         return None;
     }
-    let url = format!(
-        "{}/{}{}",
-        st.hub_url,
-        if rt == RepoType::Model { String::new() } else { format!("{}/", rt.plural()) },
-        id
-    );
+    let url = format!("{}/{}{}", st.hub_url, rt.url_prefix(), id);
+    let file_url = format!("{url}/resolve/main/{path}");
     match &ctx.user {
         None => Some(error(
             401,
             Some("GatedRepo"),
             &format!(
-                "Access to {} {id} is restricted. You must have access to it and be authenticated to access it. Please log in.",
-                rt.kind()
+                "Access to {} {id} is restricted. You must have access to it and be authenticated to access it. Please log in. Cannot access gated repo for url {file_url}.",
+                rt.singular()
             ),
         )),
         Some(u) if u.name == repo.namespace() || repo.spec.granted.contains(&u.name) => None,
@@ -1060,44 +1430,44 @@ fn gate(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, path: &str) -> Option<Re
             403,
             Some("GatedRepo"),
             &format!(
-                "Access to {} {id} is restricted and you are not in the authorized list. Visit {url} to ask for access.",
-                rt.kind()
+                "Access to {} {id} is restricted and you are not in the authorized list. Visit {url} to ask for access. Cannot access gated repo for url {file_url}.",
+                rt.singular()
             ),
         )),
     }
 }
 
-fn encode_path(p: &str) -> String {
-    p.split('/')
-        .map(|s| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn resolve(st: &Shared, ctx: &Ctx, method: &Method, rt: RepoType, id: &str, rev: &str, path: &str) -> Response {
-    let _ = method;
-    let (commit, _) = match lookup(st, ctx, rt, id, rev) {
+fn resolve(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, path: &str, _method: &Method) -> Response {
+    let commit = match lookup(st, ctx, rt, id, Some(rev)) {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(f) = commit.files.get(path) else {
-        let mut r = error(404, Some("EntryNotFound"), "Entry not found");
-        r.headers_mut().insert("x-repo-commit", HeaderValue::from_str(&commit.id).unwrap());
-        return r;
     };
     if let Some(r) = gate(st, ctx, rt, id, path) {
         return r;
     }
+    let Some(f) = commit.files.get(path) else {
+        let mut r = error(404, Some("EntryNotFound"), "Entry not found");
+        r.headers_mut().insert("x-repo-commit", hv(&commit.id));
+        return r;
+    };
     if f.lfs {
-        let folder = format!("{}--{}", rt.plural(), id.replace('/', "--"));
-        let loc = format!("{}/repos/{folder}/{}?expires=9999999999&sig=fake", st.cdn_url, f.sha256);
+        let folder = sha256_hex(format!("{}/{id}", rt.plural()).as_bytes());
+        let loc = format!(
+            "{}/repos/{}/{}?response-content-disposition={}&expires=4102444800&sig={}",
+            st.cdn_url,
+            &folder[..16],
+            f.sha256,
+            encode_segment(&format!("attachment; filename=\"{}\"", path.rsplit('/').next().unwrap_or(path))),
+            &sha256_hex(format!("{}{}", f.sha256, folder).as_bytes())[..32],
+        );
         Response::builder()
             .status(302)
-            .header(header::LOCATION, loc)
-            .header("x-repo-commit", &commit.id)
+            .header(header::LOCATION, hv(&loc))
+            .header("x-repo-commit", hv(&commit.id))
             .header("x-linked-etag", format!("\"{}\"", f.sha256))
             .header("x-linked-size", f.size.to_string())
             .header(header::ETAG, format!("\"{}\"", f.oid))
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
             .header(header::CONTENT_LENGTH, "0")
             .body(Body::empty())
             .unwrap()
@@ -1106,43 +1476,60 @@ fn resolve(st: &Shared, ctx: &Ctx, method: &Method, rt: RepoType, id: &str, rev:
             format!("/api/resolve-cache/{}/{id}/{}/{}?etag=%22{}%22", rt.plural(), commit.id, encode_path(path), f.oid);
         Response::builder()
             .status(307)
-            .header(header::LOCATION, loc)
-            .header("x-repo-commit", &commit.id)
+            .header(header::LOCATION, hv(&loc))
+            .header("x-repo-commit", hv(&commit.id))
             .header(header::ETAG, format!("\"{}\"", f.oid))
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
             .header(header::CONTENT_LENGTH, "0")
             .body(Body::empty())
             .unwrap()
     }
 }
 
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+        Some("json") => "application/json",
+        Some("txt") | Some("md") | Some("py") | Some("yaml") | Some("yml") | Some("csv") => "text/plain; charset=utf-8",
+        _ if path.ends_with(".gitattributes") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
 fn resolve_cache(st: &Shared, ctx: &Ctx, req: &Request, rt: RepoType, id: &str, commit: &str, path: &str) -> Response {
-    let (c, _) = match lookup(st, ctx, rt, id, commit) {
+    let c = match lookup(st, ctx, rt, id, Some(commit)) {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(f) = c.files.get(path).cloned() else {
-        return error(404, Some("EntryNotFound"), "Entry not found");
     };
     if let Some(r) = gate(st, ctx, rt, id, path) {
         return r;
     }
+    let Some(f) = c.files.get(path).cloned() else {
+        let mut r = error(404, Some("EntryNotFound"), "Entry not found");
+        r.headers_mut().insert("x-repo-commit", hv(&c.id));
+        return r;
+    };
     serve_file(
         st,
         ctx,
         req.method(),
         req.headers(),
         &f,
+        content_type(path),
         vec![("x-repo-commit", c.id.clone()), (header::ETAG.as_str(), format!("\"{}\"", f.oid))],
     )
 }
 
-/// Parse a single `bytes=` range against `size`: Ok(None) = whole, Err = unsatisfiable.
+/// Parse a single `bytes=` range against `size`: `Ok(None)` = whole body, `Err` = unsatisfiable.
 fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(r) = header_str(h, header::RANGE) else { return Ok(None) };
     let Some(spec) = r.trim().strip_prefix("bytes=") else { return Ok(None) };
-    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (a, b) = spec.trim().split_once('-').ok_or(())?;
+    let (a, b) = (a.trim(), b.trim());
     let (start, end) = if a.is_empty() {
         let n: u64 = b.parse().map_err(|_| ())?;
+        if n == 0 {
+            return Err(());
+        }
         (size.saturating_sub(n), size.saturating_sub(1))
     } else {
         let s: u64 = a.parse().map_err(|_| ())?;
@@ -1151,55 +1538,60 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
         } else {
             b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1))
         };
+        if !b.is_empty() && b.parse::<u64>().map_err(|_| ())? < s {
+            return Err(());
+        }
         (s, e)
     };
-    if start >= size || start > end {
+    if size == 0 || start >= size || start > end {
         return Err(());
     }
     Ok(Some((start, end)))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve_file(
     st: &Shared,
     ctx: &Ctx,
     method: &Method,
     h: &HeaderMap,
     f: &StoredFile,
+    ctype: &str,
     extra: Vec<(&str, String)>,
 ) -> Response {
     let (status, start, len, content_range) = match parse_range(h, f.size) {
         Ok(None) => (200, 0, f.size, None),
         Ok(Some((s, e))) => (206, s, e - s + 1, Some(format!("bytes {s}-{e}/{}", f.size))),
         Err(()) => {
-            return Response::builder()
-                .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                .header(header::CONTENT_RANGE, format!("bytes */{}", f.size))
-                .body(Body::empty())
-                .unwrap();
+            let mut r = error(416, None, "Requested Range Not Satisfiable");
+            r.headers_mut().insert(header::CONTENT_RANGE, hv(&format!("bytes */{}", f.size)));
+            return r;
         }
     };
     let mut b = Response::builder()
         .status(status)
         .header(header::CONTENT_LENGTH, len.to_string())
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CONTENT_TYPE, "application/octet-stream");
+        .header(header::CONTENT_TYPE, ctype);
     if let Some(cr) = content_range {
         b = b.header(header::CONTENT_RANGE, cr);
     }
     for (k, v) in extra {
-        b = b.header(k, v);
+        b = b.header(k, hv(&v));
     }
-    if method == Method::HEAD {
+    if method == Method::HEAD || len == 0 {
         return b.body(Body::empty()).unwrap();
     }
     let rate = st.bandwidth.load(Ordering::SeqCst);
-    let stream = body_stream(f.source.clone(), start, len, rate, ctx.drop_after, ctx.counter.clone());
-    b.body(Body::from_stream(stream)).unwrap()
+    b.body(Body::from_stream(body_stream(f.source.clone(), start, len, rate, ctx.drop_after, ctx.counter.clone())))
+        .unwrap()
 }
+
+const CHUNK: u64 = 256 * 1024;
 
 struct StreamState {
     source: FileSource,
-    file: Option<std::fs::File>,
+    file: Option<Arc<std::fs::File>>,
     pos: u64,
     end: u64,
     sent: u64,
@@ -1232,18 +1624,20 @@ fn body_stream(
         if s.pos >= s.end {
             return None;
         }
-        if let Some(limit) = s.drop_after
-            && s.sent >= limit
-        {
-            // Abort mid-body: the client sees a broken connection, not a clean end.
-            return Some((
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop")),
-                StreamState { pos: s.end, ..s },
-            ));
+        if s.drop_after.is_some_and(|limit| s.sent >= limit) {
+            // Give the connection a moment to flush what was sent, then abort mid-body: the
+            // client sees a broken connection (fewer bytes than Content-Length), not a clean end.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let err = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fake hub: injected connection drop");
+            return Some((Err(err), StreamState { pos: s.end, ..s }));
         }
-        let mut n = (s.end - s.pos).min(64 * 1024);
+        let mut n = (s.end - s.pos).min(CHUNK);
+        if s.rate > 0 {
+            // Small chunks so throttling is smooth (about 20 per second).
+            n = n.min((s.rate / 20).max(1024));
+        }
         if let Some(limit) = s.drop_after {
-            n = n.min(limit - s.sent).max(1);
+            n = n.min(limit - s.sent);
         }
         if s.rate > 0 {
             let due = s.started + Duration::from_secs_f64((s.sent + n) as f64 / s.rate as f64);
@@ -1252,23 +1646,33 @@ fn body_stream(
         let chunk = match &s.source {
             FileSource::Bytes(b) => b.slice(s.pos as usize..(s.pos + n) as usize),
             FileSource::Path(p) => {
-                use std::os::unix::fs::FileExt;
                 if s.file.is_none() {
                     match std::fs::File::open(p) {
-                        Ok(f) => s.file = Some(f),
+                        Ok(f) => s.file = Some(Arc::new(f)),
                         Err(e) => return Some((Err(e), StreamState { pos: s.end, ..s })),
                     }
                 }
-                let mut buf = vec![0u8; n as usize];
-                if let Err(e) = s.file.as_ref().unwrap().read_exact_at(&mut buf, s.pos) {
-                    return Some((Err(e), StreamState { pos: s.end, ..s }));
+                let file = s.file.clone().unwrap();
+                let pos = s.pos;
+                let read = tokio::task::spawn_blocking(move || {
+                    use std::io::{Seek, SeekFrom};
+                    let mut buf = vec![0u8; n as usize];
+                    let mut f: &std::fs::File = &file;
+                    f.seek(SeekFrom::Start(pos))?;
+                    f.read_exact(&mut buf)?;
+                    Ok(Bytes::from(buf))
+                })
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                match read {
+                    Ok(b) => b,
+                    Err(e) => return Some((Err(e), StreamState { pos: s.end, ..s })),
                 }
-                Bytes::from(buf)
             }
         };
         s.pos += n;
         s.sent += n;
-        s.counter.fetch_add(n, Ordering::Relaxed);
+        s.counter.fetch_add(n, Ordering::SeqCst);
         Some((Ok(chunk), s))
     })
 }
