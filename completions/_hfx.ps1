@@ -293,6 +293,173 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Commit, files with sizes and LFS ids of a revision')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List files and folders (a tree listing)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a repository')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a repository')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Create or delete a branch')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Create, delete or list tags')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hfx;repo;info' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch, tag or commit (default: main)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;ls' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch, tag or commit (default: main)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'List every file below, not just direct children')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'List every file below, not just direct children')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;create' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--space-sdk', '--space-sdk', [CompletionResultType]::ParameterName, 'SDK of a new Space (gradio, streamlit, docker, static)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('--private', '--private', [CompletionResultType]::ParameterName, 'Create it private')
+            [CompletionResult]::new('--exist-ok', '--exist-ok', [CompletionResultType]::ParameterName, 'Succeed if it already exists')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;delete' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;branch' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Where a new branch or tag points (default: main)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Tag message')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Tag message')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;tag' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type (default: model, or as given by an `hf://` prefix)')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Where a new branch or tag points (default: main)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Tag message')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Tag message')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hfx;repo;help' {
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Commit, files with sizes and LFS ids of a revision')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List files and folders (a tree listing)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a repository')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a repository')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Create or delete a branch')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Create, delete or list tags')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hfx;repo;help;info' {
+            break
+        }
+        'hfx;repo;help;ls' {
+            break
+        }
+        'hfx;repo;help;create' {
+            break
+        }
+        'hfx;repo;help;delete' {
+            break
+        }
+        'hfx;repo;help;branch' {
+            break
+        }
+        'hfx;repo;help;tag' {
+            break
+        }
+        'hfx;repo;help;help' {
             break
         }
         'hfx;cache' {
@@ -797,6 +964,30 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;help;repo' {
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Commit, files with sizes and LFS ids of a revision')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List files and folders (a tree listing)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a repository')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a repository')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Create or delete a branch')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Create, delete or list tags')
+            break
+        }
+        'hfx;help;repo;info' {
+            break
+        }
+        'hfx;help;repo;ls' {
+            break
+        }
+        'hfx;help;repo;create' {
+            break
+        }
+        'hfx;help;repo;delete' {
+            break
+        }
+        'hfx;help;repo;branch' {
+            break
+        }
+        'hfx;help;repo;tag' {
             break
         }
         'hfx;help;cache' {

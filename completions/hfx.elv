@@ -275,6 +275,159 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand info 'Commit, files with sizes and LFS ids of a revision'
+            cand ls 'List files and folders (a tree listing)'
+            cand create 'Create a repository'
+            cand delete 'Delete a repository'
+            cand branch 'Create or delete a branch'
+            cand tag 'Create, delete or list tags'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;repo;info'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --revision 'Branch, tag or commit (default: main)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;ls'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --revision 'Branch, tag or commit (default: main)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand -R 'List every file below, not just direct children'
+            cand --recursive 'List every file below, not just direct children'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;create'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --space-sdk 'SDK of a new Space (gradio, streamlit, docker, static)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --private 'Create it private'
+            cand --exist-ok 'Succeed if it already exists'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;delete'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;branch'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --revision 'Where a new branch or tag points (default: main)'
+            cand -m 'Tag message'
+            cand --message 'Tag message'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;tag'= {
+            cand --type 'Repository type (default: model, or as given by an `hf://` prefix)'
+            cand --revision 'Where a new branch or tag points (default: main)'
+            cand -m 'Tag message'
+            cand --message 'Tag message'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hfx;repo;help'= {
+            cand info 'Commit, files with sizes and LFS ids of a revision'
+            cand ls 'List files and folders (a tree listing)'
+            cand create 'Create a repository'
+            cand delete 'Delete a repository'
+            cand branch 'Create or delete a branch'
+            cand tag 'Create, delete or list tags'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hfx;repo;help;info'= {
+        }
+        &'hfx;repo;help;ls'= {
+        }
+        &'hfx;repo;help;create'= {
+        }
+        &'hfx;repo;help;delete'= {
+        }
+        &'hfx;repo;help;branch'= {
+        }
+        &'hfx;repo;help;tag'= {
+        }
+        &'hfx;repo;help;help'= {
         }
         &'hfx;cache'= {
             cand --format 'Output format for data written to stdout'
@@ -738,6 +891,24 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;help;upload'= {
         }
         &'hfx;help;repo'= {
+            cand info 'Commit, files with sizes and LFS ids of a revision'
+            cand ls 'List files and folders (a tree listing)'
+            cand create 'Create a repository'
+            cand delete 'Delete a repository'
+            cand branch 'Create or delete a branch'
+            cand tag 'Create, delete or list tags'
+        }
+        &'hfx;help;repo;info'= {
+        }
+        &'hfx;help;repo;ls'= {
+        }
+        &'hfx;help;repo;create'= {
+        }
+        &'hfx;help;repo;delete'= {
+        }
+        &'hfx;help;repo;branch'= {
+        }
+        &'hfx;help;repo;tag'= {
         }
         &'hfx;help;cache'= {
             cand ls 'List cached repositories with sizes, refs and last access'

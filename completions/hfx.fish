@@ -235,20 +235,147 @@ complete -c hfx -n "__fish_hfx_using_subcommand upload" -s v -l verbose -d 'More
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l json -d 'Shorthand for `--format json`'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hfx -n "__fish_hfx_using_subcommand repo" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "info" -d 'Commit, files with sizes and LFS ids of a revision'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "ls" -d 'List files and folders (a tree listing)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "create" -d 'Create a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "delete" -d 'Delete a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "branch" -d 'Create or delete a branch'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "tag" -d 'Create, delete or list tags'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and not __fish_seen_subcommand_from info ls create delete branch tag help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l revision -d 'Branch, tag or commit (default: main)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l revision -d 'Branch, tag or commit (default: main)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -s R -l recursive -d 'List every file below, not just direct children'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l space-sdk -d 'SDK of a new Space (gradio, streamlit, docker, static)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l private -d 'Create it private'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l exist-ok -d 'Succeed if it already exists'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l revision -d 'Where a new branch or tag points (default: main)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -s m -l message -d 'Tag message' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from branch" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l type -d 'Repository type (default: model, or as given by an `hf://` prefix)' -r -f -a "model\t''
+dataset\t''
+space\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l revision -d 'Where a new branch or tag points (default: main)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -s m -l message -d 'Tag message' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from tag" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "info" -d 'Commit, files with sizes and LFS ids of a revision'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List files and folders (a tree listing)'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "branch" -d 'Create or delete a branch'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "tag" -d 'Create, delete or list tags'
+complete -c hfx -n "__fish_hfx_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand cache; and not __fish_seen_subcommand_from ls list rm prune verify help" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -619,6 +746,12 @@ complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcom
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "list" -d 'List stored tokens (masked); `*` marks the active one'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "switch" -d 'Make a stored token the active one'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "info" -d 'Commit, files with sizes and LFS ids of a revision'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "ls" -d 'List files and folders (a tree listing)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "create" -d 'Create a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "delete" -d 'Delete a repository'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "branch" -d 'Create or delete a branch'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "tag" -d 'Create, delete or list tags'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "ls" -d 'List cached repositories with sizes, refs and last access'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "rm" -d 'Delete repositories or revisions from the cache'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "prune" -d 'Delete detached revisions, orphan partial downloads and unreferenced blobs'

@@ -150,7 +150,96 @@ pub struct UploadArgs {
 
 #[derive(Debug, Args)]
 pub struct RepoArgs {
-    /// Action and arguments, e.g. `create org/name`, `delete org/name`, `branch create ...`.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    #[command(subcommand)]
+    pub command: RepoCommand,
+}
+
+/// Which repository, for every `hfx repo` subcommand.
+#[derive(Debug, Args)]
+pub struct RepoTarget {
+    /// Repository id (`org/name`) or `hf://[datasets/|spaces/]org/name`.
+    pub repo: String,
+    /// Repository type (default: model, or as given by an `hf://` prefix).
+    #[arg(long = "type", alias = "repo-type", value_enum, id = "repo_kind")]
+    pub repo_type: Option<RepoTypeArg>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepoCommand {
+    /// Commit, files with sizes and LFS ids of a revision.
+    Info(RepoInfoArgs),
+    /// List files and folders (a tree listing).
+    Ls(RepoLsArgs),
+    /// Create a repository.
+    Create(RepoCreateArgs),
+    /// Delete a repository.
+    Delete(RepoDeleteArgs),
+    /// Create or delete a branch.
+    Branch(RepoRefArgs),
+    /// Create, delete or list tags.
+    Tag(RepoRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RepoInfoArgs {
+    #[command(flatten)]
+    pub target: RepoTarget,
+    /// Branch, tag or commit (default: main).
+    #[arg(long)]
+    pub revision: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepoLsArgs {
+    #[command(flatten)]
+    pub target: RepoTarget,
+    /// Folder inside the repository.
+    pub path: Option<String>,
+    /// List every file below, not just direct children.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Branch, tag or commit (default: main).
+    #[arg(long)]
+    pub revision: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepoCreateArgs {
+    #[command(flatten)]
+    pub target: RepoTarget,
+    /// Create it private.
+    #[arg(long)]
+    pub private: bool,
+    /// Succeed if it already exists.
+    #[arg(long)]
+    pub exist_ok: bool,
+    /// SDK of a new Space (gradio, streamlit, docker, static).
+    #[arg(long)]
+    pub space_sdk: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepoDeleteArgs {
+    #[command(flatten)]
+    pub target: RepoTarget,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RepoRefArgs {
+    /// `create`, `delete` or (tags only) `list`.
+    #[arg(value_parser = ["create", "delete", "list"])]
+    pub action: String,
+    #[command(flatten)]
+    pub target: RepoTarget,
+    /// Branch or tag name.
+    pub name: Option<String>,
+    /// Where a new branch or tag points (default: main).
+    #[arg(long)]
+    pub revision: Option<String>,
+    /// Tag message.
+    #[arg(short, long)]
+    pub message: Option<String>,
 }

@@ -8,6 +8,7 @@ mod env;
 mod login;
 mod logout;
 mod pending;
+mod repo;
 mod search;
 mod whoami;
 
@@ -112,7 +113,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(ctx, args),
         Command::Upload(_) => pending::run("upload", 6),
-        Command::Repo(_) => pending::run("repo", 6),
+        Command::Repo(args) => repo::run(ctx, args).await,
         Command::Dataset(_) => pending::run("dataset", 4),
         Command::Tokenize(_) => pending::run("tokenize", 4),
         Command::Run(_) => pending::run("run", 5),

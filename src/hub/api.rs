@@ -97,6 +97,67 @@ pub struct RevisionInfo {
     pub gated: Option<serde_json::Value>,
 }
 
+/// One file of a revision with its size and LFS id (`blobs=true` siblings).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Sibling {
+    #[serde(rename(deserialize = "rfilename"))]
+    pub path: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default, rename(deserialize = "blobId"))]
+    pub blob_id: Option<String>,
+    #[serde(default)]
+    pub lfs: Option<SiblingLfs>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SiblingLfs {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// `GET /api/{type}s/{repo}/revision/{rev}?blobs=true`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoDetails {
+    pub sha: String,
+    #[serde(default, rename = "lastModified")]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub private: Option<bool>,
+    #[serde(default)]
+    pub gated: Option<serde_json::Value>,
+    #[serde(default)]
+    pub siblings: Vec<Sibling>,
+}
+
+/// One entry of a tree listing, files and folders.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathEntry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub size: u64,
+    pub oid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lfs_sha256: Option<String>,
+}
+
+/// A branch or tag (`GET /api/{type}s/{repo}/refs`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct GitRef {
+    pub name: String,
+    #[serde(rename(deserialize = "targetCommit"))]
+    pub target_commit: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Refs {
+    #[serde(default)]
+    pub branches: Vec<GitRef>,
+    #[serde(default)]
+    pub tags: Vec<GitRef>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct TreeItem {
     #[serde(rename = "type")]
@@ -238,6 +299,59 @@ impl HubClient {
             });
         }
         Ok(info)
+    }
+
+    /// Commit, files, sizes and LFS ids of a revision.
+    pub async fn repo_details(&self, repo: &RepoId, revision: &str, notify: &dyn Notifier) -> Result<RepoDetails> {
+        let mut url = self.api_url(repo, &format!("revision/{}", encode_revision(revision)))?;
+        url.query_pairs_mut().append_pair("blobs", "true");
+        let ctx = self.ctx(Some(repo), Some(revision), None);
+        let resp = self.send(|| self.request(Method::GET, url.clone()), &ctx, notify).await?;
+        Self::json(resp).await
+    }
+
+    /// Files and folders under `path` (direct children, or everything with `recursive`).
+    pub async fn list_path(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        path: &str,
+        recursive: bool,
+        notify: &dyn Notifier,
+    ) -> Result<Vec<PathEntry>> {
+        let suffix = if path.is_empty() {
+            format!("tree/{}", encode_revision(revision))
+        } else {
+            format!("tree/{}/{}", encode_revision(revision), super::client::encode_path(path))
+        };
+        let mut url = self.api_url(repo, &suffix)?;
+        url.query_pairs_mut()
+            .append_pair("recursive", if recursive { "true" } else { "false" })
+            .append_pair("expand", "false");
+        let ctx = self.ctx(Some(repo), Some(revision), Some(path));
+        let mut out = Vec::new();
+        let mut next = Some(url);
+        while let Some(page) = next.take() {
+            let resp = self.send(|| self.request(Method::GET, page.clone()), &ctx, notify).await?;
+            next = next_link(&resp);
+            let items: Vec<TreeItem> = Self::json(resp).await?;
+            out.extend(items.into_iter().map(|i| PathEntry {
+                kind: i.kind,
+                path: i.path,
+                size: i.size,
+                oid: i.oid,
+                lfs_sha256: i.lfs.map(|l| l.oid),
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Branches and tags.
+    pub async fn list_refs(&self, repo: &RepoId, notify: &dyn Notifier) -> Result<Refs> {
+        let url = self.api_url(repo, "refs")?;
+        let ctx = self.ctx(Some(repo), None, None);
+        let resp = self.send(|| self.request(Method::GET, url.clone()), &ctx, notify).await?;
+        Self::json(resp).await
     }
 
     /// Every file at `commit`, recursively, following pagination.

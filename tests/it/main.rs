@@ -12,4 +12,5 @@ mod examples;
 mod fake_hub_protocol;
 mod fixtures;
 mod reliability;
+mod repo;
 mod search;
