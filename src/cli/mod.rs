@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use cache::{CacheArgs, CacheCommand, CacheLsArgs, CachePruneArgs, CacheRmArgs, CacheVerifyArgs};
 pub use hub::{
-    AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, RepoCommand, RepoInfoArgs,
-    RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
+    AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, RepoCommand, RepoCreateArgs,
+    RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
 pub use models::{DatasetArgs, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
 

@@ -1,15 +1,25 @@
-//! `hfx repo`: inspect repositories (info, ls, tag list). Creating, deleting, branching and
-//! tagging are write operations tracked with uploads in issue #6.
+//! `hfx repo`: inspect and manage repositories (info, ls, create, delete, branches, tags).
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use crate::cache::{ModelRef, RepoId, RepoType};
-use crate::cli::{RepoArgs, RepoCommand, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget};
+use crate::cli::{
+    RepoArgs, RepoCommand, RepoCreateArgs, RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget,
+};
 use crate::context::Context;
 use crate::hub::api::{PathEntry, Sibling};
 use crate::output::{Printer, Render, Table, human_bytes};
+
+/// Write actions need a token: say so before the Hub answers 401.
+fn client_with_token(ctx: &Context) -> anyhow::Result<crate::hub::HubClient> {
+    let client = ctx.client()?;
+    if !client.has_token() {
+        return Err(crate::hub::HubError::NotLoggedIn.into());
+    }
+    Ok(client)
+}
 
 fn repo_id(t: &RepoTarget) -> anyhow::Result<(RepoId, Option<String>)> {
     let default = t.repo_type.map_or(RepoType::Model, super::repo_type);
@@ -124,17 +134,111 @@ async fn ls(ctx: &Context, a: RepoLsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn tags_or_branches(ctx: &Context, a: RepoRefArgs, tags: bool) -> anyhow::Result<ExitCode> {
-    match a.action.as_str() {
-        "list" if tags => {
-            let (repo, _) = repo_id(&a.target)?;
-            let refs = ctx.client()?.list_refs(&repo, &crate::hub::Silent).await?;
-            ctx.printer.emit(&TagsOut(refs.tags))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        "list" => Err(super::usage("`hfx repo branch` takes `create` or `delete`")),
-        action => super::pending::run(&format!("repo {} {action}", if tags { "tag" } else { "branch" }), 6),
+#[derive(Serialize)]
+struct Done {
+    repo_id: String,
+    repo_type: String,
+    action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+impl Render for Done {
+    fn human(&self, _p: &Printer) -> String {
+        // Data for scripts: the URL of a created repository; everything else is a message.
+        self.url.as_ref().map_or_else(String::new, |u| format!("{u}\n"))
     }
+}
+
+async fn create(ctx: &Context, a: RepoCreateArgs) -> anyhow::Result<ExitCode> {
+    let (repo, _) = repo_id(&a.target)?;
+    if repo.repo_type == RepoType::Space && a.space_sdk.is_none() {
+        return Err(super::usage("a Space needs `--space-sdk` (gradio, streamlit, docker or static)"));
+    }
+    let url = client_with_token(ctx)?
+        .create_repo(&repo, a.private, a.exist_ok, a.space_sdk.as_deref(), &crate::hub::Silent)
+        .await?;
+    ctx.printer.success(&format!("{} `{}` is ready", repo.repo_type, repo.id));
+    ctx.printer.emit(&Done {
+        repo_id: repo.id.clone(),
+        repo_type: repo.repo_type.as_str().into(),
+        action: "create".into(),
+        name: None,
+        url: Some(url),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete(ctx: &Context, a: RepoDeleteArgs) -> anyhow::Result<ExitCode> {
+    let (repo, _) = repo_id(&a.target)?;
+    if !a.yes {
+        match ctx
+            .printer
+            .confirm(&format!("Delete the {} `{}` from the Hub? This cannot be undone", repo.repo_type, repo.id))?
+        {
+            Some(true) => {}
+            Some(false) => {
+                ctx.printer.info("nothing deleted");
+                return Ok(ExitCode::SUCCESS);
+            }
+            None => {
+                return Err(super::hinted(
+                    "refusing to delete a repository without confirmation: stdin is not a terminal",
+                    "pass `--yes` to confirm",
+                ));
+            }
+        }
+    }
+    client_with_token(ctx)?.delete_repo(&repo, &crate::hub::Silent).await?;
+    ctx.printer.success(&format!("deleted {} `{}`", repo.repo_type, repo.id));
+    if ctx.printer.is_json() {
+        ctx.printer.emit(&Done {
+            repo_id: repo.id.clone(),
+            repo_type: repo.repo_type.as_str().into(),
+            action: "delete".into(),
+            name: None,
+            url: None,
+        })?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn tags_or_branches(ctx: &Context, a: RepoRefArgs, tags: bool) -> anyhow::Result<ExitCode> {
+    let (repo, _) = repo_id(&a.target)?;
+    let what = if tags { "tag" } else { "branch" };
+    let client = if a.action == "list" { ctx.client()? } else { client_with_token(ctx)? };
+    let name =
+        || a.name.clone().ok_or_else(|| super::usage(format!("`hfx repo {what} {}` needs a {what} name", a.action)));
+    let notify = &crate::hub::Silent;
+    match (a.action.as_str(), tags) {
+        ("list", true) => {
+            let refs = client.list_refs(&repo, notify).await?;
+            ctx.printer.emit(&TagsOut(refs.tags))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ("list", false) => return Err(super::usage("`hfx repo branch` takes `create` or `delete`")),
+        ("create", true) => {
+            let rev = a.revision.clone().unwrap_or_else(|| "main".into());
+            client.create_tag(&repo, &name()?, &rev, a.message.as_deref(), notify).await?;
+        }
+        ("delete", true) => client.delete_tag(&repo, &name()?, notify).await?,
+        ("create", false) => client.write_branch(&repo, &name()?, Some(a.revision.as_deref()), notify).await?,
+        _ => client.write_branch(&repo, &name()?, None, notify).await?,
+    }
+    let verb = if a.action == "create" { "created" } else { "deleted" };
+    ctx.printer.success(&format!("{verb} {what} `{}` in `{}`", name()?, repo.id));
+    if ctx.printer.is_json() {
+        ctx.printer.emit(&Done {
+            repo_id: repo.id.clone(),
+            repo_type: repo.repo_type.as_str().into(),
+            action: format!("{what} {}", a.action),
+            name: a.name.clone(),
+            url: None,
+        })?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) async fn run(ctx: &Context, args: RepoArgs) -> anyhow::Result<ExitCode> {
@@ -143,7 +247,7 @@ pub(crate) async fn run(ctx: &Context, args: RepoArgs) -> anyhow::Result<ExitCod
         RepoCommand::Ls(a) => ls(ctx, a).await,
         RepoCommand::Tag(a) => tags_or_branches(ctx, a, true).await,
         RepoCommand::Branch(a) => tags_or_branches(ctx, a, false).await,
-        RepoCommand::Create(_) => super::pending::run("repo create", 6),
-        RepoCommand::Delete(_) => super::pending::run("repo delete", 6),
+        RepoCommand::Create(a) => create(ctx, a).await,
+        RepoCommand::Delete(a) => delete(ctx, a).await,
     }
 }

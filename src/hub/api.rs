@@ -354,6 +354,113 @@ impl HubClient {
         Self::json(resp).await
     }
 
+    /// Send a write call with a JSON body; 409 becomes [`HubError::Conflict`].
+    async fn write_json(
+        &self,
+        method: Method,
+        url: Url,
+        body: serde_json::Value,
+        ctx: &ErrorContext,
+        notify: &dyn Notifier,
+    ) -> Result<reqwest::Response> {
+        let build = || Ok(self.request(method.clone(), url.clone())?.json(&body));
+        match self.send(build, ctx, notify).await {
+            Err(HubError::Http { status: 409, message, .. }) => Err(HubError::Conflict { message }),
+            other => other,
+        }
+    }
+
+    /// `POST /api/repos/create`; returns the repository URL. With `exist_ok`, an existing
+    /// repository is fine.
+    pub async fn create_repo(
+        &self,
+        repo: &RepoId,
+        private: bool,
+        exist_ok: bool,
+        sdk: Option<&str>,
+        notify: &dyn Notifier,
+    ) -> Result<String> {
+        let (org, name) = repo.id.split_once('/').map_or((None, repo.id.as_str()), |(o, n)| (Some(o), n));
+        let mut body =
+            serde_json::json!({"name": name, "organization": org, "type": repo.repo_type.as_str(), "private": private});
+        if let Some(sdk) = sdk {
+            body["sdk"] = serde_json::Value::String(sdk.to_string());
+        }
+        let url = self.url("api/repos/create")?;
+        let page = format!("{}/{}{}", self.endpoint(), repo.repo_type.url_prefix(), repo.id);
+        match self.write_json(Method::POST, url, body, &self.ctx(None, None, None), notify).await {
+            Ok(resp) => {
+                #[derive(Deserialize)]
+                struct Created {
+                    url: Option<String>,
+                }
+                Ok(Self::json::<Created>(resp).await.ok().and_then(|c| c.url).unwrap_or(page))
+            }
+            Err(HubError::Conflict { .. }) if exist_ok => Ok(page),
+            Err(HubError::Conflict { .. }) => {
+                Err(HubError::Conflict { message: format!("{} `{}` already exists", repo.repo_type, repo.id) })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `DELETE /api/repos/delete`.
+    pub async fn delete_repo(&self, repo: &RepoId, notify: &dyn Notifier) -> Result<()> {
+        let (org, name) = repo.id.split_once('/').map_or((None, repo.id.as_str()), |(o, n)| (Some(o), n));
+        let body = serde_json::json!({"name": name, "organization": org, "type": repo.repo_type.as_str()});
+        let url = self.url("api/repos/delete")?;
+        self.write_json(Method::DELETE, url, body, &self.ctx(Some(repo), None, None), notify).await?;
+        Ok(())
+    }
+
+    /// Create (`from` = starting revision) or delete a branch.
+    pub async fn write_branch(
+        &self,
+        repo: &RepoId,
+        branch: &str,
+        create: Option<Option<&str>>,
+        notify: &dyn Notifier,
+    ) -> Result<()> {
+        let url = self.api_url(repo, &format!("branch/{}", encode_revision(branch)))?;
+        let ctx = self.ctx(Some(repo), Some(branch), None);
+        match create {
+            Some(from) => {
+                let body = from.map_or_else(|| serde_json::json!({}), |f| serde_json::json!({"startingPoint": f}));
+                self.write_json(Method::POST, url, body, &ctx, notify).await?;
+            }
+            None => {
+                self.write_json(Method::DELETE, url, serde_json::json!({}), &ctx, notify).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Create a tag on `revision`.
+    pub async fn create_tag(
+        &self,
+        repo: &RepoId,
+        tag: &str,
+        revision: &str,
+        message: Option<&str>,
+        notify: &dyn Notifier,
+    ) -> Result<()> {
+        let url = self.api_url(repo, &format!("tag/{}", encode_revision(revision)))?;
+        let mut body = serde_json::json!({"tag": tag});
+        if let Some(m) = message {
+            body["message"] = serde_json::Value::String(m.to_string());
+        }
+        self.write_json(Method::POST, url, body, &self.ctx(Some(repo), Some(revision), None), notify).await?;
+        Ok(())
+    }
+
+    /// Delete a tag.
+    pub async fn delete_tag(&self, repo: &RepoId, tag: &str, notify: &dyn Notifier) -> Result<()> {
+        let url = self.api_url(repo, &format!("tag/{}", encode_revision(tag)))?;
+        self.write_json(Method::DELETE, url, serde_json::json!({}), &self.ctx(Some(repo), Some(tag), None), notify)
+            .await?;
+        Ok(())
+    }
+
     /// Every file at `commit`, recursively, following pagination.
     pub async fn list_tree(
         &self,

@@ -31,6 +31,9 @@ pub enum HubError {
     #[error("forbidden (HTTP 403) for {url}: {message}")]
     Forbidden { url: String, message: String },
 
+    #[error("{message}")]
+    Conflict { message: String },
+
     #[error("HTTP {status} for {url}{}", message_suffix(message, request_id))]
     Http { status: u16, url: String, message: String, request_id: Option<String> },
 
@@ -105,6 +108,9 @@ impl HubError {
             }
             HubError::NotLoggedIn => "run `hfx login`, or set `HF_TOKEN`".into(),
             HubError::Forbidden { .. } => "make sure your token has the permissions this action needs".into(),
+            HubError::Conflict { .. } => {
+                "it already exists; pass `--exist-ok` to accept that, or pick another name".into()
+            }
             HubError::Http { status: 429, .. } => {
                 "you are rate limited; wait a few minutes or log in for a higher limit".into()
             }

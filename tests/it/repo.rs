@@ -45,20 +45,91 @@ fn ls_lists_children_or_everything() {
 }
 
 #[test]
-fn tag_list_and_pending_write_actions() {
+fn create_delete_and_permissions() {
     let env = TestEnv::new();
-    let c = env.hub.add_repo(tiny_model("acme/tiny"));
-    env.hub.create_tag(RepoType::Model, "acme/tiny", "v1.0", &c);
+    let reader = "hf_readonlytoken0000000000";
+    env.hub.add_user(
+        reader,
+        UserSpec {
+            name: "bob".into(),
+            fullname: "Bob".into(),
+            orgs: vec![],
+            token_name: "r".into(),
+            role: "read".into(),
+        },
+    );
+    let (code, _, err) = env.run(&["repo", "create", "alice/new"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not logged in"), "{err}");
+    env.ok(&["login", "--token", TOKEN]);
+    let url = env.ok(&["repo", "create", "alice/new"]);
+    assert_eq!(url, format!("{}/alice/new", env.hub.url()));
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", "alice/new", "--json"])).unwrap();
+    assert_eq!(v["files"][0]["path"], ".gitattributes");
+    let (code, _, err) = env.run(&["repo", "create", "alice/new"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists") && err.contains("--exist-ok"), "{err}");
+    env.ok(&["repo", "create", "alice/new", "--exist-ok"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["repo", "create", "acme/data", "--type", "dataset", "--private", "--json"]))
+            .unwrap();
+    assert_eq!(v["url"], format!("{}/datasets/acme/data", env.hub.url()));
+    let (code, _, err) = env.run(&["repo", "create", "other/x"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("403"), "{err}");
+    let (code, _, _) = env.run(&["repo", "create", "demo/space", "--type", "space"]);
+    assert_eq!(code, 2, "a Space needs --space-sdk");
+    let out = env.hfx().args(["repo", "create", "bob/x"]).env("HF_TOKEN", reader).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+    // The private dataset is invisible to others.
+    let out =
+        env.hfx().args(["repo", "info", "acme/data", "--type", "dataset"]).env("HF_TOKEN", reader).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+
+    let (code, _, err) = env.run(&["repo", "delete", "alice/new"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--yes"), "{err}");
+    env.ok(&["repo", "delete", "alice/new", "--yes"]);
+    let (code, _, _) = env.run(&["repo", "info", "alice/new"]);
+    assert_eq!(code, 1);
+    let (code, _, err) = env.run(&["repo", "delete", "alice/new", "--yes"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[test]
+fn branches_and_tags() {
+    let env = TestEnv::new();
+    let c1 = env.hub.add_repo(tiny_model("acme/tiny"));
+    let c2 = commit_config_v2(&env, "acme/tiny");
+    env.ok(&["login", "--token", TOKEN]);
+    env.ok(&["repo", "branch", "create", "acme/tiny", "old", "--revision", &c1]);
+    let p = env.ok(&["download", "acme/tiny", "config.json", "--revision", "old"]);
+    assert!(p.contains(&c1));
+    let (code, _, err) = env.run(&["repo", "branch", "create", "acme/tiny", "old"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+    env.ok(&["repo", "branch", "delete", "acme/tiny", "old"]);
+    let (code, _, _) =
+        env.run(&["download", "acme/tiny", "config.json", "--revision", "old", "--cache-dir", "/tmp/hfx-none"]);
+    assert_eq!(code, 1);
+
+    env.ok(&["repo", "tag", "create", "acme/tiny", "v1.0", "--revision", &c1, "-m", "first"]);
+    env.ok(&["repo", "tag", "create", "acme/tiny", "v2.0"]);
     let v: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "tag", "list", "acme/tiny", "--json"])).unwrap();
-    assert_eq!(v[0]["name"], "v1.0");
-    assert_eq!(v[0]["target_commit"], c.as_str());
-    for args in [
-        &["repo", "create", "acme/new"][..],
-        &["repo", "delete", "acme/tiny", "--yes"],
-        &["repo", "tag", "create", "acme/tiny", "v2"],
-    ] {
-        let (code, _, err) = env.run(args);
-        assert_eq!(code, 1, "{args:?}");
-        assert!(err.contains("not implemented yet") && err.contains("#6"), "{err}");
-    }
+    let tags: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["target_commit"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tags, vec![("v1.0", c1.as_str()), ("v2.0", c2.as_str())]);
+    env.ok(&["repo", "tag", "delete", "acme/tiny", "v1.0"]);
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "tag", "list", "acme/tiny", "--json"])).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let (code, _, _) = env.run(&["repo", "tag", "create", "acme/tiny"]);
+    assert_eq!(code, 2, "a tag name is required");
+    let (code, _, err) = env.run(&["repo", "tag", "delete", "acme/tiny", "nope"]);
+    assert_eq!(code, 1, "{err}");
 }
