@@ -254,17 +254,20 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;upload' {
-            [CompletionResult]::new('--repo-type', '--repo-type', [CompletionResultType]::ParameterName, 'Repository type')
-            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch to commit to')
-            [CompletionResult]::new('--commit-message', '--commit-message', [CompletionResultType]::ParameterName, 'Commit message')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Repository type')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch to commit to (default: main)')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only files matching this glob (repeatable)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files matching this glob (repeatable)')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete remote files matching this glob in the same commit (repeatable)')
+            [CompletionResult]::new('--commit-message', '--commit-message', [CompletionResultType]::ParameterName, 'Commit message')
+            [CompletionResult]::new('--commit-description', '--commit-description', [CompletionResultType]::ParameterName, 'Commit description')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
             [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
             [CompletionResult]::new('--private', '--private', [CompletionResultType]::ParameterName, 'Create the repository as private if it does not exist')
+            [CompletionResult]::new('--create-pr', '--create-pr', [CompletionResultType]::ParameterName, 'Open a pull request instead of committing to the branch')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')

@@ -2551,21 +2551,17 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__upload)
-            opts="-q -v -h -V --repo-type --revision --commit-message --private --include --exclude --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --type --revision --private --include --exclude --delete --commit-message --commit-description --create-pr --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --repo-type)
+                --type)
                     COMPREPLY=($(compgen -W "model dataset space" -- "${cur}"))
                     return 0
                     ;;
                 --revision)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --commit-message)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2574,6 +2570,18 @@ _hfx() {
                     return 0
                     ;;
                 --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delete)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --commit-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --commit-description)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -213,13 +213,15 @@ complete -c hfx -n "__fish_hfx_using_subcommand download" -s v -l verbose -d 'Mo
 complete -c hfx -n "__fish_hfx_using_subcommand download" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand download" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand upload" -l repo-type -d 'Repository type' -r -f -a "model\t''
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l type -d 'Repository type' -r -f -a "model\t''
 dataset\t''
 space\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand upload" -l revision -d 'Branch to commit to' -r
-complete -c hfx -n "__fish_hfx_using_subcommand upload" -l commit-message -d 'Commit message' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l revision -d 'Branch to commit to (default: main)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l include -d 'Only files matching this glob (repeatable)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l exclude -d 'Skip files matching this glob (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l delete -d 'Delete remote files matching this glob in the same commit (repeatable)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l commit-message -d 'Commit message' -r
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l commit-description -d 'Commit description' -r
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -229,6 +231,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand upload" -l endpoint -d 'Hub endp
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l private -d 'Create the repository as private if it does not exist'
+complete -c hfx -n "__fish_hfx_using_subcommand upload" -l create-pr -d 'Open a pull request instead of committing to the branch'
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -l json -d 'Shorthand for `--format json`'
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
 complete -c hfx -n "__fish_hfx_using_subcommand upload" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'

@@ -122,21 +122,18 @@ pub struct DownloadArgs {
 
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// Repository id.
+    /// Repository id (`org/name`); created if missing.
     pub repo: String,
-    /// Local file or folder (default: current directory).
+    /// Local file or folder (default: the current directory).
     pub local_path: Option<PathBuf>,
-    /// Destination path inside the repository.
+    /// Destination path inside the repository (default: the root, or the file's name).
     pub path_in_repo: Option<String>,
     /// Repository type.
-    #[arg(long, value_enum)]
+    #[arg(long = "type", alias = "repo-type", value_enum, id = "upload_type")]
     pub repo_type: Option<RepoTypeArg>,
-    /// Branch to commit to.
+    /// Branch to commit to (default: main).
     #[arg(long)]
     pub revision: Option<String>,
-    /// Commit message.
-    #[arg(long)]
-    pub commit_message: Option<String>,
     /// Create the repository as private if it does not exist.
     #[arg(long)]
     pub private: bool,
@@ -146,6 +143,18 @@ pub struct UploadArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Delete remote files matching this glob in the same commit (repeatable).
+    #[arg(long)]
+    pub delete: Vec<String>,
+    /// Commit message.
+    #[arg(long)]
+    pub commit_message: Option<String>,
+    /// Commit description.
+    #[arg(long)]
+    pub commit_description: Option<String>,
+    /// Open a pull request instead of committing to the branch.
+    #[arg(long)]
+    pub create_pr: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod logout;
 mod pending;
 mod repo;
 mod search;
+mod upload;
 mod whoami;
 
 use std::process::ExitCode;
@@ -112,7 +113,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Env => env::run(ctx),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(ctx, args),
-        Command::Upload(_) => pending::run("upload", 6),
+        Command::Upload(args) => upload::run(ctx, args).await,
         Command::Repo(args) => repo::run(ctx, args).await,
         Command::Dataset(_) => pending::run("dataset", 4),
         Command::Tokenize(_) => pending::run("tokenize", 4),

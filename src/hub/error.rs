@@ -34,6 +34,12 @@ pub enum HubError {
     #[error("{message}")]
     Conflict { message: String },
 
+    #[error("cannot upload `{path}`: {reason}")]
+    LocalPath { path: PathBuf, reason: String },
+
+    #[error("{message}")]
+    InvalidInput { message: String },
+
     #[error("HTTP {status} for {url}{}", message_suffix(message, request_id))]
     Http { status: u16, url: String, message: String, request_id: Option<String> },
 
@@ -104,13 +110,18 @@ impl HubError {
                 }
             }
             HubError::InvalidToken { .. } => {
-                "create a new token at https://huggingface.co/settings/tokens, then `hfx login`".into()
+                "log in again with a valid token (`hfx login`), or go anonymous with `hfx logout` and no `HF_TOKEN`"
+                    .into()
             }
             HubError::NotLoggedIn => "run `hfx login`, or set `HF_TOKEN`".into(),
             HubError::Forbidden { .. } => "make sure your token has the permissions this action needs".into(),
+            HubError::Conflict { message } if message.contains("moved while uploading") => {
+                "run the same command again: files already committed are skipped".into()
+            }
             HubError::Conflict { .. } => {
                 "it already exists; pass `--exist-ok` to accept that, or pick another name".into()
             }
+            HubError::LocalPath { .. } => "check the local path and its permissions".into(),
             HubError::Http { status: 429, .. } => {
                 "you are rate limited; wait a few minutes or log in for a higher limit".into()
             }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod download;
 mod error;
+pub mod upload;
 
 pub use client::{ClientOptions, HubClient, Notifier, Silent};
 pub use error::{HubError, Result};

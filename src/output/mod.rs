@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use serde::Serialize;
 
 pub use diagnostics::{format_error, render_error};
-pub use progress::{DownloadProgress, VerifyProgress};
+pub use progress::{DownloadProgress, UploadProgress, VerifyProgress};
 pub use table::Table;
 
 use crate::cli::{ColorChoice, Format};

@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cache::verify::VerifyReporter;
 use crate::hub::Notifier;
 use crate::hub::download::DownloadReporter;
+use crate::hub::upload::UploadReporter;
 
 /// Files smaller than this only count towards the total bar.
 const FILE_BAR_MIN: u64 = 8 << 20;
@@ -131,6 +132,70 @@ impl VerifyReporter for VerifyProgress {
         }
     }
     fn file_done(&self, _path: &str, bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(bytes);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Upload progress: hashing, then bytes sent, on one bar.
+pub struct UploadProgress {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl UploadProgress {
+    pub fn new(enabled: bool, quiet: bool) -> Self {
+        Self {
+            bar: enabled.then(|| ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10))),
+            quiet,
+        }
+    }
+
+    fn phase(&self, label: &str, files: Option<usize>, bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.reset();
+            b.set_length(bytes);
+            b.set_style(bytes_style(
+                "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            ));
+            b.set_prefix(files.map_or_else(|| label.to_string(), |n| format!("{label} {n} file(s)")));
+        }
+    }
+}
+
+impl Notifier for UploadProgress {
+    fn warn(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        match &self.bar {
+            Some(b) => b.println(format!("warning: {message}")),
+            None => {
+                let _ = writeln!(std::io::stderr(), "warning: {message}");
+            }
+        }
+    }
+}
+
+impl UploadReporter for UploadProgress {
+    fn hashing(&self, files: usize, bytes: u64) {
+        self.phase("hashing", Some(files), bytes);
+    }
+    fn hashed(&self, bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(bytes);
+        }
+    }
+    fn uploading(&self, bytes: u64) {
+        self.phase("uploading", None, bytes);
+    }
+    fn uploaded(&self, bytes: u64) {
         if let Some(b) = &self.bar {
             b.inc(bytes);
         }

@@ -14,3 +14,4 @@ mod fixtures;
 mod reliability;
 mod repo;
 mod search;
+mod upload;

@@ -623,6 +623,10 @@ struct Inner {
     /// sha256 -> LFS file, served by the CDN.
     cdn: HashMap<String, StoredFile>,
     commit_counter: u64,
+    /// Multipart uploads in progress: sha256 -> part number -> bytes.
+    parts: HashMap<String, BTreeMap<u64, Bytes>>,
+    /// LFS objects larger than this are uploaded in parts of this size (0 = 16 MiB).
+    lfs_chunk_size: u64,
 }
 
 struct Shared {
@@ -774,6 +778,16 @@ impl FakeHub {
             inner.cdn.insert(f.sha256.clone(), f);
         }
         cid
+    }
+
+    /// Part size the LFS batch API hands out for multipart uploads (larger objects use it).
+    pub fn set_lfs_chunk_size(&self, bytes: u64) {
+        self.shared.lock().lfs_chunk_size = bytes;
+    }
+
+    /// Whether the LFS store holds an object.
+    pub fn has_lfs_object(&self, sha256: &str) -> bool {
+        self.shared.lock().cdn.contains_key(sha256)
     }
 
     pub fn create_branch(&self, repo_type: RepoType, id: &str, branch: &str, from_rev: &str) {
@@ -1033,7 +1047,15 @@ async fn cdn_handler(State(st): State<Arc<Shared>>, req: Request) -> Response {
         Err(r) => return r,
     };
     // /repos/{folder}/{sha256}?expires=..&sig=..
-    let segs: Vec<&str> = req.uri().path().trim_start_matches('/').split('/').collect();
+    let segs: Vec<String> = req.uri().path().trim_start_matches('/').split('/').map(str::to_string).collect();
+    if segs.first().map(String::as_str) == Some("upload") {
+        let method = req.method().clone();
+        let body = axum::body::to_bytes(req.into_body(), 4 << 30).await.unwrap_or_default();
+        let resp = lfs_storage(&st, &method, &segs[1..], body);
+        finish(&st, &ctx, resp.status().as_u16());
+        return resp;
+    }
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let file = match segs.as_slice() {
         ["repos", _, sha] => st.lock().cdn.get(*sha).cloned(),
         _ => None,
@@ -1100,6 +1122,19 @@ async fn route(st: &Shared, ctx: &Ctx, req: Request) -> Response {
             }
             repo_create_delete(st, ctx, create, &body)
         }
+        ["api", kind, org, name, op @ ("preupload" | "commit"), r @ ..]
+            if RepoType::from_plural(kind).is_some() && !r.is_empty() && method == Method::POST =>
+        {
+            let rt = RepoType::from_plural(kind).unwrap();
+            let id = format!("{org}/{name}");
+            let create_pr = q_true(&q, "create_pr");
+            let body = axum::body::to_bytes(req.into_body(), 1 << 30).await.unwrap_or_default();
+            if *op == "preupload" {
+                preupload(st, ctx, rt, &id, &r.join("/"), &body)
+            } else {
+                commit_ndjson(st, ctx, rt, &id, &r.join("/"), create_pr, &body)
+            }
+        }
         ["api", kind, org, name, kind2 @ ("branch" | "tag"), r @ ..]
             if RepoType::from_plural(kind).is_some()
                 && !r.is_empty()
@@ -1146,6 +1181,13 @@ async fn route(st: &Shared, ctx: &Ctx, req: Request) -> Response {
                 _ => (RepoType::Model, &s[..]),
             };
             match rest {
+                [org, git, "info", "lfs", "objects", action @ ("batch" | "verify")]
+                    if git.ends_with(".git") && method == Method::POST =>
+                {
+                    let id = format!("{org}/{}", git.trim_end_matches(".git"));
+                    let body = axum::body::to_bytes(req.into_body(), 64 << 20).await.unwrap_or_default();
+                    lfs_api(st, ctx, rt, &id, *action == "batch", &body)
+                }
                 [org, name, "resolve", rev, p @ ..] if get && !p.is_empty() => {
                     resolve(st, ctx, rt, &format!("{org}/{name}"), rev, &p.join("/"), &method)
                 }
@@ -1840,4 +1882,273 @@ fn ref_write(
         }
     }
     json_response(serde_json::json!({}))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads: preupload, LFS batch (basic and multipart) with storage on the CDN origin, verify,
+// and NDJSON commits (hub-protocol.md 2.9)
+
+fn writable_repo(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str) -> Result<(), Response> {
+    let inner = st.lock();
+    match inner.repos.get(&(rt, id.to_string())) {
+        Some(r) if can_see(r, ctx.user.as_ref()) => {}
+        _ => return Err(repo_not_found(ctx)),
+    }
+    drop(inner);
+    writer(ctx, id.split('/').next().unwrap_or_default()).map(|_| ())
+}
+
+fn preupload(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, body: &[u8]) -> Response {
+    if let Err(r) = writable_repo(st, ctx, rt, id) {
+        return r;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return error(400, None, "Invalid JSON body");
+    };
+    let files = v["files"].as_array().cloned().unwrap_or_default();
+    if files.len() > 256 {
+        return error(400, None, "Too many files: at most 256 per request");
+    }
+    let head = {
+        let inner = st.lock();
+        inner.repos.get(&(rt, id.to_string())).and_then(|r| r.resolve(rev))
+    };
+    let mut out = Vec::new();
+    for f in files {
+        let path = f["path"].as_str().unwrap_or_default().to_string();
+        let size = f["size"].as_u64().unwrap_or(0);
+        let sample = base64_decode(f["sample"].as_str().unwrap_or_default());
+        let lfs = size > 0 && (is_lfs(&path, size) || sample.contains(&0));
+        let oid = head
+            .as_ref()
+            .and_then(|c| c.files.get(&path))
+            .map(|sf| if sf.lfs { sf.sha256.clone() } else { sf.oid.clone() });
+        out.push(serde_json::json!({"path": path, "uploadMode": if lfs { "lfs" } else { "regular" }, "shouldIgnore": false, "oid": oid}));
+    }
+    json_response(serde_json::json!({"files": out}))
+}
+
+fn lfs_json(value: Value) -> Response {
+    let mut r = json_response(value);
+    r.headers_mut().insert(header::CONTENT_TYPE, hv("application/vnd.git-lfs+json"));
+    r
+}
+
+fn lfs_api(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, batch: bool, body: &[u8]) -> Response {
+    if let Err(r) = writable_repo(st, ctx, rt, id) {
+        return r;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return error(400, None, "Invalid JSON body");
+    };
+    let inner = st.lock();
+    if !batch {
+        let oid = v["oid"].as_str().unwrap_or_default();
+        return match inner.cdn.get(oid) {
+            Some(f) if Some(f.size) == v["size"].as_u64() => lfs_json(serde_json::json!({})),
+            _ => error(404, None, &format!("Object {oid} not found")),
+        };
+    }
+    let chunk = if inner.lfs_chunk_size == 0 { 16 << 20 } else { inner.lfs_chunk_size };
+    let transfers: Vec<&str> =
+        v["transfers"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let multipart_ok = transfers.contains(&"multipart");
+    let verify = format!("{}/{}{id}.git/info/lfs/objects/verify", st.hub_url, rt.url_prefix());
+    let mut objects = Vec::new();
+    for o in v["objects"].as_array().cloned().unwrap_or_default() {
+        let oid = o["oid"].as_str().unwrap_or_default().to_string();
+        let size = o["size"].as_u64().unwrap_or(0);
+        if oid.len() != 64 || !oid.bytes().all(|b| b.is_ascii_hexdigit()) {
+            objects
+                .push(serde_json::json!({"oid": oid, "size": size, "error": {"code": 422, "message": "Invalid oid"}}));
+            continue;
+        }
+        if inner.cdn.contains_key(&oid) {
+            objects.push(serde_json::json!({"oid": oid, "size": size}));
+            continue;
+        }
+        let verify_action = serde_json::json!({"href": verify, "header": {"X-Fake": "verify"}});
+        if multipart_ok && size > chunk {
+            let mut header = serde_json::Map::new();
+            header.insert("chunk_size".into(), Value::String(chunk.to_string()));
+            for n in 1..=size.div_ceil(chunk) {
+                header
+                    .insert(n.to_string(), Value::String(format!("{}/upload/{oid}/part/{n}?size={size}", st.cdn_url)));
+            }
+            objects.push(serde_json::json!({"oid": oid, "size": size, "actions": {
+                "upload": {"href": format!("{}/upload/{oid}/complete?size={size}", st.cdn_url), "header": header},
+                "verify": verify_action,
+            }}));
+        } else {
+            objects.push(serde_json::json!({"oid": oid, "size": size, "actions": {
+                "upload": {"href": format!("{}/upload/{oid}?size={size}", st.cdn_url)},
+                "verify": verify_action,
+            }}));
+        }
+    }
+    let transfer = if multipart_ok { "multipart" } else { "basic" };
+    lfs_json(serde_json::json!({"transfer": transfer, "objects": objects}))
+}
+
+/// Store an uploaded object after checking its sha256.
+fn store_object(st: &Shared, oid: &str, data: Bytes) -> Response {
+    let actual = sha256_hex(&data);
+    if actual != oid {
+        return error(400, None, &format!("sha256 mismatch: expected {oid}, got {actual}"));
+    }
+    let f = StoredFile {
+        size: data.len() as u64,
+        sha256: actual,
+        oid: git_blob_oid(lfs_pointer(oid, data.len() as u64).as_bytes()),
+        lfs: true,
+        source: FileSource::Bytes(data),
+    };
+    st.lock().cdn.insert(oid.to_string(), f);
+    Response::builder().status(200).header(header::ETAG, format!("\"{oid}\"")).body(Body::empty()).unwrap()
+}
+
+fn lfs_storage(st: &Shared, method: &Method, segs: &[String], body: Bytes) -> Response {
+    match (method, segs) {
+        (&Method::PUT, [oid]) => store_object(st, oid, body),
+        (&Method::PUT, [oid, part, n]) if part == "part" => {
+            let Ok(n) = n.parse::<u64>() else { return error(400, None, "bad part number") };
+            let etag = format!("\"{}\"", sha256_hex(&body));
+            st.lock().parts.entry(oid.clone()).or_default().insert(n, body);
+            Response::builder().status(200).header(header::ETAG, etag).body(Body::empty()).unwrap()
+        }
+        (&Method::POST, [oid, complete]) if complete == "complete" => {
+            let Ok(v) = serde_json::from_slice::<Value>(&body) else { return error(400, None, "Invalid JSON body") };
+            let Some(parts) = st.lock().parts.remove(oid) else { return error(404, None, "no upload in progress") };
+            let listed = v["parts"].as_array().cloned().unwrap_or_default();
+            if listed.len() != parts.len() {
+                return error(400, None, &format!("expected {} parts, got {}", parts.len(), listed.len()));
+            }
+            let mut data = Vec::new();
+            for (i, (n, bytes)) in parts.iter().enumerate() {
+                let entry = &listed[i];
+                let want = format!("\"{}\"", sha256_hex(bytes));
+                if entry["partNumber"].as_u64() != Some(*n)
+                    || entry["etag"].as_str().map(|e| e.trim_matches('"')) != Some(want.trim_matches('"'))
+                {
+                    return error(400, None, &format!("part {n}: wrong number or etag"));
+                }
+                data.extend_from_slice(bytes);
+            }
+            store_object(st, oid, Bytes::from(data))
+        }
+        _ => error(405, None, "Method not allowed"),
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let Some(v) = T.iter().position(|&t| t == c) else { continue };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_ndjson(st: &Shared, ctx: &Ctx, rt: RepoType, id: &str, rev: &str, create_pr: bool, body: &[u8]) -> Response {
+    if let Err(r) = writable_repo(st, ctx, rt, id) {
+        return r;
+    }
+    let text = String::from_utf8_lossy(body);
+    let mut summary = String::from("commit");
+    let mut parent_commit: Option<String> = None;
+    let mut adds: Vec<(String, StoredFile)> = Vec::new();
+    let mut deletes: Vec<(String, bool)> = Vec::new();
+    let mut inner = st.lock();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<Value>(line) else { return error(400, None, "Invalid NDJSON line") };
+        let value = &v["value"];
+        let path = value["path"].as_str().unwrap_or_default().to_string();
+        let key = v["key"].as_str().unwrap_or_default();
+        if key != "header"
+            && (path.is_empty()
+                || path.starts_with('/')
+                || path.split('/').any(|c| c == ".." || c == "." || c.is_empty()))
+        {
+            return error(400, None, &format!("Invalid path: {path}"));
+        }
+        match key {
+            "header" => {
+                summary = value["summary"].as_str().unwrap_or("commit").to_string();
+                parent_commit = value["parentCommit"].as_str().map(str::to_string);
+            }
+            "file" => {
+                let data = base64_decode(value["content"].as_str().unwrap_or_default());
+                if data.len() > 10 << 20 {
+                    return error(400, None, "Your push was rejected because it contains files larger than 10 MiB");
+                }
+                let sf = StoredFile {
+                    size: data.len() as u64,
+                    sha256: sha256_hex(&data),
+                    oid: git_blob_oid(&data),
+                    lfs: false,
+                    source: FileSource::Bytes(Bytes::from(data)),
+                };
+                adds.push((path, sf));
+            }
+            "lfsFile" => {
+                let oid = value["oid"].as_str().unwrap_or_default();
+                let Some(sf) = inner.cdn.get(oid).cloned() else {
+                    return error(422, None, &format!("LFS object {oid} was not uploaded"));
+                };
+                adds.push((path, sf));
+            }
+            "deletedFile" => deletes.push((path, false)),
+            "deletedFolder" => deletes.push((path, true)),
+            _ => return error(400, None, &format!("Unknown key {key}")),
+        }
+    }
+    inner.commit_counter += 1;
+    let n = inner.commit_counter;
+    let Some(repo) = inner.repos.get_mut(&(rt, id.to_string())) else { return repo_not_found(ctx) };
+    let Some(base) = repo.resolve(rev) else {
+        return error(404, Some("RevisionNotFound"), &format!("Invalid rev id: {rev}"));
+    };
+    if !create_pr && !repo.branches.contains_key(rev) {
+        return error(400, None, &format!("Cannot commit to {rev}: not a branch"));
+    }
+    if let Some(p) = &parent_commit
+        && *p != base.id
+    {
+        return error(412, None, &format!("A commit has happened since {p}. Please refresh and try again."));
+    }
+    let mut files = base.files.clone();
+    for (p, folder) in &deletes {
+        if *folder {
+            let prefix = format!("{}/", p.trim_end_matches('/'));
+            files.retain(|k, _| !k.starts_with(&prefix));
+        } else if files.remove(p).is_none() {
+            return error(404, Some("EntryNotFound"), &format!("{p} does not exist"));
+        }
+    }
+    files.extend(adds);
+    let commit = make_commit(files, Some(&base.id), &summary, n);
+    let cid = commit.id.clone();
+    let branch = if create_pr {
+        let num = repo.branches.keys().filter(|b| b.starts_with("refs/pr/")).count() + 1;
+        format!("refs/pr/{num}")
+    } else {
+        rev.to_string()
+    };
+    repo.branches.insert(branch.clone(), cid.clone());
+    repo.order.push(cid.clone());
+    repo.commits.insert(cid.clone(), Arc::new(commit));
+    let page = format!("{}/{}{id}", st.hub_url, rt.url_prefix());
+    let mut out = serde_json::json!({"commitOid": cid, "commitUrl": format!("{page}/commit/{cid}"), "success": true});
+    if create_pr {
+        out["pullRequestUrl"] = Value::String(format!("{page}/discussions/{}", branch.trim_start_matches("refs/pr/")));
+    }
+    json_response(out)
 }
