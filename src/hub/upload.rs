@@ -158,8 +158,15 @@ fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String)>> {
         }
         out.sort_by(|a, b| a.1.cmp(&b.1));
     }
-    for (_, path) in &out {
+    for (disk, path) in &out {
         validate_repo_path(path)?;
+        let size = fs_err::metadata(disk).map_err(|e| local_error(disk, e.to_string()))?.len();
+        if size > MAX_FILE_SIZE {
+            return Err(local_error(
+                disk,
+                format!("{size} bytes is over the Hub's per-file limit of 200 GB; split it into shards"),
+            ));
+        }
     }
     Ok(out)
 }
@@ -292,6 +299,9 @@ enum Op<'a> {
 }
 
 const LFS_MEDIA: &str = "application/vnd.git-lfs+json";
+
+/// The Hub's hard per-file limit (hub-protocol.md 2.9).
+const MAX_FILE_SIZE: u64 = 200_000_000_000;
 
 /// Uploads through one client.
 pub struct Uploader<'a> {
@@ -598,9 +608,29 @@ impl<'a> Uploader<'a> {
         header: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<()> {
         let url = parse_url(href)?;
-        // Single PUTs are for objects below the multipart size; read once, retry from memory.
-        let data = bytes::Bytes::from(tokio::task::block_in_place(|| Self::read_range(file, 0, file.size))?);
-        self.put(&url, data, header).await?;
+        // Streamed from disk so memory stays flat whatever the size; re-opened on each retry.
+        self.client
+            .send(
+                || {
+                    let f = fs_err::File::open(&file.disk).map_err(|e| local_error(&file.disk, e.to_string()))?;
+                    let mut r = self
+                        .client
+                        .request(Method::PUT, url.clone())?
+                        .header(reqwest::header::CONTENT_LENGTH, file.size)
+                        .body(reqwest::Body::wrap_stream(read_stream(f.into_parts().0)));
+                    for (k, v) in header {
+                        if let Some(v) = v.as_str() {
+                            r = r.header(k.as_str(), v);
+                        }
+                    }
+                    Ok(r)
+                },
+                &ErrorContext::default(),
+                self.reporter,
+            )
+            .await?;
+        self.sent.fetch_add(file.size, Ordering::Relaxed);
+        self.reporter.uploaded(file.size);
         Ok(())
     }
 
@@ -725,6 +755,19 @@ impl<'a> Uploader<'a> {
         }
         json(resp).await
     }
+}
+
+/// A file as a stream of 1 MiB chunks.
+fn read_stream(file: std::fs::File) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    futures::stream::try_unfold(file, |mut f| async move {
+        let mut buf = vec![0u8; 1 << 20];
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok(Some((bytes::Bytes::from(buf), f)))
+    })
 }
 
 fn parse_url(s: &str) -> Result<Url> {

@@ -136,3 +136,67 @@ fn hf_and_hfx_local_dirs_match() {
     let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains("resolve")).count();
     assert_eq!(gets, 0, "hf re-downloaded files hfx had written");
 }
+
+/// `hf upload` against the fake Hub works (the fake Hub speaks the upload protocol), and what
+/// either client uploads is the same repository content that both clients download.
+#[test]
+fn hf_upload_and_hfx_upload_agree() {
+    let env = TestEnv::new();
+    env.hub.set_lfs_chunk_size(1 << 20); // the 3 MB file goes multipart
+    let src = env.dir.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("config.json"), "{\"a\": 1}\n").unwrap();
+    std::fs::write(src.join("sub/notes.txt"), "notes\n").unwrap();
+    std::fs::write(src.join("model.safetensors"), pseudo_random(3_000_000, 5)).unwrap();
+    std::fs::write(src.join("small.bin"), pseudo_random(1000, 6)).unwrap();
+
+    let out = Command::new(hf_bin())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("HF_HOME", env.dir.path().join("pyhome"))
+        .env("HF_ENDPOINT", env.hub.url())
+        .env("HF_TOKEN", TOKEN)
+        .env("HF_HUB_DISABLE_XET", "1")
+        .env("HF_HUB_DISABLE_TELEMETRY", "1")
+        .env("HF_HUB_DISABLE_UPDATE_CHECK", "1")
+        .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        .args(["upload", "alice/from-python", src.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "hf upload failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(env.hub.log().iter().any(|r| r.path.contains("/part/")), "hf used the multipart transfer");
+    let out =
+        env.hfx().args(["upload", "alice/from-hfx", src.to_str().unwrap()]).env("HF_TOKEN", TOKEN).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Same git objects: same regular/LFS decisions, same blob ids.
+    let files = |repo: &str| -> Vec<(String, String, String)> {
+        let v: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", repo, "--json"])).unwrap();
+        let mut f: Vec<(String, String, String)> = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (s["path"].as_str().unwrap().to_string(), s["blob_id"].to_string(), s["lfs"]["sha256"].to_string())
+            })
+            .collect();
+        f.sort();
+        f
+    };
+    let py = files("alice/from-python");
+    assert!(py.iter().all(|(_, blob, _)| blob.trim_matches('"').len() == 40), "{py:?}");
+    assert_eq!(py.iter().filter(|(_, _, lfs)| lfs != "null").count(), 2, "two LFS files: {py:?}");
+    assert_eq!(py, files("alice/from-hfx"));
+
+    // Both clients download both repositories byte for byte.
+    for repo in ["alice/from-python", "alice/from-hfx"] {
+        let a = PathBuf::from(hf(&env, &env.dir.path().join(format!("dl-py-{}", repo.len())), &[repo], false));
+        let b = PathBuf::from(hfx_at(&env, &env.dir.path().join(format!("dl-rs-{}", repo.len())), &[repo], false));
+        for rel in ["config.json", "sub/notes.txt", "model.safetensors", "small.bin"] {
+            let want = std::fs::read(src.join(rel)).unwrap();
+            assert_eq!(std::fs::read(a.join(rel)).unwrap(), want, "hf download {repo} {rel}");
+            assert_eq!(std::fs::read(b.join(rel)).unwrap(), want, "hfx download {repo} {rel}");
+        }
+    }
+}

@@ -246,3 +246,62 @@ fn bad_input_is_a_clear_error_and_commits_nothing() {
     let info: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", "alice/ro", "--json"])).unwrap();
     assert_eq!(info["files"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn no_right_to_create_and_per_file_limit() {
+    let env = logged_in();
+    let d = folder(&env);
+    let (code, _, err) = env.run(&["upload", "other/x", d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("403"), "{err}");
+    // A sparse file over the 200 GB limit is refused before anything is hashed or sent.
+    let huge = env.dir.path().join("huge.bin");
+    std::fs::File::create(&huge).unwrap().set_len(200_000_000_001).unwrap();
+    let before = env.hub.log().len();
+    let (code, _, err) = env.run(&["upload", "alice/x", huge.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("per-file limit"), "{err}");
+    assert_eq!(env.hub.log().len(), before, "no request was made");
+}
+
+/// Killed mid-upload, a re-run sends only what the Hub does not have yet.
+#[test]
+fn interrupted_upload_resumes_without_resending() {
+    let env = logged_in();
+    let d = env.dir.path().join("shards");
+    let n = 60;
+    for i in 0..n {
+        write(&d, &format!("shard-{i:03}.safetensors"), &pseudo_random(2 << 20, 100 + i as u64));
+    }
+    env.hub.add_fault(Fault {
+        method: Some("PUT"),
+        path_contains: "/upload/".into(),
+        kind: FaultKind::Delay { ms: 150 },
+        times: usize::MAX,
+    });
+    let puts_ok = |env: &TestEnv| env.hub.log().iter().filter(|r| r.method == "PUT" && r.status == 200).count();
+    let mut child = env
+        .hfx_std()
+        .args(["upload", "alice/shards", d.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while puts_ok(&env) < n / 2 {
+        assert!(start.elapsed() < Duration::from_secs(60), "upload too slow");
+        assert!(child.try_wait().unwrap().is_none(), "finished before the kill");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first = env.hub.log().iter().filter(|r| r.method == "PUT").count();
+    env.hub.clear_faults();
+    env.hub.clear_log();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["upload", "alice/shards", d.to_str().unwrap(), "--json"])).unwrap();
+    let second = env.hub.log().iter().filter(|r| r.method == "PUT").count();
+    assert_eq!(v["files_committed"], n);
+    assert!(first + second <= n + n / 10, "{first} + {second} PUTs for {n} objects");
+    assert!(second < n, "the re-run skipped objects already stored");
+}
