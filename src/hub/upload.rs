@@ -94,6 +94,7 @@ struct LocalFile {
     path: String,
     size: u64,
     sha256: String,
+    /// Empty for files over [`REGULAR_MAX`], which are always LFS.
     git_oid: String,
     sample: Vec<u8>,
 }
@@ -189,8 +190,12 @@ fn hash_all(files: Vec<(PathBuf, String)>, reporter: &dyn UploadReporter) -> Res
                         let mut f = fs_err::File::open(disk)?;
                         let size = f.metadata()?.len();
                         let mut s256 = sha2::Sha256::new();
-                        let mut s1 = sha1::Sha1::new();
-                        s1.update(format!("blob {size}\0").as_bytes());
+                        // The git blob id only matters for files small enough to be committed
+                        // inline; skipping it halves the hashing of large LFS files.
+                        let mut s1 = (size <= REGULAR_MAX).then(sha1::Sha1::new);
+                        if let Some(s1) = s1.as_mut() {
+                            s1.update(format!("blob {size}\0").as_bytes());
+                        }
                         let mut sample = Vec::new();
                         let mut seen = 0u64;
                         loop {
@@ -202,7 +207,9 @@ fn hash_all(files: Vec<(PathBuf, String)>, reporter: &dyn UploadReporter) -> Res
                                 sample.extend_from_slice(&buf[..n.min(512 - sample.len())]);
                             }
                             s256.update(&buf[..n]);
-                            s1.update(&buf[..n]);
+                            if let Some(s1) = s1.as_mut() {
+                                s1.update(&buf[..n]);
+                            }
                             seen += n as u64;
                             reporter.hashed(n as u64);
                         }
@@ -214,7 +221,7 @@ fn hash_all(files: Vec<(PathBuf, String)>, reporter: &dyn UploadReporter) -> Res
                             path: path.clone(),
                             size,
                             sha256: hex::encode(s256.finalize()),
-                            git_oid: hex::encode(s1.finalize()),
+                            git_oid: s1.map(|h| hex::encode(h.finalize())).unwrap_or_default(),
                             sample,
                         })
                     })()
@@ -299,6 +306,9 @@ enum Op<'a> {
 }
 
 const LFS_MEDIA: &str = "application/vnd.git-lfs+json";
+
+/// Files above this are never committed inline (the commit endpoint rejects them).
+const REGULAR_MAX: u64 = 10 << 20;
 
 /// The Hub's hard per-file limit (hub-protocol.md 2.9).
 const MAX_FILE_SIZE: u64 = 200_000_000_000;
