@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -113,26 +112,9 @@ pub struct DownloadOutcome {
     pub total_files: usize,
 }
 
-/// Build the include/exclude matcher with huggingface_hub's fnmatch semantics (`*` crosses `/`).
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        let p = if p.ends_with('/') { format!("{p}*") } else { p.clone() };
-        let g = Glob::new(&p).map_err(|e| HubError::InvalidResponse {
-            url: String::new(),
-            reason: format!("invalid glob `{p}`: {e}"),
-        })?;
-        b.add(g);
-    }
-    b.build().map(Some).map_err(|e| HubError::InvalidResponse { url: String::new(), reason: e.to_string() })
-}
-
 fn select(tree: &BTreeMap<String, TreeEntry>, allow: &[String], ignore: &[String]) -> Result<Vec<(String, TreeEntry)>> {
-    let allow = globs(allow)?;
-    let ignore = globs(ignore)?;
+    let allow = super::fnmatch_globs(allow)?;
+    let ignore = super::fnmatch_globs(ignore)?;
     Ok(tree
         .iter()
         .filter(|(p, _)| allow.as_ref().is_none_or(|g| g.is_match(p.as_str())))

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use futures::{StreamExt, TryStreamExt};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use sha1::Digest as _;
@@ -103,18 +102,6 @@ fn local_error(path: &Path, reason: impl Into<String>) -> HubError {
     HubError::LocalPath { path: path.to_path_buf(), reason: reason.into() }
 }
 
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        let p = if p.ends_with('/') { format!("{p}*") } else { p.clone() };
-        b.add(Glob::new(&p).map_err(|e| HubError::InvalidInput { message: format!("invalid glob `{p}`: {e}") })?);
-    }
-    b.build().map(Some).map_err(|e| HubError::InvalidInput { message: e.to_string() })
-}
-
 /// The files to upload with their paths in the repository.
 fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String)>> {
     let meta = fs_err::metadata(&req.local).map_err(|e| local_error(&req.local, e.to_string()))?;
@@ -132,8 +119,8 @@ fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String)>> {
         };
         out.push((req.local.clone(), path));
     } else {
-        let include = globs(&req.include)?;
-        let exclude = globs(&req.exclude)?;
+        let include = super::fnmatch_globs(&req.include)?;
+        let exclude = super::fnmatch_globs(&req.exclude)?;
         let mut stack = vec![req.local.clone()];
         while let Some(dir) = stack.pop() {
             for entry in fs_err::read_dir(&dir).map_err(|e| local_error(&dir, e.to_string()))? {
@@ -402,7 +389,7 @@ impl<'a> Uploader<'a> {
             ops.push(if lfs { Op::Lfs(f) } else { Op::Regular(f) });
         }
         let mut deleted = 0;
-        if let Some(g) = globs(&req.delete)? {
+        if let Some(g) = super::fnmatch_globs(&req.delete)? {
             let uploading: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
             let remote = self.client.list_tree(&req.repo, &head, self.reporter).await?;
             for path in remote.keys().filter(|p| g.is_match(p.as_str()) && !uploading.contains(p.as_str())) {
@@ -558,11 +545,7 @@ impl<'a> Uploader<'a> {
                             .request(Method::POST, url.clone())?
                             .header(reqwest::header::CONTENT_TYPE, LFS_MEDIA)
                             .body(body.to_string());
-                        for (k, v) in &headers {
-                            if let Some(v) = v.as_str() {
-                                r = r.header(k.as_str(), v);
-                            }
-                        }
+                        r = with_headers(r, &headers);
                         Ok(r)
                     },
                     &ErrorContext::default(),
@@ -594,11 +577,7 @@ impl<'a> Uploader<'a> {
             .send(
                 || {
                     let mut r = self.client.request(Method::PUT, url.clone())?.body(data.clone());
-                    for (k, v) in header {
-                        if let Some(v) = v.as_str() {
-                            r = r.header(k.as_str(), v);
-                        }
-                    }
+                    r = with_headers(r, header);
                     Ok(r)
                 },
                 &ErrorContext::default(),
@@ -628,11 +607,7 @@ impl<'a> Uploader<'a> {
                         .request(Method::PUT, url.clone())?
                         .header(reqwest::header::CONTENT_LENGTH, file.size)
                         .body(reqwest::Body::wrap_stream(read_stream(f.into_parts().0)));
-                    for (k, v) in header {
-                        if let Some(v) = v.as_str() {
-                            r = r.header(k.as_str(), v);
-                        }
-                    }
+                    r = with_headers(r, header);
                     Ok(r)
                 },
                 &ErrorContext::default(),
@@ -765,6 +740,19 @@ impl<'a> Uploader<'a> {
         }
         json(resp).await
     }
+}
+
+/// Add the string headers an LFS action asks for.
+fn with_headers(
+    mut r: reqwest::RequestBuilder,
+    header: &serde_json::Map<String, serde_json::Value>,
+) -> reqwest::RequestBuilder {
+    for (k, v) in header {
+        if let Some(v) = v.as_str() {
+            r = r.header(k.as_str(), v);
+        }
+    }
+    r
 }
 
 /// A file as a stream of 1 MiB chunks.
