@@ -249,13 +249,8 @@ async fn prune(ctx: &Context, args: CachePruneArgs) -> anyhow::Result<ExitCode> 
 }
 
 async fn verify_cmd(ctx: &Context, args: CacheVerifyArgs) -> anyhow::Result<ExitCode> {
-    let default = args.repo_type.map_or(RepoType::Model, super::repo_type);
-    let (repo, rev) = match ModelRef::parse(&args.repo, default)? {
-        ModelRef::Hub { repo, revision, .. } => (repo, revision.or(args.revision.clone())),
-        ModelRef::Local(p) => {
-            return Err(super::usage(format!("`{}` is a local path, not a repository id", p.display())));
-        }
-    };
+    let (repo, rev, _) = super::hub_repo(&args.repo, args.repo_type)?;
+    let rev = rev.or(args.revision.clone());
     let cache = ctx.cache();
     let rc = cache.repo(&repo);
     if !rc.dir().is_dir() {

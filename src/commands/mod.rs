@@ -123,6 +123,21 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A Hub repository reference (`org/name[@rev]`, `hf://...[/path]`) as (repo, revision, path);
+/// a local path is a usage error.
+pub(crate) fn hub_repo(
+    input: &str,
+    repo_type: Option<crate::cli::RepoTypeArg>,
+) -> anyhow::Result<(crate::cache::RepoId, Option<String>, Option<String>)> {
+    let default = repo_type.map_or(crate::cache::RepoType::Model, self::repo_type);
+    match crate::cache::ModelRef::parse(input, default)? {
+        crate::cache::ModelRef::Hub { repo, revision, path } => Ok((repo, revision, path)),
+        crate::cache::ModelRef::Local(p) => {
+            Err(usage(format!("`{}` is a local path, not a repository id", p.display())))
+        }
+    }
+}
+
 /// Map the CLI's repo type to the cache's.
 pub(crate) fn repo_type(arg: crate::cli::RepoTypeArg) -> crate::cache::RepoType {
     match arg {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cache::{ModelRef, RepoId, RepoType};
+use crate::cache::{RepoId, RepoType};
 use crate::cli::{
     RepoArgs, RepoCommand, RepoCreateArgs, RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget,
 };
@@ -22,11 +22,8 @@ fn client_with_token(ctx: &Context) -> anyhow::Result<crate::hub::HubClient> {
 }
 
 fn repo_id(t: &RepoTarget) -> anyhow::Result<(RepoId, Option<String>)> {
-    let default = t.repo_type.map_or(RepoType::Model, super::repo_type);
-    match ModelRef::parse(&t.repo, default)? {
-        ModelRef::Hub { repo, revision, .. } => Ok((repo, revision)),
-        ModelRef::Local(p) => Err(super::usage(format!("`{}` is a local path, not a repository id", p.display()))),
-    }
+    let (repo, revision, _) = super::hub_repo(&t.repo, t.repo_type)?;
+    Ok((repo, revision))
 }
 
 #[derive(Serialize)]

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cache::{ModelRef, RepoType};
 use crate::cli::UploadArgs;
 use crate::context::Context;
 use crate::hub::upload::{UploadOptions, UploadOutcome, UploadRequest, Uploader};
@@ -37,19 +36,10 @@ impl Render for Output<'_> {
 }
 
 pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> anyhow::Result<ExitCode> {
-    let default = args.repo_type.map_or(RepoType::Model, super::repo_type);
-    let (repo, rev) = match ModelRef::parse(&args.repo, default)? {
-        ModelRef::Hub { repo, revision, path: None } => (repo, revision),
-        ModelRef::Hub { .. } => {
-            return Err(super::usage("give the destination path as the third argument, not in the URI"));
-        }
-        ModelRef::Local(p) => {
-            return Err(super::usage(format!(
-                "`{}` is a local path; the first argument is the repository id",
-                p.display()
-            )));
-        }
-    };
+    let (repo, rev, path) = super::hub_repo(&args.repo, args.repo_type)?;
+    if path.is_some() {
+        return Err(super::usage("give the destination path as the third argument, not in the URI"));
+    }
     if rev.is_some() && args.revision.is_some() {
         return Err(super::usage("give the revision either as `@rev` or with `--revision`, not both"));
     }

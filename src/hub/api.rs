@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::client::{ErrorContext, HubClient, Notifier, encode_revision};
+use super::client::{ErrorContext, HubClient, Notifier, encode_revision, redirect_target};
 use super::error::{HubError, Result};
 use crate::cache::{RepoId, RepoType, TreeEntry};
 use crate::settings::Secret;
@@ -212,7 +212,8 @@ fn get_header(h: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
 }
 
 impl HubClient {
-    fn ctx(&self, repo: Option<&RepoId>, revision: Option<&str>, path: Option<&str>) -> ErrorContext {
+    /// What a request is about, for error messages.
+    pub(crate) fn ctx(&self, repo: Option<&RepoId>, revision: Option<&str>, path: Option<&str>) -> ErrorContext {
         ErrorContext {
             repo: repo.cloned(),
             revision: revision.map(str::to_string),
@@ -221,7 +222,8 @@ impl HubClient {
         }
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    /// Read a JSON body, naming the URL when it does not parse.
+    pub(crate) async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         let url = resp.url().to_string();
         let bytes = resp.bytes().await.map_err(|e| HubError::Network { url: url.clone(), source: e })?;
         serde_json::from_slice(&bytes).map_err(|e| HubError::InvalidResponse { url, reason: e.to_string() })
@@ -531,8 +533,7 @@ impl HubClient {
             .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| invalid("no X-Linked-Size or Content-Length header"))?;
         let location = if redirected {
-            let loc = get_header(h, "location").ok_or_else(|| invalid("redirect without Location"))?;
-            final_url.join(&loc).map_err(|e| invalid(&e.to_string()))?
+            redirect_target(&resp).ok_or_else(|| invalid("redirect without a valid Location"))?
         } else {
             final_url.clone()
         };

@@ -232,6 +232,12 @@ fn short_reason(err: &HubError) -> String {
     }
 }
 
+/// Where a redirect response points, resolved against the URL that answered.
+pub fn redirect_target(resp: &Response) -> Option<Url> {
+    let loc = resp.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    resp.url().join(loc).ok()
+}
+
 /// `Retry-After` in seconds (the only form the Hub sends).
 pub fn retry_after(resp: &Response) -> Option<Duration> {
     let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;

@@ -26,7 +26,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::client::{HubClient, Notifier, map_error, retry_after};
+use super::client::{HubClient, Notifier, map_error, redirect_target, retry_after};
 use super::error::{HubError, Result};
 use crate::cache::verify::{EtagHasher, EtagKind};
 use crate::cache::{
@@ -247,42 +247,25 @@ impl<'a> Downloader<'a> {
             Err(e) => return Err(e),
         };
         let commit = info.sha;
-        let tree_owner = match &req.local_dir {
-            Some(dir) => {
-                let meta = dir.join(".cache").join("huggingface");
-                RepoCacheOrLocal::Local(meta)
-            }
-            None => RepoCacheOrLocal::Cache,
+        // The cached listing lives in the hub cache, or under `--local-dir`'s `.cache/huggingface`.
+        let tree_file = match &req.local_dir {
+            Some(dir) => dir.join(".cache").join("huggingface").join("trees").join(format!("{commit}.json")),
+            None => rc.tree_path(&commit),
         };
-        let cached_tree = match &tree_owner {
-            RepoCacheOrLocal::Cache => rc.read_tree(&commit),
-            RepoCacheOrLocal::Local(meta) => read_tree_file(&meta.join("trees").join(format!("{commit}.json"))),
+        let (tree, fetched) = match read_tree_file(&tree_file) {
+            Some(t) => (t, false),
+            None => (self.client.list_tree(&req.repo, &commit, self.reporter).await?, true),
         };
-        let tree = match cached_tree {
-            Some(t) => t,
-            None => {
-                let t = self.client.list_tree(&req.repo, &commit, self.reporter).await?;
-                for path in t.keys() {
-                    validate_repo_path(path)?;
-                }
-                if !dry_run {
-                    match &tree_owner {
-                        RepoCacheOrLocal::Cache => {
-                            self.cache.ensure_root()?;
-                            rc.write_tree(&commit, &t)?;
-                        }
-                        RepoCacheOrLocal::Local(meta) => {
-                            ensure_local_meta_dir(meta)?;
-                            // Same format as the hub cache's `trees/`, under the local folder.
-                            write_tree_file(&meta.join("trees").join(format!("{commit}.json")), &t)?;
-                        }
-                    }
-                }
-                t
-            }
-        };
+        // A malicious listing is refused before anything is written.
         for path in tree.keys() {
             validate_repo_path(path)?;
+        }
+        if fetched && !dry_run {
+            match &req.local_dir {
+                Some(dir) => ensure_local_meta_dir(&dir.join(".cache").join("huggingface"))?,
+                None => self.cache.ensure_root()?,
+            }
+            write_tree_file(&tree_file, &tree)?;
         }
         let selected = select(&tree, &req.allow, &req.ignore)?;
         if dry_run {
@@ -729,12 +712,7 @@ impl<'a> Downloader<'a> {
             )
             .await?;
         if resp.status().is_redirection() {
-            let loc = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| resp.url().join(l).ok());
-            return loc.ok_or_else(|| HubError::InvalidResponse {
+            return redirect_target(&resp).ok_or_else(|| HubError::InvalidResponse {
                 url: url.to_string(),
                 reason: "redirect without Location".into(),
             });
@@ -770,15 +748,10 @@ impl<'a> Downloader<'a> {
                 let status = resp.status();
                 if status.is_redirection() {
                     // Cross-origin redirect (the LFS CDN): fetch there, without the token.
-                    let loc = resp
-                        .headers()
-                        .get(reqwest::header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|l| url.join(l).ok())
-                        .ok_or_else(|| HubError::InvalidResponse {
-                            url: url.to_string(),
-                            reason: "redirect without Location".into(),
-                        })?;
+                    let loc = redirect_target(&resp).ok_or_else(|| HubError::InvalidResponse {
+                        url: url.to_string(),
+                        reason: "redirect without Location".into(),
+                    })?;
                     *location.lock().await = loc;
                     return Err(HubError::InvalidResponse { url: url.to_string(), reason: REDIRECTED.into() });
                 }
@@ -894,11 +867,6 @@ const REDIRECTED: &str = "redirected";
 const WRITE_BUFFER: usize = 256 << 10;
 /// Files smaller than this are not worth a resume state file.
 const RESUME_MIN: u64 = 1 << 20;
-
-enum RepoCacheOrLocal {
-    Cache,
-    Local(PathBuf),
-}
 
 impl DownloadOptions {
     fn chunk_size_for(&self, size: u64) -> u64 {

@@ -102,8 +102,8 @@ fn local_error(path: &Path, reason: impl Into<String>) -> HubError {
     HubError::LocalPath { path: path.to_path_buf(), reason: reason.into() }
 }
 
-/// The files to upload with their paths in the repository.
-fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String)>> {
+/// The files to upload with their paths in the repository and sizes.
+fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String, u64)>> {
     let meta = fs_err::metadata(&req.local).map_err(|e| local_error(&req.local, e.to_string()))?;
     let dest = req.path_in_repo.clone().unwrap_or_default();
     let dest = dest.trim_matches('/');
@@ -146,22 +146,24 @@ fn collect(req: &UploadRequest) -> Result<Vec<(PathBuf, String)>> {
         }
         out.sort_by(|a, b| a.1.cmp(&b.1));
     }
-    for (disk, path) in &out {
-        validate_repo_path(path)?;
-        let size = fs_err::metadata(disk).map_err(|e| local_error(disk, e.to_string()))?.len();
+    let mut sized = Vec::with_capacity(out.len());
+    for (disk, path) in out {
+        validate_repo_path(&path)?;
+        let size = fs_err::metadata(&disk).map_err(|e| local_error(&disk, e.to_string()))?.len();
         if size > MAX_FILE_SIZE {
             return Err(local_error(
-                disk,
+                &disk,
                 format!("{size} bytes is over the Hub's per-file limit of 200 GB; split it into shards"),
             ));
         }
+        sized.push((disk, path, size));
     }
-    Ok(out)
+    Ok(sized)
 }
 
 /// sha256, git blob sha1 and the 512-byte sample of every file, on all cores, streaming.
-fn hash_all(files: Vec<(PathBuf, String)>, reporter: &dyn UploadReporter) -> Result<Vec<LocalFile>> {
-    let total: u64 = files.iter().filter_map(|(p, _)| fs_err::metadata(p).ok()).map(|m| m.len()).sum();
+fn hash_all(files: Vec<(PathBuf, String, u64)>, reporter: &dyn UploadReporter) -> Result<Vec<LocalFile>> {
+    let total: u64 = files.iter().map(|(_, _, size)| size).sum();
     reporter.hashing(files.len(), total);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::with_capacity(files.len()));
@@ -172,10 +174,10 @@ fn hash_all(files: Vec<(PathBuf, String)>, reporter: &dyn UploadReporter) -> Res
                 let mut buf = vec![0u8; 1 << 20];
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((disk, path)) = files.get(i) else { break };
+                    let Some((disk, path, size)) = files.get(i) else { break };
+                    let size = *size;
                     let r = (|| -> std::io::Result<LocalFile> {
                         let mut f = fs_err::File::open(disk)?;
-                        let size = f.metadata()?.len();
                         let mut s256 = sha2::Sha256::new();
                         // The git blob id only matters for files small enough to be committed
                         // inline; skipping it halves the hashing of large LFS files.
@@ -314,12 +316,7 @@ impl<'a> Uploader<'a> {
     }
 
     fn ctx(&self, repo: &RepoId, revision: &str) -> ErrorContext {
-        ErrorContext {
-            repo: Some(repo.clone()),
-            revision: Some(revision.to_string()),
-            path: None,
-            endpoint: self.client.endpoint().to_string(),
-        }
+        self.client.ctx(Some(repo), Some(revision), None)
     }
 
     pub async fn upload(&self, req: &UploadRequest) -> Result<UploadOutcome> {
@@ -363,7 +360,7 @@ impl<'a> Uploader<'a> {
                 .client
                 .send(|| Ok(self.client.request(Method::POST, url.clone())?.json(&body)), &ctx, self.reporter)
                 .await?;
-            let parsed: PreuploadResponse = json(resp).await?;
+            let parsed: PreuploadResponse = HubClient::json(resp).await?;
             for f in parsed.files {
                 modes.insert(f.path.clone(), f);
             }
@@ -496,7 +493,7 @@ impl<'a> Uploader<'a> {
                     self.reporter,
                 )
                 .await?;
-            let batch: LfsBatchResponse = json(resp).await?;
+            let batch: LfsBatchResponse = HubClient::json(resp).await?;
             let by_oid: HashMap<&str, &LocalFile> = chunk.iter().map(|f| (f.sha256.as_str(), *f)).collect();
             let mut jobs = Vec::new();
             for obj in batch.objects {
@@ -738,7 +735,7 @@ impl<'a> Uploader<'a> {
         if !resp.status().is_success() {
             return Err(map_error(resp, &self.ctx(repo, revision)).await);
         }
-        json(resp).await
+        HubClient::json(resp).await
     }
 }
 
@@ -772,12 +769,6 @@ fn parse_url(s: &str) -> Result<Url> {
     Url::parse(s).map_err(|e| HubError::InvalidResponse { url: s.to_string(), reason: e.to_string() })
 }
 
-async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
-    let url = resp.url().to_string();
-    let bytes = resp.bytes().await.map_err(|e| HubError::Network { url: url.clone(), source: e })?;
-    serde_json::from_slice(&bytes).map_err(|e| HubError::InvalidResponse { url, reason: e.to_string() })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,12 +799,12 @@ mod tests {
         fs_err::write(d.join("sub/b.bin"), "b").unwrap();
         fs_err::write(d.join("x.tmp"), "x").unwrap();
         fs_err::write(d.join(".git/HEAD"), "ref").unwrap();
-        let paths: Vec<String> = collect(&req(d, Some("dst/"))).unwrap().into_iter().map(|(_, p)| p).collect();
+        let paths: Vec<String> = collect(&req(d, Some("dst/"))).unwrap().into_iter().map(|(_, p, _)| p).collect();
         assert_eq!(paths, vec!["dst/a.txt", "dst/sub/b.bin"]);
-        let one: Vec<String> = collect(&req(&d.join("a.txt"), None)).unwrap().into_iter().map(|(_, p)| p).collect();
+        let one: Vec<String> = collect(&req(&d.join("a.txt"), None)).unwrap().into_iter().map(|(_, p, _)| p).collect();
         assert_eq!(one, vec!["a.txt"]);
         let renamed: Vec<String> =
-            collect(&req(&d.join("a.txt"), Some("docs/readme.txt"))).unwrap().into_iter().map(|(_, p)| p).collect();
+            collect(&req(&d.join("a.txt"), Some("docs/readme.txt"))).unwrap().into_iter().map(|(_, p, _)| p).collect();
         assert_eq!(renamed, vec!["docs/readme.txt"]);
         assert!(collect(&req(&d.join("a.txt"), Some("../escape.txt"))).is_err());
         assert!(collect(&req(&d.join("missing"), None)).is_err());
