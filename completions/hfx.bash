@@ -2505,7 +2505,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__tokenize)
-            opts="-q -v -h -V --file --ids --tokens --offsets --no-special-tokens --count --decode --chat --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-f -q -v -h -V --file --ids --tokens --offsets --no-special-tokens --count --decode --chat --no-generation-prompt --gguf-file --threads --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2515,11 +2515,23 @@ _hfx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --decode)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --chat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gguf-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -582,9 +582,11 @@ complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcomm
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "preview" -d 'Show the first rows of a split'
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "export" -d 'Convert a split to jsonl, parquet or csv, streaming'
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l file -d 'Read text from this file, one input per line' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s f -l file -d 'Read inputs from this file, one per line (`-` for stdin); encoded in parallel' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l decode -d 'Decode these comma-separated ids instead of encoding' -r
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l chat -d 'Render this chat (JSON list of messages) with the model\'s template, then tokenize' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l chat -d 'Render this chat (a JSON list of {role, content}) with the model\'s template, then tokenize' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository or folder' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l threads -d 'Worker threads for `--file` (default: the CPUs available)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -593,11 +595,12 @@ never\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l ids -d 'Print only ids'
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l tokens -d 'Print only token strings'
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offsets -d 'Print character offsets'
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l no-special-tokens -d 'Do not add special tokens'
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l count -d 'Print only the token count'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l ids -d 'Print only the ids (one line per input)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l tokens -d 'Print only the token strings (one line per input)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offsets -d 'Print only the character offsets `start:end` (one line per input)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l no-special-tokens -d 'Do not add the special tokens the tokenizer adds by default (e.g. BOS, [CLS]/[SEP])'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l count -d 'Print only the number of tokens (the total with `--file`)'
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l no-generation-prompt -d 'With `--chat`: do not append the assistant prompt'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l json -d 'Shorthand for `--format json`'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'

@@ -9,7 +9,10 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod hub;
+pub mod models;
 pub mod output;
+pub mod pyjson;
+pub mod report;
 pub mod settings;
 
 use std::ffi::OsString;

@@ -86,35 +86,49 @@ pub struct DatasetExportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  hfx tokenize HuggingFaceTB/SmolLM2-135M-Instruct \"Hello, world!\"
+  hfx tokenize model.gguf --chat messages.json --json
+  hfx tokenize ./my-model --file corpus.txt --count
+  hfx tokenize org/model --decode 19556,28,905,17")]
 pub struct TokenizeArgs {
-    /// Model reference: repo id, local directory or `.gguf` file.
+    /// Model reference: repo id, `org/name@rev`, local directory, `tokenizer.json` or `.gguf` file.
     pub model: String,
-    /// Text to tokenize (default: `--file` or stdin).
+    /// Text to tokenize (default: `--file`, else stdin when piped).
     pub text: Option<String>,
-    /// Read text from this file, one input per line.
-    #[arg(long)]
+    /// Read inputs from this file, one per line (`-` for stdin); encoded in parallel.
+    #[arg(long, short = 'f', conflicts_with_all = ["text", "chat", "decode"])]
     pub file: Option<PathBuf>,
-    /// Print only ids.
-    #[arg(long)]
+    /// Print only the ids (one line per input).
+    #[arg(long, conflicts_with_all = ["tokens", "offsets", "count"])]
     pub ids: bool,
-    /// Print only token strings.
-    #[arg(long)]
+    /// Print only the token strings (one line per input).
+    #[arg(long, conflicts_with_all = ["offsets", "count"])]
     pub tokens: bool,
-    /// Print character offsets.
-    #[arg(long)]
+    /// Print only the character offsets `start:end` (one line per input).
+    #[arg(long, conflicts_with = "count")]
     pub offsets: bool,
-    /// Do not add special tokens.
+    /// Do not add the special tokens the tokenizer adds by default (e.g. BOS, [CLS]/[SEP]).
     #[arg(long)]
     pub no_special_tokens: bool,
-    /// Print only the token count.
+    /// Print only the number of tokens (the total with `--file`).
     #[arg(long)]
     pub count: bool,
     /// Decode these comma-separated ids instead of encoding.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["text", "chat"])]
     pub decode: Vec<u32>,
-    /// Render this chat (JSON list of messages) with the model's template, then tokenize.
-    #[arg(long)]
+    /// Render this chat (a JSON list of {role, content}) with the model's template, then tokenize.
+    #[arg(long, conflicts_with = "text")]
     pub chat: Option<PathBuf>,
+    /// With `--chat`: do not append the assistant prompt.
+    #[arg(long, requires = "chat")]
+    pub no_generation_prompt: bool,
+    /// Pick this GGUF file inside a GGUF repository or folder.
+    #[arg(long)]
+    pub gguf_file: Option<String>,
+    /// Worker threads for `--file` (default: the CPUs available).
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    pub threads: usize,
 }
 
 /// Shared model-loading flags.

@@ -10,6 +10,7 @@ mod logout;
 mod pending;
 mod repo;
 mod search;
+mod tokenize;
 mod upload;
 mod whoami;
 
@@ -116,7 +117,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Upload(args) => upload::run(ctx, args).await,
         Command::Repo(args) => repo::run(ctx, args).await,
         Command::Dataset(_) => pending::run("dataset", 4),
-        Command::Tokenize(_) => pending::run("tokenize", 4),
+        Command::Tokenize(a) => tokenize::run(ctx, a).await,
         Command::Run(_) => pending::run("run", 5),
         Command::Finetune(_) => pending::run("finetune", 0),
         Command::Serve(_) => pending::run("serve", 0),

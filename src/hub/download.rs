@@ -189,6 +189,14 @@ fn io_err(path: &Path, source: std::io::Error) -> HubError {
 }
 
 impl<'a> Downloader<'a> {
+    pub fn cache(&self) -> &Cache {
+        self.cache
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.client.is_offline()
+    }
+
     pub fn new(
         client: &'a HubClient,
         cache: &'a Cache,

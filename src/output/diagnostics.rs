@@ -11,6 +11,10 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<CacheError>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::models::ModelError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::models::resolve::ResolveError>() {
+            e.hint()
         } else {
             cause.downcast_ref::<crate::commands::Hinted>().map(|h| h.hint.clone())
         };

@@ -5,14 +5,16 @@
 mod diagnostics;
 mod progress;
 mod table;
+mod tokens;
 
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 pub use diagnostics::{format_error, render_error};
-pub use progress::{DownloadProgress, UploadProgress, VerifyProgress};
+pub use progress::{BytesProgress, DownloadProgress, UploadProgress, VerifyProgress};
 pub use table::Table;
+pub use tokens::{escape_bytes, token_view};
 
 use crate::cli::{ColorChoice, Format};
 
@@ -103,6 +105,11 @@ impl Printer {
             out.write_all(value.human(self).as_bytes())
         };
         r.and_then(|()| out.flush())
+    }
+
+    /// Buffered stdout for streams of data lines (flush when done).
+    pub fn stdout(&self) -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+        std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
     }
 
     /// One line of data on stdout (e.g. a path).

@@ -206,3 +206,45 @@ impl UploadReporter for UploadProgress {
         }
     }
 }
+
+/// One bar for a phase counted in bytes or rows (`hfx tokenize --file`, `hfx dataset export`).
+pub struct BytesProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl BytesProgress {
+    pub fn new(enabled: bool) -> Self {
+        Self { bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10))) }
+    }
+}
+
+impl crate::report::Progress for BytesProgress {
+    fn start(&self, label: &str, total: Option<u64>) {
+        if let Some(b) = &self.bar {
+            b.reset();
+            b.set_prefix(label.to_string());
+            match total {
+                Some(t) => {
+                    b.set_length(t);
+                    b.set_style(bytes_style(
+                        "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                    ));
+                }
+                None => {
+                    b.unset_length();
+                    b.set_style(bytes_style("{prefix:.bold} {spinner} {bytes} {binary_bytes_per_sec}"));
+                }
+            }
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -14,4 +14,5 @@ mod fixtures;
 mod reliability;
 mod repo;
 mod search;
+mod tokenize;
 mod upload;

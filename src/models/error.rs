@@ -1,0 +1,87 @@
+//! Errors of model loading, tokenization and chat templates, with the path or name to act on.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{path}` is not a valid GGUF file: {reason}")]
+    BadGguf { path: PathBuf, reason: String },
+
+    #[error("GGUF metadata key `{key}` in `{path}` is missing or has the wrong type")]
+    GgufKey { path: PathBuf, key: String },
+
+    #[error("unsupported GGUF tokenizer `{kind}` in `{path}`")]
+    UnsupportedGgufTokenizer { path: PathBuf, kind: String },
+
+    #[error("unsupported GGUF pre-tokenizer `{pre}` in `{path}`")]
+    UnsupportedPreTokenizer { path: PathBuf, pre: String },
+
+    #[error("cannot load tokenizer `{path}`: {reason}")]
+    BadTokenizer { path: PathBuf, reason: String },
+
+    #[error("`{location}` has no tokenizer (no tokenizer.json and no .gguf file)")]
+    NoTokenizer { location: String },
+
+    #[error("`{location}` has several GGUF files: {candidates}")]
+    AmbiguousGguf { location: String, candidates: String },
+
+    #[error("`{path}` does not exist")]
+    NotFound { path: PathBuf },
+
+    #[error("tokenization failed: {0}")]
+    Tokenize(String),
+
+    #[error("token id {id} is outside the vocabulary (size {vocab})")]
+    UnknownId { id: u32, vocab: usize },
+
+    #[error("the model has no chat template")]
+    NoChatTemplate,
+
+    #[error("invalid chat template: {0}")]
+    BadTemplate(String),
+
+    #[error("cannot render the chat template: {0}")]
+    Render(String),
+
+    #[error("invalid chat messages in `{path}`: {reason}")]
+    BadMessages { path: PathBuf, reason: String },
+}
+
+pub type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+impl ModelError {
+    /// An actionable suggestion, shown as `hint:` under the error.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ModelError::BadGguf { .. } => {
+                "the file may be truncated or not a GGUF file; re-download it (`hfx download --force`)".into()
+            }
+            ModelError::UnsupportedGgufTokenizer { .. } => {
+                "supported GGUF tokenizers: `gpt2` (byte-level BPE) and `llama` (SentencePiece); \
+                 point hfx at the model's tokenizer.json instead"
+                    .into()
+            }
+            ModelError::UnsupportedPreTokenizer { .. } => format!(
+                "supported `tokenizer.ggml.pre` values: {}; point hfx at the model's tokenizer.json instead",
+                super::tokenizer::SUPPORTED_PRE.join(", ")
+            ),
+            ModelError::NoTokenizer { .. } => {
+                "pass a repository with tokenizer.json, a folder containing one, or a .gguf file".into()
+            }
+            ModelError::AmbiguousGguf { .. } => "name one file: `hfx tokenize path/to/model.gguf`".into(),
+            ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),
+            ModelError::NoChatTemplate => {
+                "base models have no template; tokenize the text itself, or use the instruct variant".into()
+            }
+            ModelError::BadMessages { .. } => r#"expected a JSON list like [{"role": "user", "content": "Hi"}]"#.into(),
+            _ => return None,
+        })
+    }
+}

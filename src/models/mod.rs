@@ -1,0 +1,11 @@
+//! Models: GGUF metadata, tokenizers, chat templates, and resolving a model reference to files.
+//! Knows nothing of clap or terminals.
+
+pub mod chat;
+pub mod encode;
+pub mod error;
+pub mod gguf;
+pub mod resolve;
+pub mod tokenizer;
+
+pub use error::ModelError;

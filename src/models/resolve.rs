@@ -1,0 +1,186 @@
+//! Turning a model reference (repo id, `org/name@rev`, local folder, `.gguf` file) into local
+//! files, downloading only what the purpose needs into the shared cache.
+
+use std::path::{Path, PathBuf};
+
+use crate::cache::{ModelRef, RepoId};
+use crate::hub::download::{Downloader, SnapshotRequest};
+
+use super::error::ModelError;
+
+/// Local files of a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelFiles {
+    /// A Hugging Face folder (config.json, tokenizer.json, weights...).
+    Dir(PathBuf),
+    /// One GGUF file (weights, tokenizer and template in one).
+    Gguf(PathBuf),
+}
+
+/// What the caller is going to do with the model, which decides the files to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// tokenizer.json and its configuration only.
+    Tokenizer,
+}
+
+/// Small configuration files that come with a tokenizer.
+const TOKENIZER_FILES: &[&str] = &[
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+    "chat_template.json",
+    "config.json",
+    "generation_config.json",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Hub(#[from] crate::hub::HubError),
+}
+
+impl ResolveError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ResolveError::Model(e) => e.hint(),
+            ResolveError::Hub(e) => e.hint(),
+        }
+    }
+}
+
+/// Pick the GGUF file among `candidates` (repo paths or file names): the one named, else the
+/// only one.
+pub fn pick_gguf<'a>(location: &str, candidates: &[&'a str], wanted: Option<&str>) -> Result<&'a str, ModelError> {
+    if let Some(w) = wanted {
+        return candidates
+            .iter()
+            .copied()
+            .find(|c| *c == w || c.rsplit('/').next() == Some(w))
+            .ok_or_else(|| ModelError::NotFound { path: PathBuf::from(format!("{location}/{w}")) });
+    }
+    match candidates {
+        [] => Err(ModelError::NoTokenizer { location: location.to_string() }),
+        [one] => Ok(one),
+        many => Err(ModelError::AmbiguousGguf { location: location.to_string(), candidates: many.join(", ") }),
+    }
+}
+
+/// Local paths: a `.gguf` file, or a folder (with tokenizer.json, or else exactly one GGUF).
+pub fn local(path: &Path, gguf_file: Option<&str>) -> Result<ModelFiles, ModelError> {
+    let path = PathBuf::from(shellexpand::tilde(&path.to_string_lossy()).as_ref());
+    if path.is_file() {
+        return Ok(if path.file_name().is_some_and(|n| n == "tokenizer.json") {
+            ModelFiles::Dir(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+        } else {
+            ModelFiles::Gguf(path)
+        });
+    }
+    if !path.is_dir() {
+        return Err(ModelError::NotFound { path });
+    }
+    if path.join("tokenizer.json").is_file() && gguf_file.is_none() {
+        return Ok(ModelFiles::Dir(path));
+    }
+    let entries = std::fs::read_dir(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".gguf"))
+        .collect();
+    names.sort();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let name = pick_gguf(&path.display().to_string(), &refs, gguf_file)?;
+    Ok(ModelFiles::Gguf(path.join(name)))
+}
+
+/// Resolve any reference, downloading from the Hub (or reading the cache offline) as needed.
+pub async fn resolve(
+    reference: &ModelRef,
+    gguf_file: Option<&str>,
+    purpose: Purpose,
+    downloader: &Downloader<'_>,
+) -> Result<ModelFiles, ResolveError> {
+    match reference {
+        ModelRef::Local(p) => Ok(local(p, gguf_file)?),
+        ModelRef::Hub { repo, revision, path } => {
+            let revision = revision.clone().unwrap_or_else(|| "main".into());
+            let wanted = path.as_deref().or(gguf_file);
+            hub(repo, &revision, wanted, purpose, downloader).await
+        }
+    }
+}
+
+async fn hub(
+    repo: &RepoId,
+    revision: &str,
+    gguf_file: Option<&str>,
+    purpose: Purpose,
+    downloader: &Downloader<'_>,
+) -> Result<ModelFiles, ResolveError> {
+    let request = |allow: Vec<String>, revision: &str| SnapshotRequest {
+        repo: repo.clone(),
+        revision: revision.to_string(),
+        allow,
+        ignore: Vec::new(),
+        local_dir: None,
+    };
+    if downloader.is_offline() {
+        return offline(repo, revision, gguf_file, downloader);
+    }
+    // The listing (one call) decides what to fetch.
+    let listing = downloader.snapshot(&request(Vec::new(), revision), true).await?;
+    let files: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    let commit = listing.commit.clone();
+    let Purpose::Tokenizer = purpose;
+    if gguf_file.is_none() && files.contains(&"tokenizer.json") {
+        let allow: Vec<String> =
+            TOKENIZER_FILES.iter().filter(|f| files.contains(f)).map(|f| (*f).to_string()).collect();
+        let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
+        remember(downloader, repo, revision, &commit)?;
+        return Ok(ModelFiles::Dir(outcome.path));
+    }
+    let ggufs: Vec<&str> = files.iter().copied().filter(|f| f.ends_with(".gguf")).collect();
+    let name = pick_gguf(&repo.id, &ggufs, gguf_file)?;
+    let outcome = downloader.snapshot(&request(vec![name.to_string()], &commit), false).await?;
+    remember(downloader, repo, revision, &commit)?;
+    Ok(ModelFiles::Gguf(outcome.path.join(name)))
+}
+
+/// Offline: whatever the cached snapshot of `revision` holds (it may be partial, e.g. only the
+/// tokenizer files), with no request.
+fn offline(
+    repo: &RepoId,
+    revision: &str,
+    gguf_file: Option<&str>,
+    downloader: &Downloader<'_>,
+) -> Result<ModelFiles, ResolveError> {
+    let rc = downloader.cache().repo(repo);
+    let not_cached = || {
+        crate::hub::HubError::from(crate::cache::CacheError::RevisionNotCached {
+            repo: repo.id.clone(),
+            revision: revision.to_string(),
+        })
+    };
+    let commit = rc.resolve_revision(revision).ok_or_else(not_cached)?;
+    let snap = rc.snapshot_dir(&commit);
+    if !snap.is_dir() {
+        return Err(not_cached().into());
+    }
+    if gguf_file.is_none() && snap.join("tokenizer.json").is_file() {
+        return Ok(ModelFiles::Dir(snap));
+    }
+    Ok(local(&snap, gguf_file)?)
+}
+
+/// Files were fetched by commit (so the listing and the files agree); record what the branch
+/// pointed to, so the same reference works offline later.
+fn remember(downloader: &Downloader<'_>, repo: &RepoId, revision: &str, commit: &str) -> Result<(), ResolveError> {
+    if !downloader.is_offline() {
+        downloader.cache().repo(repo).write_ref(revision, commit).map_err(crate::hub::HubError::from)?;
+    }
+    Ok(())
+}
