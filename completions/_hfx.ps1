@@ -661,6 +661,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         }
         'hfx;dataset;info' {
             [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch, tag or commit')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Only this config')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
@@ -706,7 +707,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'Branch, tag or commit')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config name')
             [CompletionResult]::new('--split', '--split', [CompletionResultType]::ParameterName, 'Split to export')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Output file (`.jsonl`, `.parquet` or `.csv`)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Output file (`.jsonl`, `.parquet`, `.csv` or `.tsv`); written to a temporary name first')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')

@@ -1023,13 +1023,17 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__dataset__subcmd__info)
-            opts="-q -v -h -V --revision --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --revision --config --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --revision)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

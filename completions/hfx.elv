@@ -614,6 +614,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;dataset;info'= {
             cand --revision 'Branch, tag or commit'
+            cand --config 'Only this config'
             cand --format 'Output format for data written to stdout'
             cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
             cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
@@ -657,7 +658,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --revision 'Branch, tag or commit'
             cand --config 'Config name'
             cand --split 'Split to export'
-            cand --to 'Output file (`.jsonl`, `.parquet` or `.csv`)'
+            cand --to 'Output file (`.jsonl`, `.parquet`, `.csv` or `.tsv`); written to a temporary name first'
             cand --format 'Output format for data written to stdout'
             cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
             cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'

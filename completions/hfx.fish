@@ -526,6 +526,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcomm
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from fetch" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l revision -d 'Branch, tag or commit' -r
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l config -d 'Only this config' -r
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from info" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -562,7 +563,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcomm
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l revision -d 'Branch, tag or commit' -r
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l config -d 'Config name' -r
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l split -d 'Split to export' -r
-complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l to -d 'Output file (`.jsonl`, `.parquet` or `.csv`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l to -d 'Output file (`.jsonl`, `.parquet`, `.csv` or `.tsv`); written to a temporary name first' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcommand_from export" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod data;
 pub mod hub;
 pub mod models;
 pub mod output;

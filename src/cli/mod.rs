@@ -3,7 +3,7 @@
 
 mod cache;
 mod hub;
-mod models;
+pub mod models;
 
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ pub use hub::{
     AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, RepoCommand, RepoCreateArgs,
     RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
-pub use models::{DatasetArgs, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
+pub use models::{DatasetArgs, DatasetCommand, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -18,7 +18,7 @@ pub enum DatasetCommand {
     /// Download a dataset (or chosen configs/splits) into the cache and print the path.
     Fetch(DatasetFetchArgs),
     /// Show configs, splits, files, sizes, row counts and columns.
-    Info(DatasetRepoArgs),
+    Info(DatasetInfoArgs),
     /// Show the first rows of a split.
     Preview(DatasetPreviewArgs),
     /// Convert a split to jsonl, parquet or csv, streaming.
@@ -27,11 +27,20 @@ pub enum DatasetCommand {
 
 #[derive(Debug, Args)]
 pub struct DatasetRepoArgs {
-    /// Dataset repository id or local path.
+    /// Dataset repository id (`org/name[@rev]`, `hf://datasets/org/name`) or local folder.
     pub repo: String,
     /// Branch, tag or commit.
     #[arg(long)]
     pub revision: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetInfoArgs {
+    #[command(flatten)]
+    pub repo: DatasetRepoArgs,
+    /// Only this config.
+    #[arg(long)]
+    pub config: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -80,7 +89,7 @@ pub struct DatasetExportArgs {
     /// Split to export.
     #[arg(long)]
     pub split: String,
-    /// Output file (`.jsonl`, `.parquet` or `.csv`).
+    /// Output file (`.jsonl`, `.parquet`, `.csv` or `.tsv`); written to a temporary name first.
     #[arg(long)]
     pub to: PathBuf,
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod cache;
 pub mod completions;
+mod dataset;
 mod download;
 mod env;
 mod login;
@@ -116,7 +117,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Man(args) => completions::man(ctx, args),
         Command::Upload(args) => upload::run(ctx, args).await,
         Command::Repo(args) => repo::run(ctx, args).await,
-        Command::Dataset(_) => pending::run("dataset", 4),
+        Command::Dataset(a) => dataset::run(ctx, a).await,
         Command::Tokenize(a) => tokenize::run(ctx, a).await,
         Command::Run(_) => pending::run("run", 5),
         Command::Finetune(_) => pending::run("finetune", 0),

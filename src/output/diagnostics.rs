@@ -15,6 +15,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::models::resolve::ResolveError>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::data::DataError>() {
+            e.hint()
         } else {
             cause.downcast_ref::<crate::commands::Hinted>().map(|h| h.hint.clone())
         };

@@ -210,11 +210,21 @@ impl UploadReporter for UploadProgress {
 /// One bar for a phase counted in bytes or rows (`hfx tokenize --file`, `hfx dataset export`).
 pub struct BytesProgress {
     bar: Option<ProgressBar>,
+    rows: bool,
 }
 
 impl BytesProgress {
+    /// Counting bytes.
     pub fn new(enabled: bool) -> Self {
-        Self { bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10))) }
+        Self {
+            bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10))),
+            rows: false,
+        }
+    }
+
+    /// Counting rows.
+    pub fn rows(enabled: bool) -> Self {
+        Self { rows: true, ..Self::new(enabled) }
     }
 }
 
@@ -224,6 +234,16 @@ impl crate::report::Progress for BytesProgress {
             b.reset();
             b.set_prefix(label.to_string());
             match total {
+                Some(t) if self.rows => {
+                    b.set_length(t);
+                    b.set_style(bytes_style(
+                        "{prefix:.bold} [{bar:30.cyan/blue}] {human_pos}/{human_len} rows {per_sec} eta {eta}",
+                    ));
+                }
+                None if self.rows => {
+                    b.unset_length();
+                    b.set_style(bytes_style("{prefix:.bold} {spinner} {human_pos} rows {per_sec}"));
+                }
                 Some(t) => {
                     b.set_length(t);
                     b.set_style(bytes_style(

@@ -200,3 +200,26 @@ fn hf_upload_and_hfx_upload_agree() {
         }
     }
 }
+
+/// pyarrow (an independent parquet implementation, in the same venv as `hf`) reads the parquet
+/// hfx writes, with the same rows as the jsonl it came from.
+#[test]
+fn pyarrow_reads_hfx_parquet_exports() {
+    let env = TestEnv::new();
+    crate::fixtures::serve_fixtures(&env);
+    let out = env.dir.path().join("he.parquet");
+    env.ok(&["dataset", "export", "openai/openai_humaneval", "--split", "train", "--to", out.to_str().unwrap()]);
+    let python = hf_bin().with_file_name("python");
+    let script = "import sys, json, pyarrow.parquet as pq\n\
+                  t = pq.read_table(sys.argv[1])\n\
+                  rows = t.to_pylist()\n\
+                  print(json.dumps({'n': t.num_rows, 'names': t.schema.names, 'types': [str(x) for x in t.schema.types], 'last': rows[-1]['task_id'], 'prompt0': rows[0]['prompt']}))";
+    let o = Command::new(python).args(["-c", script, out.to_str().unwrap()]).output().expect("run python");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["n"], 164);
+    assert_eq!(v["names"], serde_json::json!(["task_id", "prompt", "entry_point", "canonical_solution", "test"]));
+    assert_eq!(v["types"], serde_json::json!(["string", "string", "string", "string", "string"]));
+    assert_eq!(v["last"], "HumanEval/163");
+    assert!(v["prompt0"].as_str().unwrap().starts_with("from typing import List\n\n\ndef has_close_elements("));
+}

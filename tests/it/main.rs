@@ -7,6 +7,7 @@ mod auth;
 mod cache_cmds;
 mod cli;
 mod conformance;
+mod dataset;
 mod download;
 mod examples;
 mod fake_hub_protocol;
