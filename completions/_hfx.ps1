@@ -754,6 +754,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--decode', '--decode', [CompletionResultType]::ParameterName, 'Decode these comma-separated ids instead of encoding')
             [CompletionResult]::new('--chat', '--chat', [CompletionResultType]::ParameterName, 'Render this chat (a JSON list of {role, content}) with the model''s template, then tokenize')
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository or folder')
+            [CompletionResult]::new('--save-tokenizer', '--save-tokenizer', [CompletionResultType]::ParameterName, 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for `--file` (default: the CPUs available)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')

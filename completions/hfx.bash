@@ -2509,7 +2509,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__tokenize)
-            opts="-f -q -v -h -V --file --ids --tokens --offsets --no-special-tokens --count --decode --chat --no-generation-prompt --gguf-file --threads --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-f -q -v -h -V --file --ids --tokens --offsets --no-special-tokens --count --decode --chat --no-generation-prompt --gguf-file --save-tokenizer --threads --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2532,6 +2532,10 @@ _hfx() {
                     return 0
                     ;;
                 --gguf-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-tokenizer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -698,6 +698,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --decode 'Decode these comma-separated ids instead of encoding'
             cand --chat 'Render this chat (a JSON list of {role, content}) with the model''s template, then tokenize'
             cand --gguf-file 'Pick this GGUF file inside a GGUF repository or folder'
+            cand --save-tokenizer 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit'
             cand --threads 'Worker threads for `--file` (default: the CPUs available)'
             cand --format 'Output format for data written to stdout'
             cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'

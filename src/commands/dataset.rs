@@ -163,9 +163,10 @@ async fn info(ctx: &Context, downloader: &Downloader<'_>, a: DatasetInfoArgs) ->
         Some(_) => vec![ds.layout.config(a.config.as_deref())?.clone()],
         None => ds.layout.configs.clone(),
     };
-    let all: Vec<&DataFile> = configs.iter().flat_map(|c| c.splits.iter().flat_map(|s| s.files.iter())).collect();
-    let root = ds.fetch(&all, downloader).await?;
-    let described = configs.iter().map(|c| data::describe(&root, c)).collect::<Result<Vec<_>, _>>()?;
+    let mut described = Vec::new();
+    for c in &configs {
+        described.push(ds.describe(c, downloader).await?);
+    }
     ctx.printer.emit(&Info {
         dataset: a.repo.repo.clone(),
         revision: ds.revision.clone(),

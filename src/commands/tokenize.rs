@@ -121,6 +121,7 @@ pub(crate) async fn load(ctx: &Context, model: &str, gguf_file: Option<&str>) ->
     Ok(match files {
         ModelFiles::Dir(d) => LoadedTokenizer::from_dir(&d)?,
         ModelFiles::Gguf(f) => LoadedTokenizer::from_gguf(&f)?,
+        ModelFiles::TokenizerJson(f) => LoadedTokenizer::from_json_file(&f)?,
     })
 }
 
@@ -136,6 +137,12 @@ pub(crate) async fn run(ctx: &Context, args: TokenizeArgs) -> anyhow::Result<Exi
     } else {
         Mode::Table
     };
+
+    if let Some(dest) = &args.save_tokenizer {
+        tok.save_json(dest)?;
+        p.data_line(&dest.display().to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
 
     if !args.decode.is_empty() {
         let vocab = tok.vocab_size();

@@ -320,6 +320,30 @@ pub fn parquet_footer(path: &Path) -> Result<(u64, Arc<Schema>)> {
     Ok((rows, b.schema().clone()))
 }
 
+/// Row count and schema from a parquet footer held in memory (`tail` = the file's last bytes,
+/// at least the metadata plus 8). `Err(n)` asks for the last `n` bytes instead.
+pub fn footer_from_tail(name: &str, tail: &[u8]) -> std::result::Result<Result<(u64, Arc<Schema>)>, usize> {
+    let bad = |reason: String| DataError::BadParquet { path: PathBuf::from(name), reason };
+    if tail.len() < 8 || &tail[tail.len() - 4..] != b"PAR1" {
+        return Ok(Err(bad("no parquet footer (PAR1) at the end".into())));
+    }
+    let n = tail.len();
+    let len = u32::from_le_bytes([tail[n - 8], tail[n - 7], tail[n - 6], tail[n - 5]]) as usize;
+    if len + 8 > n {
+        return Err(len + 8);
+    }
+    let md = match parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&tail[n - 8 - len..n - 8]) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(bad(e.to_string()))),
+    };
+    let fm = md.file_metadata();
+    let schema = match parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata()) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(bad(e.to_string()))),
+    };
+    Ok(Ok((u64::try_from(fm.num_rows()).unwrap_or(0), Arc::new(schema))))
+}
+
 /// Arrow batches as JSON objects (arrow-json's encoder: nested types, dates, decimals).
 pub fn batch_rows(batch: &RecordBatch) -> std::result::Result<Vec<Row>, String> {
     let mut buf = Vec::new();

@@ -180,6 +180,99 @@ fn remember(downloader: &Downloader<'_>, repo: &RepoId, revision: &str, commit: 
     Ok(())
 }
 
+impl Dataset {
+    /// `info` for one config. Parquet files not in the cache are described from their footer
+    /// alone (two small requests each, several files at a time); other files are fetched.
+    pub async fn describe(&self, config: &Config, downloader: &Downloader<'_>) -> Result<ConfigInfo> {
+        use futures::StreamExt;
+        let remote = match (&self.location, &self.commit) {
+            (Location::Hub { repo, .. }, Some(commit)) if !downloader.is_offline() => Some((repo, commit)),
+            _ => None,
+        };
+        let all: Vec<&DataFile> = config.splits.iter().flat_map(|s| s.files.iter()).collect();
+        let snap = remote.map(|(repo, commit)| downloader.cache().repo(repo).snapshot_dir(commit));
+        let by_footer = |f: &DataFile| {
+            remote.is_some()
+                && Format::detect(&f.path).is_some_and(|k| k.format == Format::Parquet)
+                && snap.as_ref().is_some_and(|s| !s.join(&f.path).is_file())
+        };
+        let local: Vec<&DataFile> = all.iter().copied().filter(|f| !by_footer(f)).collect();
+        let root = if local.is_empty() { PathBuf::new() } else { self.fetch(&local, downloader).await? };
+        let footers: Vec<Result<FileRows>> = futures::stream::iter(all.iter().copied())
+            .map(|f| {
+                let root = root.clone();
+                async move {
+                    if let (true, Some((repo, commit))) = (by_footer(f), remote) {
+                        let (rows, schema) = remote_footer(downloader, repo, commit, f).await?;
+                        return Ok((f.path.clone(), rows, Some(format::columns_of(&schema))));
+                    }
+                    let path = root.join(&f.path);
+                    let kind = format::kind_of(&path)?;
+                    Ok((f.path.clone(), format::count_rows(&path, kind)?, None))
+                }
+            })
+            .buffered(8)
+            .collect()
+            .await;
+        let mut rows = std::collections::HashMap::new();
+        let mut columns: Option<Vec<Column>> = None;
+        for r in footers {
+            let (path, n, cols) = r?;
+            if columns.is_none() && all.first().is_some_and(|f| f.path == path) {
+                columns = cols;
+            }
+            rows.insert(path, n);
+        }
+        let columns = match (columns, all.first()) {
+            (Some(c), _) => c,
+            (None, Some(f)) => {
+                let path = root.join(&f.path);
+                format::columns(&path, format::kind_of(&path)?)?
+            }
+            (None, None) => Vec::new(),
+        };
+        let splits = config
+            .splits
+            .iter()
+            .map(|s| SplitInfo {
+                name: s.name.clone(),
+                num_rows: s.files.iter().map(|f| rows.get(&f.path).copied().unwrap_or(0)).sum(),
+                num_bytes: s.files.iter().map(|f| f.size).sum(),
+                files: s.files.clone(),
+            })
+            .collect();
+        Ok(ConfigInfo { name: config.name.clone(), default: config.default, splits, columns })
+    }
+}
+
+/// A file's path, row count, and columns when its footer gave them.
+type FileRows = (String, u64, Option<Vec<Column>>);
+
+/// A remote parquet file's footer: the last 32 KiB, more if the metadata is larger.
+async fn remote_footer(
+    downloader: &Downloader<'_>,
+    repo: &RepoId,
+    commit: &str,
+    f: &DataFile,
+) -> Result<(u64, std::sync::Arc<arrow_schema::Schema>)> {
+    let client = downloader.client();
+    let meta = client.file_metadata(repo, commit, &f.path, &crate::hub::Silent).await?;
+    let mut want = meta.size.min(32 << 10);
+    loop {
+        let tail = client.read_range(repo, &meta, &f.path, meta.size - want, meta.size, &crate::hub::Silent).await?;
+        match format::footer_from_tail(&f.path, &tail) {
+            Ok(r) => return r,
+            Err(n) if (n as u64) <= meta.size && (n as u64) > want => want = n as u64,
+            Err(_) => {
+                return Err(DataError::BadParquet {
+                    path: PathBuf::from(&f.path),
+                    reason: "footer length out of range".into(),
+                });
+            }
+        }
+    }
+}
+
 /// One split in `info`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SplitInfo {
@@ -195,30 +288,6 @@ pub struct ConfigInfo {
     pub default: bool,
     pub splits: Vec<SplitInfo>,
     pub columns: Vec<Column>,
-}
-
-/// Row counts (parquet: from the footer, without reading data) and columns of local files.
-pub fn describe(root: &Path, config: &Config) -> Result<ConfigInfo> {
-    let mut splits = Vec::new();
-    let mut columns = Vec::new();
-    for s in &config.splits {
-        let mut num_rows = 0;
-        for f in &s.files {
-            let path = root.join(&f.path);
-            let kind = format::kind_of(&path)?;
-            num_rows += format::count_rows(&path, kind)?;
-            if columns.is_empty() {
-                columns = format::columns(&path, kind)?;
-            }
-        }
-        splits.push(SplitInfo {
-            name: s.name.clone(),
-            num_rows,
-            num_bytes: s.files.iter().map(|f| f.size).sum(),
-            files: s.files.clone(),
-        });
-    }
-    Ok(ConfigInfo { name: config.name.clone(), default: config.default, splits, columns })
 }
 
 /// The first `n` rows of a split, reading only as many files (and parquet row groups) as needed.

@@ -55,11 +55,12 @@ struct Staged {
 impl Staged {
     fn new(dest: &Path) -> Result<Self> {
         let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".hfx-export-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| werr(dest, e))?;
+        let mut b = tempfile::Builder::new();
+        b.prefix(".hfx-export-").suffix(".tmp");
+        // A finished export is an ordinary file, not tempfile's private 0600 one.
+        #[cfg(unix)]
+        b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let tmp = b.tempfile_in(dir).map_err(|e| werr(dest, e))?;
         Ok(Self { tmp, dest: dest.to_path_buf() })
     }
 

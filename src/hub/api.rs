@@ -540,6 +540,44 @@ impl HubClient {
         Ok(FileMetadata { commit, etag, size, location })
     }
 
+    /// Bytes `start..end` (exclusive) of a file located by `file_metadata`: a Range GET, for
+    /// reading a parquet footer without the file. A server that ignores Range still works.
+    pub async fn read_range(
+        &self,
+        repo: &RepoId,
+        meta: &FileMetadata,
+        path: &str,
+        start: u64,
+        end: u64,
+        notify: &dyn Notifier,
+    ) -> Result<bytes::Bytes> {
+        let ctx = self.ctx(Some(repo), Some(&meta.commit), Some(path));
+        let build = || {
+            Ok(self
+                .request(Method::GET, meta.location.clone())?
+                .header(reqwest::header::RANGE, format!("bytes={start}-{}", end.saturating_sub(1)))
+                .header(reqwest::header::ACCEPT_ENCODING, "identity"))
+        };
+        let resp = self.send(build, &ctx, notify).await?;
+        let partial = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
+        let url = resp.url().to_string();
+        let body = resp.bytes().await.map_err(|e| HubError::Network { url: url.clone(), source: e })?;
+        let want = usize::try_from(end - start).unwrap_or(usize::MAX);
+        if partial {
+            if body.len() != want {
+                return Err(HubError::InvalidResponse {
+                    url,
+                    reason: format!("asked for {want} bytes, got {}", body.len()),
+                });
+            }
+            return Ok(body);
+        }
+        let (s, e) = (usize::try_from(start).unwrap_or(usize::MAX), usize::try_from(end).unwrap_or(usize::MAX));
+        body.get(s..e)
+            .map(|b| body.slice_ref(b))
+            .ok_or_else(|| HubError::InvalidResponse { url, reason: "short body".into() })
+    }
+
     /// The commit a 404 EntryNotFound on a resolve URL carried (for `.no_exist` markers).
     pub async fn entry_missing_commit(&self, repo: &RepoId, revision: &str, path: &str) -> Option<String> {
         let url = self.resolve_url(repo, revision, path).ok()?;

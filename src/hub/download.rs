@@ -197,6 +197,10 @@ impl<'a> Downloader<'a> {
         self.client.is_offline()
     }
 
+    pub fn client(&self) -> &HubClient {
+        self.client
+    }
+
     pub fn new(
         client: &'a HubClient,
         cache: &'a Cache,

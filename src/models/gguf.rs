@@ -20,7 +20,11 @@ impl Gguf {
         // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let content = Content::read(&mut reader)
-            .map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: e.to_string() })?;
+            // candle appends a backtrace when RUST_BACKTRACE is set: keep the message only.
+            .map_err(|e| ModelError::BadGguf {
+                path: path.to_path_buf(),
+                reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+            })?;
         Ok(Self { path: path.to_path_buf(), content })
     }
 

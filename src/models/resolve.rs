@@ -15,6 +15,8 @@ pub enum ModelFiles {
     Dir(PathBuf),
     /// One GGUF file (weights, tokenizer and template in one).
     Gguf(PathBuf),
+    /// A tokenizer JSON file given by path (its folder may hold tokenizer_config.json).
+    TokenizerJson(PathBuf),
 }
 
 /// What the caller is going to do with the model, which decides the files to fetch.
@@ -73,8 +75,8 @@ pub fn pick_gguf<'a>(location: &str, candidates: &[&'a str], wanted: Option<&str
 pub fn local(path: &Path, gguf_file: Option<&str>) -> Result<ModelFiles, ModelError> {
     let path = PathBuf::from(shellexpand::tilde(&path.to_string_lossy()).as_ref());
     if path.is_file() {
-        return Ok(if path.file_name().is_some_and(|n| n == "tokenizer.json") {
-            ModelFiles::Dir(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+        return Ok(if path.extension().is_some_and(|e| e == "json") {
+            ModelFiles::TokenizerJson(path)
         } else {
             ModelFiles::Gguf(path)
         });

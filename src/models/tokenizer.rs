@@ -263,6 +263,13 @@ impl LoadedTokenizer {
         if !tj.is_file() {
             return Err(ModelError::NoTokenizer { location: dir.display().to_string() });
         }
+        Self::from_json_file(&tj)
+    }
+
+    /// From a tokenizer JSON file, with the configuration files of its folder.
+    pub fn from_json_file(tj: &Path) -> Result<Self> {
+        let dir = tj.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tj = tj.to_path_buf();
         let mut tokenizer = Tokenizer::from_file(&tj).map_err(|e| bad(&tj, &*e))?;
         // transformers pads and truncates only when asked to, whatever tokenizer.json says.
         tokenizer.with_padding(None);
@@ -283,6 +290,14 @@ impl LoadedTokenizer {
         };
         let chat_template = chat_template_from_dir(dir, &config)?;
         Ok(Self { tokenizer, specials, chat_template, source: tj })
+    }
+
+    /// Save as `tokenizer.json` through a temporary file in the destination folder.
+    pub fn save_json(&self, dest: &Path) -> Result<()> {
+        let json = self.tokenizer.to_string(false).map_err(|e| bad(&self.source, &*e))?;
+        crate::cache::atomic_write(dest, json.as_bytes())
+            .map_err(|e| ModelError::Io { path: dest.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
+        Ok(())
     }
 
     pub fn vocab_size(&self) -> usize {

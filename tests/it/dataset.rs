@@ -94,6 +94,14 @@ fn parquet_form_with_configs_card_round_trips() {
             .file_from_disk("openai_humaneval/test-00000-of-00001.parquet", &parquet),
     );
     let info = json(&env, &["dataset", "info", "acme/humaneval-parquet", "--json"]);
+    // Row count and columns came from the footer (a Range request), not from the whole file.
+    let size = std::fs::metadata(&parquet).unwrap().len();
+    let served = env.hub.bytes_served("test-00000-of-00001.parquet");
+    assert!(served > 0 && served <= 32 << 10 && served < size, "served {served} of {size} bytes");
+    let snaps = env.cache_dir().join("datasets--acme--humaneval-parquet/snapshots");
+    let snap = std::fs::read_dir(&snaps).unwrap().next().unwrap().unwrap().path();
+    assert!(snap.join("README.md").is_file());
+    assert!(!snap.join("openai_humaneval/test-00000-of-00001.parquet").exists());
     assert_eq!(info["source"], "card");
     assert_eq!(info["configs"][0]["name"], "openai_humaneval");
     assert_eq!(split_rows(&info, "openai_humaneval", "test"), 164);

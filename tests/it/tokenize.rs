@@ -47,6 +47,18 @@ fn smollm2_tokenizer_built_from_gguf_matches_reference() {
 }
 
 #[test]
+fn a_gguf_tokenizer_saves_as_tokenizer_json_that_loads_the_same() {
+    let env = TestEnv::new();
+    let out = env.dir.path().join("tokenizer.json");
+    env.ok(&["tokenize", gguf().to_str().unwrap(), "--save-tokenizer", out.to_str().unwrap()]);
+    let text = "Pi is roughly 3.14159 🦀 <|im_start|>";
+    let from_json = json_out(&env, &["tokenize", out.to_str().unwrap(), text, "--json"]);
+    let from_gguf = json_out(&env, &["tokenize", gguf().to_str().unwrap(), text, "--json"]);
+    assert_eq!(from_json, from_gguf);
+    assert_eq!(from_json["count"], 16);
+}
+
+#[test]
 fn minilm_tokenizer_json_matches_reference_input_ids() {
     let env = TestEnv::new();
     let r = reference("minilm/embeddings.json");
