@@ -107,7 +107,7 @@ impl Dataset {
             None
         };
         if let Some(layout) = layout_of(card.as_deref(), &files)? {
-            remember(downloader, &repo, &revision, &commit)?;
+            downloader.remember_ref(&repo, &revision, &commit)?;
             return Ok(Self { location, revision: Some(revision), commit: Some(commit), layout });
         }
         // Script-only or unusual repositories: the Hub's parquet conversion, when there is one.
@@ -118,7 +118,7 @@ impl Dataset {
         if configs.is_empty() {
             return Err(DataError::NoDataFiles { repo: repo.id.clone() });
         }
-        remember(downloader, &repo, PARQUET_BRANCH, &pcommit)?;
+        downloader.remember_ref(&repo, PARQUET_BRANCH, &pcommit)?;
         Ok(Self {
             location,
             revision: Some(PARQUET_BRANCH.into()),
@@ -130,18 +130,7 @@ impl Dataset {
     /// Files and sizes at `revision`: a tree listing online, the cached snapshot offline.
     async fn listing(repo: &RepoId, revision: &str, downloader: &Downloader<'_>) -> Result<(Vec<DataFile>, String)> {
         if downloader.is_offline() {
-            let rc = downloader.cache().repo(repo);
-            let not_cached = || {
-                DataError::Hub(crate::hub::HubError::from(crate::cache::CacheError::RevisionNotCached {
-                    repo: repo.id.clone(),
-                    revision: revision.to_string(),
-                }))
-            };
-            let commit = rc.resolve_revision(revision).ok_or_else(not_cached)?;
-            let snap = rc.snapshot_dir(&commit);
-            if !snap.is_dir() {
-                return Err(not_cached());
-            }
+            let (commit, snap) = downloader.cached_snapshot(repo, revision)?;
             return Ok((walk(&snap)?, commit));
         }
         let out = downloader.snapshot(&request(repo, revision, Vec::new()), true).await?;
@@ -171,13 +160,6 @@ impl Dataset {
         let c = self.layout.config(config)?;
         Ok((c, c.split(split)?))
     }
-}
-
-fn remember(downloader: &Downloader<'_>, repo: &RepoId, revision: &str, commit: &str) -> Result<()> {
-    if !downloader.is_offline() {
-        downloader.cache().repo(repo).write_ref(revision, commit).map_err(crate::hub::HubError::from)?;
-    }
-    Ok(())
 }
 
 impl Dataset {

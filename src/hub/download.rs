@@ -201,6 +201,32 @@ impl<'a> Downloader<'a> {
         self.client
     }
 
+    /// Record that `revision` pointed to `commit` (after fetching files by commit), so the same
+    /// reference resolves offline later. Nothing to record offline.
+    pub fn remember_ref(&self, repo: &RepoId, revision: &str, commit: &str) -> Result<()> {
+        if !self.is_offline() {
+            self.cache.repo(repo).write_ref(revision, commit)?;
+        }
+        Ok(())
+    }
+
+    /// The cached snapshot folder of `revision` (which may hold only some files), with no request.
+    pub fn cached_snapshot(&self, repo: &RepoId, revision: &str) -> Result<(String, PathBuf)> {
+        let rc = self.cache.repo(repo);
+        let not_cached = || {
+            HubError::from(crate::cache::CacheError::RevisionNotCached {
+                repo: repo.id.clone(),
+                revision: revision.to_string(),
+            })
+        };
+        let commit = rc.resolve_revision(revision).ok_or_else(not_cached)?;
+        let snap = rc.snapshot_dir(&commit);
+        if !snap.is_dir() {
+            return Err(not_cached());
+        }
+        Ok((commit, snap))
+    }
+
     pub fn new(
         client: &'a HubClient,
         cache: &'a Cache,

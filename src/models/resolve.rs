@@ -142,13 +142,13 @@ async fn hub(
         let allow: Vec<String> =
             TOKENIZER_FILES.iter().filter(|f| files.contains(f)).map(|f| (*f).to_string()).collect();
         let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
-        remember(downloader, repo, revision, &commit)?;
+        downloader.remember_ref(repo, revision, &commit)?;
         return Ok(ModelFiles::Dir(outcome.path));
     }
     let ggufs: Vec<&str> = files.iter().copied().filter(|f| f.ends_with(".gguf")).collect();
     let name = pick_gguf(&repo.id, &ggufs, gguf_file)?;
     let outcome = downloader.snapshot(&request(vec![name.to_string()], &commit), false).await?;
-    remember(downloader, repo, revision, &commit)?;
+    downloader.remember_ref(repo, revision, &commit)?;
     Ok(ModelFiles::Gguf(outcome.path.join(name)))
 }
 
@@ -160,29 +160,9 @@ fn offline(
     gguf_file: Option<&str>,
     downloader: &Downloader<'_>,
 ) -> Result<ModelFiles, ResolveError> {
-    let rc = downloader.cache().repo(repo);
-    let not_cached = || {
-        crate::hub::HubError::from(crate::cache::CacheError::RevisionNotCached {
-            repo: repo.id.clone(),
-            revision: revision.to_string(),
-        })
-    };
-    let commit = rc.resolve_revision(revision).ok_or_else(not_cached)?;
-    let snap = rc.snapshot_dir(&commit);
-    if !snap.is_dir() {
-        return Err(not_cached().into());
-    }
+    let (_, snap) = downloader.cached_snapshot(repo, revision)?;
     if gguf_file.is_none() && snap.join("tokenizer.json").is_file() {
         return Ok(ModelFiles::Dir(snap));
     }
     Ok(local(&snap, gguf_file)?)
-}
-
-/// Files were fetched by commit (so the listing and the files agree); record what the branch
-/// pointed to, so the same reference works offline later.
-fn remember(downloader: &Downloader<'_>, repo: &RepoId, revision: &str, commit: &str) -> Result<(), ResolveError> {
-    if !downloader.is_offline() {
-        downloader.cache().repo(repo).write_ref(revision, commit).map_err(crate::hub::HubError::from)?;
-    }
-    Ok(())
 }

@@ -178,6 +178,20 @@ fn multi_config_multi_split_layout() {
     assert!(snap.join("parity/even.csv").is_file());
     assert!(snap.join("README.md").is_file());
     assert!(!snap.join("parity/odd.json").exists());
+    let local = env.dir.path().join("local-copy");
+    env.ok(&[
+        "dataset",
+        "fetch",
+        "acme/humaneval-multi",
+        "--config",
+        "full",
+        "--split",
+        "test",
+        "--local-dir",
+        local.to_str().unwrap(),
+    ]);
+    assert!(local.join("full/test.jsonl.zst").is_file() && !local.join("full/train-0.jsonl").exists());
+    assert!(!std::fs::symlink_metadata(local.join("full/test.jsonl.zst")).unwrap().file_type().is_symlink());
     let before = env.hub.requests("").len();
     let out = env
         .hfx()

@@ -173,6 +173,12 @@ fn file_mode_encodes_lines_in_parallel_in_order() {
     assert_eq!(count["count"].as_u64().unwrap() as usize, total);
     assert_eq!(count["lines"], 3000);
     assert_eq!(count["bytes"].as_u64().unwrap() as usize, text.len());
+    // stdin: one text (echo's newline dropped), or lines with `--file -`.
+    let out = env.hfx().args(["tokenize", g, "--ids"]).write_stdin("Hello, world!\n").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "19556 28 905 17");
+    let out =
+        env.hfx().args(["tokenize", g, "--file", "-", "--ids"]).write_stdin("Hello\n, world!\n").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "19556\n28 905 17\n");
     // JSON lines: one object per input line.
     let jl = env.ok(&["tokenize", g, "--file", p, "--json"]);
     let first: Value = serde_json::from_str(jl.lines().next().unwrap()).unwrap();
