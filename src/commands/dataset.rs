@@ -96,7 +96,7 @@ async fn fetch(ctx: &Context, downloader: &Downloader<'_>, a: DatasetFetchArgs) 
             let req = SnapshotRequest {
                 repo: repo.clone(),
                 revision: commit.clone(),
-                allow: allow.iter().map(|p| data::literal_glob(p)).collect(),
+                allow: allow.iter().map(|p| crate::hub::literal_glob(p)).collect(),
                 ignore: Vec::new(),
                 local_dir: a.local_dir.clone(),
             };

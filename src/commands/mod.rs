@@ -10,6 +10,7 @@ mod login;
 mod logout;
 mod pending;
 mod repo;
+mod run;
 mod search;
 mod tokenize;
 mod upload;
@@ -119,7 +120,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Repo(args) => repo::run(ctx, args).await,
         Command::Dataset(a) => dataset::run(ctx, a).await,
         Command::Tokenize(a) => tokenize::run(ctx, a).await,
-        Command::Run(_) => pending::run("run", 5),
+        Command::Run(a) => run::run(ctx, a).await,
         Command::Finetune(_) => pending::run("finetune", 0),
         Command::Serve(_) => pending::run("serve", 0),
     }

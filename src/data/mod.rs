@@ -81,11 +81,6 @@ fn request(repo: &RepoId, revision: &str, allow: Vec<String>) -> SnapshotRequest
     SnapshotRequest { repo: repo.clone(), revision: revision.to_string(), allow, ignore: Vec::new(), local_dir: None }
 }
 
-/// Glob metacharacters in a path taken literally.
-pub fn literal_glob(path: &str) -> String {
-    path.chars().map(|c| if matches!(c, '*' | '?' | '[' | ']') { format!("[{c}]") } else { c.to_string() }).collect()
-}
-
 impl Dataset {
     /// Find the configs and splits: one listing call and the README (or the cache offline).
     pub async fn discover(location: Location, downloader: &Downloader<'_>) -> Result<Self> {
@@ -148,7 +143,7 @@ impl Dataset {
                 if downloader.is_offline() || files.iter().all(|f| snap.join(&f.path).is_file()) {
                     return Ok(snap);
                 }
-                let allow = files.iter().map(|f| literal_glob(&f.path)).collect();
+                let allow = files.iter().map(|f| crate::hub::literal_glob(&f.path)).collect();
                 Ok(downloader.snapshot(&request(repo, commit, allow), false).await?.path)
             }
             (Location::Hub { repo, .. }, None) => Err(DataError::NoDataFiles { repo: repo.id.clone() }),

@@ -50,6 +50,18 @@ pub enum ModelError {
     #[error("cannot render the chat template: {0}")]
     Render(String),
 
+    #[error("cannot load model `{path}`: {reason}")]
+    BadModel { path: PathBuf, reason: String },
+
+    #[error("no safetensors weights in `{dir}`")]
+    NoSafetensors { dir: PathBuf, pickle_only: bool },
+
+    #[error("unsupported model type `{model_type}`")]
+    UnsupportedArchitecture { model_type: String },
+
+    #[error("`hfx run` of {what} is not implemented yet")]
+    DecoderPending { what: String },
+
     #[error("invalid chat messages in `{path}`: {reason}")]
     BadMessages { path: PathBuf, reason: String },
 }
@@ -76,6 +88,24 @@ impl ModelError {
                 "pass a repository with tokenizer.json, a folder containing one, or a .gguf file".into()
             }
             ModelError::AmbiguousGguf { .. } => "name one file: `hfx tokenize path/to/model.gguf`".into(),
+            ModelError::NoSafetensors { pickle_only: true, .. } => {
+                "this repository has only pickle (`.bin`/`.pt`) weights, which hfx never loads (unpickling runs \
+                 code); use a repository with model.safetensors"
+                    .into()
+            }
+            ModelError::NoSafetensors { .. } => {
+                "hfx loads `model.safetensors` or sharded safetensors with an index".into()
+            }
+            ModelError::UnsupportedArchitecture { .. } => format!(
+                "embedding models supported today: {}; decoder inference is tracked in issue #5",
+                super::embed::SUPPORTED_ENCODERS.join(", ")
+            ),
+            ModelError::DecoderPending { .. } => {
+                "today `hfx run` embeds with encoder (BERT) models; `hfx tokenize` works for every model".into()
+            }
+            ModelError::BadModel { .. } => {
+                "the file may be truncated or corrupt: check it with `hfx cache verify`, then re-download".into()
+            }
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),
             ModelError::NoChatTemplate => {
                 "base models have no template; tokenize the text itself, or use the instruct variant".into()

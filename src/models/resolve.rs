@@ -24,6 +24,26 @@ pub enum ModelFiles {
 pub enum Purpose {
     /// tokenizer.json and its configuration only.
     Tokenizer,
+    /// Everything to run the model: configuration, tokenizer, safetensors weights (or one GGUF),
+    /// sentence-transformers module folders.
+    Weights,
+}
+
+/// The files of a listing that running a model from an HF folder needs.
+fn weight_files(files: &[&str]) -> Vec<String> {
+    const EXT: &[&str] = &[".json", ".safetensors", ".jinja", ".txt", ".model"];
+    files
+        .iter()
+        .filter(|f| match f.split_once('/') {
+            None => EXT.iter().any(|e| f.ends_with(e)),
+            // sentence-transformers modules: 1_Pooling/config.json, 2_Normalize/...
+            Some((dir, rest)) => {
+                (dir.ends_with("_Pooling") || dir.ends_with("_Normalize") || dir.ends_with("_Dense"))
+                    && !rest.contains('/')
+            }
+        })
+        .map(|f| (*f).to_string())
+        .collect()
 }
 
 /// Small configuration files that come with a tokenizer.
@@ -36,6 +56,37 @@ const TOKENIZER_FILES: &[&str] = &[
     "config.json",
     "generation_config.json",
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn weights_skip_other_formats() {
+        let listing = [
+            "config.json",
+            "model.safetensors",
+            "pytorch_model.bin",
+            "tokenizer.json",
+            "vocab.txt",
+            "modules.json",
+            "1_Pooling/config.json",
+            "onnx/model.onnx",
+            "onnx/config.json",
+            "README.md",
+            "tf_model.h5",
+        ];
+        assert_eq!(
+            super::weight_files(&listing),
+            [
+                "config.json",
+                "model.safetensors",
+                "tokenizer.json",
+                "vocab.txt",
+                "modules.json",
+                "1_Pooling/config.json"
+            ]
+        );
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -137,10 +188,17 @@ async fn hub(
     let listing = downloader.snapshot(&request(Vec::new(), revision), true).await?;
     let files: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
     let commit = listing.commit.clone();
-    let Purpose::Tokenizer = purpose;
-    if gguf_file.is_none() && files.contains(&"tokenizer.json") {
-        let allow: Vec<String> =
-            TOKENIZER_FILES.iter().filter(|f| files.contains(f)).map(|f| (*f).to_string()).collect();
+    let folder = match purpose {
+        Purpose::Tokenizer => files.contains(&"tokenizer.json"),
+        Purpose::Weights => files.contains(&"config.json"),
+    };
+    if gguf_file.is_none() && folder {
+        let allow: Vec<String> = match purpose {
+            Purpose::Tokenizer => {
+                TOKENIZER_FILES.iter().filter(|f| files.contains(f)).map(|f| (*f).to_string()).collect()
+            }
+            Purpose::Weights => weight_files(&files).iter().map(|f| crate::hub::literal_glob(f)).collect(),
+        };
         let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
         downloader.remember_ref(repo, revision, &commit)?;
         return Ok(ModelFiles::Dir(outcome.path));

@@ -14,6 +14,7 @@ mod fake_hub_protocol;
 mod fixtures;
 mod reliability;
 mod repo;
+mod run;
 mod search;
 mod tokenize;
 mod upload;

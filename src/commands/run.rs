@@ -1,0 +1,111 @@
+//! `hfx run`: local inference. Today: sentence embeddings with encoder (BERT-family) models;
+//! decoder generation is tracked in issue #5 and answers with a clear error.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cache::{ModelRef, RepoType};
+use crate::cli::RunArgs;
+use crate::context::Context;
+use crate::hub::download::Downloader;
+use crate::models::ModelError;
+use crate::models::embed::{self, Embedder};
+use crate::models::resolve::{self, ModelFiles, Purpose};
+use crate::output::DownloadProgress;
+
+/// Inputs per forward pass with `--file`.
+const BATCH: usize = 32;
+
+#[derive(Serialize)]
+struct Embedding<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    dim: usize,
+    embedding: &'a [f32],
+}
+
+fn vector_line(v: &[f32]) -> String {
+    v.iter().map(f32::to_string).collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.model.device != "cpu" {
+        let feature = if args.model.device.starts_with("cuda") { "cuda" } else { "metal" };
+        return Err(super::hinted(
+            format!("device `{}` is not available in this build", args.model.device),
+            format!("rebuild with `cargo build --release --features {feature}`, or use `--device cpu`"),
+        ));
+    }
+    let reference = ModelRef::parse(&args.model.model, RepoType::Model)?;
+    let files = match &reference {
+        ModelRef::Local(p) => {
+            if p.is_dir() && p.join("config.json").is_file() && args.model.gguf_file.is_none() {
+                ModelFiles::Dir(p.clone())
+            } else {
+                resolve::local(p, args.model.gguf_file.as_deref())?
+            }
+        }
+        ModelRef::Hub { .. } => {
+            let client = ctx.client()?;
+            let cache = ctx.cache();
+            let progress = DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
+            let downloader = Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
+            resolve::resolve(&reference, args.model.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
+        }
+    };
+    let dir = match files {
+        ModelFiles::Dir(d) => d,
+        ModelFiles::Gguf(_) | ModelFiles::TokenizerJson(_) => {
+            return Err(ModelError::DecoderPending { what: "GGUF models".into() }.into());
+        }
+    };
+    let kind = embed::model_type(&dir)?;
+    if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
+        let decoders = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3"];
+        if decoders.contains(&kind.as_str()) {
+            return Err(ModelError::DecoderPending { what: format!("decoder models (`{kind}`)") }.into());
+        }
+        return Err(ModelError::UnsupportedArchitecture { model_type: kind }.into());
+    }
+    let embedder = Embedder::load(&dir)?;
+    let p = &ctx.printer;
+    let mut out = p.stdout();
+    let json = p.is_json();
+    let emit = |out: &mut dyn Write, line: Option<u64>, v: &[f32]| -> anyhow::Result<()> {
+        if json {
+            serde_json::to_writer(&mut *out, &Embedding { line, dim: v.len(), embedding: v })?;
+            out.write_all(b"\n")?;
+        } else {
+            writeln!(out, "{}", vector_line(v))?;
+        }
+        Ok(())
+    };
+
+    if let Some(file) = &args.file {
+        let text = std::fs::read(file).map_err(|source| ModelError::Io { path: file.clone(), source })?;
+        let text = String::from_utf8(text)
+            .map_err(|e| ModelError::BadModel { path: file.clone(), reason: format!("not UTF-8 text: {e}") })?;
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (b, chunk) in lines.chunks(BATCH).enumerate() {
+            for (i, v) in embedder.embed(chunk)?.iter().enumerate() {
+                emit(&mut out, Some((b * BATCH + i) as u64 + 1), v)?;
+            }
+        }
+    } else {
+        let text = match &args.prompt {
+            Some(t) => t.clone(),
+            None if !std::io::stdin().is_terminal() => {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+            }
+            None => return Err(super::usage("give the text to embed, `--file`, or pipe it on stdin")),
+        };
+        let v = embedder.embed(&[text])?;
+        emit(&mut out, None, &v[0])?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

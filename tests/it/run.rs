@@ -1,0 +1,129 @@
+//! `hfx run` with encoder models: all-MiniLM-L6-v2 embeddings against the sentence-transformers
+//! reference (copied from `../shared/reference/minilm/`), and the errors of what is not there yet.
+
+use serde_json::Value;
+
+use crate::common::*;
+use crate::fixtures::serve_fixtures;
+
+fn reference() -> Value {
+    let p = repo_root().join("tests/data/reference/minilm/embeddings.json");
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / na / nb
+}
+
+#[test]
+fn minilm_embeddings_match_sentence_transformers() {
+    let env = TestEnv::new();
+    let r = reference();
+    let model = fixtures_dir().join("minilm");
+    let model = model.to_str().unwrap();
+    let cases = r["cases"].as_array().unwrap();
+    // One at a time.
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let out: Value = serde_json::from_str(&env.ok(&["run", model, text, "--json"])).unwrap();
+        assert_eq!(out["dim"], 384);
+        let c = cosine(&floats(&out["embedding"]), &floats(&case["embedding"]));
+        assert!(c >= 0.9999, "cosine {c} for {text:?}");
+    }
+    // Batched with padding (`--file`): the same vectors, and the reference cosine matrix.
+    let file = env.dir.path().join("sentences.txt");
+    let text: String = cases.iter().map(|c| format!("{}\n", c["text"].as_str().unwrap())).collect();
+    std::fs::write(&file, text).unwrap();
+    let out = env.ok(&["run", model, "--file", file.to_str().unwrap(), "--json"]);
+    let vecs: Vec<Vec<f64>> =
+        out.lines().map(|l| floats(&serde_json::from_str::<Value>(l).unwrap()["embedding"])).collect();
+    assert_eq!(vecs.len(), 4);
+    for (v, case) in vecs.iter().zip(cases) {
+        assert!(cosine(v, &floats(&case["embedding"])) >= 0.9999);
+        let norm: f64 = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "not L2-normalised: {norm}");
+    }
+    let matrix = r["cosine_similarity"].as_array().unwrap();
+    for i in 0..4 {
+        for j in 0..4 {
+            let want = matrix[i][j].as_f64().unwrap();
+            let got = cosine(&vecs[i], &vecs[j]);
+            assert!((got - want).abs() < 1e-4, "cos[{i}][{j}] = {got}, reference {want}");
+        }
+    }
+    // Human output: one line of 384 numbers.
+    let human = env.ok(&["run", model, "hello"]);
+    assert_eq!(human.split_whitespace().count(), 384);
+}
+
+#[test]
+fn a_hub_model_downloads_what_it_runs_with_and_works_offline() {
+    let env = TestEnv::new();
+    serve_fixtures(&env);
+    let out: Value = serde_json::from_str(&env.ok(&[
+        "run",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "A man is playing a guitar.",
+        "--json",
+    ]))
+    .unwrap();
+    let c = cosine(&floats(&out["embedding"]), &floats(&reference()["cases"][0]["embedding"]));
+    assert!(c >= 0.9999, "{c}");
+    let before = env.hub.requests("").len();
+    let o = env
+        .hfx()
+        .env("HF_HUB_OFFLINE", "1")
+        .args(["run", "sentence-transformers/all-MiniLM-L6-v2", "A man is playing a guitar.", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(env.hub.requests("").len(), before);
+}
+
+#[test]
+fn what_cannot_run_yet_or_ever_is_a_clear_error() {
+    let env = TestEnv::new();
+    let gguf = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let (code, _, err) = env.run(&["run", gguf.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not implemented yet") && err.contains("hint:"), "{err}");
+
+    let pickle = env.dir.path().join("pickle");
+    std::fs::create_dir_all(&pickle).unwrap();
+    std::fs::copy(fixtures_dir().join("minilm/config.json"), pickle.join("config.json")).unwrap();
+    std::fs::copy(fixtures_dir().join("minilm/tokenizer.json"), pickle.join("tokenizer.json")).unwrap();
+    std::fs::write(pickle.join("pytorch_model.bin"), b"\x80\x02not really a pickle").unwrap();
+    let (code, _, err) = env.run(&["run", pickle.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no safetensors") && err.contains("never loads"), "{err}");
+
+    let t5 = env.dir.path().join("t5");
+    std::fs::create_dir_all(&t5).unwrap();
+    std::fs::write(t5.join("config.json"), r#"{"model_type": "t5"}"#).unwrap();
+    let (code, _, err) = env.run(&["run", t5.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unsupported model type `t5`") && err.contains("bert"), "{err}");
+
+    // A truncated safetensors file: an error, not a panic.
+    let trunc = env.dir.path().join("trunc");
+    std::fs::create_dir_all(&trunc).unwrap();
+    for f in ["config.json", "tokenizer.json", "modules.json"] {
+        std::fs::copy(fixtures_dir().join("minilm").join(f), trunc.join(f)).unwrap();
+    }
+    let weights = std::fs::read(fixtures_dir().join("minilm/model.safetensors")).unwrap();
+    std::fs::write(trunc.join("model.safetensors"), &weights[..weights.len() / 2]).unwrap();
+    let (code, _, err) = env.run(&["run", trunc.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("model.safetensors") && err.contains("hint:"), "{err}");
+
+    let (code, _, err) = env.run(&["run", fixtures_dir().join("minilm").to_str().unwrap(), "hi", "--device", "cuda"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--features cuda"), "{err}");
+}
