@@ -6,6 +6,7 @@ pub mod embed;
 pub mod encode;
 pub mod error;
 pub mod gguf;
+pub mod llama;
 pub mod resolve;
 pub mod tokenizer;
 

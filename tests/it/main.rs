@@ -12,6 +12,7 @@ mod download;
 mod examples;
 mod fake_hub_protocol;
 mod fixtures;
+mod generate;
 mod reliability;
 mod repo;
 mod run;

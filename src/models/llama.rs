@@ -1,0 +1,312 @@
+//! hfx's own decoder for the llama family, on candle-core tensors. It returns full
+//! (batch, seq, vocab) logits, keeps one KV cache per sequence, and every projection is an
+//! hfx `Linear` that can carry a LoRA adapter: what `run`, `serve` (continuous batching) and
+//! `finetune` need, and what candle-transformers' private, last-position-only models do not
+//! offer (inference-anchors.md section 0).
+//!
+//! Weights come from GGUF (dequantized to f32 today) or HF safetensors. GGUF stores q/k rows in
+//! llama.cpp's interleaved rope order, so those models use interleaved rope; HF weights use the
+//! rotate-half form. Both compute the same function.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+
+use super::error::{ModelError, Result};
+use super::gguf::Gguf;
+
+/// Architecture settings, read from GGUF metadata or config.json.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlamaConfig {
+    pub hidden_size: usize,
+    pub intermediate_size: usize,
+    pub num_layers: usize,
+    pub num_heads: usize,
+    pub num_kv_heads: usize,
+    pub head_dim: usize,
+    pub vocab_size: usize,
+    pub rms_norm_eps: f64,
+    pub rope_theta: f32,
+    pub max_position: usize,
+    /// llama.cpp's q/k row order (GGUF) vs transformers' (safetensors).
+    pub rope_interleaved: bool,
+}
+
+/// A LoRA adapter on one projection: `y += scale * (x A^T) B^T`.
+#[derive(Debug, Clone)]
+pub struct Lora {
+    pub a: Tensor,
+    pub b: Tensor,
+    pub scale: f64,
+}
+
+/// A projection `y = x W^T` (+ LoRA), weights `(out, in)`.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub weight: Tensor,
+    pub lora: Option<Lora>,
+}
+
+impl Linear {
+    pub fn new(weight: Tensor) -> Self {
+        Self { weight, lora: None }
+    }
+
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let y = x.broadcast_matmul(&self.weight.t()?)?;
+        match &self.lora {
+            None => Ok(y),
+            Some(l) => {
+                let delta = x.broadcast_matmul(&l.a.t()?)?.broadcast_matmul(&l.b.t()?)?;
+                y + (delta * l.scale)?
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub attn_norm: Tensor,
+    pub q: Linear,
+    pub k: Linear,
+    pub v: Linear,
+    pub o: Linear,
+    pub ffn_norm: Tensor,
+    pub gate: Linear,
+    pub up: Linear,
+    pub down: Linear,
+}
+
+pub struct Llama {
+    pub config: LlamaConfig,
+    pub embed: Tensor,
+    pub layers: Vec<Layer>,
+    pub norm: Tensor,
+    pub lm_head: Linear,
+    cos: Tensor,
+    sin: Tensor,
+    pub device: Device,
+}
+
+/// One sequence's keys and values per layer: `(1, kv_heads, positions, head_dim)`.
+#[derive(Debug, Clone, Default)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+}
+
+impl KvCache {
+    pub fn new(layers: usize) -> Self {
+        Self { layers: vec![None; layers] }
+    }
+
+    /// Positions already cached.
+    pub fn len(&self) -> usize {
+        self.layers.first().and_then(|l| l.as_ref()).map_or(0, |(k, _)| k.dims()[2])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn cerr(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
+    move |e| ModelError::BadModel {
+        path: path.to_path_buf(),
+        reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+    }
+}
+
+impl LlamaConfig {
+    pub fn from_gguf(g: &Gguf) -> Result<Self> {
+        let arch = g.architecture().unwrap_or("llama").to_string();
+        if arch != "llama" {
+            return Err(ModelError::UnsupportedArchitecture { model_type: arch });
+        }
+        let key = |k: &str| format!("{arch}.{k}");
+        let req = |k: &str| {
+            g.u64(&key(k))
+                .map(|v| v as usize)
+                .ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: key(k) })
+        };
+        let hidden_size = req("embedding_length")?;
+        let num_heads = req("attention.head_count")?;
+        let vocab = g.get("tokenizer.ggml.tokens").and_then(|v| v.to_vec().ok()).map(Vec::len);
+        Ok(Self {
+            hidden_size,
+            intermediate_size: req("feed_forward_length")?,
+            num_layers: req("block_count")?,
+            num_heads,
+            num_kv_heads: g.u64(&key("attention.head_count_kv")).map_or(num_heads, |v| v as usize),
+            head_dim: g.u64(&key("rope.dimension_count")).map_or(hidden_size / num_heads, |v| v as usize),
+            vocab_size: g.u64(&key("vocab_size")).map(|v| v as usize).or(vocab).unwrap_or(0),
+            rms_norm_eps: f64::from(g.f32(&key("attention.layer_norm_rms_epsilon")).unwrap_or(1e-5)),
+            rope_theta: g.f32(&key("rope.freq_base")).unwrap_or(10_000.0),
+            max_position: req("context_length")?,
+            rope_interleaved: true,
+        })
+    }
+}
+
+impl Llama {
+    /// Load a GGUF llama model, dequantizing every tensor to f32.
+    pub fn from_gguf(path: &Path, device: &Device) -> Result<Self> {
+        let g = Gguf::open(path)?;
+        let config = LlamaConfig::from_gguf(&g)?;
+        let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let e = cerr(path);
+        let mut get = |name: &str| -> Result<Tensor> {
+            let q = g.content.tensor(&mut reader, name, device).map_err(&e)?;
+            q.dequantize(device).map_err(&e)
+        };
+        let mut layers = Vec::with_capacity(config.num_layers);
+        for i in 0..config.num_layers {
+            let p = |s: &str| format!("blk.{i}.{s}.weight");
+            layers.push(Layer {
+                attn_norm: get(&p("attn_norm"))?,
+                q: Linear::new(get(&p("attn_q"))?),
+                k: Linear::new(get(&p("attn_k"))?),
+                v: Linear::new(get(&p("attn_v"))?),
+                o: Linear::new(get(&p("attn_output"))?),
+                ffn_norm: get(&p("ffn_norm"))?,
+                gate: Linear::new(get(&p("ffn_gate"))?),
+                up: Linear::new(get(&p("ffn_up"))?),
+                down: Linear::new(get(&p("ffn_down"))?),
+            });
+        }
+        let embed = get("token_embd.weight")?;
+        let norm = get("output_norm.weight")?;
+        let lm_head = if g.content.tensor_infos.contains_key("output.weight") {
+            Linear::new(get("output.weight")?)
+        } else {
+            Linear::new(embed.clone())
+        };
+        Self::assemble(config, embed, layers, norm, lm_head, device, path)
+    }
+
+    fn assemble(
+        mut config: LlamaConfig,
+        embed: Tensor,
+        layers: Vec<Layer>,
+        norm: Tensor,
+        lm_head: Linear,
+        device: &Device,
+        path: &Path,
+    ) -> Result<Self> {
+        let e = cerr(path);
+        let (vocab, hidden) = embed.dims2().map_err(&e)?;
+        if hidden != config.hidden_size {
+            return Err(ModelError::BadModel {
+                path: path.to_path_buf(),
+                reason: format!("embedding width {hidden} != hidden size {}", config.hidden_size),
+            });
+        }
+        config.vocab_size = vocab;
+        let half = config.head_dim / 2;
+        let inv: Vec<f32> =
+            (0..half).map(|i| 1.0 / config.rope_theta.powf(2.0 * i as f32 / config.head_dim as f32)).collect();
+        let positions = config.max_position.min(1 << 16);
+        let inv = Tensor::from_vec(inv, (1, half), device).map_err(&e)?;
+        let t = Tensor::arange(0u32, positions as u32, device)
+            .and_then(|t| t.to_dtype(DType::F32))
+            .and_then(|t| t.reshape((positions, 1)))
+            .map_err(&e)?;
+        let freqs = t.broadcast_mul(&inv).map_err(&e)?;
+        Ok(Self {
+            cos: freqs.cos().map_err(&e)?,
+            sin: freqs.sin().map_err(&e)?,
+            config,
+            embed,
+            layers,
+            norm,
+            lm_head,
+            device: device.clone(),
+        })
+    }
+
+    /// Logits `(1, tokens, vocab)` for `tokens` following what `cache` holds; the cache grows.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Tensor> {
+        let c = &self.config;
+        let t = tokens.len();
+        let pos = cache.len();
+        if pos + t > self.cos.dims()[0] {
+            candle_core::bail!("{} positions exceed the context of {}", pos + t, self.cos.dims()[0]);
+        }
+        if cache.layers.len() != self.layers.len() {
+            *cache = KvCache::new(self.layers.len());
+        }
+        let ids = Tensor::new(tokens, &self.device)?;
+        let mut x = self.embed.index_select(&ids, 0)?.unsqueeze(0)?; // (1, t, hidden)
+        let cos = self.cos.narrow(0, pos, t)?;
+        let sin = self.sin.narrow(0, pos, t)?;
+        let mask = if t > 1 { Some(causal_mask(t, pos, &self.device)?) } else { None };
+        let groups = c.num_heads / c.num_kv_heads;
+        for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
+            let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, c.rms_norm_eps as f32)?;
+            let heads = |y: Tensor, n: usize| y.reshape((1, t, n, c.head_dim))?.transpose(1, 2)?.contiguous();
+            let q = heads(layer.q.forward(&h)?, c.num_heads)?;
+            let k = heads(layer.k.forward(&h)?, c.num_kv_heads)?;
+            let v = heads(layer.v.forward(&h)?, c.num_kv_heads)?;
+            let (q, k) = if c.rope_interleaved {
+                (candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?, candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?)
+            } else {
+                (candle_nn::rotary_emb::rope(&q, &cos, &sin)?, candle_nn::rotary_emb::rope(&k, &cos, &sin)?)
+            };
+            let (k, v) = match slot.take() {
+                None => (k, v),
+                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+            };
+            *slot = Some((k.clone(), v.clone()));
+            let k = repeat_kv(&k, groups)?;
+            let v = repeat_kv(&v, groups)?;
+            let scale = 1.0 / (c.head_dim as f64).sqrt();
+            let mut att = (q.matmul(&k.t()?.contiguous()?)? * scale)?;
+            if let Some(m) = &mask {
+                att = att.broadcast_add(m)?;
+            }
+            let att = candle_nn::ops::softmax_last_dim(&att)?;
+            let y = att.matmul(&v)?.transpose(1, 2)?.reshape((1, t, c.num_heads * c.head_dim))?;
+            x = (x + layer.o.forward(&y)?)?;
+            let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, c.rms_norm_eps as f32)?;
+            let mlp = (candle_nn::ops::silu(&layer.gate.forward(&h)?)? * layer.up.forward(&h)?)?;
+            x = (x + layer.down.forward(&mlp)?)?;
+        }
+        let x = candle_nn::ops::rms_norm(&x, &self.norm, c.rms_norm_eps as f32)?;
+        self.lm_head.forward(&x)
+    }
+
+    /// Logits of the last position as a vector.
+    pub fn last_logits(logits: &Tensor) -> candle_core::Result<Vec<f32>> {
+        let t = logits.dim(1)?;
+        logits.narrow(1, t - 1, 1)?.flatten_all()?.to_vec1()
+    }
+}
+
+/// `(t, pos + t)`: position i of the new tokens sees cached positions and new ones up to i.
+fn causal_mask(t: usize, pos: usize, device: &Device) -> candle_core::Result<Tensor> {
+    let total = pos + t;
+    let mask: Vec<f32> = (0..t)
+        .flat_map(|i| (0..total).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    Tensor::from_vec(mask, (t, total), device)
+}
+
+fn repeat_kv(x: &Tensor, n: usize) -> candle_core::Result<Tensor> {
+    if n == 1 {
+        return Ok(x.clone());
+    }
+    let (b, h, t, d) = x.dims4()?;
+    x.unsqueeze(2)?.expand((b, h, n, t, d))?.reshape((b, h * n, t, d))
+}
+
+/// Argmax of a logits vector (first index on ties, as torch does).
+pub fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, v) in logits.iter().enumerate() {
+        if *v > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
