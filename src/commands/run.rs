@@ -11,8 +11,12 @@ use crate::cli::RunArgs;
 use crate::context::Context;
 use crate::hub::download::Downloader;
 use crate::models::ModelError;
+use crate::models::chat::{ChatTemplate, Message, RenderOptions};
 use crate::models::embed::{self, Embedder};
+use crate::models::generate::{self as generation, Request, SamplingParams};
+use crate::models::llama::Llama;
 use crate::models::resolve::{self, ModelFiles, Purpose};
+use crate::models::tokenizer::LoadedTokenizer;
 use crate::output::DownloadProgress;
 
 /// Inputs per forward pass with `--file`.
@@ -57,8 +61,9 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     };
     let dir = match files {
         ModelFiles::Dir(d) => d,
-        ModelFiles::Gguf(_) | ModelFiles::TokenizerJson(_) => {
-            return Err(ModelError::DecoderPending { what: "GGUF models".into() }.into());
+        ModelFiles::Gguf(path) => return generate(ctx, &args, &path),
+        ModelFiles::TokenizerJson(p) => {
+            return Err(ModelError::NotFound { path: p.with_file_name("config.json") }.into());
         }
     };
     let kind = embed::model_type(&dir)?;
@@ -107,5 +112,89 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
         emit(&mut out, None, &v[0])?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Text generation with a GGUF decoder: chat template unless `--raw`, tokens streamed to stdout.
+fn generate(ctx: &Context, args: &RunArgs, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let p = &ctx.printer;
+    let started = std::time::Instant::now();
+    let tok = LoadedTokenizer::from_gguf(path)?;
+    let model = Llama::from_gguf(path, &candle_core::Device::Cpu)?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let prompt = match &args.prompt {
+        Some(t) => t.clone(),
+        None if !std::io::stdin().is_terminal() => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+        }
+        None => {
+            return Err(super::hinted(
+                "give a prompt (or pipe one on stdin)",
+                "the interactive chat is not implemented yet: `hfx run MODEL \"your question\"`",
+            ));
+        }
+    };
+    let (text, add_special) = match (&tok.chat_template, args.raw) {
+        (Some(t), false) => {
+            let mut messages = Vec::new();
+            if let Some(s) = &args.system {
+                messages.push(Message::new("system", s));
+            }
+            messages.push(Message::new("user", &prompt));
+            let opts = RenderOptions {
+                add_generation_prompt: true,
+                bos_token: tok.specials.bos.clone(),
+                eos_token: tok.specials.eos.clone(),
+                ..RenderOptions::default()
+            };
+            (ChatTemplate::new(t)?.render(&messages, &opts)?, false)
+        }
+        _ => (prompt, true),
+    };
+    let enc = tok.tokenizer.encode(text.as_str(), add_special).map_err(|e| ModelError::Tokenize(e.to_string()))?;
+    let mut eos = model.eos_ids.clone();
+    if let Some(id) = tok.specials.eos.as_deref().and_then(|e| tok.tokenizer.token_to_id(e)) {
+        eos.push(id);
+    }
+    let req = Request {
+        prompt: enc.get_ids(),
+        max_new_tokens: args.max_new_tokens,
+        eos: &eos,
+        stops: args.stop.clone(),
+        params: SamplingParams {
+            temperature: args.temperature,
+            top_k: args.top_k,
+            top_p: args.top_p,
+            min_p: args.min_p,
+            repeat_penalty: args.repeat_penalty,
+            repeat_last_n: args.repeat_last_n,
+            seed: args.seed,
+        },
+    };
+    let json = p.is_json();
+    let mut out = p.stdout();
+    let mut stream = |piece: &str| -> std::io::Result<()> {
+        if !json && !piece.is_empty() {
+            out.write_all(piece.as_bytes())?;
+            out.flush()?;
+        }
+        Ok(())
+    };
+    let mut result = generation::generate(&model, &tok.tokenizer, &req, &|| false, &mut stream)?;
+    result.timings.load_ms = load_ms;
+    if json {
+        serde_json::to_writer(&mut out, &result)?;
+    }
+    out.write_all(b"\n")?;
+    out.flush()?;
+    if p.verbose > 0 || std::io::stderr().is_terminal() {
+        let t = &result.timings;
+        p.info(&format!(
+            "load {:.0} ms, prompt {} tokens at {:.1} tok/s, generated {} tokens at {:.1} tok/s",
+            t.load_ms, t.prompt_tokens, t.prompt_tok_s, t.generated_tokens, t.generation_tok_s
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }

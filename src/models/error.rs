@@ -62,6 +62,12 @@ pub enum ModelError {
     #[error("`hfx run` of {what} is not implemented yet")]
     DecoderPending { what: String },
 
+    #[error("generation failed: {0}")]
+    Generation(String),
+
+    #[error("the prompt has {tokens} tokens; the model's context is {context}")]
+    PromptTooLong { tokens: usize, context: usize },
+
     #[error("invalid chat messages in `{path}`: {reason}")]
     BadMessages { path: PathBuf, reason: String },
 }
@@ -101,11 +107,14 @@ impl ModelError {
                 super::embed::SUPPORTED_ENCODERS.join(", ")
             ),
             ModelError::DecoderPending { .. } => {
-                "today `hfx run` embeds with encoder (BERT) models; `hfx tokenize` works for every model".into()
+                "today `hfx run` generates with llama-architecture GGUF files and embeds with BERT models; \
+                 `hfx tokenize` works for every model"
+                    .into()
             }
             ModelError::BadModel { .. } => {
                 "the file may be truncated or corrupt: check it with `hfx cache verify`, then re-download".into()
             }
+            ModelError::PromptTooLong { .. } => "shorten the prompt, or use a model with a longer context".into(),
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),
             ModelError::NoChatTemplate => {
                 "base models have no template; tokenize the text itself, or use the instruct variant".into()

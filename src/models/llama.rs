@@ -87,6 +87,8 @@ pub struct Llama {
     cos: Tensor,
     sin: Tensor,
     pub device: Device,
+    /// End-of-sequence ids from the model's metadata (EOS and end-of-turn).
+    pub eos_ids: Vec<u32>,
 }
 
 /// One sequence's keys and values per layer: `(1, kv_heads, positions, head_dim)`.
@@ -125,9 +127,7 @@ impl LlamaConfig {
         }
         let key = |k: &str| format!("{arch}.{k}");
         let req = |k: &str| {
-            g.u64(&key(k))
-                .map(|v| v as usize)
-                .ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: key(k) })
+            g.u64(&key(k)).map(|v| v as usize).ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: key(k) })
         };
         let hidden_size = req("embedding_length")?;
         let num_heads = req("attention.head_count")?;
@@ -182,7 +182,11 @@ impl Llama {
         } else {
             Linear::new(embed.clone())
         };
-        Self::assemble(config, embed, layers, norm, lm_head, device, path)
+        let mut m = Self::assemble(config, embed, layers, norm, lm_head, device, path)?;
+        m.eos_ids =
+            ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"].iter().filter_map(|k| g.u32(k)).collect();
+        m.eos_ids.dedup();
+        Ok(m)
     }
 
     fn assemble(
@@ -222,6 +226,7 @@ impl Llama {
             norm,
             lm_head,
             device: device.clone(),
+            eos_ids: Vec::new(),
         })
     }
 
@@ -286,9 +291,8 @@ impl Llama {
 /// `(t, pos + t)`: position i of the new tokens sees cached positions and new ones up to i.
 fn causal_mask(t: usize, pos: usize, device: &Device) -> candle_core::Result<Tensor> {
     let total = pos + t;
-    let mask: Vec<f32> = (0..t)
-        .flat_map(|i| (0..total).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
-        .collect();
+    let mask: Vec<f32> =
+        (0..t).flat_map(|i| (0..total).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 })).collect();
     Tensor::from_vec(mask, (t, total), device)
 }
 

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod embed;
 pub mod encode;
 pub mod error;
+pub mod generate;
 pub mod gguf;
 pub mod llama;
 pub mod resolve;

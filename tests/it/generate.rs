@@ -53,7 +53,10 @@ fn full_sequence_logits_match_transformers() {
         let mut cache = KvCache::new(m.layers.len());
         let logits = m.forward(&input, &mut cache).unwrap().squeeze(0).unwrap();
         let rows: Vec<Vec<f32>> = logits.to_vec2().unwrap();
-        let near: Vec<u64> = seq["near_tie_positions"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+        let near: Vec<u64> = seq["near_tie_positions"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default();
         for pos in seq["positions"].as_array().unwrap() {
             let p = pos["pos"].as_u64().unwrap() as usize;
             let row = &rows[p];
@@ -73,9 +76,77 @@ fn full_sequence_logits_match_transformers() {
         }
         // Mean causal-LM cross-entropy over the n-1 predicted positions: within 1e-4 relative.
         let n = input.len();
-        let loss: f64 = (0..n - 1).map(|i| logsumexp(&rows[i]) - f64::from(rows[i][input[i + 1] as usize])).sum::<f64>()
-            / (n - 1) as f64;
+        let loss: f64 =
+            (0..n - 1).map(|i| logsumexp(&rows[i]) - f64::from(rows[i][input[i + 1] as usize])).sum::<f64>()
+                / (n - 1) as f64;
         let want = seq["loss"].as_f64().unwrap();
         assert!(((loss - want) / want).abs() < 1e-4, "loss {loss} vs {want}");
     }
+}
+
+fn run_json(env: &TestEnv, args: &[&str]) -> Value {
+    let out = env.ok(args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"))
+}
+
+#[test]
+fn hfx_run_greedy_chat_and_raw_prompts_match_transformers() {
+    let env = TestEnv::new();
+    let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let g = g.to_str().unwrap();
+    let r = reference("greedy.json");
+    for case in r["cases"].as_array().unwrap() {
+        let prompt = case["prompt"].as_str().unwrap();
+        let mut args = vec!["run", g, prompt, "--temperature", "0", "--max-new-tokens", "32", "--json"];
+        if case["chat"] == false {
+            args.push("--raw");
+        }
+        let out = run_json(&env, &args);
+        assert_eq!(ids(&out["token_ids"]), ids(&case["generated_ids"]), "{prompt:?}");
+        let finish = if case["finish_reason"] == "eos" { "stop" } else { "length" };
+        assert_eq!(out["finish_reason"], finish, "{prompt:?}");
+        assert_eq!(out["text"], case["text"], "{prompt:?}");
+        assert_eq!(out["timings"]["prompt_tokens"].as_u64().unwrap() as usize, ids(&case["prompt_ids"]).len());
+    }
+}
+
+#[test]
+fn hfx_run_streams_stops_seeds_and_reads_stdin() {
+    let env = TestEnv::new();
+    let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let g = g.to_str().unwrap();
+    // Plain output is the streamed text; a stop string ends it and is not printed.
+    let out = env.ok(&["run", g, "The capital of France is", "--raw", "--temperature", "0", "--stop", "\n\n"]);
+    assert_eq!(out, " Paris.");
+    let j = run_json(
+        &env,
+        &["run", g, "The capital of France is", "--raw", "--temperature", "0", "--stop", "is:", "--json"],
+    );
+    assert_eq!(j["text"], " Paris.\n\nThe answer ");
+    assert_eq!(j["finish_reason"], "stop");
+    // Sampling with a seed is reproducible; length limits apply.
+    let a = run_json(
+        &env,
+        &["run", g, "Tell me a story.", "--temperature", "0.9", "--seed", "42", "--max-new-tokens", "12", "--json"],
+    );
+    let b = run_json(
+        &env,
+        &["run", g, "Tell me a story.", "--temperature", "0.9", "--seed", "42", "--max-new-tokens", "12", "--json"],
+    );
+    assert_eq!(a["token_ids"], b["token_ids"]);
+    assert_eq!(a["token_ids"].as_array().unwrap().len(), 12);
+    assert_eq!(a["finish_reason"], "length");
+    // The prompt from stdin.
+    let out = env
+        .hfx()
+        .args(["run", g, "--temperature", "0", "--max-new-tokens", "7"])
+        .write_stdin("What is the capital of France?\n")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "The capital of France is Paris.");
+    // A prompt beyond the context (8192 tokens) is refused up front.
+    let long = "word ".repeat(9000);
+    let (code, _, err) = env.run(&["run", g, &long, "--raw"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("context is 8192") && err.contains("hint:"), "{err}");
 }
