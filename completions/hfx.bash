@@ -25,6 +25,9 @@ _hfx() {
             hfx,completions)
                 cmd="hfx__subcmd__completions"
                 ;;
+            hfx,convert)
+                cmd="hfx__subcmd__convert"
+                ;;
             hfx,dataset)
                 cmd="hfx__subcmd__dataset"
                 ;;
@@ -162,6 +165,9 @@ _hfx() {
                 ;;
             hfx__subcmd__help,completions)
                 cmd="hfx__subcmd__help__subcmd__completions"
+                ;;
+            hfx__subcmd__help,convert)
+                cmd="hfx__subcmd__help__subcmd__convert"
                 ;;
             hfx__subcmd__help,dataset)
                 cmd="hfx__subcmd__help__subcmd__dataset"
@@ -305,7 +311,7 @@ _hfx() {
 
     case "${cmd}" in
         hfx)
-            opts="-q -v -h -V --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help"
+            opts="-q -v -h -V --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,6 +779,48 @@ _hfx() {
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hfx__subcmd__convert)
+            opts="-q -v -h -V --to --dtype --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "safetensors" -- "${cur}"))
+                    return 0
+                    ;;
+                --dtype)
+                    COMPREPLY=($(compgen -W "f32 bf16" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
@@ -1289,7 +1337,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__help)
-            opts="login logout whoami auth search download upload repo cache dataset tokenize run finetune serve env completions man help"
+            opts="login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1415,6 +1463,20 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hfx__subcmd__help__subcmd__convert)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

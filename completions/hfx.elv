@@ -45,6 +45,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand dataset 'Fetch, inspect and preview datasets'
             cand tokenize 'Tokenize text with a model''s tokenizer'
             cand run 'Run a model locally on a prompt'
+            cand convert 'Convert a GGUF model into a Hugging Face safetensors folder'
             cand finetune 'Fine-tune a model with LoRA'
             cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
             cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
@@ -756,6 +757,25 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'hfx;convert'= {
+            cand --to 'Output format'
+            cand --dtype 'Weight dtype in the output'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'hfx;finetune'= {
             cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
             cand --dtype 'Compute dtype'
@@ -872,6 +892,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand dataset 'Fetch, inspect and preview datasets'
             cand tokenize 'Tokenize text with a model''s tokenizer'
             cand run 'Run a model locally on a prompt'
+            cand convert 'Convert a GGUF model into a Hugging Face safetensors folder'
             cand finetune 'Fine-tune a model with LoRA'
             cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
             cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
@@ -950,6 +971,8 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;help;tokenize'= {
         }
         &'hfx;help;run'= {
+        }
+        &'hfx;help;convert'= {
         }
         &'hfx;help;finetune'= {
         }

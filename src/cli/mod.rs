@@ -14,7 +14,7 @@ pub use hub::{
     AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, RepoCommand, RepoCreateArgs,
     RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
-pub use models::{DatasetArgs, DatasetCommand, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
+pub use models::{ConvertArgs, DatasetArgs, DatasetCommand, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -132,6 +132,8 @@ pub enum Command {
     Tokenize(TokenizeArgs),
     /// Run a model locally on a prompt.
     Run(RunArgs),
+    /// Convert a GGUF model into a Hugging Face safetensors folder.
+    Convert(ConvertArgs),
     /// Fine-tune a model with LoRA.
     Finetune(FinetuneArgs),
     /// Serve a model over an OpenAI- and TGI-compatible HTTP API.

@@ -143,6 +143,21 @@ pub struct TokenizeArgs {
     pub threads: usize,
 }
 
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  hfx convert SmolLM2-135M-Instruct.Q4_1.gguf --to safetensors ./smollm2-f32")]
+pub struct ConvertArgs {
+    /// The GGUF file (llama architecture).
+    pub gguf: PathBuf,
+    /// Output format.
+    #[arg(long, value_parser = ["safetensors"], default_value = "safetensors")]
+    pub to: String,
+    /// Output folder (created if missing).
+    pub out_dir: PathBuf,
+    /// Weight dtype in the output.
+    #[arg(long, value_parser = ["f32", "bf16"], default_value = "f32")]
+    pub dtype: String,
+}
+
 /// Shared model-loading flags.
 #[derive(Debug, Args)]
 pub struct ModelArgs {

@@ -3,6 +3,7 @@
 mod auth;
 mod cache;
 pub mod completions;
+mod convert;
 mod dataset;
 mod download;
 mod env;
@@ -121,6 +122,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Dataset(a) => dataset::run(ctx, a).await,
         Command::Tokenize(a) => tokenize::run(ctx, a).await,
         Command::Run(a) => run::run(ctx, a).await,
+        Command::Convert(a) => convert::run(ctx, &a),
         Command::Finetune(_) => pending::run("finetune", 0),
         Command::Serve(_) => pending::run("serve", 0),
     }

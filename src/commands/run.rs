@@ -61,12 +61,23 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     };
     let dir = match files {
         ModelFiles::Dir(d) => d,
-        ModelFiles::Gguf(path) => return generate(ctx, &args, &path),
+        ModelFiles::Gguf(path) => {
+            let started = std::time::Instant::now();
+            let tok = LoadedTokenizer::from_gguf(&path)?;
+            let model = Llama::from_gguf(&path, &candle_core::Device::Cpu)?;
+            return generate(ctx, &args, &model, &tok, started);
+        }
         ModelFiles::TokenizerJson(p) => {
             return Err(ModelError::NotFound { path: p.with_file_name("config.json") }.into());
         }
     };
     let kind = embed::model_type(&dir)?;
+    if crate::models::llama::SAFETENSORS_DECODERS.contains(&kind.as_str()) {
+        let started = std::time::Instant::now();
+        let tok = LoadedTokenizer::from_dir(&dir)?;
+        let model = Llama::from_safetensors(&dir, &candle_core::Device::Cpu)?;
+        return generate(ctx, &args, &model, &tok, started);
+    }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
         let decoders = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3"];
         if decoders.contains(&kind.as_str()) {
@@ -115,12 +126,15 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Text generation with a GGUF decoder: chat template unless `--raw`, tokens streamed to stdout.
-fn generate(ctx: &Context, args: &RunArgs, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+/// Text generation with a decoder: chat template unless `--raw`, tokens streamed to stdout.
+fn generate(
+    ctx: &Context,
+    args: &RunArgs,
+    model: &Llama,
+    tok: &LoadedTokenizer,
+    started: std::time::Instant,
+) -> anyhow::Result<ExitCode> {
     let p = &ctx.printer;
-    let started = std::time::Instant::now();
-    let tok = LoadedTokenizer::from_gguf(path)?;
-    let model = Llama::from_gguf(path, &candle_core::Device::Cpu)?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let prompt = match &args.prompt {
         Some(t) => t.clone(),
@@ -182,7 +196,7 @@ fn generate(ctx: &Context, args: &RunArgs, path: &std::path::Path) -> anyhow::Re
         }
         Ok(())
     };
-    let mut result = generation::generate(&model, &tok.tokenizer, &req, &|| false, &mut stream)?;
+    let mut result = generation::generate(model, &tok.tokenizer, &req, &|| false, &mut stream)?;
     result.timings.load_ms = load_ms;
     if json {
         serde_json::to_writer(&mut out, &result)?;

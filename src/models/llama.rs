@@ -148,7 +148,89 @@ impl LlamaConfig {
     }
 }
 
+impl LlamaConfig {
+    /// From an HF `config.json` (llama and mistral: the same block).
+    pub fn from_hf(cfg: &serde_json::Value, path: &Path) -> Result<Self> {
+        let bad = |reason: String| ModelError::BadModel { path: path.to_path_buf(), reason };
+        let kind = cfg.get("model_type").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if !SAFETENSORS_DECODERS.contains(&kind) {
+            return Err(ModelError::DecoderPending { what: format!("decoder models (`{kind}`)") });
+        }
+        if cfg.get("rope_scaling").is_some_and(|v| !v.is_null()) {
+            return Err(bad("`rope_scaling` is not supported yet".into()));
+        }
+        let req = |k: &str| {
+            cfg.get(k).and_then(serde_json::Value::as_u64).map(|v| v as usize).ok_or_else(|| bad(format!("no `{k}`")))
+        };
+        let hidden_size = req("hidden_size")?;
+        let num_heads = req("num_attention_heads")?;
+        Ok(Self {
+            hidden_size,
+            intermediate_size: req("intermediate_size")?,
+            num_layers: req("num_hidden_layers")?,
+            num_heads,
+            num_kv_heads: req("num_key_value_heads").unwrap_or(num_heads),
+            head_dim: req("head_dim").unwrap_or(hidden_size / num_heads),
+            vocab_size: req("vocab_size").unwrap_or(0),
+            rms_norm_eps: cfg.get("rms_norm_eps").and_then(serde_json::Value::as_f64).unwrap_or(1e-6),
+            rope_theta: cfg.get("rope_theta").and_then(serde_json::Value::as_f64).unwrap_or(10_000.0) as f32,
+            max_position: req("max_position_embeddings").unwrap_or(4096),
+            rope_interleaved: false,
+        })
+    }
+}
+
+/// `model_type`s the safetensors loader reads (the same llama block).
+pub const SAFETENSORS_DECODERS: &[&str] = &["llama", "mistral"];
+
+/// llama.cpp's q/k row order back to transformers' (the inverse of convert_hf_to_gguf's permute).
+pub fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    let (out, inp) = w.dims2()?;
+    w.reshape((heads, out / heads / 2, 2, inp))?.transpose(1, 2)?.reshape((out, inp))
+}
+
 impl Llama {
+    /// Load an HF folder (config.json + model.safetensors or shards), weights as f32.
+    pub fn from_safetensors(dir: &Path, device: &Device) -> Result<Self> {
+        let cfg_path = dir.join("config.json");
+        let raw = std::fs::read(&cfg_path).map_err(|source| ModelError::Io { path: cfg_path.clone(), source })?;
+        let cfg: serde_json::Value = serde_json::from_slice(&raw)
+            .map_err(|e| ModelError::BadModel { path: cfg_path.clone(), reason: e.to_string() })?;
+        let config = LlamaConfig::from_hf(&cfg, &cfg_path)?;
+        let files = super::embed::safetensors_files(dir)?;
+        let e = cerr(&files[0]);
+        // SAFETY: the weights are memory-mapped read-only from the cache or a folder hfx does not
+        // write to while loading; safetensors validates offsets against the file length.
+        #[allow(unsafe_code)]
+        let st = unsafe { candle_core::safetensors::MmapedSafetensors::multi(&files) }.map_err(&e)?;
+        let get = |name: &str| st.load(name, device).and_then(|t| t.to_dtype(DType::F32)).map_err(&e);
+        let mut layers = Vec::with_capacity(config.num_layers);
+        for i in 0..config.num_layers {
+            let p = |s: &str| format!("model.layers.{i}.{s}.weight");
+            layers.push(Layer {
+                attn_norm: get(&p("input_layernorm"))?,
+                q: Linear::new(get(&p("self_attn.q_proj"))?),
+                k: Linear::new(get(&p("self_attn.k_proj"))?),
+                v: Linear::new(get(&p("self_attn.v_proj"))?),
+                o: Linear::new(get(&p("self_attn.o_proj"))?),
+                ffn_norm: get(&p("post_attention_layernorm"))?,
+                gate: Linear::new(get(&p("mlp.gate_proj"))?),
+                up: Linear::new(get(&p("mlp.up_proj"))?),
+                down: Linear::new(get(&p("mlp.down_proj"))?),
+            });
+        }
+        let embed = get("model.embed_tokens.weight")?;
+        let tied = cfg.get("tie_word_embeddings").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let lm_head = match st.get("lm_head.weight") {
+            Ok(_) if !tied => Linear::new(get("lm_head.weight")?),
+            _ => Linear::new(embed.clone()),
+        };
+        let norm = get("model.norm.weight")?;
+        let mut m = Self::assemble(config, embed, layers, norm, lm_head, device, &files[0])?;
+        m.eos_ids = eos_ids_of(dir);
+        Ok(m)
+    }
+
     /// Load a GGUF llama model, dequantizing every tensor to f32.
     pub fn from_gguf(path: &Path, device: &Device) -> Result<Self> {
         let g = Gguf::open(path)?;
@@ -286,6 +368,23 @@ impl Llama {
         let t = logits.dim(1)?;
         logits.narrow(1, t - 1, 1)?.flatten_all()?.to_vec1()
     }
+}
+
+/// EOS ids from generation_config.json, then config.json (an id or a list of ids).
+fn eos_ids_of(dir: &Path) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for f in ["generation_config.json", "config.json"] {
+        let Ok(raw) = std::fs::read(dir.join(f)) else { continue };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&raw) else { continue };
+        match v.get("eos_token_id") {
+            Some(serde_json::Value::Number(n)) => ids.extend(n.as_u64().map(|x| x as u32)),
+            Some(serde_json::Value::Array(a)) => ids.extend(a.iter().filter_map(|x| x.as_u64()).map(|x| x as u32)),
+            _ => {}
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// `(t, pos + t)`: position i of the new tokens sees cached positions and new ones up to i.

@@ -2,6 +2,7 @@
 //! Knows nothing of clap or terminals.
 
 pub mod chat;
+pub mod convert;
 pub mod embed;
 pub mod encode;
 pub mod error;

@@ -1,0 +1,180 @@
+//! `hfx convert`: a GGUF llama model to a Hugging Face folder (config.json, model.safetensors
+//! with HF names and q/k rows un-permuted, tokenizer.json, tokenizer_config.json with the chat
+//! template, generation_config.json), so transformers and hfx's safetensors path can load it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use serde_json::json;
+
+use super::error::{ModelError, Result};
+use super::gguf::Gguf;
+use super::llama::{LlamaConfig, unpermute};
+use super::tokenizer::{LoadedTokenizer, tokenizer_json_from_gguf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutDtype {
+    F32,
+    Bf16,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Converted {
+    pub dir: PathBuf,
+    pub tensors: usize,
+    pub files: Vec<String>,
+}
+
+/// The HF name of a GGUF llama tensor, and the heads to un-permute it with (q and k only).
+fn hf_name(name: &str, c: &LlamaConfig) -> Option<(String, Option<usize>)> {
+    Some(match name {
+        "token_embd.weight" => ("model.embed_tokens.weight".into(), None),
+        "output_norm.weight" => ("model.norm.weight".into(), None),
+        "output.weight" => ("lm_head.weight".into(), None),
+        _ => {
+            let rest = name.strip_prefix("blk.")?;
+            let (i, t) = rest.split_once('.')?;
+            let i: usize = i.parse().ok()?;
+            let (hf, heads) = match t {
+                "attn_norm.weight" => ("input_layernorm", None),
+                "attn_q.weight" => ("self_attn.q_proj", Some(c.num_heads)),
+                "attn_k.weight" => ("self_attn.k_proj", Some(c.num_kv_heads)),
+                "attn_v.weight" => ("self_attn.v_proj", None),
+                "attn_output.weight" => ("self_attn.o_proj", None),
+                "ffn_norm.weight" => ("post_attention_layernorm", None),
+                "ffn_gate.weight" => ("mlp.gate_proj", None),
+                "ffn_up.weight" => ("mlp.up_proj", None),
+                "ffn_down.weight" => ("mlp.down_proj", None),
+                _ => return None,
+            };
+            (format!("model.layers.{i}.{hf}.weight"), heads)
+        }
+    })
+}
+
+/// f32 as the short decimal a person (and transformers) would write: 9.99999974e-06 -> 1e-05.
+fn short(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
+fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    crate::cache::atomic_write(path, text.as_bytes())
+        .map_err(|e| ModelError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
+}
+
+pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<Converted> {
+    let g = Gguf::open(gguf)?;
+    let c = LlamaConfig::from_gguf(&g)?;
+    let bad = |reason: String| ModelError::BadModel { path: gguf.to_path_buf(), reason };
+    let cerr = |e: candle_core::Error| bad(e.to_string().lines().next().unwrap_or_default().to_string());
+    std::fs::create_dir_all(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
+    let device = Device::Cpu;
+    let mut reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(gguf).map_err(|source| ModelError::Io { path: gguf.to_path_buf(), source })?,
+    );
+    let mut names: Vec<&String> = g.content.tensor_infos.keys().collect();
+    names.sort();
+    let mut tensors: BTreeMap<String, Tensor> = BTreeMap::new();
+    for name in names {
+        // llama.cpp's precomputed rope factors are not weights of the HF model.
+        if name == "rope_freqs.weight" {
+            continue;
+        }
+        let (hf, heads) = hf_name(name, &c).ok_or_else(|| bad(format!("unexpected tensor `{name}`")))?;
+        let mut t = g.content.tensor(&mut reader, name, &device).and_then(|q| q.dequantize(&device)).map_err(cerr)?;
+        if let Some(h) = heads {
+            t = unpermute(&t, h).map_err(cerr)?;
+        }
+        if dtype == OutDtype::Bf16 {
+            t = t.to_dtype(DType::BF16).map_err(cerr)?;
+        }
+        tensors.insert(hf, t);
+    }
+    let tied = !tensors.contains_key("lm_head.weight");
+    let vocab = tensors.get("model.embed_tokens.weight").and_then(|t| t.dims().first().copied()).unwrap_or(0);
+
+    let st_path = out.join("model.safetensors");
+    let tmp = out.join(".model.safetensors.hfx-tmp");
+    let map: std::collections::HashMap<String, Tensor> = tensors.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    candle_core::safetensors::save(&map, &tmp).map_err(cerr)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644));
+    }
+    std::fs::rename(&tmp, &st_path).map_err(|source| ModelError::Io { path: st_path.clone(), source })?;
+
+    let vocab_json = tokenizer_json_from_gguf(&g)?;
+    let sp = &vocab_json.specials;
+    let tok_id = |t: &Option<String>| {
+        t.as_ref().and_then(|t| {
+            g.get("tokenizer.ggml.tokens")
+                .and_then(|v| v.to_vec().ok())
+                .and_then(|v| v.iter().position(|x| x.to_string().ok().is_some_and(|s| s == t)))
+        })
+    };
+    let (bos, eos, pad) = (tok_id(&sp.bos), tok_id(&sp.eos), tok_id(&sp.pad));
+    write_json(
+        &out.join("config.json"),
+        &json!({
+            "architectures": ["LlamaForCausalLM"],
+            "model_type": "llama",
+            "attention_bias": false,
+            "mlp_bias": false,
+            "head_dim": c.head_dim,
+            "hidden_act": "silu",
+            "hidden_size": c.hidden_size,
+            "intermediate_size": c.intermediate_size,
+            "num_hidden_layers": c.num_layers,
+            "num_attention_heads": c.num_heads,
+            "num_key_value_heads": c.num_kv_heads,
+            "rms_norm_eps": short(c.rms_norm_eps as f32),
+            "rope_theta": short(c.rope_theta),
+            "rope_scaling": null,
+            "max_position_embeddings": c.max_position,
+            "vocab_size": vocab,
+            "tie_word_embeddings": tied,
+            "bos_token_id": bos,
+            "eos_token_id": eos,
+            "pad_token_id": pad,
+            "torch_dtype": if dtype == OutDtype::Bf16 { "bfloat16" } else { "float32" },
+        }),
+    )?;
+    write_json(
+        &out.join("generation_config.json"),
+        &json!({"bos_token_id": bos, "eos_token_id": eos, "pad_token_id": pad}),
+    )?;
+    let tok = LoadedTokenizer::from_gguf(gguf)?;
+    tok.save_json(&out.join("tokenizer.json"))?;
+    let mut tc = json!({
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "add_bos_token": sp.add_bos,
+        "add_eos_token": sp.add_eos,
+        "bos_token": sp.bos,
+        "eos_token": sp.eos,
+        "unk_token": sp.unk,
+        "pad_token": sp.pad,
+        "model_max_length": c.max_position,
+        "clean_up_tokenization_spaces": false,
+    });
+    if let Some(t) = &vocab_json.chat_template {
+        tc["chat_template"] = json!(t);
+    }
+    write_json(&out.join("tokenizer_config.json"), &tc)?;
+    Ok(Converted {
+        dir: out.to_path_buf(),
+        tensors: tensors.len(),
+        files: [
+            "config.json",
+            "generation_config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "tokenizer_config.json",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    })
+}
