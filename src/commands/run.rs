@@ -64,7 +64,8 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
         ModelFiles::Gguf(path) => {
             let started = std::time::Instant::now();
             let tok = LoadedTokenizer::from_gguf(&path)?;
-            let model = Llama::from_gguf(&path, &candle_core::Device::Cpu)?;
+            let mut model = Llama::from_gguf(&path, &candle_core::Device::Cpu)?;
+            with_lora(ctx, &args, &mut model)?;
             return generate(ctx, &args, &model, &tok, started);
         }
         ModelFiles::TokenizerJson(p) => {
@@ -75,7 +76,8 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     if crate::models::llama::SAFETENSORS_DECODERS.contains(&kind.as_str()) {
         let started = std::time::Instant::now();
         let tok = LoadedTokenizer::from_dir(&dir)?;
-        let model = Llama::from_safetensors(&dir, &candle_core::Device::Cpu)?;
+        let mut model = Llama::from_safetensors(&dir, &candle_core::Device::Cpu)?;
+        with_lora(ctx, &args, &mut model)?;
         return generate(ctx, &args, &model, &tok, started);
     }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
@@ -84,6 +86,9 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
             return Err(ModelError::DecoderPending { what: format!("decoder models (`{kind}`)") }.into());
         }
         return Err(ModelError::UnsupportedArchitecture { model_type: kind }.into());
+    }
+    if args.lora.is_some() {
+        return Err(super::usage("`--lora` applies to decoder models, not to embedding models"));
     }
     let embedder = Embedder::load(&dir)?;
     let p = &ctx.printer;
@@ -124,6 +129,16 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Llama) -> anyhow::Result<()> {
+    if let Some(dir) = &args.lora {
+        let n = crate::models::lora::apply(model, dir)?;
+        if ctx.printer.verbose > 0 {
+            ctx.printer.info(&format!("LoRA adapter {} on {n} projections", dir.display()));
+        }
+    }
+    Ok(())
 }
 
 /// Text generation with a decoder: chat template unless `--raw`, tokens streamed to stdout.

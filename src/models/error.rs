@@ -62,6 +62,12 @@ pub enum ModelError {
     #[error("`hfx run` of {what} is not implemented yet")]
     DecoderPending { what: String },
 
+    #[error("cannot apply the LoRA adapter `{path}`: {reason}")]
+    BadAdapter { path: PathBuf, reason: String },
+
+    #[error("the LoRA adapter `{path}` was made for another base model ({detail})")]
+    AdapterShape { path: PathBuf, detail: String },
+
     #[error("generation failed: {0}")]
     Generation(String),
 
@@ -113,6 +119,14 @@ impl ModelError {
             }
             ModelError::BadModel { .. } => {
                 "the file may be truncated or corrupt: check it with `hfx cache verify`, then re-download".into()
+            }
+            ModelError::BadAdapter { .. } => {
+                "hfx applies plain PEFT LoRA (q/k/v/o/gate/up/down projections, bias none, no DoRA, \
+                 no modules_to_save)"
+                    .into()
+            }
+            ModelError::AdapterShape { .. } => {
+                "use the adapter with the base model named in its adapter_config.json (base_model_name_or_path)".into()
             }
             ModelError::PromptTooLong { .. } => "shorten the prompt, or use a model with a longer context".into(),
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),

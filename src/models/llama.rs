@@ -189,6 +189,12 @@ pub fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
     w.reshape((heads, out / heads / 2, 2, inp))?.transpose(1, 2)?.reshape((out, inp))
 }
 
+/// transformers' q/k row order to llama.cpp's (convert_hf_to_gguf's permute).
+pub fn permute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    let (out, inp) = w.dims2()?;
+    w.reshape((heads, 2, out / heads / 2, inp))?.transpose(1, 2)?.reshape((out, inp))
+}
+
 impl Llama {
     /// Load an HF folder (config.json + model.safetensors or shards), weights as f32.
     pub fn from_safetensors(dir: &Path, device: &Device) -> Result<Self> {

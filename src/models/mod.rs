@@ -9,6 +9,7 @@ pub mod error;
 pub mod generate;
 pub mod gguf;
 pub mod llama;
+pub mod lora;
 pub mod resolve;
 pub mod tokenizer;
 

@@ -1,0 +1,150 @@
+//! PEFT LoRA adapters applied unmerged at inference: `y = x W^T + (alpha/r) (x A^T) B^T` on the
+//! targeted projections. Settings hfx does not implement are refused, never ignored.
+
+use std::path::Path;
+
+use candle_core::{DType, Device};
+use serde::Deserialize;
+
+use super::error::{ModelError, Result};
+use super::llama::{Linear, Llama, Lora, permute};
+
+/// The `adapter_config.json` fields that change the computation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdapterConfig {
+    #[serde(default)]
+    pub peft_type: Option<String>,
+    pub r: usize,
+    pub lora_alpha: f64,
+    pub target_modules: serde_json::Value,
+    #[serde(default)]
+    pub use_rslora: bool,
+    #[serde(default)]
+    pub use_dora: bool,
+    #[serde(default)]
+    pub bias: Option<String>,
+    #[serde(default)]
+    pub modules_to_save: Option<Vec<String>>,
+    #[serde(default)]
+    pub fan_in_fan_out: bool,
+    #[serde(default)]
+    pub layers_to_transform: serde_json::Value,
+    #[serde(default)]
+    pub rank_pattern: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub alpha_pattern: serde_json::Map<String, serde_json::Value>,
+}
+
+const MODULES: &[&str] = &["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+impl AdapterConfig {
+    pub fn read(dir: &Path) -> Result<Self> {
+        let path = dir.join("adapter_config.json");
+        let raw = std::fs::read(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+        serde_json::from_slice(&raw).map_err(|e| ModelError::BadAdapter { path, reason: e.to_string() })
+    }
+
+    /// The targeted module names, or why the adapter cannot be applied.
+    fn check(&self, path: &Path) -> Result<Vec<String>> {
+        let unsupported = |what: &str| ModelError::BadAdapter {
+            path: path.to_path_buf(),
+            reason: format!("{what} is not supported"),
+        };
+        if self.peft_type.as_deref().is_some_and(|t| t != "LORA") {
+            return Err(unsupported(&format!("peft_type `{}`", self.peft_type.clone().unwrap_or_default())));
+        }
+        if self.use_dora {
+            return Err(unsupported("DoRA (`use_dora`)"));
+        }
+        if self.bias.as_deref().is_some_and(|b| b != "none") {
+            return Err(unsupported(&format!("bias `{}`", self.bias.clone().unwrap_or_default())));
+        }
+        if self.modules_to_save.as_ref().is_some_and(|m| !m.is_empty()) {
+            return Err(unsupported("`modules_to_save`"));
+        }
+        if self.fan_in_fan_out {
+            return Err(unsupported("`fan_in_fan_out`"));
+        }
+        if !self.layers_to_transform.is_null() {
+            return Err(unsupported("`layers_to_transform`"));
+        }
+        if !self.rank_pattern.is_empty() || !self.alpha_pattern.is_empty() {
+            return Err(unsupported("`rank_pattern`/`alpha_pattern`"));
+        }
+        let targets: Vec<String> = match &self.target_modules {
+            serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            _ => return Err(unsupported("a regular-expression `target_modules`")),
+        };
+        if let Some(t) = targets.iter().find(|t| !MODULES.contains(&t.as_str())) {
+            return Err(unsupported(&format!("target module `{t}`")));
+        }
+        Ok(targets)
+    }
+
+    pub fn scale(&self) -> f64 {
+        if self.use_rslora { self.lora_alpha / (self.r as f64).sqrt() } else { self.lora_alpha / self.r as f64 }
+    }
+}
+
+fn slot<'a>(layer: &'a mut super::llama::Layer, module: &str) -> &'a mut Linear {
+    match module {
+        "q_proj" => &mut layer.q,
+        "k_proj" => &mut layer.k,
+        "v_proj" => &mut layer.v,
+        "o_proj" => &mut layer.o,
+        "gate_proj" => &mut layer.gate,
+        "up_proj" => &mut layer.up,
+        _ => &mut layer.down,
+    }
+}
+
+/// Attach the adapter in `dir` to `model`. Returns the number of adapted projections.
+pub fn apply(model: &mut Llama, dir: &Path) -> Result<usize> {
+    let cfg = AdapterConfig::read(dir)?;
+    let targets = cfg.check(&dir.join("adapter_config.json"))?;
+    let path = dir.join("adapter_model.safetensors");
+    if !path.is_file() {
+        return Err(ModelError::NotFound { path });
+    }
+    let bad = |reason: String| ModelError::BadAdapter { path: path.clone(), reason };
+    let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
+        .map_err(|e| bad(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+    let find = |layer: usize, module: &str, ab: &str| {
+        let part =
+            if module.ends_with("_proj") && ["q", "k", "v", "o"].contains(&&module[..1]) { "self_attn" } else { "mlp" };
+        let stem = format!("model.layers.{layer}.{part}.{module}.lora_{ab}");
+        tensors
+            .iter()
+            .find(|(k, _)| k.ends_with(&format!("{stem}.weight")) || k.ends_with(&format!("{stem}.default.weight")))
+            .map(|(_, t)| t.clone())
+    };
+    let (heads, kv_heads, interleaved) =
+        (model.config.num_heads, model.config.num_kv_heads, model.config.rope_interleaved);
+    let mut applied = 0;
+    for (i, layer) in model.layers.iter_mut().enumerate() {
+        for m in &targets {
+            let (Some(a), Some(b)) = (find(i, m, "A"), find(i, m, "B")) else {
+                return Err(bad(format!("no lora_A/lora_B for layer {i} `{m}`")));
+            };
+            let cerr = |e: candle_core::Error| bad(e.to_string());
+            let (a, mut b) = (a.to_dtype(DType::F32).map_err(cerr)?, b.to_dtype(DType::F32).map_err(cerr)?);
+            let linear = slot(layer, m);
+            let (out, inp) = linear.weight.dims2().map_err(cerr)?;
+            let (ra, ia) = a.dims2().map_err(cerr)?;
+            let (ob, rb) = b.dims2().map_err(cerr)?;
+            if ia != inp || ob != out || ra != rb {
+                return Err(ModelError::AdapterShape {
+                    path: path.clone(),
+                    detail: format!("layer {i} `{m}`: A {ra}x{ia}, B {ob}x{rb}, base weight {out}x{inp}"),
+                });
+            }
+            // GGUF keeps q/k rows in llama.cpp's rope order: B's rows follow the same order.
+            if interleaved && (m == "q_proj" || m == "k_proj") {
+                b = permute(&b, if m == "q_proj" { heads } else { kv_heads }).map_err(cerr)?;
+            }
+            linear.lora = Some(Lora { a, b, scale: cfg.scale() });
+            applied += 1;
+        }
+    }
+    Ok(applied)
+}
