@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::error::{ModelError, Result};
 use super::gguf::Gguf;
-use super::llama::{LlamaConfig, unpermute};
+use super::llama::{GGUF_LAYER, HF_LAYER, LlamaConfig, unpermute};
 use super::tokenizer::{LoadedTokenizer, tokenizer_json_from_gguf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +36,12 @@ fn hf_name(name: &str, c: &LlamaConfig) -> Option<(String, Option<usize>)> {
             let rest = name.strip_prefix("blk.")?;
             let (i, t) = rest.split_once('.')?;
             let i: usize = i.parse().ok()?;
-            let (hf, heads) = match t {
-                "attn_norm.weight" => ("input_layernorm", None),
-                "attn_q.weight" => ("self_attn.q_proj", Some(c.num_heads)),
-                "attn_k.weight" => ("self_attn.k_proj", Some(c.num_kv_heads)),
-                "attn_v.weight" => ("self_attn.v_proj", None),
-                "attn_output.weight" => ("self_attn.o_proj", None),
-                "ffn_norm.weight" => ("post_attention_layernorm", None),
-                "ffn_gate.weight" => ("mlp.gate_proj", None),
-                "ffn_up.weight" => ("mlp.up_proj", None),
-                "ffn_down.weight" => ("mlp.down_proj", None),
-                _ => return None,
+            let n = t.strip_suffix(".weight")?;
+            let hf = HF_LAYER[GGUF_LAYER.iter().position(|g| *g == n)?];
+            let heads = match n {
+                "attn_q" => Some(c.num_heads),
+                "attn_k" => Some(c.num_kv_heads),
+                _ => None,
             };
             (format!("model.layers.{i}.{hf}.weight"), heads)
         }

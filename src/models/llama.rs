@@ -78,6 +78,37 @@ pub struct Layer {
     pub down: Linear,
 }
 
+/// A layer's tensors in `Layer` field order, as GGUF and transformers name them.
+pub const GGUF_LAYER: [&str; 9] =
+    ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"];
+pub const HF_LAYER: [&str; 9] = [
+    "input_layernorm",
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "post_attention_layernorm",
+    "mlp.gate_proj",
+    "mlp.up_proj",
+    "mlp.down_proj",
+];
+
+impl Layer {
+    fn load(mut get: impl FnMut(&str) -> Result<Tensor>, names: &[&str; 9]) -> Result<Self> {
+        Ok(Self {
+            attn_norm: get(names[0])?,
+            q: Linear::new(get(names[1])?),
+            k: Linear::new(get(names[2])?),
+            v: Linear::new(get(names[3])?),
+            o: Linear::new(get(names[4])?),
+            ffn_norm: get(names[5])?,
+            gate: Linear::new(get(names[6])?),
+            up: Linear::new(get(names[7])?),
+            down: Linear::new(get(names[8])?),
+        })
+    }
+}
+
 pub struct Llama {
     pub config: LlamaConfig,
     pub embed: Tensor,
@@ -212,18 +243,7 @@ impl Llama {
         let get = |name: &str| st.load(name, device).and_then(|t| t.to_dtype(DType::F32)).map_err(&e);
         let mut layers = Vec::with_capacity(config.num_layers);
         for i in 0..config.num_layers {
-            let p = |s: &str| format!("model.layers.{i}.{s}.weight");
-            layers.push(Layer {
-                attn_norm: get(&p("input_layernorm"))?,
-                q: Linear::new(get(&p("self_attn.q_proj"))?),
-                k: Linear::new(get(&p("self_attn.k_proj"))?),
-                v: Linear::new(get(&p("self_attn.v_proj"))?),
-                o: Linear::new(get(&p("self_attn.o_proj"))?),
-                ffn_norm: get(&p("post_attention_layernorm"))?,
-                gate: Linear::new(get(&p("mlp.gate_proj"))?),
-                up: Linear::new(get(&p("mlp.up_proj"))?),
-                down: Linear::new(get(&p("mlp.down_proj"))?),
-            });
+            layers.push(Layer::load(|n| get(&format!("model.layers.{i}.{n}.weight")), &HF_LAYER)?);
         }
         let embed = get("model.embed_tokens.weight")?;
         let tied = cfg.get("tie_word_embeddings").and_then(serde_json::Value::as_bool).unwrap_or(false);
@@ -250,18 +270,7 @@ impl Llama {
         };
         let mut layers = Vec::with_capacity(config.num_layers);
         for i in 0..config.num_layers {
-            let p = |s: &str| format!("blk.{i}.{s}.weight");
-            layers.push(Layer {
-                attn_norm: get(&p("attn_norm"))?,
-                q: Linear::new(get(&p("attn_q"))?),
-                k: Linear::new(get(&p("attn_k"))?),
-                v: Linear::new(get(&p("attn_v"))?),
-                o: Linear::new(get(&p("attn_output"))?),
-                ffn_norm: get(&p("ffn_norm"))?,
-                gate: Linear::new(get(&p("ffn_gate"))?),
-                up: Linear::new(get(&p("ffn_up"))?),
-                down: Linear::new(get(&p("ffn_down"))?),
-            });
+            layers.push(Layer::load(|n| get(&format!("blk.{i}.{n}.weight")), &GGUF_LAYER)?);
         }
         let embed = get("token_embd.weight")?;
         let norm = get("output_norm.weight")?;
