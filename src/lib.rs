@@ -23,6 +23,7 @@ use clap::Parser;
 
 /// Parse `args`, run the command and turn the outcome into a process exit code:
 /// 0 success, 1 known failure, 2 usage or internal error, 130 interrupted.
+/// Call it from the main thread before starting other threads: it sets `RAYON_NUM_THREADS`.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

@@ -59,8 +59,29 @@ fn init_logging(verbose: u8) {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
+/// candle asks for its thread count on every matmul and, without `RAYON_NUM_THREADS`, works it
+/// out from /proc each time (measured on SmolLM2 decode: 25 -> 36 tok/s once pinned). Pin it once,
+/// to `--threads` or the CPUs available, while the process has a single thread.
+fn pin_compute_threads(command: &Command) {
+    let asked = match command {
+        Command::Run(a) => a.model.threads,
+        _ => None,
+    };
+    if asked.is_none() && std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return;
+    }
+    let n = asked.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    // SAFETY: `main` runs on the binary's only thread, before the async runtime, rayon pools or
+    // anything else that could read the environment concurrently exists (see `hfx::run`).
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+}
+
 /// Run a parsed command line to completion.
 pub fn main(cli: Cli) -> ExitCode {
+    pin_compute_threads(&cli.command);
     let g = cli.global.clone();
     init_logging(g.verbose);
     let overrides = Overrides {
