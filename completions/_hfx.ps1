@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('tokenize', 'tokenize', [CompletionResultType]::ParameterValue, 'Tokenize text with a model''s tokenizer')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a model locally on a prompt')
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert a GGUF model into a Hugging Face safetensors folder')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure prompt processing and generation speed (llama-bench style)')
             [CompletionResult]::new('finetune', 'finetune', [CompletionResultType]::ParameterValue, 'Fine-tune a model with LoRA')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve a model over an OpenAI- and TGI-compatible HTTP API')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the resolved settings: endpoint, cache and token paths, features, devices')
@@ -782,7 +783,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         }
         'hfx;run' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
-            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'Compute dtype')
+            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
@@ -835,9 +836,37 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'hfx;bench' {
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
+            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)')
+            [CompletionResult]::new('--n-prompt', '--n-prompt', [CompletionResultType]::ParameterName, 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)')
+            [CompletionResult]::new('--n-gen', '--n-gen', [CompletionResultType]::ParameterName, 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Repetitions of each test (after one warm-up run)')
+            [CompletionResult]::new('--repetitions', '--repetitions', [CompletionResultType]::ParameterName, 'Repetitions of each test (after one warm-up run)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token (overrides `HF_TOKEN` and the stored token); never printed')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for `--format json`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'hfx;finetune' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
-            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'Compute dtype')
+            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Training data: dataset repo or local jsonl')
@@ -866,7 +895,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         }
         'hfx;serve' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
-            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'Compute dtype')
+            [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on')
@@ -957,6 +986,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('tokenize', 'tokenize', [CompletionResultType]::ParameterValue, 'Tokenize text with a model''s tokenizer')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a model locally on a prompt')
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert a GGUF model into a Hugging Face safetensors folder')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure prompt processing and generation speed (llama-bench style)')
             [CompletionResult]::new('finetune', 'finetune', [CompletionResultType]::ParameterValue, 'Fine-tune a model with LoRA')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve a model over an OpenAI- and TGI-compatible HTTP API')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the resolved settings: endpoint, cache and token paths, features, devices')
@@ -1066,6 +1096,9 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;help;convert' {
+            break
+        }
+        'hfx;help;bench' {
             break
         }
         'hfx;help;finetune' {

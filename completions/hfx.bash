@@ -19,6 +19,9 @@ _hfx() {
             hfx,auth)
                 cmd="hfx__subcmd__auth"
                 ;;
+            hfx,bench)
+                cmd="hfx__subcmd__bench"
+                ;;
             hfx,cache)
                 cmd="hfx__subcmd__cache"
                 ;;
@@ -159,6 +162,9 @@ _hfx() {
                 ;;
             hfx__subcmd__help,auth)
                 cmd="hfx__subcmd__help__subcmd__auth"
+                ;;
+            hfx__subcmd__help,bench)
+                cmd="hfx__subcmd__help__subcmd__bench"
                 ;;
             hfx__subcmd__help,cache)
                 cmd="hfx__subcmd__help__subcmd__cache"
@@ -311,7 +317,7 @@ _hfx() {
 
     case "${cmd}" in
         hfx)
-            opts="-q -v -h -V --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help"
+            opts="-q -v -h -V --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,6 +482,80 @@ _hfx() {
             fi
             case "${prev}" in
                 --token-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hfx__subcmd__bench)
+            opts="-p -n -r -q -v -h -V --gguf-file --dtype --device --threads --n-prompt --n-gen --repetitions --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gguf-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dtype)
+                    COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --n-prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --n-gen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repetitions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1337,7 +1417,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__help)
-            opts="login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help"
+            opts="login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1381,6 +1461,20 @@ _hfx() {
         hfx__subcmd__help__subcmd__auth__subcmd__switch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hfx__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -46,6 +46,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand tokenize 'Tokenize text with a model''s tokenizer'
             cand run 'Run a model locally on a prompt'
             cand convert 'Convert a GGUF model into a Hugging Face safetensors folder'
+            cand bench 'Measure prompt processing and generation speed (llama-bench style)'
             cand finetune 'Fine-tune a model with LoRA'
             cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
             cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
@@ -725,7 +726,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;run'= {
             cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
-            cand --dtype 'Compute dtype'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --system 'System prompt'
@@ -776,9 +777,36 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'hfx;bench'= {
+            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
+            cand --device 'Device: cpu, cuda[:N] or metal'
+            cand --threads 'CPU threads'
+            cand -p 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)'
+            cand --n-prompt 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)'
+            cand -n 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)'
+            cand --n-gen 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)'
+            cand -r 'Repetitions of each test (after one warm-up run)'
+            cand --repetitions 'Repetitions of each test (after one warm-up run)'
+            cand --format 'Output format for data written to stdout'
+            cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
+            cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
+            cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
+            cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --json 'Shorthand for `--format json`'
+            cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
+            cand -v 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --verbose 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+            cand --offline 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'hfx;finetune'= {
             cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
-            cand --dtype 'Compute dtype'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --data 'Training data: dataset repo or local jsonl'
@@ -806,7 +834,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;serve'= {
             cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
-            cand --dtype 'Compute dtype'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --host 'Address to listen on'
@@ -893,6 +921,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand tokenize 'Tokenize text with a model''s tokenizer'
             cand run 'Run a model locally on a prompt'
             cand convert 'Convert a GGUF model into a Hugging Face safetensors folder'
+            cand bench 'Measure prompt processing and generation speed (llama-bench style)'
             cand finetune 'Fine-tune a model with LoRA'
             cand serve 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
             cand env 'Print the resolved settings: endpoint, cache and token paths, features, devices'
@@ -973,6 +1002,8 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;help;run'= {
         }
         &'hfx;help;convert'= {
+        }
+        &'hfx;help;bench'= {
         }
         &'hfx;help;finetune'= {
         }

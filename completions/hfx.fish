@@ -51,6 +51,7 @@ complete -c hfx -n "__fish_hfx_needs_command" -f -a "dataset" -d 'Fetch, inspect
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "run" -d 'Run a model locally on a prompt'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "convert" -d 'Convert a GGUF model into a Hugging Face safetensors folder'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "bench" -d 'Measure prompt processing and generation speed (llama-bench style)'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "finetune" -d 'Fine-tune a model with LoRA'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "env" -d 'Print the resolved settings: endpoint, cache and token paths, features, devices'
@@ -611,7 +612,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offline -d 'Never t
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
-complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l device -d 'Device: cpu, cuda[:N] or metal' -r
@@ -660,8 +661,31 @@ complete -c hfx -n "__fish_hfx_using_subcommand convert" -s v -l verbose -d 'Mor
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s V -l version -d 'Print version'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
+f16\t''
+bf16\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l device -d 'Device: cpu, cuda[:N] or metal' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l threads -d 'CPU threads' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s p -l n-prompt -d 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s n -l n-gen -d 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s r -l repetitions -d 'Repetitions of each test (after one warm-up run)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
+json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l json -d 'Shorthand for `--format json`'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l device -d 'Device: cpu, cuda[:N] or metal' -r
@@ -688,7 +712,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l offline -d 'Never t
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'Compute dtype' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l device -d 'Device: cpu, cuda[:N] or metal' -r
@@ -752,25 +776,26 @@ complete -c hfx -n "__fish_hfx_using_subcommand man" -s v -l verbose -d 'More lo
 complete -c hfx -n "__fish_hfx_using_subcommand man" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand man" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "login" -d 'Log in to the Hub with an access token and store it like huggingface_hub does'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "logout" -d 'Remove the active token, or one stored token with `--token-name`'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "whoami" -d 'Show the logged-in user and organizations'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "auth" -d 'Manage stored tokens (list, switch)'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "search" -d 'Search models, datasets or spaces on the Hub'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "download" -d 'Download a repository snapshot or files into the shared cache and print the path'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "upload" -d 'Upload files or folders to a Hub repository'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "repo" -d 'Create and manage Hub repositories'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "cache" -d 'Inspect and clean the local cache'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "run" -d 'Run a model locally on a prompt'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "convert" -d 'Convert a GGUF model into a Hugging Face safetensors folder'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "finetune" -d 'Fine-tune a model with LoRA'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "env" -d 'Print the resolved settings: endpoint, cache and token paths, features, devices'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert finetune serve env completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "login" -d 'Log in to the Hub with an access token and store it like huggingface_hub does'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "logout" -d 'Remove the active token, or one stored token with `--token-name`'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "whoami" -d 'Show the logged-in user and organizations'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "auth" -d 'Manage stored tokens (list, switch)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "search" -d 'Search models, datasets or spaces on the Hub'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "download" -d 'Download a repository snapshot or files into the shared cache and print the path'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "upload" -d 'Upload files or folders to a Hub repository'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "repo" -d 'Create and manage Hub repositories'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "cache" -d 'Inspect and clean the local cache'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "run" -d 'Run a model locally on a prompt'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "convert" -d 'Convert a GGUF model into a Hugging Face safetensors folder'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "bench" -d 'Measure prompt processing and generation speed (llama-bench style)'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "finetune" -d 'Fine-tune a model with LoRA'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "env" -d 'Print the resolved settings: endpoint, cache and token paths, features, devices'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "list" -d 'List stored tokens (masked); `*` marks the active one'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "switch" -d 'Make a stored token the active one'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "info" -d 'Commit, files with sizes and LFS ids of a revision'

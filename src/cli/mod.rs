@@ -14,7 +14,9 @@ pub use hub::{
     AuthArgs, AuthCommand, AuthSwitchArgs, DownloadArgs, LoginArgs, LogoutArgs, RepoArgs, RepoCommand, RepoCreateArgs,
     RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
-pub use models::{ConvertArgs, DatasetArgs, DatasetCommand, FinetuneArgs, RunArgs, ServeArgs, TokenizeArgs};
+pub use models::{
+    BenchArgs, ConvertArgs, DatasetArgs, DatasetCommand, FinetuneArgs, ModelArgs, RunArgs, ServeArgs, TokenizeArgs,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -134,6 +136,8 @@ pub enum Command {
     Run(RunArgs),
     /// Convert a GGUF model into a Hugging Face safetensors folder.
     Convert(ConvertArgs),
+    /// Measure prompt processing and generation speed (llama-bench style).
+    Bench(BenchArgs),
     /// Fine-tune a model with LoRA.
     Finetune(FinetuneArgs),
     /// Serve a model over an OpenAI- and TGI-compatible HTTP API.

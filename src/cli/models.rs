@@ -166,7 +166,8 @@ pub struct ModelArgs {
     /// Pick this GGUF file inside a GGUF repository.
     #[arg(long)]
     pub gguf_file: Option<String>,
-    /// Compute dtype.
+    /// How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks
+    /// included; safetensors as f32). Activations are f32.
     #[arg(long, value_parser = ["f32", "f16", "bf16"])]
     pub dtype: Option<String>,
     /// Device: cpu, cuda[:N] or metal.
@@ -222,6 +223,21 @@ pub struct RunArgs {
     /// Read one input per line from this file (embedding models).
     #[arg(long)]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Prompt lengths to process in one batch (comma-separated or repeated; 0 skips).
+    #[arg(short = 'p', long = "n-prompt", value_delimiter = ',', default_value = "512")]
+    pub n_prompt: Vec<usize>,
+    /// Tokens to generate one at a time (comma-separated or repeated; 0 skips).
+    #[arg(short = 'n', long = "n-gen", value_delimiter = ',', default_value = "128")]
+    pub n_gen: Vec<usize>,
+    /// Repetitions of each test (after one warm-up run).
+    #[arg(short = 'r', long = "repetitions", default_value_t = 3)]
+    pub repetitions: usize,
 }
 
 #[derive(Debug, Args)]

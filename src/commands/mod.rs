@@ -1,6 +1,7 @@
 //! One file per subcommand: resolve inputs, call the domain modules, hand results to `output`.
 
 mod auth;
+mod bench;
 mod cache;
 pub mod completions;
 mod convert;
@@ -18,6 +19,7 @@ mod upload;
 mod whoami;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::cli::{Cli, Command};
 use crate::context::Context;
@@ -65,6 +67,7 @@ fn init_logging(verbose: u8) {
 fn pin_compute_threads(command: &Command) {
     let asked = match command {
         Command::Run(a) => a.model.threads,
+        Command::Bench(a) => a.model.threads,
         _ => None,
     };
     if asked.is_none() && std::env::var_os("RAYON_NUM_THREADS").is_some() {
@@ -77,6 +80,32 @@ fn pin_compute_threads(command: &Command) {
     unsafe {
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
+}
+
+/// While non-zero, Ctrl-C sets `INTERRUPTED` instead of ending the process (the chat stops the
+/// current answer, not the session).
+static CATCHING: AtomicUsize = AtomicUsize::new(0);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C is caught while this lives.
+pub(crate) struct CatchInterrupt;
+
+impl CatchInterrupt {
+    pub(crate) fn new() -> Self {
+        CATCHING.fetch_add(1, Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for CatchInterrupt {
+    fn drop(&mut self) {
+        CATCHING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether Ctrl-C was pressed since the last call.
+pub(crate) fn take_interrupt() -> bool {
+    INTERRUPTED.swap(false, Ordering::SeqCst)
 }
 
 /// Run a parsed command line to completion.
@@ -102,7 +131,11 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     runtime.spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if CATCHING.load(Ordering::SeqCst) > 0 {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                continue;
+            }
             // Partial downloads are persisted as they go, so stopping here loses nothing.
             let _ = console::Term::stderr().show_cursor();
             std::process::exit(130);
@@ -144,6 +177,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Tokenize(a) => tokenize::run(ctx, a).await,
         Command::Run(a) => run::run(ctx, a).await,
         Command::Convert(a) => convert::run(ctx, &a),
+        Command::Bench(a) => bench::run(ctx, a).await,
         Command::Finetune(_) => pending::run("finetune", 0),
         Command::Serve(_) => pending::run("serve", 0),
     }

@@ -1,21 +1,23 @@
-//! `hfx run`: local inference. Today: sentence embeddings with encoder (BERT-family) models;
-//! decoder generation is tracked in issue #5 and answers with a clear error.
+//! `hfx run`: local inference. Decoders generate (a prompt, stdin, or an interactive chat);
+//! encoder (BERT-family) models print sentence embeddings.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::cache::{ModelRef, RepoType};
-use crate::cli::RunArgs;
+use crate::cli::{ModelArgs, RunArgs};
 use crate::context::Context;
 use crate::hub::download::Downloader;
 use crate::models::ModelError;
-use crate::models::chat::{ChatTemplate, Message, RenderOptions};
+use crate::models::decoder::{Decoder, SAFETENSORS_DECODERS, WeightDtype};
 use crate::models::embed::{self, Embedder};
-use crate::models::generate::{self as generation, Request, SamplingParams};
-use crate::models::llama::Llama;
+use crate::models::generate::{SamplingParams, Timings};
 use crate::models::resolve::{self, ModelFiles, Purpose};
+use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
 use crate::models::tokenizer::LoadedTokenizer;
 use crate::output::DownloadProgress;
 
@@ -34,21 +36,32 @@ fn vector_line(v: &[f32]) -> String {
     v.iter().map(f32::to_string).collect::<Vec<_>>().join(" ")
 }
 
-pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
-    if args.model.device != "cpu" {
-        let feature = if args.model.device.starts_with("cuda") { "cuda" } else { "metal" };
+/// What a model reference turned out to be.
+pub(crate) enum Loaded {
+    Decoder { model: Box<Decoder>, tok: Box<LoadedTokenizer>, started: Instant },
+    Encoder(PathBuf),
+}
+
+/// Resolve `m.model` (downloading into the shared cache when needed) and load it.
+pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded> {
+    if m.device != "cpu" {
+        let feature = if m.device.starts_with("cuda") { "cuda" } else { "metal" };
         return Err(super::hinted(
-            format!("device `{}` is not available in this build", args.model.device),
+            format!("device `{}` is not available in this build", m.device),
             format!("rebuild with `cargo build --release --features {feature}`, or use `--device cpu`"),
         ));
     }
-    let reference = ModelRef::parse(&args.model.model, RepoType::Model)?;
+    let dtype = match m.dtype.as_deref() {
+        None => WeightDtype::Native,
+        Some(d) => WeightDtype::parse(d).ok_or_else(|| super::usage(format!("unknown dtype `{d}`")))?,
+    };
+    let reference = ModelRef::parse(&m.model, RepoType::Model)?;
     let files = match &reference {
         ModelRef::Local(p) => {
-            if p.is_dir() && p.join("config.json").is_file() && args.model.gguf_file.is_none() {
+            if p.is_dir() && p.join("config.json").is_file() && m.gguf_file.is_none() {
                 ModelFiles::Dir(p.clone())
             } else {
-                resolve::local(p, args.model.gguf_file.as_deref())?
+                resolve::local(p, m.gguf_file.as_deref())?
             }
         }
         ModelRef::Hub { .. } => {
@@ -56,37 +69,42 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
             let cache = ctx.cache();
             let progress = DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
             let downloader = Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
-            resolve::resolve(&reference, args.model.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
+            resolve::resolve(&reference, m.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
         }
     };
+    let started = Instant::now();
+    let cpu = candle_core::Device::Cpu;
     let dir = match files {
         ModelFiles::Dir(d) => d,
         ModelFiles::Gguf(path) => {
-            let started = std::time::Instant::now();
             let tok = LoadedTokenizer::from_gguf(&path)?;
-            let mut model = Llama::from_gguf(&path, &candle_core::Device::Cpu)?;
-            with_lora(ctx, &args, &mut model)?;
-            return generate(ctx, &args, &model, &tok, started);
+            let model = Decoder::from_gguf(&path, &cpu, dtype)?;
+            return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok), started });
         }
         ModelFiles::TokenizerJson(p) => {
             return Err(ModelError::NotFound { path: p.with_file_name("config.json") }.into());
         }
     };
     let kind = embed::model_type(&dir)?;
-    if crate::models::llama::SAFETENSORS_DECODERS.contains(&kind.as_str()) {
-        let started = std::time::Instant::now();
+    if SAFETENSORS_DECODERS.contains(&kind.as_str()) || kind == "gemma3" {
         let tok = LoadedTokenizer::from_dir(&dir)?;
-        let mut model = Llama::from_safetensors(&dir, &candle_core::Device::Cpu)?;
-        with_lora(ctx, &args, &mut model)?;
-        return generate(ctx, &args, &model, &tok, started);
+        let model = Decoder::from_safetensors(&dir, &cpu, dtype)?;
+        return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok), started });
     }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
-        let decoders = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3"];
-        if decoders.contains(&kind.as_str()) {
-            return Err(ModelError::DecoderPending { what: format!("decoder models (`{kind}`)") }.into());
-        }
         return Err(ModelError::UnsupportedArchitecture { model_type: kind }.into());
     }
+    Ok(Loaded::Encoder(dir))
+}
+
+pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let dir = match load(ctx, &args.model).await? {
+        Loaded::Decoder { mut model, tok, started } => {
+            with_lora(ctx, &args, &mut model)?;
+            return generate(ctx, &args, &model, &tok, started);
+        }
+        Loaded::Encoder(dir) => dir,
+    };
     if args.lora.is_some() {
         return Err(super::usage("`--lora` applies to decoder models, not to embedding models"));
     }
@@ -131,7 +149,7 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Llama) -> anyhow::Result<()> {
+fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Decoder) -> anyhow::Result<()> {
     if let Some(dir) = &args.lora {
         let n = crate::models::lora::apply(model, dir)?;
         if ctx.printer.verbose > 0 {
@@ -141,56 +159,11 @@ fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Llama) -> anyhow::Result
     Ok(())
 }
 
-/// Text generation with a decoder: chat template unless `--raw`, tokens streamed to stdout.
-fn generate(
-    ctx: &Context,
-    args: &RunArgs,
-    model: &Llama,
-    tok: &LoadedTokenizer,
-    started: std::time::Instant,
-) -> anyhow::Result<ExitCode> {
-    let p = &ctx.printer;
-    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let prompt = match &args.prompt {
-        Some(t) => t.clone(),
-        None if !std::io::stdin().is_terminal() => {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s)?;
-            s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
-        }
-        None => {
-            return Err(super::hinted(
-                "give a prompt (or pipe one on stdin)",
-                "the interactive chat is not implemented yet: `hfx run MODEL \"your question\"`",
-            ));
-        }
-    };
-    let (text, add_special) = match (&tok.chat_template, args.raw) {
-        (Some(t), false) => {
-            let mut messages = Vec::new();
-            if let Some(s) = &args.system {
-                messages.push(Message::new("system", s));
-            }
-            messages.push(Message::new("user", &prompt));
-            let opts = RenderOptions {
-                add_generation_prompt: true,
-                bos_token: tok.specials.bos.clone(),
-                eos_token: tok.specials.eos.clone(),
-                ..RenderOptions::default()
-            };
-            (ChatTemplate::new(t)?.render(&messages, &opts)?, false)
-        }
-        _ => (prompt, true),
-    };
-    let enc = tok.tokenizer.encode(text.as_str(), add_special).map_err(|e| ModelError::Tokenize(e.to_string()))?;
-    let mut eos = model.eos_ids.clone();
-    if let Some(id) = tok.specials.eos.as_deref().and_then(|e| tok.tokenizer.token_to_id(e)) {
-        eos.push(id);
-    }
-    let req = Request {
-        prompt: enc.get_ids(),
+fn settings(args: &RunArgs) -> Settings {
+    Settings {
+        system: args.system.clone(),
+        raw: args.raw,
         max_new_tokens: args.max_new_tokens,
-        eos: &eos,
         stops: args.stop.clone(),
         params: SamplingParams {
             temperature: args.temperature,
@@ -201,6 +174,36 @@ fn generate(
             repeat_last_n: args.repeat_last_n,
             seed: args.seed,
         },
+    }
+}
+
+fn summary(p: &crate::output::Printer, t: &Timings) {
+    p.info(&format!(
+        "load {:.0} ms, prompt {} tokens at {:.1} tok/s, generated {} tokens at {:.1} tok/s",
+        t.load_ms, t.prompt_tokens, t.prompt_tok_s, t.generated_tokens, t.generation_tok_s
+    ));
+}
+
+/// Text generation with a decoder: chat template unless `--raw`, tokens streamed to stdout.
+fn generate(
+    ctx: &Context,
+    args: &RunArgs,
+    model: &Decoder,
+    tok: &LoadedTokenizer,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    let p = &ctx.printer;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut session = Session::new(model, tok, settings(args))?;
+    let prompt = match &args.prompt {
+        Some(t) => t.clone(),
+        None if !std::io::stdin().is_terminal() => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+        }
+        None if p.is_json() => return Err(super::usage("`--json` needs a prompt (argument or stdin)")),
+        None => return chat(ctx, &mut session, load_ms),
     };
     let json = p.is_json();
     let mut out = p.stdout();
@@ -211,7 +214,7 @@ fn generate(
         }
         Ok(())
     };
-    let mut result = generation::generate(model, &tok.tokenizer, &req, &|| false, &mut stream)?;
+    let mut result = session.say(&prompt, &|| false, &mut stream)?;
     result.timings.load_ms = load_ms;
     if json {
         serde_json::to_writer(&mut out, &result)?;
@@ -219,11 +222,51 @@ fn generate(
     out.write_all(b"\n")?;
     out.flush()?;
     if p.verbose > 0 || std::io::stderr().is_terminal() {
-        let t = &result.timings;
-        p.info(&format!(
-            "load {:.0} ms, prompt {} tokens at {:.1} tok/s, generated {} tokens at {:.1} tok/s",
-            t.load_ms, t.prompt_tokens, t.prompt_tok_s, t.generated_tokens, t.generation_tok_s
-        ));
+        summary(p, &result.timings);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The interactive chat: one line per turn, history kept, Ctrl-C stops the current answer.
+fn chat(ctx: &Context, session: &mut Session<'_>, load_ms: f64) -> anyhow::Result<ExitCode> {
+    let p = &ctx.printer;
+    p.info(&format!("loaded in {load_ms:.0} ms. Type a message; /help for commands, /exit or Ctrl-D to leave."));
+    let _catch = super::CatchInterrupt::new();
+    let stdin = std::io::stdin();
+    let mut out = p.stdout();
+    loop {
+        p.prompt(">>> ");
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            p.info("");
+            return Ok(ExitCode::SUCCESS);
+        }
+        match parse_input(&line) {
+            Input::Exit => return Ok(ExitCode::SUCCESS),
+            Input::Empty => {}
+            Input::Help => {
+                for (cmd, what) in COMMANDS {
+                    p.info(&format!("  {cmd:<8} {what}"));
+                }
+            }
+            Input::Unknown(cmd) => p.warn(&format!("unknown command `{cmd}` (/help lists them)")),
+            Input::Clear => {
+                session.clear();
+                p.info("conversation cleared");
+            }
+            Input::Say(text) => {
+                super::take_interrupt();
+                let mut stream = |piece: &str| -> std::io::Result<()> {
+                    out.write_all(piece.as_bytes())?;
+                    out.flush()
+                };
+                let result = session.say(&text, &super::take_interrupt, &mut stream)?;
+                out.write_all(b"\n\n")?;
+                out.flush()?;
+                if p.verbose > 0 {
+                    summary(p, &result.timings);
+                }
+            }
+        }
+    }
 }

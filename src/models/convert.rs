@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use serde_json::json;
 
+use super::decoder::{Arch, DecoderConfig, GGUF_LAYER, HF_LAYER, unpermute};
 use super::error::{ModelError, Result};
 use super::gguf::Gguf;
-use super::llama::{GGUF_LAYER, HF_LAYER, LlamaConfig, unpermute};
 use super::tokenizer::{LoadedTokenizer, tokenizer_json_from_gguf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Converted {
 }
 
 /// The HF name of a GGUF llama tensor, and the heads to un-permute it with (q and k only).
-fn hf_name(name: &str, c: &LlamaConfig) -> Option<(String, Option<usize>)> {
+fn hf_name(name: &str, c: &DecoderConfig) -> Option<(String, Option<usize>)> {
     Some(match name {
         "token_embd.weight" => ("model.embed_tokens.weight".into(), None),
         "output_norm.weight" => ("model.norm.weight".into(), None),
@@ -61,7 +61,13 @@ fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
 
 pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<Converted> {
     let g = Gguf::open(gguf)?;
-    let c = LlamaConfig::from_gguf(&g)?;
+    let c = DecoderConfig::from_gguf(&g)?;
+    if c.arch != Arch::Llama {
+        return Err(ModelError::BadModel {
+            path: gguf.to_path_buf(),
+            reason: "`hfx convert` writes llama-architecture models only".into(),
+        });
+    }
     let bad = |reason: String| ModelError::BadModel { path: gguf.to_path_buf(), reason };
     let cerr = |e: candle_core::Error| bad(e.to_string().lines().next().unwrap_or_default().to_string());
     std::fs::create_dir_all(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;

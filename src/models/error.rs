@@ -59,9 +59,6 @@ pub enum ModelError {
     #[error("unsupported model type `{model_type}`")]
     UnsupportedArchitecture { model_type: String },
 
-    #[error("`hfx run` of {what} is not implemented yet")]
-    DecoderPending { what: String },
-
     #[error("cannot apply the LoRA adapter `{path}`: {reason}")]
     BadAdapter { path: PathBuf, reason: String },
 
@@ -109,14 +106,11 @@ impl ModelError {
                 "hfx loads `model.safetensors` or sharded safetensors with an index".into()
             }
             ModelError::UnsupportedArchitecture { .. } => format!(
-                "embedding models supported today: {}; decoder inference is tracked in issue #5",
+                "text generation: {} (safetensors), {} (GGUF); embeddings: {}",
+                super::decoder::SAFETENSORS_DECODERS.join(", "),
+                super::decoder::GGUF_DECODERS.join(", "),
                 super::embed::SUPPORTED_ENCODERS.join(", ")
             ),
-            ModelError::DecoderPending { .. } => {
-                "today `hfx run` generates with llama-architecture GGUF files and embeds with BERT models; \
-                 `hfx tokenize` works for every model"
-                    .into()
-            }
             ModelError::BadModel { .. } => {
                 "the file may be truncated or corrupt: check it with `hfx cache verify`, then re-download".into()
             }

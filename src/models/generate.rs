@@ -9,8 +9,8 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tokenizers::Tokenizer;
 
+use super::decoder::{Decoder, KvCache, argmax};
 use super::error::{ModelError, Result};
-use super::llama::{KvCache, Llama, argmax};
 
 #[derive(Debug, Clone)]
 pub struct SamplingParams {
@@ -212,11 +212,14 @@ pub struct Request<'a> {
 }
 
 /// Generate, calling `on_text` with each piece of text as soon as it is final. `cancel` is
-/// polled between tokens (Ctrl-C stops the answer, not the program).
+/// polled between tokens (Ctrl-C stops the answer, not the program). `cache` may already hold a
+/// prefix of the prompt (the previous turns of a chat): only the rest is computed. Afterwards it
+/// holds the prompt and every generated token but the last.
 pub fn generate(
-    model: &Llama,
+    model: &Decoder,
     tokenizer: &Tokenizer,
     req: &Request<'_>,
+    cache: &mut KvCache,
     cancel: &dyn Fn() -> bool,
     on_text: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> Result<Generation> {
@@ -231,14 +234,16 @@ pub fn generate(
         return Err(ModelError::PromptTooLong { tokens: req.prompt.len(), context });
     }
     let mut sampler = Sampler::new(req.params.clone());
-    let mut cache = KvCache::new(model.layers.len());
+    // At least the last prompt token is computed: its logits give the first new token.
+    cache.truncate(req.prompt.len() - 1);
+    let fresh = req.prompt.len() - cache.len();
     let mut detok = Detokenizer::new(tokenizer);
     let mut stops = StopStrings::new(req.stops.clone());
     let mut history = req.prompt.to_vec();
     let mut generated = Vec::new();
     let mut text = String::new();
     let started = Instant::now();
-    let mut logits = Llama::last_logits(&model.forward(req.prompt, &mut cache).map_err(err)?).map_err(err)?;
+    let mut logits = model.forward_last(&req.prompt[cache.len()..], cache).map_err(err)?;
     let prompt_secs = started.elapsed().as_secs_f64();
     let gen_started = Instant::now();
     let mut finish = FinishReason::Length;
@@ -263,7 +268,7 @@ pub fn generate(
         if cancel() || generated.len() >= max_new {
             break;
         }
-        logits = Llama::last_logits(&model.forward(&[next], &mut cache).map_err(err)?).map_err(err)?;
+        logits = model.forward_last(&[next], cache).map_err(err)?;
     }
     if finish == FinishReason::Length {
         let rest = stops.flush();
@@ -277,7 +282,7 @@ pub fn generate(
         timings: Timings {
             load_ms: 0.0,
             prompt_tokens: req.prompt.len(),
-            prompt_tok_s: req.prompt.len() as f64 / prompt_secs.max(1e-9),
+            prompt_tok_s: fresh as f64 / prompt_secs.max(1e-9),
             generated_tokens: generated.len(),
             generation_tok_s: generated.len() as f64 / gen_secs,
         },

@@ -6,8 +6,8 @@ use std::path::Path;
 use candle_core::{DType, Device};
 use serde::Deserialize;
 
+use super::decoder::{Decoder, Layer, Linear, Lora, permute};
 use super::error::{ModelError, Result};
-use super::llama::{Linear, Llama, Lora, permute};
 
 /// The `adapter_config.json` fields that change the computation.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,7 +35,8 @@ pub struct AdapterConfig {
     pub alpha_pattern: serde_json::Map<String, serde_json::Value>,
 }
 
-const MODULES: &[&str] = &["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+const MODULES: &[&str] =
+    &["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj"];
 
 impl AdapterConfig {
     pub fn read(dir: &Path) -> Result<Self> {
@@ -86,7 +87,23 @@ impl AdapterConfig {
     }
 }
 
-fn slot<'a>(layer: &'a mut super::llama::Layer, module: &str) -> &'a mut Linear {
+/// The projections a module name covers: Phi-3's fused `qkv_proj` and `gate_up_proj` are split
+/// into hfx's separate projections at load, so their adapters' B rows are split the same way.
+fn parts(module: &str) -> &'static [&'static str] {
+    match module {
+        "q_proj" => &["q_proj"],
+        "k_proj" => &["k_proj"],
+        "v_proj" => &["v_proj"],
+        "o_proj" => &["o_proj"],
+        "gate_proj" => &["gate_proj"],
+        "up_proj" => &["up_proj"],
+        "qkv_proj" => &["q_proj", "k_proj", "v_proj"],
+        "gate_up_proj" => &["gate_proj", "up_proj"],
+        _ => &["down_proj"],
+    }
+}
+
+fn slot<'a>(layer: &'a mut Layer, module: &str) -> &'a mut Linear {
     match module {
         "q_proj" => &mut layer.q,
         "k_proj" => &mut layer.k,
@@ -99,7 +116,7 @@ fn slot<'a>(layer: &'a mut super::llama::Layer, module: &str) -> &'a mut Linear 
 }
 
 /// Attach the adapter in `dir` to `model`. Returns the number of adapted projections.
-pub fn apply(model: &mut Llama, dir: &Path) -> Result<usize> {
+pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
     let cfg = AdapterConfig::read(dir)?;
     let targets = cfg.check(&dir.join("adapter_config.json"))?;
     let path = dir.join("adapter_model.safetensors");
@@ -127,22 +144,30 @@ pub fn apply(model: &mut Llama, dir: &Path) -> Result<usize> {
                 return Err(bad(format!("no lora_A/lora_B for layer {i} `{m}`")));
             };
             let cerr = |e: candle_core::Error| bad(e.to_string());
-            let (a, mut b) = (a.to_dtype(DType::F32).map_err(cerr)?, b.to_dtype(DType::F32).map_err(cerr)?);
-            let linear = slot(layer, m);
-            let (out, inp) = linear.weight.dims2().map_err(cerr)?;
+            let (a, b) = (a.to_dtype(DType::F32).map_err(cerr)?, b.to_dtype(DType::F32).map_err(cerr)?);
             let (ra, ia) = a.dims2().map_err(cerr)?;
             let (ob, rb) = b.dims2().map_err(cerr)?;
+            let mut outs = Vec::new();
+            for p in parts(m) {
+                outs.push(slot(layer, p).weight.dims2().map_err(cerr)?);
+            }
+            let (out, inp) = (outs.iter().map(|d| d.0).sum::<usize>(), outs[0].1);
             if ia != inp || ob != out || ra != rb {
                 return Err(ModelError::AdapterShape {
                     path: path.clone(),
                     detail: format!("layer {i} `{m}`: A {ra}x{ia}, B {ob}x{rb}, base weight {out}x{inp}"),
                 });
             }
-            // GGUF keeps q/k rows in llama.cpp's rope order: B's rows follow the same order.
-            if interleaved && (m == "q_proj" || m == "k_proj") {
-                b = permute(&b, if m == "q_proj" { heads } else { kv_heads }).map_err(cerr)?;
+            let mut row = 0;
+            for (p, (rows, _)) in parts(m).iter().zip(outs) {
+                let mut b = b.narrow(0, row, rows).and_then(|b| b.contiguous()).map_err(cerr)?;
+                row += rows;
+                // GGUF keeps q/k rows in llama.cpp's rope order: B's rows follow the same order.
+                if interleaved && (*p == "q_proj" || *p == "k_proj") {
+                    b = permute(&b, if *p == "q_proj" { heads } else { kv_heads }).map_err(cerr)?;
+                }
+                slot(layer, p).lora = Some(Lora { a: a.clone(), b, scale: cfg.scale() });
             }
-            linear.lora = Some(Lora { a, b, scale: cfg.scale() });
             applied += 1;
         }
     }

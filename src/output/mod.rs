@@ -126,6 +126,14 @@ impl Printer {
         }
     }
 
+    /// An interactive prompt on stderr, without a newline (the chat's `>>> `).
+    pub fn prompt(&self, text: &str) {
+        let shown = if self.color { console::style(text).bold().to_string() } else { text.to_string() };
+        let mut err = std::io::stderr();
+        let _ = err.write_all(shown.as_bytes());
+        let _ = err.flush();
+    }
+
     /// A warning on stderr (hidden with `-q`).
     pub fn warn(&self, msg: &str) {
         if self.quiet == 0 {

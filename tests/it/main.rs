@@ -3,6 +3,7 @@
 
 mod common;
 
+mod architectures;
 mod auth;
 mod cache_cmds;
 mod cli;

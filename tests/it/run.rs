@@ -90,13 +90,13 @@ fn a_hub_model_downloads_what_it_runs_with_and_works_offline() {
 #[test]
 fn what_cannot_run_yet_or_ever_is_a_clear_error() {
     let env = TestEnv::new();
-    // Decoder architectures beyond llama/mistral are not wired yet: said plainly.
-    let llama = env.dir.path().join("llama");
-    std::fs::create_dir_all(&llama).unwrap();
-    std::fs::write(llama.join("config.json"), r#"{"model_type": "qwen3"}"#).unwrap();
-    let (code, _, err) = env.run(&["run", llama.to_str().unwrap(), "hi"]);
+    // An architecture hfx does not run: named, with what is supported.
+    let mamba = env.dir.path().join("mamba");
+    std::fs::create_dir_all(&mamba).unwrap();
+    std::fs::write(mamba.join("config.json"), r#"{"model_type": "mamba"}"#).unwrap();
+    let (code, _, err) = env.run(&["run", mamba.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("not implemented yet") && err.contains("hint:"), "{err}");
+    assert!(err.contains("unsupported model type `mamba`") && err.contains("qwen3, gemma"), "{err}");
 
     let pickle = env.dir.path().join("pickle");
     std::fs::create_dir_all(&pickle).unwrap();

@@ -1,0 +1,91 @@
+//! Prompt-processing and generation speed, measured the way llama.cpp's `llama-bench` does:
+//! `pp N` runs N prompt tokens through the model in one batch from an empty cache; `tg N`
+//! generates N tokens one at a time from an empty cache. One warm-up run, then `repetitions`
+//! timed runs; the median and the spread are reported.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::decoder::{Decoder, KvCache, Logits, Step};
+use super::error::{ModelError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Test {
+    Pp,
+    Tg,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    pub test: Test,
+    pub n_tokens: usize,
+    /// Median tokens per second.
+    pub tok_s: f64,
+    pub tok_s_min: f64,
+    pub tok_s_max: f64,
+}
+
+/// Token ids spread over the vocabulary, the same every run.
+fn tokens(n: usize, vocab: usize) -> Vec<u32> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((x >> 33) % vocab.max(1) as u64) as u32
+        })
+        .collect()
+}
+
+/// Seconds for one run of `test` over `n` tokens.
+fn once(model: &Decoder, test: Test, ids: &[u32]) -> Result<f64> {
+    let err = |e: candle_core::Error| ModelError::Generation(e.to_string().lines().next().unwrap_or_default().into());
+    let mut cache = KvCache::new(model.layers.len());
+    let started = Instant::now();
+    match test {
+        Test::Pp => {
+            model.forward_batch(&mut [Step { tokens: ids, cache: &mut cache }], Logits::Last).map_err(err)?;
+        }
+        Test::Tg => {
+            for id in ids {
+                model.forward_batch(&mut [Step { tokens: &[*id], cache: &mut cache }], Logits::Last).map_err(err)?;
+            }
+        }
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Run one test: a warm-up, then `repetitions` timed runs. `on_run` hears of each finished run.
+pub fn run(model: &Decoder, test: Test, n: usize, repetitions: usize, on_run: &mut dyn FnMut()) -> Result<BenchResult> {
+    let context = model.config.max_position;
+    if n > context {
+        return Err(ModelError::PromptTooLong { tokens: n, context });
+    }
+    let ids = tokens(n, model.config.vocab_size);
+    once(model, test, &ids)?;
+    let mut speeds = Vec::with_capacity(repetitions);
+    for _ in 0..repetitions.max(1) {
+        speeds.push(n as f64 / once(model, test, &ids)?.max(1e-9));
+        on_run();
+    }
+    speeds.sort_by(f64::total_cmp);
+    let mid = speeds.len() / 2;
+    let median = if speeds.len() % 2 == 1 { speeds[mid] } else { (speeds[mid - 1] + speeds[mid]) / 2.0 };
+    Ok(BenchResult { test, n_tokens: n, tok_s: median, tok_s_min: speeds[0], tok_s_max: speeds[speeds.len() - 1] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_tokens_are_deterministic_and_in_range() {
+        let a = tokens(1000, 49152);
+        assert_eq!(a, tokens(1000, 49152));
+        assert!(a.iter().all(|&t| t < 49152));
+        // Spread over the vocabulary, not one repeated id.
+        let distinct: std::collections::HashSet<_> = a.iter().collect();
+        assert!(distinct.len() > 900);
+    }
+}

@@ -1,0 +1,748 @@
+//! hfx's own decoder for the llama family (llama, mistral, qwen2, qwen3, gemma 1-3, phi3), on
+//! candle-core tensors. It returns full (batch, seq, vocab) logits or the last position's, keeps
+//! one KV cache per sequence and runs a step over several sequences at once (what `serve`'s
+//! continuous batching schedules), and every projection is an hfx `Linear` that can carry a
+//! LoRA adapter: what `run`, `serve` and `finetune` need, and what candle-transformers'
+//! private, last-position-only models do not offer (inference-anchors.md section 0).
+//!
+//! Weights come from GGUF (kept quantized, or dequantized on request) or HF safetensors. Llama
+//! GGUF files store q/k rows in llama.cpp's interleaved rope order, so those use interleaved
+//! rope; everything else uses the rotate-half form. Both compute the same function.
+
+pub mod config;
+pub mod linear;
+
+use std::io::BufReader;
+use std::path::Path;
+
+use candle_core::quantized::GgmlDType;
+use candle_core::{DType, Device, Tensor};
+
+pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
+pub use linear::{Linear, Lora, RmsNorm, Weight};
+
+use super::error::{ModelError, Result};
+use super::gguf::Gguf;
+
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub attn_norm: RmsNorm,
+    pub q: Linear,
+    pub k: Linear,
+    pub v: Linear,
+    pub o: Linear,
+    pub q_norm: Option<RmsNorm>,
+    pub k_norm: Option<RmsNorm>,
+    pub post_attn_norm: Option<RmsNorm>,
+    pub ffn_norm: RmsNorm,
+    pub gate: Linear,
+    pub up: Linear,
+    pub down: Linear,
+    pub post_ffn_norm: Option<RmsNorm>,
+    /// Attends only to the last `sliding_window` positions.
+    pub sliding: bool,
+}
+
+/// A llama layer's tensors in (attn_norm, q, k, v, o, ffn_norm, gate, up, down) order, as GGUF
+/// and transformers name them (`hfx convert` maps one to the other).
+pub const GGUF_LAYER: [&str; 9] =
+    ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"];
+pub const HF_LAYER: [&str; 9] = [
+    "input_layernorm",
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "post_attention_layernorm",
+    "mlp.gate_proj",
+    "mlp.up_proj",
+    "mlp.down_proj",
+];
+
+/// A layer tensor's role; each source names the roles its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    AttnNorm,
+    Q,
+    K,
+    V,
+    O,
+    QNorm,
+    KNorm,
+    PostAttnNorm,
+    FfnNorm,
+    Gate,
+    Up,
+    Down,
+    PostFfnNorm,
+    /// Phi-3's fused q/k/v and gate/up projections.
+    Qkv,
+    GateUp,
+}
+
+fn gguf_name(role: Role) -> &'static str {
+    match role {
+        Role::AttnNorm => "attn_norm",
+        Role::Q => "attn_q",
+        Role::K => "attn_k",
+        Role::V => "attn_v",
+        Role::O => "attn_output",
+        Role::QNorm => "attn_q_norm",
+        Role::KNorm => "attn_k_norm",
+        Role::PostAttnNorm => "post_attention_norm",
+        Role::FfnNorm => "ffn_norm",
+        Role::Gate => "ffn_gate",
+        // Phi-3's GGUF keeps gate and up fused under the up name.
+        Role::Up | Role::GateUp => "ffn_up",
+        Role::Down => "ffn_down",
+        Role::PostFfnNorm => "post_ffw_norm",
+        Role::Qkv => "attn_qkv",
+    }
+}
+
+fn hf_name(role: Role, arch: Arch) -> &'static str {
+    let sandwich = matches!(arch, Arch::Gemma2 | Arch::Gemma3);
+    match role {
+        Role::AttnNorm => "input_layernorm",
+        Role::Q => "self_attn.q_proj",
+        Role::K => "self_attn.k_proj",
+        Role::V => "self_attn.v_proj",
+        Role::O => "self_attn.o_proj",
+        Role::QNorm => "self_attn.q_norm",
+        Role::KNorm => "self_attn.k_norm",
+        Role::PostAttnNorm => "post_attention_layernorm",
+        Role::FfnNorm if sandwich => "pre_feedforward_layernorm",
+        Role::FfnNorm => "post_attention_layernorm",
+        Role::Gate => "mlp.gate_proj",
+        Role::Up => "mlp.up_proj",
+        Role::Down => "mlp.down_proj",
+        Role::PostFfnNorm => "post_feedforward_layernorm",
+        Role::Qkv => "self_attn.qkv_proj",
+        Role::GateUp => "mlp.gate_up_proj",
+    }
+}
+
+/// How weights are held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightDtype {
+    /// GGUF: as stored (quantized blocks stay quantized); safetensors: f32.
+    #[default]
+    Native,
+    F32,
+    F16,
+    Bf16,
+}
+
+impl WeightDtype {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "auto" | "native" => Self::Native,
+            "f32" | "float32" => Self::F32,
+            "f16" | "float16" => Self::F16,
+            "bf16" | "bfloat16" => Self::Bf16,
+            _ => return None,
+        })
+    }
+}
+
+/// Where layer tensors come from.
+trait Source {
+    fn has(&self, name: &str) -> bool;
+    /// A projection weight, in the requested storage.
+    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight>;
+    /// A small f32 tensor (norms, biases).
+    fn tensor(&mut self, name: &str) -> Result<Tensor>;
+}
+
+fn convert(w: Weight, dtype: WeightDtype) -> candle_core::Result<Weight> {
+    let dense = |w: &Weight| w.to_f32().map(Weight::Dense);
+    match dtype {
+        WeightDtype::Native => Ok(w),
+        WeightDtype::F32 => dense(&w),
+        WeightDtype::F16 => dense(&w)?.quantize(GgmlDType::F16),
+        WeightDtype::Bf16 => dense(&w)?.quantize(GgmlDType::BF16),
+    }
+}
+
+fn cerr(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
+    move |e| ModelError::BadModel {
+        path: path.to_path_buf(),
+        reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+    }
+}
+
+struct GgufSource<'a> {
+    g: &'a Gguf,
+    reader: BufReader<std::fs::File>,
+    device: Device,
+}
+
+impl Source for GgufSource<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.g.content.tensor_infos.contains_key(name)
+    }
+
+    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
+        let e = cerr(&self.g.path);
+        let q = self.g.content.tensor(&mut self.reader, name, &self.device).map_err(&e)?;
+        let w = match q.dtype() {
+            // Float GGUF tensors take the dense path (gemm + parallel matvec).
+            GgmlDType::F32 => Weight::Dense(q.dequantize(&self.device).map_err(&e)?),
+            _ => Weight::Quant(std::sync::Arc::new(q)),
+        };
+        convert(w, dtype).map_err(&e)
+    }
+
+    fn tensor(&mut self, name: &str) -> Result<Tensor> {
+        let e = cerr(&self.g.path);
+        let q = self.g.content.tensor(&mut self.reader, name, &self.device).map_err(&e)?;
+        q.dequantize(&self.device).map_err(&e)
+    }
+}
+
+struct SafetensorsSource {
+    st: candle_core::safetensors::MmapedSafetensors,
+    path: std::path::PathBuf,
+    device: Device,
+}
+
+impl Source for SafetensorsSource {
+    fn has(&self, name: &str) -> bool {
+        self.st.get(name).is_ok()
+    }
+
+    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
+        let t = self.tensor(name)?;
+        convert(Weight::Dense(t), dtype).map_err(cerr(&self.path))
+    }
+
+    fn tensor(&mut self, name: &str) -> Result<Tensor> {
+        if !self.has(name) {
+            return Err(ModelError::BadModel {
+                path: self.path.clone(),
+                reason: format!("no tensor `{name}` (is the model_type right?)"),
+            });
+        }
+        self.st.load(name, &self.device).and_then(|t| t.to_dtype(DType::F32)).map_err(cerr(&self.path))
+    }
+}
+
+/// One layer's keys and values `(1, kv_heads, capacity, head_dim)`, filled up to `len`.
+#[derive(Debug, Default)]
+struct LayerKv {
+    k: Option<Tensor>,
+    v: Option<Tensor>,
+}
+
+/// One sequence's keys and values per layer, in buffers that grow in chunks: appending a token
+/// writes in place instead of copying the whole cache, and truncating (a chat turn that shares
+/// a prefix with the previous one) is free. Not `Clone`: clones would share buffers.
+#[derive(Debug, Default)]
+pub struct KvCache {
+    layers: Vec<LayerKv>,
+    len: usize,
+}
+
+/// Positions the cache buffers grow by.
+const KV_CHUNK: usize = 256;
+
+impl KvCache {
+    pub fn new(layers: usize) -> Self {
+        Self { layers: (0..layers).map(|_| LayerKv::default()).collect(), len: 0 }
+    }
+
+    /// Positions already cached.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keep the first `n` positions only.
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+
+    /// Forget everything (a new conversation).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Write `k`, `v` `(1, kv_heads, t, head_dim)` at `pos` in layer `li`; the layer's keys and
+    /// values for positions `0..pos + t`.
+    fn append(&mut self, li: usize, pos: usize, k: &Tensor, v: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let t = k.dim(2)?;
+        let last = li + 1 == self.layers.len();
+        let layer = &mut self.layers[li];
+        let cap = layer.k.as_ref().map_or(0, |b| b.dims()[2]);
+        if pos + t > cap {
+            let new_cap = (pos + t).div_ceil(KV_CHUNK) * KV_CHUNK;
+            let grow = |old: &Option<Tensor>, like: &Tensor| -> candle_core::Result<Tensor> {
+                let (b, h, _, d) = like.dims4()?;
+                let buf = Tensor::zeros((b, h, new_cap, d), like.dtype(), like.device())?;
+                if let Some(old) = old
+                    && pos > 0
+                {
+                    buf.slice_set(&old.narrow(2, 0, pos)?.contiguous()?, 2, 0)?;
+                }
+                Ok(buf)
+            };
+            layer.k = Some(grow(&layer.k, k)?);
+            layer.v = Some(grow(&layer.v, v)?);
+        }
+        let (Some(kb), Some(vb)) = (&layer.k, &layer.v) else { candle_core::bail!("KV buffers missing") };
+        kb.slice_set(k, 2, pos)?;
+        vb.slice_set(v, 2, pos)?;
+        if last {
+            self.len = pos + t;
+        }
+        Ok((kb.narrow(2, 0, pos + t)?, vb.narrow(2, 0, pos + t)?))
+    }
+}
+
+/// One sequence's part of a forward step.
+pub struct Step<'a> {
+    pub tokens: &'a [u32],
+    pub cache: &'a mut KvCache,
+}
+
+/// Which positions get logits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logits {
+    All,
+    /// The last position of each sequence (generation: skips the vocabulary projection for the
+    /// rest of the prompt).
+    Last,
+}
+
+struct Rope {
+    cos: Tensor,
+    sin: Tensor,
+}
+
+pub struct Decoder {
+    pub config: DecoderConfig,
+    pub embed: Weight,
+    pub layers: Vec<Layer>,
+    pub norm: RmsNorm,
+    pub lm_head: Linear,
+    rope: Rope,
+    rope_local: Option<Rope>,
+    pub device: Device,
+    /// End-of-sequence ids from the model's metadata (EOS and end-of-turn).
+    pub eos_ids: Vec<u32>,
+}
+
+/// llama.cpp's q/k row order back to transformers' (the inverse of convert_hf_to_gguf's permute).
+pub fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    let (out, inp) = w.dims2()?;
+    w.reshape((heads, out / heads / 2, 2, inp))?.transpose(1, 2)?.reshape((out, inp))
+}
+
+/// transformers' q/k row order to llama.cpp's (convert_hf_to_gguf's permute).
+pub fn permute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    let (out, inp) = w.dims2()?;
+    w.reshape((heads, 2, out / heads / 2, inp))?.transpose(1, 2)?.reshape((out, inp))
+}
+
+impl Decoder {
+    /// Load an HF folder (config.json + model.safetensors or shards).
+    pub fn from_safetensors(dir: &Path, device: &Device, dtype: WeightDtype) -> Result<Self> {
+        let cfg_path = dir.join("config.json");
+        let raw = std::fs::read(&cfg_path).map_err(|source| ModelError::Io { path: cfg_path.clone(), source })?;
+        let cfg: serde_json::Value = serde_json::from_slice(&raw)
+            .map_err(|e| ModelError::BadModel { path: cfg_path.clone(), reason: e.to_string() })?;
+        let config = DecoderConfig::from_hf(&cfg, &cfg_path)?;
+        let files = super::embed::safetensors_files(dir)?;
+        // SAFETY: the weights are memory-mapped read-only from the cache or a folder hfx does not
+        // write to while loading; safetensors validates offsets against the file length.
+        #[allow(unsafe_code)]
+        let st = unsafe { candle_core::safetensors::MmapedSafetensors::multi(&files) }.map_err(cerr(&files[0]))?;
+        let mut src = SafetensorsSource { st, path: files[0].clone(), device: device.clone() };
+        // Gemma 3 multimodal checkpoints keep the language model under another prefix.
+        let prefix = ["model.", "model.language_model.", "language_model.model."]
+            .into_iter()
+            .find(|p| src.has(&format!("{p}embed_tokens.weight")))
+            .unwrap_or("model.");
+        let arch = config.arch;
+        let mut m = Self::load(
+            config,
+            &mut src,
+            dtype,
+            device,
+            &|i, role| format!("{prefix}layers.{i}.{}", hf_name(role, arch)),
+            [format!("{prefix}embed_tokens.weight"), format!("{prefix}norm.weight"), "lm_head.weight".to_string()],
+            ".weight",
+            ".bias",
+        )?;
+        m.eos_ids = eos_ids_of(dir);
+        Ok(m)
+    }
+
+    /// Load a GGUF model; quantized tensors stay quantized unless `dtype` says otherwise.
+    pub fn from_gguf(path: &Path, device: &Device, dtype: WeightDtype) -> Result<Self> {
+        let g = Gguf::open(path)?;
+        let mut config = DecoderConfig::from_gguf(&g)?;
+        let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        let mut src = GgufSource { g: &g, reader: BufReader::with_capacity(1 << 20, file), device: device.clone() };
+        if src.has("rope_freqs.weight") {
+            let f = src.tensor("rope_freqs.weight")?.to_vec1::<f32>().map_err(cerr(path))?;
+            config.rope_scaling = RopeScaling::Factors(f);
+        }
+        let mut m = Self::load(
+            config,
+            &mut src,
+            dtype,
+            device,
+            &|i, role| format!("blk.{i}.{}", gguf_name(role)),
+            ["token_embd.weight".to_string(), "output_norm.weight".to_string(), "output.weight".to_string()],
+            ".weight",
+            ".bias",
+        )?;
+        m.eos_ids =
+            ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"].iter().filter_map(|k| g.u32(k)).collect();
+        m.eos_ids.dedup();
+        Ok(m)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn load(
+        config: DecoderConfig,
+        src: &mut dyn Source,
+        dtype: WeightDtype,
+        device: &Device,
+        name: &dyn Fn(usize, Role) -> String,
+        [embed_name, norm_name, head_name]: [String; 3],
+        weight: &str,
+        bias: &str,
+    ) -> Result<Self> {
+        let c = &config;
+        let eps = c.rms_norm_eps;
+        let plus_one = c.norm_plus_one;
+        let mut layers = Vec::with_capacity(c.num_layers);
+        for i in 0..c.num_layers {
+            let n = |role: Role| format!("{}{weight}", name(i, role));
+            let norm = |src: &mut dyn Source, role: Role| -> Result<RmsNorm> {
+                let t = src.tensor(&n(role))?;
+                RmsNorm::new(t, eps, plus_one).map_err(|e| ModelError::Generation(e.to_string()))
+            };
+            let attn_norm = norm(src, Role::AttnNorm)?;
+            let ffn_norm = norm(src, Role::FfnNorm)?;
+            let (q_norm, k_norm) =
+                if c.qk_norm { (Some(norm(src, Role::QNorm)?), Some(norm(src, Role::KNorm)?)) } else { (None, None) };
+            let (post_attn_norm, post_ffn_norm) = if c.sandwich_norms {
+                (Some(norm(src, Role::PostAttnNorm)?), Some(norm(src, Role::PostFfnNorm)?))
+            } else {
+                (None, None)
+            };
+            let split_err = |e: candle_core::Error| ModelError::Generation(e.to_string());
+            let (mut q, mut k, mut v) = if src.has(&n(Role::Qkv)) {
+                let qkv = src.weight(&n(Role::Qkv), dtype)?;
+                let (hq, hk) = (c.num_heads * c.head_dim, c.num_kv_heads * c.head_dim);
+                (
+                    Linear::new(qkv.rows(0, hq).map_err(split_err)?),
+                    Linear::new(qkv.rows(hq, hk).map_err(split_err)?),
+                    Linear::new(qkv.rows(hq + hk, hk).map_err(split_err)?),
+                )
+            } else {
+                (
+                    Linear::new(src.weight(&n(Role::Q), dtype)?),
+                    Linear::new(src.weight(&n(Role::K), dtype)?),
+                    Linear::new(src.weight(&n(Role::V), dtype)?),
+                )
+            };
+            if c.attn_bias {
+                let b = |role: Role| format!("{}{bias}", name(i, role));
+                q.bias = Some(src.tensor(&b(Role::Q))?);
+                k.bias = Some(src.tensor(&b(Role::K))?);
+                v.bias = Some(src.tensor(&b(Role::V))?);
+            }
+            let o = Linear::new(src.weight(&n(Role::O), dtype)?);
+            let fused_mlp = c.arch == Arch::Phi3 && !src.has(&n(Role::Gate));
+            let (gate, up) = if fused_mlp {
+                let gu = src.weight(&n(Role::GateUp), dtype)?;
+                let ff = c.intermediate_size;
+                (Linear::new(gu.rows(0, ff).map_err(split_err)?), Linear::new(gu.rows(ff, ff).map_err(split_err)?))
+            } else {
+                (Linear::new(src.weight(&n(Role::Gate), dtype)?), Linear::new(src.weight(&n(Role::Up), dtype)?))
+            };
+            let down = Linear::new(src.weight(&n(Role::Down), dtype)?);
+            layers.push(Layer {
+                attn_norm,
+                q,
+                k,
+                v,
+                o,
+                q_norm,
+                k_norm,
+                post_attn_norm,
+                ffn_norm,
+                gate,
+                up,
+                down,
+                post_ffn_norm,
+                sliding: c.sliding_layers.get(i).copied().unwrap_or(false),
+            });
+        }
+        let embed = src.weight(&embed_name, dtype)?;
+        let norm =
+            RmsNorm::new(src.tensor(&norm_name)?, eps, plus_one).map_err(|e| ModelError::Generation(e.to_string()))?;
+        let lm_head = if src.has(&head_name) && !config.tie_embeddings {
+            Linear::new(src.weight(&head_name, dtype)?)
+        } else {
+            Linear::new(embed.clone())
+        };
+        Self::assemble(config, embed, layers, norm, lm_head, device)
+    }
+
+    fn assemble(
+        mut config: DecoderConfig,
+        embed: Weight,
+        layers: Vec<Layer>,
+        norm: RmsNorm,
+        lm_head: Linear,
+        device: &Device,
+    ) -> Result<Self> {
+        let e = |e: candle_core::Error| ModelError::Generation(e.to_string());
+        let (vocab, hidden) = embed.dims2().map_err(e)?;
+        if hidden != config.hidden_size {
+            return Err(ModelError::Generation(format!(
+                "embedding width {hidden} != hidden size {}",
+                config.hidden_size
+            )));
+        }
+        config.vocab_size = vocab;
+        let positions = config.max_position.min(1 << 17);
+        let table = |inv: Vec<f32>| -> candle_core::Result<Rope> {
+            let half = inv.len();
+            let inv = Tensor::from_vec(inv, (1, half), device)?;
+            let t = Tensor::arange(0u32, positions as u32, device)?.to_dtype(DType::F32)?.reshape((positions, 1))?;
+            let freqs = t.broadcast_mul(&inv)?;
+            Ok(Rope { cos: freqs.cos()?, sin: freqs.sin()? })
+        };
+        let rope = table(config.inv_freqs(false)).map_err(e)?;
+        let rope_local = match config.rope_local_theta {
+            Some(_) => Some(table(config.inv_freqs(true)).map_err(e)?),
+            None => None,
+        };
+        Ok(Self { config, embed, layers, norm, lm_head, rope, rope_local, device: device.clone(), eos_ids: Vec::new() })
+    }
+
+    /// Weight bytes held in memory.
+    pub fn weight_bytes(&self) -> usize {
+        let lin = |l: &Linear| l.weight.size_in_bytes();
+        let tied = self.tied();
+        self.embed.size_in_bytes()
+            + if tied { 0 } else { lin(&self.lm_head) }
+            + self
+                .layers
+                .iter()
+                .map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].into_iter().map(lin).sum::<usize>())
+                .sum::<usize>()
+    }
+
+    /// Parameters (elements of every weight; tied embeddings counted once).
+    pub fn parameters(&self) -> usize {
+        let n = |w: &Weight| w.dims2().map_or(0, |(a, b)| a * b);
+        let tied = self.tied();
+        n(&self.embed)
+            + if tied { 0 } else { n(&self.lm_head.weight) }
+            + self
+                .layers
+                .iter()
+                .map(|l| {
+                    [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].into_iter().map(|x| n(&x.weight)).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
+    fn tied(&self) -> bool {
+        match (&self.embed, &self.lm_head.weight) {
+            (Weight::Quant(a), Weight::Quant(b)) => std::sync::Arc::ptr_eq(a, b),
+            (Weight::Dense(a), Weight::Dense(b)) => a.id() == b.id(),
+            _ => false,
+        }
+    }
+
+    /// Logits `(1, tokens, vocab)` for `tokens` following what `cache` holds; the cache grows.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Tensor> {
+        let mut out = self.forward_batch(&mut [Step { tokens, cache }], Logits::All)?;
+        out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.unsqueeze(0)
+    }
+
+    /// Logits of the last position, `(vocab,)` as a vector.
+    pub fn forward_last(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Vec<f32>> {
+        let mut out = self.forward_batch(&mut [Step { tokens, cache }], Logits::Last)?;
+        out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.flatten_all()?.to_vec1()
+    }
+
+    /// One step over several sequences, each with its own cache and position. Projections run
+    /// once over all the sequences' rows; attention runs per sequence against its own cache.
+    /// Returns per sequence `(tokens, vocab)` logits, or `(1, vocab)` with `Logits::Last`.
+    pub fn forward_batch(&self, steps: &mut [Step<'_>], which: Logits) -> candle_core::Result<Vec<Tensor>> {
+        let c = &self.config;
+        let max = self.rope.cos.dims()[0];
+        let mut all = Vec::new();
+        let mut spans = Vec::with_capacity(steps.len());
+        for s in steps.iter_mut() {
+            if s.tokens.is_empty() {
+                candle_core::bail!("an empty step");
+            }
+            let pos = s.cache.len();
+            if pos + s.tokens.len() > max {
+                candle_core::bail!("{} positions exceed the context of {max}", pos + s.tokens.len());
+            }
+            if s.cache.layers.len() != self.layers.len() {
+                *s.cache = KvCache::new(self.layers.len());
+            }
+            if let Some(&bad) = s.tokens.iter().find(|&&t| t as usize >= c.vocab_size) {
+                candle_core::bail!("token id {bad} is outside the vocabulary of {}", c.vocab_size);
+            }
+            spans.push((all.len(), s.tokens.len(), pos));
+            all.extend_from_slice(s.tokens);
+        }
+        let ids = Tensor::new(all.as_slice(), &self.device)?;
+        let mut x = match &self.embed {
+            Weight::Dense(w) => w.index_select(&ids, 0)?,
+            Weight::Quant(q) => q.embedding(&ids)?,
+        }
+        .unsqueeze(0)?; // (1, rows, hidden)
+        if c.embed_scale {
+            x = (x * (c.hidden_size as f64).sqrt())?;
+        }
+        // Masks per sequence, for global and for sliding layers.
+        let groups = c.num_heads / c.num_kv_heads;
+        let mask_for = |t: usize, pos: usize, window: Option<usize>| -> candle_core::Result<Option<Tensor>> {
+            let total = pos + t;
+            // Causal, and within the window (transformers: i - j < window) on sliding layers.
+            let blocked = |i: usize, j: usize| j > pos + i || window.is_some_and(|w| pos + i - j >= w);
+            if (0..t).all(|i| (0..total).all(|j| !blocked(i, j))) {
+                return Ok(None);
+            }
+            let m: Vec<f32> = (0..groups)
+                .flat_map(|_| (0..t).flat_map(move |i| (0..total).map(move |j| (i, j))))
+                .map(|(i, j)| if blocked(i, j) { f32::NEG_INFINITY } else { 0.0 })
+                .collect();
+            Tensor::from_vec(m, (groups * t, total), &self.device).map(Some)
+        };
+        let mut masks = Vec::with_capacity(spans.len());
+        for &(_, t, pos) in &spans {
+            let local = if c.sliding_layers.iter().any(|s| *s) { mask_for(t, pos, c.sliding_window)? } else { None };
+            masks.push((mask_for(t, pos, None)?, local));
+        }
+        for (li, layer) in self.layers.iter().enumerate() {
+            let h = layer.attn_norm.forward(&x)?;
+            let q = layer.q.forward(&h)?;
+            let k = layer.k.forward(&h)?;
+            let v = layer.v.forward(&h)?;
+            let rope = match (&self.rope_local, layer.sliding) {
+                (Some(r), true) => r,
+                _ => &self.rope,
+            };
+            let mut ys = Vec::with_capacity(spans.len());
+            for (si, &(start, t, pos)) in spans.iter().enumerate() {
+                let heads = |y: &Tensor, n: usize| -> candle_core::Result<Tensor> {
+                    y.narrow(1, start, t)?.reshape((1, t, n, c.head_dim))?.transpose(1, 2)?.contiguous()
+                };
+                let (mut qi, mut ki) = (heads(&q, c.num_heads)?, heads(&k, c.num_kv_heads)?);
+                let vi = heads(&v, c.num_kv_heads)?;
+                if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
+                    qi = qn.forward(&qi)?;
+                    ki = kn.forward(&ki)?;
+                }
+                let cos = rope.cos.narrow(0, pos, t)?;
+                let sin = rope.sin.narrow(0, pos, t)?;
+                let (qi, ki) = if c.rope_interleaved {
+                    (candle_nn::rotary_emb::rope_i(&qi, &cos, &sin)?, candle_nn::rotary_emb::rope_i(&ki, &cos, &sin)?)
+                } else {
+                    (candle_nn::rotary_emb::rope(&qi, &cos, &sin)?, candle_nn::rotary_emb::rope(&ki, &cos, &sin)?)
+                };
+                let (kall, vall) = steps[si].cache.append(li, pos, &ki, &vi)?;
+                // Query heads sharing a KV head attend together: (1, kv, groups * t, head_dim),
+                // so keys and values are never copied per query head.
+                let qg = qi.reshape((1, c.num_kv_heads, groups * t, c.head_dim))?;
+                let mut att = (qg.matmul(&kall.t()?)? * c.attn_scale)?;
+                if let Some(cap) = c.attn_softcap {
+                    att = ((att / f64::from(cap))?.tanh()? * f64::from(cap))?;
+                }
+                let (global, local) = &masks[si];
+                if let Some(m) = if layer.sliding { local } else { global } {
+                    att = att.broadcast_add(m)?;
+                }
+                let att = candle_nn::ops::softmax_last_dim(&att)?;
+                let y = att.matmul(&vall.contiguous()?)?.reshape((1, c.num_heads, t, c.head_dim))?;
+                ys.push(y.transpose(1, 2)?.reshape((1, t, c.num_heads * c.head_dim))?);
+            }
+            let y = if ys.len() == 1 { ys.pop().unwrap_or_else(|| unreachable!()) } else { Tensor::cat(&ys, 1)? };
+            let mut a = layer.o.forward(&y)?;
+            if let Some(n) = &layer.post_attn_norm {
+                a = n.forward(&a)?;
+            }
+            x = (x + a)?;
+            let h = layer.ffn_norm.forward(&x)?;
+            let g = layer.gate.forward(&h)?;
+            let g = match c.activation {
+                Activation::Silu => candle_nn::ops::silu(&g)?,
+                Activation::GeluTanh => g.gelu()?,
+            };
+            let mut m = layer.down.forward(&(g * layer.up.forward(&h)?)?)?;
+            if let Some(n) = &layer.post_ffn_norm {
+                m = n.forward(&m)?;
+            }
+            x = (x + m)?;
+        }
+        if which == Logits::Last {
+            let last: Vec<u32> = spans.iter().map(|&(s, t, _)| (s + t - 1) as u32).collect();
+            x = x.index_select(&Tensor::new(last.as_slice(), &self.device)?, 1)?;
+        }
+        let x = self.norm.forward(&x)?;
+        let mut logits = self.lm_head.forward(&x)?.squeeze(0)?;
+        if let Some(cap) = c.final_softcap {
+            logits = ((logits / f64::from(cap))?.tanh()? * f64::from(cap))?;
+        }
+        let mut out = Vec::with_capacity(spans.len());
+        for (i, &(s, t, _)) in spans.iter().enumerate() {
+            out.push(match which {
+                Logits::All => logits.narrow(0, s, t)?,
+                Logits::Last => logits.narrow(0, i, 1)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Logits of the last position as a vector.
+    pub fn last_logits(logits: &Tensor) -> candle_core::Result<Vec<f32>> {
+        let t = logits.dim(1)?;
+        logits.narrow(1, t - 1, 1)?.flatten_all()?.to_vec1()
+    }
+}
+
+/// EOS ids from generation_config.json, then config.json (an id or a list of ids).
+fn eos_ids_of(dir: &Path) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for f in ["generation_config.json", "config.json"] {
+        let Ok(raw) = std::fs::read(dir.join(f)) else { continue };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&raw) else { continue };
+        match v.get("eos_token_id") {
+            Some(serde_json::Value::Number(n)) => ids.extend(n.as_u64().map(|x| x as u32)),
+            Some(serde_json::Value::Array(a)) => ids.extend(a.iter().filter_map(|x| x.as_u64()).map(|x| x as u32)),
+            _ => {}
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Argmax of a logits vector (first index on ties, as torch does).
+pub fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, v) in logits.iter().enumerate() {
+        if *v > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
+}

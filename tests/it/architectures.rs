@@ -1,0 +1,461 @@
+//! Every architecture's loader on a tiny random-weight model made here, with the tensor names and
+//! shapes transformers writes: hfx's decoder must compute what candle-transformers' independent
+//! implementation of that architecture computes, and the same weights written as a GGUF file the
+//! way llama.cpp's converter writes them (q/k permuted for llama, Gemma norms plus one, Phi-3's
+//! fused projections) must give the same logits through hfx's GGUF loader.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::quantized::gguf_file::Value as GValue;
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use hfx::models::decoder::{Decoder, KvCache, Logits, Step, WeightDtype, permute};
+use serde_json::{Value, json};
+
+const H: usize = 64;
+const HEADS: usize = 4;
+const KV: usize = 2;
+const HD: usize = 16;
+const FF: usize = 96;
+const VOCAB: usize = 128;
+const PROMPT: [u32; 7] = [1, 17, 99, 3, 64, 127, 5];
+
+struct Arch {
+    model_type: &'static str,
+    layers: usize,
+    config: Value,
+}
+
+fn arch(model_type: &'static str) -> Arch {
+    let mut c = json!({
+        "model_type": model_type,
+        "hidden_size": H,
+        "intermediate_size": FF,
+        "num_hidden_layers": 2,
+        "num_attention_heads": HEADS,
+        "num_key_value_heads": KV,
+        "head_dim": HD,
+        "vocab_size": VOCAB,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 10000.0,
+        "max_position_embeddings": 512,
+        "hidden_act": "silu",
+        "tie_word_embeddings": false,
+        "attention_bias": false,
+        "sliding_window": null,
+        "use_sliding_window": false,
+        "max_window_layers": 2,
+    });
+    let gemma = |c: &mut Value| {
+        c.as_object_mut().unwrap().remove("hidden_act");
+        c["hidden_activation"] = json!("gelu_pytorch_tanh");
+        c["tie_word_embeddings"] = json!(true);
+        c["query_pre_attn_scalar"] = json!(HD);
+    };
+    let mut layers = 2;
+    match model_type {
+        "qwen2" => {
+            c["sliding_window"] = json!(4096);
+            c["attention_bias"] = json!(true);
+        }
+        "gemma" => gemma(&mut c),
+        "gemma2" => {
+            gemma(&mut c);
+            c["final_logit_softcapping"] = json!(30.0);
+            c["attn_logit_softcapping"] = json!(50.0);
+            c["sliding_window"] = json!(4096);
+        }
+        "gemma3_text" => {
+            gemma(&mut c);
+            // Six layers: five local (rope base 10k) and one global (1M), as Gemma 3 alternates.
+            layers = 6;
+            c["num_hidden_layers"] = json!(6);
+            c["rope_theta"] = json!(1_000_000.0);
+            c["rope_local_base_freq"] = json!(10000.0);
+            c["sliding_window"] = json!(512);
+            c["sliding_window_pattern"] = json!(6);
+            c["final_logit_softcapping"] = json!(null);
+            c["attn_logit_softcapping"] = json!(null);
+        }
+        _ => {}
+    }
+    Arch { model_type, layers, config: c }
+}
+
+fn randn(shape: &[usize], std: f64) -> Tensor {
+    Tensor::randn(0f32, std as f32, shape, &Device::Cpu).unwrap()
+}
+
+/// Random weights under transformers' names.
+fn hf_weights(a: &Arch) -> HashMap<String, Tensor> {
+    let mut w = HashMap::new();
+    let gemma = a.model_type.starts_with("gemma");
+    // Norm weights near 1 as applied (Gemma stores w - 1).
+    let norm = |n: usize| if gemma { randn(&[n], 0.1) } else { (randn(&[n], 0.1) + 1.0).unwrap() };
+    w.insert("model.embed_tokens.weight".into(), randn(&[VOCAB, H], 0.5));
+    w.insert("model.norm.weight".into(), norm(H));
+    if a.config["tie_word_embeddings"] != true {
+        w.insert("lm_head.weight".into(), randn(&[VOCAB, H], 0.2));
+    }
+    for i in 0..a.layers {
+        let p = |n: &str| format!("model.layers.{i}.{n}");
+        w.insert(p("input_layernorm.weight"), norm(H));
+        w.insert(p("post_attention_layernorm.weight"), norm(H));
+        if a.model_type == "phi3" {
+            w.insert(p("self_attn.qkv_proj.weight"), randn(&[(HEADS + 2 * KV) * HD, H], 0.2));
+            w.insert(p("mlp.gate_up_proj.weight"), randn(&[2 * FF, H], 0.2));
+        } else {
+            w.insert(p("self_attn.q_proj.weight"), randn(&[HEADS * HD, H], 0.2));
+            w.insert(p("self_attn.k_proj.weight"), randn(&[KV * HD, H], 0.2));
+            w.insert(p("self_attn.v_proj.weight"), randn(&[KV * HD, H], 0.2));
+            w.insert(p("mlp.gate_proj.weight"), randn(&[FF, H], 0.2));
+            w.insert(p("mlp.up_proj.weight"), randn(&[FF, H], 0.2));
+        }
+        w.insert(p("self_attn.o_proj.weight"), randn(&[H, HEADS * HD], 0.2));
+        w.insert(p("mlp.down_proj.weight"), randn(&[H, FF], 0.2));
+        if a.model_type == "qwen2" {
+            w.insert(p("self_attn.q_proj.bias"), randn(&[HEADS * HD], 0.2));
+            w.insert(p("self_attn.k_proj.bias"), randn(&[KV * HD], 0.2));
+            w.insert(p("self_attn.v_proj.bias"), randn(&[KV * HD], 0.2));
+        }
+        if matches!(a.model_type, "qwen3" | "gemma3_text") {
+            w.insert(p("self_attn.q_norm.weight"), norm(HD));
+            w.insert(p("self_attn.k_norm.weight"), norm(HD));
+        }
+        if matches!(a.model_type, "gemma2" | "gemma3_text") {
+            w.insert(p("pre_feedforward_layernorm.weight"), norm(H));
+            w.insert(p("post_feedforward_layernorm.weight"), norm(H));
+        }
+    }
+    w
+}
+
+fn write_hf(dir: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&a.config).unwrap()).unwrap();
+    candle_core::safetensors::save(w, dir.join("model.safetensors")).unwrap();
+}
+
+/// The same weights as llama.cpp's convert_hf_to_gguf writes them, as F32 tensors.
+fn write_gguf(path: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
+    let arch = match a.model_type {
+        "gemma3_text" => "gemma3",
+        t => t,
+    };
+    let gemma = arch.starts_with("gemma");
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    for (name, t) in w {
+        let mut t = t.clone();
+        if gemma && name.ends_with("norm.weight") {
+            t = (t + 1.0).unwrap();
+        }
+        let g = if name == "model.embed_tokens.weight" {
+            "token_embd.weight".to_string()
+        } else if name == "model.norm.weight" {
+            "output_norm.weight".to_string()
+        } else if name == "lm_head.weight" {
+            "output.weight".to_string()
+        } else {
+            let rest = name.strip_prefix("model.layers.").unwrap();
+            let (i, n) = rest.split_once('.').unwrap();
+            let (stem, kind) = n.rsplit_once('.').unwrap();
+            let sandwich = matches!(arch, "gemma2" | "gemma3");
+            let g = match stem {
+                "input_layernorm" => "attn_norm",
+                "post_attention_layernorm" if sandwich => "post_attention_norm",
+                "post_attention_layernorm" => "ffn_norm",
+                "pre_feedforward_layernorm" => "ffn_norm",
+                "post_feedforward_layernorm" => "post_ffw_norm",
+                "self_attn.q_proj" => "attn_q",
+                "self_attn.k_proj" => "attn_k",
+                "self_attn.v_proj" => "attn_v",
+                "self_attn.o_proj" => "attn_output",
+                "self_attn.qkv_proj" => "attn_qkv",
+                "self_attn.q_norm" => "attn_q_norm",
+                "self_attn.k_norm" => "attn_k_norm",
+                "mlp.gate_proj" => "ffn_gate",
+                "mlp.up_proj" | "mlp.gate_up_proj" => "ffn_up",
+                "mlp.down_proj" => "ffn_down",
+                other => panic!("{other}"),
+            };
+            if arch == "llama" && kind == "weight" && (g == "attn_q" || g == "attn_k") {
+                t = permute(&t, if g == "attn_q" { HEADS } else { KV }).unwrap();
+            }
+            format!("blk.{i}.{g}.{kind}")
+        };
+        tensors.push((g, t));
+    }
+    let c = &a.config;
+    let u = |k: &str| GValue::U32(c[k].as_u64().unwrap() as u32);
+    let mut meta: Vec<(String, GValue)> = vec![
+        ("general.architecture".into(), GValue::String(arch.into())),
+        (format!("{arch}.embedding_length"), u("hidden_size")),
+        (format!("{arch}.feed_forward_length"), u("intermediate_size")),
+        (format!("{arch}.block_count"), u("num_hidden_layers")),
+        (format!("{arch}.attention.head_count"), u("num_attention_heads")),
+        (format!("{arch}.attention.head_count_kv"), u("num_key_value_heads")),
+        (format!("{arch}.attention.key_length"), u("head_dim")),
+        (format!("{arch}.context_length"), u("max_position_embeddings")),
+        (format!("{arch}.attention.layer_norm_rms_epsilon"), GValue::F32(1e-6)),
+        (format!("{arch}.rope.freq_base"), GValue::F32(c["rope_theta"].as_f64().unwrap() as f32)),
+    ];
+    for k in ["final_logit_softcapping", "attn_logit_softcapping"] {
+        if let Some(v) = c.get(k).and_then(Value::as_f64) {
+            meta.push((format!("{arch}.{k}"), GValue::F32(v as f32)));
+        }
+    }
+    if let Some(v) = c.get("sliding_window").and_then(Value::as_u64)
+        && gemma
+    {
+        meta.push((format!("{arch}.attention.sliding_window"), GValue::U32(v as u32)));
+    }
+    let q: Vec<(String, QTensor)> =
+        tensors.into_iter().map(|(n, t)| (n, QTensor::quantize(&t, GgmlDType::F32).unwrap())).collect();
+    let meta_refs: Vec<(&str, &GValue)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let q_refs: Vec<(&str, &QTensor)> = q.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut f = std::fs::File::create(path).unwrap();
+    candle_core::quantized::gguf_file::write(&mut f, &meta_refs, &q_refs).unwrap();
+}
+
+/// candle-transformers' last-position logits for PROMPT.
+fn candle_reference(dir: &Path, a: &Arch) -> Vec<f32> {
+    use candle_transformers::models as m;
+    let dev = Device::Cpu;
+    let files = [dir.join("model.safetensors")];
+    // SAFETY: the test's own file, written above and not modified while mapped.
+    #[allow(unsafe_code)]
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&files, DType::F32, &dev) }.unwrap();
+    let ids = Tensor::new(&PROMPT[..], &dev).unwrap().unsqueeze(0).unwrap();
+    let cfg = serde_json::to_string(&a.config).unwrap();
+    let logits = match a.model_type {
+        "llama" => {
+            let c: m::llama::LlamaConfig = serde_json::from_str(&cfg).unwrap();
+            let c = c.into_config(false);
+            let model = m::llama::Llama::load(vb, &c).unwrap();
+            let mut cache = m::llama::Cache::new(true, DType::F32, &c, &dev).unwrap();
+            model.forward(&ids, 0, &mut cache).unwrap()
+        }
+        "mistral" => {
+            let c: m::mistral::Config = serde_json::from_str(&cfg).unwrap();
+            m::mistral::Model::new(&c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        "qwen2" => {
+            let c: m::qwen2::Config = serde_json::from_str(&cfg).unwrap();
+            m::qwen2::ModelForCausalLM::new(&c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        "qwen3" => {
+            let c: m::qwen3::Config = serde_json::from_str(&cfg).unwrap();
+            m::qwen3::ModelForCausalLM::new(&c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        "gemma" => {
+            let c: m::gemma::Config = serde_json::from_str(&cfg).unwrap();
+            m::gemma::Model::new(false, &c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        "gemma2" => {
+            let c: m::gemma2::Config = serde_json::from_str(&cfg).unwrap();
+            m::gemma2::Model::new(false, &c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        "gemma3_text" => {
+            let c: m::gemma3::Config = serde_json::from_str(&cfg).unwrap();
+            let mut model = m::gemma3::Model::new(false, &c, vb).unwrap();
+            // candle's Gemma 3 cannot append a multi-token (non-contiguous) value block to its
+            // cache, so the reference is fed one token at a time.
+            let mut last = None;
+            for (i, t) in PROMPT.iter().enumerate() {
+                let one = Tensor::new(&[*t], &dev).unwrap().unsqueeze(0).unwrap();
+                last = Some(model.forward(&one, i).unwrap());
+            }
+            last.unwrap()
+        }
+        "phi3" => {
+            let c: m::phi3::Config = serde_json::from_str(&cfg).unwrap();
+            m::phi3::Model::new(&c, vb).unwrap().forward(&ids, 0).unwrap()
+        }
+        other => panic!("{other}"),
+    };
+    logits.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+fn check(model_type: &'static str) {
+    let a = arch(model_type);
+    let tmp = tempfile::tempdir().unwrap();
+    let w = hf_weights(&a);
+    write_hf(tmp.path(), &a, &w);
+    let want = candle_reference(tmp.path(), &a);
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    assert_eq!(m.layers.len(), a.layers);
+    let got = m.forward_last(&PROMPT, &mut KvCache::new(m.layers.len())).unwrap();
+    let scale = want.iter().fold(0f32, |s, v| s.max(v.abs()));
+    assert!(scale > 0.1, "{model_type}: degenerate logits");
+    let d = max_diff(&got, &want);
+    assert!(d < 1e-4 * scale.max(1.0), "{model_type}: hfx vs candle-transformers differ by {d}");
+
+    // Decoding token by token through the cache gives the same last logits.
+    let mut cache = KvCache::new(m.layers.len());
+    let mut last = Vec::new();
+    for t in PROMPT {
+        last = m.forward_last(&[t], &mut cache).unwrap();
+    }
+    let d = max_diff(&last, &want);
+    assert!(d < 1e-4 * scale.max(1.0), "{model_type}: incremental decode differs by {d}");
+
+    if model_type == "mistral" {
+        return; // llama.cpp writes Mistral models as `llama`.
+    }
+    let gguf = tmp.path().join("model.gguf");
+    write_gguf(&gguf, &a, &w);
+    let g = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::Native).unwrap();
+    let got = g.forward_last(&PROMPT, &mut KvCache::new(g.layers.len())).unwrap();
+    let d = max_diff(&got, &want);
+    assert!(d < 1e-4 * scale.max(1.0), "{model_type}: GGUF loader differs by {d}");
+}
+
+#[test]
+fn llama_loader_matches_candle_transformers_and_its_gguf() {
+    check("llama");
+}
+
+#[test]
+fn llama3_rope_scaling_matches_candle_transformers() {
+    let mut a = arch("llama");
+    a.config["rope_scaling"] = json!({
+        "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 64
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let w = hf_weights(&a);
+    write_hf(tmp.path(), &a, &w);
+    let want = candle_reference(tmp.path(), &a);
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let got = m.forward_last(&PROMPT, &mut KvCache::new(m.layers.len())).unwrap();
+    assert!(max_diff(&got, &want) < 1e-4);
+    // ...and it matters: without the scaling the logits differ.
+    a.config["rope_scaling"] = Value::Null;
+    write_hf(tmp.path(), &a, &w);
+    let plain = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let other = plain.forward_last(&PROMPT, &mut KvCache::new(2)).unwrap();
+    assert!(max_diff(&got, &other) > 1e-3);
+}
+
+#[test]
+fn mistral_loader_matches_candle_transformers() {
+    check("mistral");
+}
+
+#[test]
+fn qwen2_loader_with_qkv_biases_matches_candle_transformers_and_its_gguf() {
+    check("qwen2");
+}
+
+#[test]
+fn qwen3_loader_with_qk_norms_matches_candle_transformers_and_its_gguf() {
+    check("qwen3");
+}
+
+#[test]
+fn gemma_loader_matches_candle_transformers_and_its_gguf() {
+    check("gemma");
+}
+
+#[test]
+fn gemma2_loader_with_softcaps_and_sandwich_norms_matches_candle_transformers_and_its_gguf() {
+    check("gemma2");
+}
+
+#[test]
+fn gemma3_loader_with_local_and_global_layers_matches_candle_transformers_and_its_gguf() {
+    check("gemma3_text");
+}
+
+#[test]
+fn phi3_loader_with_fused_projections_matches_candle_transformers_and_its_gguf() {
+    check("phi3");
+}
+
+#[test]
+fn wrong_tensor_shapes_and_unknown_architectures_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = arch("qwen3");
+    let mut w = hf_weights(&a);
+    // A qwen3 checkpoint without its q/k norms is named in the error.
+    w.remove("model.layers.1.self_attn.q_norm.weight");
+    write_hf(tmp.path(), &a, &w);
+    let err = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).err().unwrap().to_string();
+    assert!(err.contains("model.layers.1.self_attn.q_norm.weight"), "{err}");
+    let mut b = arch("llama");
+    b.config["model_type"] = json!("mamba");
+    write_hf(tmp.path(), &b, &hf_weights(&arch("llama")));
+    let err = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).err().unwrap().to_string();
+    assert!(err.contains("mamba"), "{err}");
+}
+
+/// Several sequences in one step, joining and leaving between steps (continuous batching), give
+/// the tokens each gives alone.
+#[test]
+fn batched_decode_of_several_sequences_matches_each_alone() {
+    let a = arch("qwen2");
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let prompts: [&[u32]; 3] = [&[5, 9, 2, 77], &[1], &[3, 3, 8, 100, 42, 7, 11]];
+    let steps = 6;
+    let argmax = |v: &[f32]| hfx::models::decoder::argmax(v);
+    let alone: Vec<(Vec<u32>, Vec<Vec<f32>>)> = prompts
+        .iter()
+        .map(|p| {
+            let mut cache = KvCache::new(m.layers.len());
+            let mut logits = m.forward_last(p, &mut cache).unwrap();
+            let (mut toks, mut all) = (Vec::new(), vec![logits.clone()]);
+            for _ in 0..steps {
+                let t = argmax(&logits);
+                toks.push(t);
+                logits = m.forward_last(&[t], &mut cache).unwrap();
+                all.push(logits.clone());
+            }
+            (toks, all)
+        })
+        .collect();
+    // Sequence 2 joins one step late; sequence 1 leaves two steps early.
+    let mut caches: Vec<KvCache> = (0..3).map(|_| KvCache::new(m.layers.len())).collect();
+    let mut toks: Vec<Vec<u32>> = vec![Vec::new(); 3];
+    let mut pending: Vec<Vec<u32>> = prompts.iter().map(|p| p.to_vec()).collect();
+    for round in 0..=steps + 1 {
+        let active: Vec<usize> = (0..3)
+            .filter(|&i| !(i == 2 && round == 0))
+            .filter(|&i| toks[i].len() < if i == 1 { steps - 2 } else { steps })
+            .collect();
+        if active.is_empty() {
+            break;
+        }
+        let inputs: Vec<Vec<u32>> = active.iter().map(|&i| pending[i].clone()).collect();
+        let mut batch: Vec<Step<'_>> = Vec::new();
+        let mut rest: &mut [KvCache] = &mut caches;
+        let mut offset = 0;
+        for (&i, tokens) in active.iter().zip(&inputs) {
+            let (head, tail) = rest.split_at_mut(i - offset + 1);
+            batch.push(Step { tokens, cache: &mut head[i - offset] });
+            rest = tail;
+            offset = i + 1;
+        }
+        let out = m.forward_batch(&mut batch, Logits::Last).unwrap();
+        drop(batch);
+        for (&i, logits) in active.iter().zip(out) {
+            let v: Vec<f32> = logits.flatten_all().unwrap().to_vec1().unwrap();
+            let step = toks[i].len();
+            assert!(max_diff(&v, &alone[i].1[step]) < 1e-4, "sequence {i} step {step}");
+            let t = argmax(&v);
+            toks[i].push(t);
+            pending[i] = vec![t];
+        }
+    }
+    assert_eq!(toks[0], alone[0].0);
+    assert_eq!(toks[1], alone[1].0[..steps - 2]);
+    assert_eq!(toks[2], alone[2].0);
+}
