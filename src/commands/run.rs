@@ -77,9 +77,8 @@ pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded>
     let dir = match files {
         ModelFiles::Dir(d) => d,
         ModelFiles::Gguf(path) => {
-            let tok = LoadedTokenizer::from_gguf(&path)?;
-            let model = Decoder::from_gguf(&path, &cpu, dtype)?;
-            return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok), started });
+            let (model, tok) = both(|| Decoder::from_gguf(&path, &cpu, dtype), || LoadedTokenizer::from_gguf(&path));
+            return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
         }
         ModelFiles::TokenizerJson(p) => {
             return Err(ModelError::NotFound { path: p.with_file_name("config.json") }.into());
@@ -87,14 +86,24 @@ pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded>
     };
     let kind = embed::model_type(&dir)?;
     if SAFETENSORS_DECODERS.contains(&kind.as_str()) || kind == "gemma3" {
-        let tok = LoadedTokenizer::from_dir(&dir)?;
-        let model = Decoder::from_safetensors(&dir, &cpu, dtype)?;
-        return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok), started });
+        let (model, tok) = both(|| Decoder::from_safetensors(&dir, &cpu, dtype), || LoadedTokenizer::from_dir(&dir));
+        return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
     }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
         return Err(ModelError::UnsupportedArchitecture { model_type: kind }.into());
     }
     Ok(Loaded::Encoder(dir))
+}
+
+/// Run two loads at once (weights and tokenizer take similar time: the time to the first token
+/// is the longer of the two, not their sum).
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|s| {
+        let tb = s.spawn(b);
+        let ra = a();
+        let rb = tb.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (ra, rb)
+    })
 }
 
 pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {

@@ -360,8 +360,6 @@ fn quantized_q4_1_path_matches_its_dequantized_f32_forward() {
             let spread = y.iter().fold(0f32, |m, v| m.max(v.abs()));
             let d = x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
             assert!(d < 0.12 * spread, "max diff {d} vs largest logit {spread}");
-            let lse = (logsumexp(x) - logsumexp(y)).abs();
-            assert!(lse < 1.0, "logsumexp differs by {lse}");
             agree += usize::from(argmax(x) == argmax(y));
             total += 1;
         }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QStorage, QTensor, k_quants};
 use candle_core::{DType, Device, Storage, Tensor};
 
+use super::q4_1::Q4_1Matrix;
+
 /// A weight matrix `(out, in)`.
 #[derive(Debug, Clone)]
 pub enum Weight {
@@ -15,6 +17,8 @@ pub enum Weight {
     /// GGUF blocks (Q4_0 .. Q8_0, K-quants, F16): candle's quantized matmul, which quantizes
     /// the activations once and runs llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
+    /// Q4_1 blocks with hfx's vectorized dot product (see `q4_1`).
+    Q4_1(Arc<Q4_1Matrix>),
 }
 
 impl Weight {
@@ -22,7 +26,20 @@ impl Weight {
         match self {
             Self::Dense(t) => t.dims2(),
             Self::Quant(q) => q.shape().dims2(),
+            Self::Q4_1(q) => Ok((q.rows, q.cols)),
         }
+    }
+
+    /// A GGUF tensor as a weight: Q4_1 gets hfx's kernel, F32 the dense path, the rest candle's.
+    pub fn from_qtensor(q: QTensor) -> candle_core::Result<Self> {
+        Ok(match q.dtype() {
+            GgmlDType::F32 => Self::Dense(q.dequantize(&q.device())?),
+            GgmlDType::Q4_1 if matches!(q.device(), Device::Cpu) => {
+                let (rows, cols) = q.shape().dims2()?;
+                Self::Q4_1(Arc::new(Q4_1Matrix::new(&q.data()?, rows, cols)?))
+            }
+            _ => Self::Quant(Arc::new(q)),
+        })
     }
 
     /// The weight as an f32 tensor (a copy for quantized weights).
@@ -30,6 +47,7 @@ impl Weight {
         match self {
             Self::Dense(t) => t.to_dtype(DType::F32),
             Self::Quant(q) => q.dequantize(&q.device()),
+            Self::Q4_1(q) => Tensor::from_vec(q.dequantize(), (q.rows, q.cols), &Device::Cpu),
         }
     }
 
@@ -38,6 +56,7 @@ impl Weight {
         match self {
             Self::Dense(t) => t.elem_count() * t.dtype().size_in_bytes(),
             Self::Quant(q) => q.storage_size_in_bytes(),
+            Self::Q4_1(q) => q.size_in_bytes(),
         }
     }
 
@@ -55,13 +74,21 @@ impl Weight {
                 let storage = QStorage::from_data(std::borrow::Cow::Owned(bytes), &q.device(), dtype)?;
                 Ok(Self::Quant(Arc::new(QTensor::new(storage, (len, cols))?)))
             }
+            Self::Q4_1(q) => Ok(Self::Q4_1(Arc::new(q.rows(start, len)))),
         }
     }
 
     /// `x W^T` for `x` of shape `(..., in)`.
     pub fn matmul(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
-            Self::Quant(q) => x.apply_op1_no_bwd(q.as_ref()),
+            Self::Quant(q) => x.contiguous()?.apply_op1_no_bwd(q.as_ref()),
+            Self::Q4_1(q) => {
+                let rows = x.elem_count() / q.cols.max(1);
+                let flat: Vec<f32> = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+                let mut shape = x.dims().to_vec();
+                *shape.last_mut().unwrap_or(&mut 0) = q.rows;
+                Tensor::from_vec(q.matmul(&flat, rows)?, shape, x.device())
+            }
             Self::Dense(w) => {
                 if let Some(y) = matvec_f32(w, x)? {
                     return Ok(y);

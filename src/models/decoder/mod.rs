@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod linear;
+pub mod q4_1;
 
 use std::io::BufReader;
 use std::path::Path;
@@ -185,12 +186,7 @@ impl Source for GgufSource<'_> {
     fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
         let e = cerr(&self.g.path);
         let q = self.g.content.tensor(&mut self.reader, name, &self.device).map_err(&e)?;
-        let w = match q.dtype() {
-            // Float GGUF tensors take the dense path (gemm + parallel matvec).
-            GgmlDType::F32 => Weight::Dense(q.dequantize(&self.device).map_err(&e)?),
-            _ => Weight::Quant(std::sync::Arc::new(q)),
-        };
-        convert(w, dtype).map_err(&e)
+        convert(Weight::from_qtensor(q).map_err(&e)?, dtype).map_err(&e)
     }
 
     fn tensor(&mut self, name: &str) -> Result<Tensor> {
@@ -561,6 +557,7 @@ impl Decoder {
     fn tied(&self) -> bool {
         match (&self.embed, &self.lm_head.weight) {
             (Weight::Quant(a), Weight::Quant(b)) => std::sync::Arc::ptr_eq(a, b),
+            (Weight::Q4_1(a), Weight::Q4_1(b)) => std::sync::Arc::ptr_eq(a, b),
             (Weight::Dense(a), Weight::Dense(b)) => a.id() == b.id(),
             _ => false,
         }
@@ -607,6 +604,10 @@ impl Decoder {
         let mut x = match &self.embed {
             Weight::Dense(w) => w.index_select(&ids, 0)?,
             Weight::Quant(q) => q.embedding(&ids)?,
+            Weight::Q4_1(q) => {
+                let rows: Vec<f32> = all.iter().flat_map(|&t| q.rows(t as usize, 1).dequantize()).collect();
+                Tensor::from_vec(rows, (all.len(), q.cols), &self.device)?
+            }
         }
         .unsqueeze(0)?; // (1, rows, hidden)
         if c.embed_scale {
