@@ -144,11 +144,7 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     } else {
         let text = match &args.prompt {
             Some(t) => t.clone(),
-            None if !std::io::stdin().is_terminal() => {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s)?;
-                s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
-            }
+            None if !std::io::stdin().is_terminal() => piped_text()?,
             None => return Err(super::usage("give the text to embed, `--file`, or pipe it on stdin")),
         };
         let v = embedder.embed(&[text])?;
@@ -156,6 +152,13 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The text piped on stdin, without the newline `echo` adds.
+fn piped_text() -> std::io::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s.strip_suffix('\n').map(str::to_string).unwrap_or(s))
 }
 
 fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Decoder) -> anyhow::Result<()> {
@@ -206,11 +209,7 @@ fn generate(
     let mut session = Session::new(model, tok, settings(args))?;
     let prompt = match &args.prompt {
         Some(t) => t.clone(),
-        None if !std::io::stdin().is_terminal() => {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s)?;
-            s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
-        }
+        None if !std::io::stdin().is_terminal() => piped_text()?,
         None if p.is_json() => return Err(super::usage("`--json` needs a prompt (argument or stdin)")),
         None => return chat(ctx, &mut session, load_ms),
     };

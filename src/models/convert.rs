@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use serde_json::json;
 
-use super::decoder::{Arch, DecoderConfig, GGUF_LAYER, HF_LAYER, unpermute};
+use super::decoder::{Arch, DecoderConfig, LLAMA_ROLES, Role, gguf_name, hf_name as layer_name, unpermute};
 use super::error::{ModelError, Result};
 use super::gguf::Gguf;
 use super::tokenizer::{LoadedTokenizer, tokenizer_json_from_gguf};
@@ -37,10 +37,11 @@ fn hf_name(name: &str, c: &DecoderConfig) -> Option<(String, Option<usize>)> {
             let (i, t) = rest.split_once('.')?;
             let i: usize = i.parse().ok()?;
             let n = t.strip_suffix(".weight")?;
-            let hf = HF_LAYER[GGUF_LAYER.iter().position(|g| *g == n)?];
-            let heads = match n {
-                "attn_q" => Some(c.num_heads),
-                "attn_k" => Some(c.num_kv_heads),
+            let role = *LLAMA_ROLES.iter().find(|r| gguf_name(**r) == n)?;
+            let hf = layer_name(role, Arch::Llama);
+            let heads = match role {
+                Role::Q => Some(c.num_heads),
+                Role::K => Some(c.num_kv_heads),
                 _ => None,
             };
             (format!("model.layers.{i}.{hf}.weight"), heads)

@@ -85,9 +85,7 @@ impl Weight {
             Self::Q4_1(q) => {
                 let rows = x.elem_count() / q.cols.max(1);
                 let flat: Vec<f32> = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
-                let mut shape = x.dims().to_vec();
-                *shape.last_mut().unwrap_or(&mut 0) = q.rows;
-                Tensor::from_vec(q.matmul(&flat, rows)?, shape, x.device())
+                Tensor::from_vec(q.matmul(&flat, rows)?, last_dim(x.dims(), q.rows), x.device())
             }
             Self::Dense(w) => {
                 if let Some(y) = matvec_f32(w, x)? {
@@ -133,9 +131,16 @@ fn matvec_f32(w: &Tensor, x: &Tensor) -> candle_core::Result<Option<Tensor>> {
     let xv = &xc.as_slice::<f32>()?[xl.start_offset()..xl.start_offset() + k];
     let mut out = vec![0f32; n];
     k_quants::matmul::<f32>((1, k, n), xv, wv, &mut out)?;
-    let mut shape = x.dims().to_vec();
-    *shape.last_mut().unwrap_or(&mut 0) = n;
-    Tensor::from_vec(out, shape, &Device::Cpu).map(Some)
+    Tensor::from_vec(out, last_dim(x.dims(), n), &Device::Cpu).map(Some)
+}
+
+/// `dims` with the last one replaced by `n` (a projection's output shape).
+fn last_dim(dims: &[usize], n: usize) -> Vec<usize> {
+    let mut shape = dims.to_vec();
+    if let Some(last) = shape.last_mut() {
+        *last = n;
+    }
+    shape
 }
 
 /// A LoRA adapter on one projection: `y += scale * (x A^T) B^T`.

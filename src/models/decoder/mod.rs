@@ -44,25 +44,9 @@ pub struct Layer {
     pub sliding: bool,
 }
 
-/// A llama layer's tensors in (attn_norm, q, k, v, o, ffn_norm, gate, up, down) order, as GGUF
-/// and transformers name them (`hfx convert` maps one to the other).
-pub const GGUF_LAYER: [&str; 9] =
-    ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"];
-pub const HF_LAYER: [&str; 9] = [
-    "input_layernorm",
-    "self_attn.q_proj",
-    "self_attn.k_proj",
-    "self_attn.v_proj",
-    "self_attn.o_proj",
-    "post_attention_layernorm",
-    "mlp.gate_proj",
-    "mlp.up_proj",
-    "mlp.down_proj",
-];
-
 /// A layer tensor's role; each source names the roles its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub enum Role {
     AttnNorm,
     Q,
     K,
@@ -81,7 +65,12 @@ enum Role {
     GateUp,
 }
 
-fn gguf_name(role: Role) -> &'static str {
+/// The tensors of a llama layer (what `hfx convert` writes).
+pub const LLAMA_ROLES: [Role; 9] =
+    [Role::AttnNorm, Role::Q, Role::K, Role::V, Role::O, Role::FfnNorm, Role::Gate, Role::Up, Role::Down];
+
+/// A layer tensor's name in GGUF files (`blk.N.<name>.weight`).
+pub fn gguf_name(role: Role) -> &'static str {
     match role {
         Role::AttnNorm => "attn_norm",
         Role::Q => "attn_q",
@@ -101,7 +90,8 @@ fn gguf_name(role: Role) -> &'static str {
     }
 }
 
-fn hf_name(role: Role, arch: Arch) -> &'static str {
+/// A layer tensor's name in transformers checkpoints (`model.layers.N.<name>.weight`).
+pub fn hf_name(role: Role, arch: Arch) -> &'static str {
     let sandwich = matches!(arch, Arch::Gemma2 | Arch::Gemma3);
     match role {
         Role::AttnNorm => "input_layernorm",
@@ -526,32 +516,22 @@ impl Decoder {
         Ok(Self { config, embed, layers, norm, lm_head, rope, rope_local, device: device.clone(), eos_ids: Vec::new() })
     }
 
+    /// Every weight matrix once (a tied output projection is the embedding).
+    fn matrices(&self) -> impl Iterator<Item = &Weight> {
+        let head = (!self.tied()).then_some(&self.lm_head.weight);
+        std::iter::once(&self.embed).chain(head).chain(
+            self.layers.iter().flat_map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].map(|x| &x.weight)),
+        )
+    }
+
     /// Weight bytes held in memory.
     pub fn weight_bytes(&self) -> usize {
-        let lin = |l: &Linear| l.weight.size_in_bytes();
-        let tied = self.tied();
-        self.embed.size_in_bytes()
-            + if tied { 0 } else { lin(&self.lm_head) }
-            + self
-                .layers
-                .iter()
-                .map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].into_iter().map(lin).sum::<usize>())
-                .sum::<usize>()
+        self.matrices().map(Weight::size_in_bytes).sum()
     }
 
     /// Parameters (elements of every weight; tied embeddings counted once).
     pub fn parameters(&self) -> usize {
-        let n = |w: &Weight| w.dims2().map_or(0, |(a, b)| a * b);
-        let tied = self.tied();
-        n(&self.embed)
-            + if tied { 0 } else { n(&self.lm_head.weight) }
-            + self
-                .layers
-                .iter()
-                .map(|l| {
-                    [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].into_iter().map(|x| n(&x.weight)).sum::<usize>()
-                })
-                .sum::<usize>()
+        self.matrices().map(|w| w.dims2().map_or(0, |(a, b)| a * b)).sum()
     }
 
     fn tied(&self) -> bool {
