@@ -23,6 +23,7 @@ pub mod vars {
     pub const HF_HUB_DISABLE_PROGRESS_BARS: &str = "HF_HUB_DISABLE_PROGRESS_BARS";
     pub const HF_HUB_DISABLE_IMPLICIT_TOKEN: &str = "HF_HUB_DISABLE_IMPLICIT_TOKEN";
     pub const HF_HUB_DISABLE_SYMLINKS: &str = "HF_HUB_DISABLE_SYMLINKS";
+    pub const HF_HUB_DISABLE_XET: &str = "HF_HUB_DISABLE_XET";
     pub const HF_HUB_ETAG_TIMEOUT: &str = "HF_HUB_ETAG_TIMEOUT";
     pub const HF_HUB_DOWNLOAD_TIMEOUT: &str = "HF_HUB_DOWNLOAD_TIMEOUT";
     pub const HF_HUB_USER_AGENT_ORIGIN: &str = "HF_HUB_USER_AGENT_ORIGIN";
@@ -103,6 +104,8 @@ pub struct Settings {
     pub disable_progress_bars: Option<bool>,
     pub disable_implicit_token: bool,
     pub disable_symlinks: bool,
+    /// Never offer the Xet transfer on upload (only matters in builds with the `xet` feature).
+    pub disable_xet: bool,
     pub etag_timeout_secs: f64,
     pub download_timeout_secs: f64,
     pub user_agent_origin: Option<String>,
@@ -219,6 +222,7 @@ impl Settings {
             disable_progress_bars,
             disable_implicit_token,
             disable_symlinks: env.var(vars::HF_HUB_DISABLE_SYMLINKS).is_some_and(|v| is_truthy(&v)),
+            disable_xet: env.var(vars::HF_HUB_DISABLE_XET).is_some_and(|v| is_truthy(&v)),
             etag_timeout_secs: parse_secs(env, vars::HF_HUB_ETAG_TIMEOUT, 10.0),
             download_timeout_secs: parse_secs(env, vars::HF_HUB_DOWNLOAD_TIMEOUT, 10.0),
             user_agent_origin: non_empty(env, vars::HF_HUB_USER_AGENT_ORIGIN),

@@ -25,6 +25,7 @@ struct EnvOutput {
     disable_progress_bars: Option<bool>,
     disable_implicit_token: bool,
     disable_symlinks: bool,
+    disable_xet: bool,
     etag_timeout_secs: f64,
     download_timeout_secs: f64,
     features: Vec<&'static str>,
@@ -55,8 +56,12 @@ impl Render for EnvOutput {
 }
 
 /// Compiled-in optional features (the CLI surface never changes with them).
+/// Optional Cargo features this binary was built with.
 fn features() -> Vec<&'static str> {
-    Vec::new()
+    [("xet", cfg!(feature = "xet")), ("cuda", cfg!(feature = "cuda")), ("metal", cfg!(feature = "metal"))]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
 }
 
 pub(crate) fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -78,6 +83,7 @@ pub(crate) fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         disable_progress_bars: s.disable_progress_bars,
         disable_implicit_token: s.disable_implicit_token,
         disable_symlinks: s.disable_symlinks,
+        disable_xet: s.disable_xet,
         etag_timeout_secs: s.etag_timeout_secs,
         download_timeout_secs: s.download_timeout_secs,
         features: features(),

@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::hub::download::Downloader;
 use crate::models::ModelError;
 use crate::models::decoder::{Decoder, SAFETENSORS_DECODERS, WeightDtype};
+use crate::models::device::DeviceSpec;
 use crate::models::embed::{self, Embedder};
 use crate::models::generate::{SamplingParams, Timings};
 use crate::models::resolve::{self, ModelFiles, Purpose};
@@ -44,13 +45,9 @@ pub(crate) enum Loaded {
 
 /// Resolve `m.model` (downloading into the shared cache when needed) and load it.
 pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded> {
-    if m.device != "cpu" {
-        let feature = if m.device.starts_with("cuda") { "cuda" } else { "metal" };
-        return Err(super::hinted(
-            format!("device `{}` is not available in this build", m.device),
-            format!("rebuild with `cargo build --release --features {feature}`, or use `--device cpu`"),
-        ));
-    }
+    let device = DeviceSpec::parse(&m.device)
+        .ok_or_else(|| super::usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
+        .open(&m.device)?;
     let dtype = match m.dtype.as_deref() {
         None => WeightDtype::Native,
         Some(d) => WeightDtype::parse(d).ok_or_else(|| super::usage(format!("unknown dtype `{d}`")))?,
@@ -73,11 +70,10 @@ pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded>
         }
     };
     let started = Instant::now();
-    let cpu = candle_core::Device::Cpu;
     let dir = match files {
         ModelFiles::Dir(d) => d,
         ModelFiles::Gguf(path) => {
-            let (model, tok) = both(|| Decoder::from_gguf(&path, &cpu, dtype), || LoadedTokenizer::from_gguf(&path));
+            let (model, tok) = both(|| Decoder::from_gguf(&path, &device, dtype), || LoadedTokenizer::from_gguf(&path));
             return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
         }
         ModelFiles::TokenizerJson(p) => {
@@ -86,7 +82,7 @@ pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded>
     };
     let kind = embed::model_type(&dir)?;
     if SAFETENSORS_DECODERS.contains(&kind.as_str()) || kind == "gemma3" {
-        let (model, tok) = both(|| Decoder::from_safetensors(&dir, &cpu, dtype), || LoadedTokenizer::from_dir(&dir));
+        let (model, tok) = both(|| Decoder::from_safetensors(&dir, &device, dtype), || LoadedTokenizer::from_dir(&dir));
         return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
     }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {

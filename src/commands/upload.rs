@@ -58,7 +58,9 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> anyhow::Result<ExitC
     };
     let client = ctx.client()?;
     let progress = UploadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
-    let outcome = Uploader::new(&client, UploadOptions::default(), &progress).upload(&req).await?;
+    let opts =
+        UploadOptions { xet: crate::hub::xet::AVAILABLE && !ctx.settings.disable_xet, ..UploadOptions::default() };
+    let outcome = Uploader::new(&client, opts, &progress).upload(&req).await?;
     ctx.printer.emit(&Output(&outcome))?;
     Ok(ExitCode::SUCCESS)
 }

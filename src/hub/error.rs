@@ -34,6 +34,9 @@ pub enum HubError {
     #[error("{message}")]
     Conflict { message: String },
 
+    #[error("Xet upload to `{repo}` failed: {message}")]
+    Xet { repo: String, message: String },
+
     #[error("cannot upload `{path}`: {reason}")]
     LocalPath { path: PathBuf, reason: String },
 
@@ -122,6 +125,10 @@ impl HubError {
                 "it already exists; pass `--exist-ok` to accept that, or pick another name".into()
             }
             HubError::LocalPath { .. } => "check the local path and its permissions".into(),
+            HubError::Xet { .. } if !super::xet::AVAILABLE => {
+                "this repository takes uploads through Xet only: build hfx with `--features xet`".into()
+            }
+            HubError::Xet { .. } => "set `HF_HUB_DISABLE_XET=1` to upload through plain LFS instead".into(),
             HubError::Http { status: 429, .. } => {
                 "you are rate limited; wait a few minutes or log in for a higher limit".into()
             }

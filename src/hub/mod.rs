@@ -7,6 +7,7 @@ pub mod client;
 pub mod download;
 mod error;
 pub mod upload;
+pub mod xet;
 
 pub use client::{ClientOptions, HubClient, Notifier, Silent};
 pub use error::{HubError, Result};

@@ -47,12 +47,69 @@ pub struct UploadOptions {
     pub max_workers: usize,
     pub max_files_per_commit: usize,
     pub max_inline_bytes_per_commit: u64,
+    /// Offer the Xet transfer to the LFS batch API (needs the `xet` feature, see `xet.rs`).
+    pub xet: bool,
 }
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self { max_workers: 8, max_files_per_commit: 500, max_inline_bytes_per_commit: 64 << 20 }
+        Self { max_workers: 8, max_files_per_commit: 500, max_inline_bytes_per_commit: 64 << 20, xet: false }
     }
+}
+
+/// How the Hub asked for one commit's LFS objects to be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transfer {
+    /// The git-LFS protocol: each object by `basic` PUT or `multipart` parts ([`ObjectUpload`]).
+    Lfs,
+    /// Xet storage, through the hf-hub crate (the whole commit goes that way).
+    Xet,
+}
+
+/// Transfers offered in an LFS batch request, in huggingface_hub's order.
+fn offered_transfers(xet: bool) -> &'static [&'static str] {
+    if xet { &["basic", "multipart", "xet"] } else { &["basic", "multipart"] }
+}
+
+/// The batch answer's `transfer`, checked against the offer (no answer means `basic`).
+fn chosen_transfer(answer: Option<&str>, offered: &[&str], repo: &RepoId) -> Result<Transfer> {
+    let t = answer.unwrap_or("basic");
+    if !offered.contains(&t) {
+        return Err(if t == "xet" {
+            HubError::Xet {
+                repo: repo.id.clone(),
+                message: "the Hub chose the Xet transfer, which this build of hfx does not include".into(),
+            }
+        } else {
+            HubError::InvalidResponse {
+                url: "LFS batch".into(),
+                reason: format!("the Hub chose the `{t}` transfer; hfx offered {}", offered.join(", ")),
+            }
+        });
+    }
+    Ok(if t == "xet" { Transfer::Xet } else { Transfer::Lfs })
+}
+
+/// How one LFS object goes up: a `chunk_size` in the upload action's header means multipart
+/// (numbered part URLs in the same header), otherwise one PUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ObjectUpload {
+    Single,
+    Parts { chunk: u64 },
+}
+
+fn object_upload(header: &serde_json::Map<String, serde_json::Value>) -> ObjectUpload {
+    match header.get("chunk_size").and_then(|v| v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64())) {
+        Some(chunk) if chunk > 0 => ObjectUpload::Parts { chunk },
+        _ => ObjectUpload::Single,
+    }
+}
+
+/// The message for a branch that moved under an upload (`parentCommit` refused).
+pub(crate) fn moved_message(revision: &str, repo: &str) -> String {
+    format!(
+        "`{revision}` of `{repo}` moved while uploading (someone else committed); nothing was overwritten, re-run to upload on top of it"
+    )
 }
 
 /// Progress, implemented by `output`.
@@ -275,6 +332,10 @@ struct LfsObject {
 
 #[derive(Debug, Deserialize)]
 struct LfsBatchResponse {
+    /// `basic`, `multipart` or `xet`; absent means `basic`.
+    #[serde(default)]
+    transfer: Option<String>,
+    #[serde(default)]
     objects: Vec<LfsObject>,
 }
 
@@ -436,16 +497,22 @@ impl<'a> Uploader<'a> {
         for (i, batch) in batches.iter().enumerate() {
             let lfs: Vec<&LocalFile> =
                 batch.iter().filter_map(|o| if let Op::Lfs(f) = o { Some(*f) } else { None }).collect();
-            self.push_lfs(&req.repo, &revision, &lfs).await?;
+            let transfer = self.push_lfs(&req.repo, &revision, &lfs).await?;
             let summary = match (&req.commit_message, total) {
                 (Some(m), 1) => m.clone(),
                 (Some(m), n) => format!("{m} (part {} of {n})", i + 1),
                 (None, 1) => "Upload with hfx".to_string(),
                 (None, n) => format!("Upload with hfx (part {} of {n})", i + 1),
             };
-            let resp = self
-                .commit(&req.repo, &revision, &head, create_pr, &summary, req.commit_description.as_deref(), batch)
-                .await?;
+            let description = req.commit_description.as_deref();
+            let resp = match transfer {
+                Transfer::Lfs => {
+                    self.commit(&req.repo, &revision, &head, create_pr, &summary, description, batch).await?
+                }
+                Transfer::Xet => {
+                    self.commit_xet(&req.repo, &revision, &head, create_pr, &summary, description, batch).await?
+                }
+            };
             head = resp.commit_oid.clone();
             outcome.commits += 1;
             outcome.files_committed += batch.iter().filter(|o| !matches!(o, Op::Delete(_))).count();
@@ -465,14 +532,16 @@ impl<'a> Uploader<'a> {
         Ok(outcome)
     }
 
-    /// Upload the LFS objects the Hub does not have yet.
-    async fn push_lfs(&self, repo: &RepoId, revision: &str, files: &[&LocalFile]) -> Result<()> {
+    /// Upload the LFS objects the Hub does not have yet. When the Hub answers with the Xet
+    /// transfer nothing is sent here: the commit goes through [`Self::commit_xet`].
+    async fn push_lfs(&self, repo: &RepoId, revision: &str, files: &[&LocalFile]) -> Result<Transfer> {
+        let offered = offered_transfers(self.opts.xet);
         for chunk in files.chunks(256) {
             let url =
                 self.client.url(&format!("{}{}.git/info/lfs/objects/batch", repo.repo_type.url_prefix(), repo.id))?;
             let body = serde_json::json!({
                 "operation": "upload",
-                "transfers": ["basic", "multipart"],
+                "transfers": offered,
                 "objects": chunk.iter().map(|f| serde_json::json!({"oid": f.sha256, "size": f.size})).collect::<Vec<_>>(),
                 "hash_algo": "sha256",
                 "ref": {"name": revision},
@@ -494,6 +563,9 @@ impl<'a> Uploader<'a> {
                 )
                 .await?;
             let batch: LfsBatchResponse = HubClient::json(resp).await?;
+            if chosen_transfer(batch.transfer.as_deref(), offered, repo)? == Transfer::Xet {
+                return Ok(Transfer::Xet);
+            }
             let by_oid: HashMap<&str, &LocalFile> = chunk.iter().map(|f| (f.sha256.as_str(), *f)).collect();
             let mut jobs = Vec::new();
             for obj in batch.objects {
@@ -516,18 +588,15 @@ impl<'a> Uploader<'a> {
                 .try_collect::<Vec<()>>()
                 .await?;
         }
-        Ok(())
+        Ok(Transfer::Lfs)
     }
 
     async fn push_object(&self, file: &LocalFile, actions: LfsActions) -> Result<()> {
         if let Some(upload) = actions.upload {
             let header = upload.header.unwrap_or_default();
-            match header
-                .get("chunk_size")
-                .and_then(|v| v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64()))
-            {
-                Some(chunk) if chunk > 0 => self.multipart(file, &upload.href, chunk, &header).await?,
-                _ => self.basic(file, &upload.href, &header).await?,
+            match object_upload(&header) {
+                ObjectUpload::Parts { chunk } => self.multipart(file, &upload.href, chunk, &header).await?,
+                ObjectUpload::Single => self.basic(file, &upload.href, &header).await?,
             }
         }
         if let Some(verify) = actions.verify {
@@ -555,10 +624,17 @@ impl<'a> Uploader<'a> {
 
     /// Read `len` bytes at `offset` (a part, or the whole small file).
     fn read_range(file: &LocalFile, offset: u64, len: u64) -> Result<Vec<u8>> {
-        use std::os::unix::fs::FileExt;
-        let f = fs_err::File::open(&file.disk).map_err(|e| local_error(&file.disk, e.to_string()))?;
-        let mut buf = vec![0u8; len as usize];
-        f.file().read_exact_at(&mut buf, offset).map_err(|e| local_error(&file.disk, e.to_string()))?;
+        use std::io::{Seek, SeekFrom};
+        let io = |e: std::io::Error| local_error(&file.disk, e.to_string());
+        let mut f = fs_err::File::open(&file.disk).map_err(io)?;
+        f.seek(SeekFrom::Start(offset)).map_err(io)?;
+        // `read_to_end` into reserved capacity: no zero-filling of a buffer about to be
+        // overwritten (measurable at 16 MiB parts, 1 GiB per GiB uploaded).
+        let mut buf = Vec::with_capacity(len as usize);
+        f.take(len).read_to_end(&mut buf).map_err(io)?;
+        if buf.len() as u64 != len {
+            return Err(local_error(&file.disk, "the file got shorter while it was uploaded"));
+        }
         Ok(buf)
     }
 
@@ -725,17 +801,56 @@ impl<'a> Uploader<'a> {
             .await
             .map_err(|e| HubError::Network { url: url.to_string(), source: e })?;
         if resp.status() == reqwest::StatusCode::PRECONDITION_FAILED || resp.status() == reqwest::StatusCode::CONFLICT {
-            return Err(HubError::Conflict {
-                message: format!(
-                    "`{revision}` of `{}` moved while uploading (someone else committed); nothing was overwritten, re-run to upload on top of it",
-                    repo.id
-                ),
-            });
+            return Err(HubError::Conflict { message: moved_message(revision, &repo.id) });
         }
         if !resp.status().is_success() {
             return Err(map_error(resp, &self.ctx(repo, revision)).await);
         }
         HubClient::json(resp).await
+    }
+
+    /// One commit through hf-hub's Xet upload (see `xet.rs`), guarded by the same parent.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_xet(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        parent: &str,
+        create_pr: bool,
+        summary: &str,
+        description: Option<&str>,
+        ops: &[Op<'_>],
+    ) -> Result<CommitResponse> {
+        let token = self.client.options().token.as_ref().ok_or(HubError::NotLoggedIn)?;
+        let mut adds = Vec::new();
+        let mut deletes = Vec::new();
+        let mut lfs_bytes = 0;
+        for op in ops {
+            match op {
+                Op::Regular(f) => adds.push((f.disk.clone(), f.path.clone())),
+                Op::Lfs(f) => {
+                    lfs_bytes += f.size;
+                    adds.push((f.disk.clone(), f.path.clone()));
+                }
+                Op::Delete(p) => deletes.push(p.clone()),
+            }
+        }
+        let done = super::xet::commit(super::xet::XetCommit {
+            endpoint: self.client.endpoint(),
+            token: token.expose(),
+            repo,
+            revision,
+            parent: (!create_pr).then_some(parent),
+            create_pr,
+            summary,
+            description,
+            adds,
+            deletes,
+        })
+        .await?;
+        self.sent.fetch_add(lfs_bytes, Ordering::Relaxed);
+        self.reporter.uploaded(lfs_bytes);
+        Ok(CommitResponse { commit_oid: done.commit_oid, commit_url: done.commit_url, pull_request_url: done.pr_url })
     }
 }
 
@@ -808,5 +923,36 @@ mod tests {
         assert_eq!(renamed, vec!["docs/readme.txt"]);
         assert!(collect(&req(&d.join("a.txt"), Some("../escape.txt"))).is_err());
         assert!(collect(&req(&d.join("missing"), None)).is_err());
+    }
+
+    #[test]
+    fn transfer_selection() {
+        let repo = RepoId::new(crate::cache::RepoType::Model, "o/n").unwrap();
+        // Xet is offered only when the build has it and HF_HUB_DISABLE_XET is not set.
+        assert_eq!(offered_transfers(false), ["basic", "multipart"]);
+        assert_eq!(offered_transfers(true), ["basic", "multipart", "xet"]);
+        for xet in [false, true] {
+            let offered = offered_transfers(xet);
+            assert_eq!(chosen_transfer(None, offered, &repo).unwrap(), Transfer::Lfs);
+            assert_eq!(chosen_transfer(Some("basic"), offered, &repo).unwrap(), Transfer::Lfs);
+            assert_eq!(chosen_transfer(Some("multipart"), offered, &repo).unwrap(), Transfer::Lfs);
+            assert!(matches!(chosen_transfer(Some("ssh"), offered, &repo), Err(HubError::InvalidResponse { .. })));
+        }
+        // The Hub picking Xet: hf-hub's upload when offered, a clear error when it was not.
+        assert_eq!(chosen_transfer(Some("xet"), offered_transfers(true), &repo).unwrap(), Transfer::Xet);
+        let err = chosen_transfer(Some("xet"), offered_transfers(false), &repo).unwrap_err();
+        assert!(matches!(err, HubError::Xet { .. }), "{err:?}");
+        assert!(err.hint().is_some());
+
+        // Per object, within the LFS transfer: a chunk size means multipart.
+        let header = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        assert_eq!(object_upload(&header(serde_json::json!({}))), ObjectUpload::Single);
+        assert_eq!(
+            object_upload(&header(serde_json::json!({"chunk_size": "5000000", "1": "u1"}))),
+            ObjectUpload::Parts { chunk: 5_000_000 }
+        );
+        assert_eq!(object_upload(&header(serde_json::json!({"chunk_size": 64}))), ObjectUpload::Parts { chunk: 64 });
+        assert_eq!(object_upload(&header(serde_json::json!({"chunk_size": "0"}))), ObjectUpload::Single);
+        assert_eq!(object_upload(&header(serde_json::json!({"chunk_size": "x"}))), ObjectUpload::Single);
     }
 }

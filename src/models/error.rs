@@ -68,6 +68,12 @@ pub enum ModelError {
     #[error("generation failed: {0}")]
     Generation(String),
 
+    #[error("device `{device}` is not available in this build")]
+    DeviceNotBuilt { device: String, feature: &'static str },
+
+    #[error("cannot open device `{device}`: {reason}")]
+    Device { device: String, reason: String },
+
     #[error("the prompt has {tokens} tokens; the model's context is {context}")]
     PromptTooLong { tokens: usize, context: usize },
 
@@ -81,6 +87,10 @@ impl ModelError {
     /// An actionable suggestion, shown as `hint:` under the error.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            ModelError::DeviceNotBuilt { feature, .. } => {
+                format!("build hfx with `cargo install hfx --features {feature}`, or use `--device cpu`")
+            }
+            ModelError::Device { .. } => "check the device index and drivers, or use `--device cpu`".into(),
             ModelError::BadGguf { .. } => {
                 "the file may be truncated or not a GGUF file; re-download it (`hfx download --force`)".into()
             }

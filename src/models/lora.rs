@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 
 use super::decoder::{Decoder, Layer, Linear, Lora, permute};
@@ -138,13 +138,15 @@ pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
     let (heads, kv_heads, interleaved) =
         (model.config.num_heads, model.config.num_kv_heads, model.config.rope_interleaved);
     let mut applied = 0;
+    let model_device = model.device.clone();
     for (i, layer) in model.layers.iter_mut().enumerate() {
         for m in &targets {
             let (Some(a), Some(b)) = (find(i, m, "A"), find(i, m, "B")) else {
                 return Err(bad(format!("no lora_A/lora_B for layer {i} `{m}`")));
             };
             let cerr = |e: candle_core::Error| bad(e.to_string());
-            let (a, b) = (a.to_dtype(DType::F32).map_err(cerr)?, b.to_dtype(DType::F32).map_err(cerr)?);
+            let on_model = |t: Tensor| t.to_dtype(DType::F32).and_then(|t| t.to_device(&model_device));
+            let (a, b) = (on_model(a).map_err(cerr)?, on_model(b).map_err(cerr)?);
             let (ra, ia) = a.dims2().map_err(cerr)?;
             let (ob, rb) = b.dims2().map_err(cerr)?;
             let mut outs = Vec::new();

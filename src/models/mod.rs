@@ -5,6 +5,7 @@ pub mod bench;
 pub mod chat;
 pub mod convert;
 pub mod decoder;
+pub mod device;
 pub mod embed;
 pub mod encode;
 pub mod error;

@@ -478,3 +478,118 @@ fn hfx_bench_reports_prompt_and_generation_speed() {
     let (code, _, err) = env.run(&["bench", g.to_str().unwrap(), "-p", "9000", "-n", "0"]);
     assert_eq!(code, 1, "{err}");
 }
+
+/// Reads a child's output on a thread; `wait_for` polls what has arrived so far.
+struct Transcript(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Transcript {
+    fn start(mut r: impl std::io::Read + Send + 'static) -> Self {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let t = text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                t.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self(text)
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Wait until `pred` holds for the text after `from`; returns that text.
+    fn wait_for(&self, from: usize, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let all = self.text();
+            let tail = all.get(from..).unwrap_or_default().to_string();
+            if pred(&tail) {
+                return tail;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; transcript:\n{all}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn chat_repl_through_a_pseudo_terminal() {
+    use std::io::Write;
+    // `script` (util-linux, Essential on Debian) runs hfx on a real pseudo-terminal: stdin and
+    // stderr are terminals, so `hfx run` with no prompt opens the chat, and a \x03 written to
+    // the terminal is a real Ctrl-C (SIGINT from the line discipline).
+    let env = TestEnv::new();
+    let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let cmd = format!(
+        "exec '{}' run '{}' --system 'You are a geography assistant. Answer in one short sentence.' \
+         --temperature 0 --max-new-tokens 300",
+        hfx_bin().display(),
+        g.display()
+    );
+    let base = env.hfx_std();
+    let mut c = std::process::Command::new("script");
+    c.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    let mut child = c
+        .args(["-qfec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let out = Transcript::start(child.stdout.take().unwrap());
+    let mut stdin = child.stdin.take().unwrap();
+    let prompts = |s: &str| s.matches(">>> ").count();
+    let mut say = |line: &str| {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    };
+
+    let start = out.wait_for(0, "the banner and prompt", |s| prompts(s) >= 1);
+    assert!(start.contains("/help"), "{start}");
+    let mark = out.text().len();
+    say("What is the capital of France?\n");
+    let first = out.wait_for(mark, "the first answer", |s| prompts(s) >= 1 && s.contains("Paris"));
+    assert!(first.contains("Paris"), "{first}");
+    // History: the follow-up only makes sense with the first turn in context.
+    let mark = out.text().len();
+    say("And of Germany?\n");
+    let second = out.wait_for(mark, "the second answer", |s| prompts(s) >= 1);
+    assert!(second.contains("Berlin"), "{second}");
+
+    let mark = out.text().len();
+    say("/help\n");
+    let help = out.wait_for(mark, "the help", |s| prompts(s) >= 1);
+    assert!(help.contains("/clear") && help.contains("/exit"), "{help}");
+    let mark = out.text().len();
+    say("/clear\n");
+    out.wait_for(mark, "the clear", |s| s.contains("conversation cleared") && prompts(s) >= 1);
+
+    // Ctrl-C while an answer streams stops that answer, not the session.
+    let mark = out.text().len();
+    say("Forget geography. Write a very long story about a dragon who travels the world.\n");
+    out.wait_for(mark, "the story to start", |s| {
+        s.trim_end().len()
+            > "Forget geography. Write a very long story about a dragon who travels the world.".len() + 40
+    });
+    say("\x03");
+    let cut = out.wait_for(mark, "the prompt after Ctrl-C", |s| prompts(s) >= 1);
+    assert!(child.try_wait().unwrap().is_none(), "the session survives Ctrl-C: {cut}");
+    let mark = out.text().len();
+    say("What is the capital of Italy?\n");
+    let after = out.wait_for(mark, "an answer after Ctrl-C", |s| prompts(s) >= 1);
+    assert!(after.contains("Rome"), "{after}");
+
+    say("/bye\n");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}; transcript:\n{}", out.text());
+}

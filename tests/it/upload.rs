@@ -306,3 +306,34 @@ fn interrupted_upload_resumes_without_resending() {
     assert!(first + second <= n + n / 10, "{first} + {second} PUTs for {n} objects");
     assert!(second < n, "the re-run skipped objects already stored");
 }
+
+#[test]
+fn xet_is_offered_only_by_builds_that_have_it() {
+    let env = logged_in();
+    let d = folder(&env);
+    // A Xet-enabled repository (the Hub answers `xet` to clients that offer it): this build
+    // has no `xet` feature, so it does not offer Xet and the upload goes through multipart.
+    env.hub.set_xet(XetMode::IfOffered);
+    env.hub.set_lfs_chunk_size(1 << 20);
+    env.ok(&["upload", "alice/xet-repo", d.to_str().unwrap()]);
+    let offers = env.hub.lfs_offers();
+    assert_eq!(offers, vec![vec!["basic".to_string(), "multipart".to_string()]], "{offers:?}");
+    assert!(env.hub.log().iter().any(|r| r.path.contains("/part/")), "multipart was used");
+
+    // A server choosing Xet anyway: a clear error naming the feature, and nothing committed.
+    env.hub.set_xet(XetMode::Always);
+    write(&d, "model-2.safetensors", &pseudo_random(2 << 20, 12));
+    let head = |env: &TestEnv| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&env.ok(&["repo", "info", "alice/xet-repo", "--json"])).unwrap()["sha"]
+            .clone()
+    };
+    let before = head(&env);
+    let (code, _, err) = env.run(&["upload", "alice/xet-repo", d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Xet") && err.contains("hint:") && err.contains("--features xet"), "{err}");
+    assert_eq!(head(&env), before, "nothing committed");
+    // HF_HUB_DISABLE_XET is honoured (and is what a user sets to avoid Xet in `xet` builds).
+    let out = env.hfx().args(["env", "--json"]).env("HF_HUB_DISABLE_XET", "1").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["disable_xet"], true);
+}
