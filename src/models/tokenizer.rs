@@ -250,10 +250,14 @@ impl LoadedTokenizer {
     /// From a GGUF file's metadata.
     pub fn from_gguf(path: &Path) -> Result<Self> {
         let g = Gguf::open(path)?;
-        let vocab = tokenizer_json_from_gguf(&g)?;
-        let bytes = serde_json::to_vec(&vocab.json).map_err(|e| bad(path, &e))?;
+        let GgufVocab { json, specials, chat_template } = tokenizer_json_from_gguf(&g)?;
+        // Free the metadata and the JSON tree before the tokenizer is built from the bytes: they
+        // are the bulk of the loading peak (weights load at the same time).
+        drop(g);
+        let bytes = serde_json::to_vec(&json).map_err(|e| bad(path, &e))?;
+        drop(json);
         let tokenizer = Tokenizer::from_bytes(bytes).map_err(|e| bad(path, &*e))?;
-        Ok(Self { tokenizer, specials: vocab.specials, chat_template: vocab.chat_template, source: path.to_path_buf() })
+        Ok(Self { tokenizer, specials, chat_template, source: path.to_path_buf() })
     }
 
     /// From an HF folder: `tokenizer.json`, plus `tokenizer_config.json` and `chat_template.jinja`

@@ -12,6 +12,7 @@
 pub mod config;
 pub mod linear;
 pub mod q4_1;
+mod safetensors;
 
 use std::io::BufReader;
 use std::path::Path;
@@ -187,29 +188,22 @@ impl Source for GgufSource<'_> {
 }
 
 struct SafetensorsSource {
-    st: candle_core::safetensors::MmapedSafetensors,
-    path: std::path::PathBuf,
+    st: safetensors::SafetensorsFiles,
     device: Device,
 }
 
 impl Source for SafetensorsSource {
     fn has(&self, name: &str) -> bool {
-        self.st.get(name).is_ok()
+        self.st.has(name)
     }
 
     fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
         let t = self.tensor(name)?;
-        convert(Weight::Dense(t), dtype).map_err(cerr(&self.path))
+        convert(Weight::Dense(t), dtype).map_err(cerr(self.st.path()))
     }
 
     fn tensor(&mut self, name: &str) -> Result<Tensor> {
-        if !self.has(name) {
-            return Err(ModelError::BadModel {
-                path: self.path.clone(),
-                reason: format!("no tensor `{name}` (is the model_type right?)"),
-            });
-        }
-        self.st.load(name, &self.device).and_then(|t| t.to_dtype(DType::F32)).map_err(cerr(&self.path))
+        self.st.load_f32(name, &self.device)
     }
 }
 
@@ -342,11 +336,8 @@ impl Decoder {
             .map_err(|e| ModelError::BadModel { path: cfg_path.clone(), reason: e.to_string() })?;
         let config = DecoderConfig::from_hf(&cfg, &cfg_path)?;
         let files = super::embed::safetensors_files(dir)?;
-        // SAFETY: the weights are memory-mapped read-only from the cache or a folder hfx does not
-        // write to while loading; safetensors validates offsets against the file length.
-        #[allow(unsafe_code)]
-        let st = unsafe { candle_core::safetensors::MmapedSafetensors::multi(&files) }.map_err(cerr(&files[0]))?;
-        let mut src = SafetensorsSource { st, path: files[0].clone(), device: device.clone() };
+        let st = safetensors::SafetensorsFiles::open(&files)?;
+        let mut src = SafetensorsSource { st, device: device.clone() };
         // Gemma 3 multimodal checkpoints keep the language model under another prefix.
         let prefix = ["model.", "model.language_model.", "language_model.model."]
             .into_iter()
