@@ -105,6 +105,19 @@ fn object_upload(header: &serde_json::Map<String, serde_json::Value>) -> ObjectU
     }
 }
 
+/// One commit of an upload: where it goes, what it builds on and what it changes.
+#[derive(Clone, Copy)]
+struct CommitPlan<'a> {
+    repo: &'a RepoId,
+    revision: &'a str,
+    /// The branch head the commit must build on (sent as `parentCommit` unless `create_pr`).
+    parent: &'a str,
+    create_pr: bool,
+    summary: &'a str,
+    description: Option<&'a str>,
+    ops: &'a [Op<'a>],
+}
+
 /// The message for a branch that moved under an upload (`parentCommit` refused).
 pub(crate) fn moved_message(revision: &str, repo: &str) -> String {
     format!(
@@ -504,14 +517,18 @@ impl<'a> Uploader<'a> {
                 (None, 1) => "Upload with hfx".to_string(),
                 (None, n) => format!("Upload with hfx (part {} of {n})", i + 1),
             };
-            let description = req.commit_description.as_deref();
+            let plan = CommitPlan {
+                repo: &req.repo,
+                revision: &revision,
+                parent: &head,
+                create_pr,
+                summary: &summary,
+                description: req.commit_description.as_deref(),
+                ops: batch,
+            };
             let resp = match transfer {
-                Transfer::Lfs => {
-                    self.commit(&req.repo, &revision, &head, create_pr, &summary, description, batch).await?
-                }
-                Transfer::Xet => {
-                    self.commit_xet(&req.repo, &revision, &head, create_pr, &summary, description, batch).await?
-                }
+                Transfer::Lfs => self.commit(&plan).await?,
+                Transfer::Xet => self.commit_xet(&plan).await?,
             };
             head = resp.commit_oid.clone();
             outcome.commits += 1;
@@ -753,17 +770,8 @@ impl<'a> Uploader<'a> {
     }
 
     /// One NDJSON commit, never retried (a lost answer must not commit twice).
-    #[allow(clippy::too_many_arguments)]
-    async fn commit(
-        &self,
-        repo: &RepoId,
-        revision: &str,
-        parent: &str,
-        create_pr: bool,
-        summary: &str,
-        description: Option<&str>,
-        ops: &[Op<'_>],
-    ) -> Result<CommitResponse> {
+    async fn commit(&self, plan: &CommitPlan<'_>) -> Result<CommitResponse> {
+        let CommitPlan { repo, revision, parent, create_pr, summary, description, ops } = *plan;
         let mut lines = Vec::with_capacity(ops.len() + 1);
         let mut header = serde_json::json!({"summary": summary, "description": description.unwrap_or("")});
         if !create_pr {
@@ -810,17 +818,8 @@ impl<'a> Uploader<'a> {
     }
 
     /// One commit through hf-hub's Xet upload (see `xet.rs`), guarded by the same parent.
-    #[allow(clippy::too_many_arguments)]
-    async fn commit_xet(
-        &self,
-        repo: &RepoId,
-        revision: &str,
-        parent: &str,
-        create_pr: bool,
-        summary: &str,
-        description: Option<&str>,
-        ops: &[Op<'_>],
-    ) -> Result<CommitResponse> {
+    async fn commit_xet(&self, plan: &CommitPlan<'_>) -> Result<CommitResponse> {
+        let CommitPlan { repo, revision, parent, create_pr, summary, description, ops } = *plan;
         let token = self.client.options().token.as_ref().ok_or(HubError::NotLoggedIn)?;
         let mut adds = Vec::new();
         let mut deletes = Vec::new();
