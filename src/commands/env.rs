@@ -55,8 +55,7 @@ impl Render for EnvOutput {
     }
 }
 
-/// Compiled-in optional features (the CLI surface never changes with them).
-/// Optional Cargo features this binary was built with.
+/// Compiled-in optional Cargo features (the CLI surface never changes with them).
 fn features() -> Vec<&'static str> {
     [("xet", cfg!(feature = "xet")), ("cuda", cfg!(feature = "cuda")), ("metal", cfg!(feature = "metal"))]
         .into_iter()

@@ -76,10 +76,7 @@ fn chosen_transfer(answer: Option<&str>, offered: &[&str], repo: &RepoId) -> Res
     let t = answer.unwrap_or("basic");
     if !offered.contains(&t) {
         return Err(if t == "xet" {
-            HubError::Xet {
-                repo: repo.id.clone(),
-                message: "the Hub chose the Xet transfer, which this build of hfx does not include".into(),
-            }
+            super::xet::not_built(repo)
         } else {
             HubError::InvalidResponse {
                 url: "LFS batch".into(),

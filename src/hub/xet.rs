@@ -103,10 +103,15 @@ fn xet_error(c: &XetCommit<'_>, e: hf_hub::HFError) -> HubError {
     HubError::Xet { repo: c.repo.id.clone(), message: e.to_string() }
 }
 
+/// The Hub chose Xet but this build cannot speak it.
+pub(crate) fn not_built(repo: &RepoId) -> HubError {
+    HubError::Xet {
+        repo: repo.id.clone(),
+        message: "the Hub chose the Xet transfer, which this build of hfx does not include".into(),
+    }
+}
+
 #[cfg(not(feature = "xet"))]
 pub(crate) async fn commit(c: XetCommit<'_>) -> Result<XetCommitted> {
-    Err(HubError::Xet {
-        repo: c.repo.id.clone(),
-        message: "the Hub chose the Xet transfer, which this build of hfx does not include".into(),
-    })
+    Err(not_built(c.repo))
 }

@@ -42,7 +42,6 @@ struct Entry {
     shape: Vec<usize>,
     /// Absolute byte offset in the file.
     offset: u64,
-    len: usize,
 }
 
 /// The tensors of one or several safetensors files (shards).
@@ -92,8 +91,7 @@ impl SafetensorsFiles {
                         )));
                     }
                 }
-                let len = (end.saturating_sub(*start)) as usize;
-                entries.insert(name, Entry { file: i, dtype, shape, offset: data_start + start, len });
+                entries.insert(name, Entry { file: i, dtype, shape, offset: data_start + start });
             }
             files.push((path.clone(), f));
         }
@@ -107,14 +105,14 @@ impl SafetensorsFiles {
     /// A tensor as f32 on `device`.
     pub(super) fn load_f32(&self, name: &str, device: &Device) -> Result<Tensor> {
         let e = self.entries.get(name).ok_or_else(|| ModelError::BadModel {
-            path: self.files.first().map(|f| f.0.clone()).unwrap_or_default(),
+            path: self.path().to_path_buf(),
             reason: format!("no tensor `{name}` (is the model_type right?)"),
         })?;
         let (path, file) = &self.files[e.file];
         let bad = |reason: String| ModelError::BadModel { path: path.clone(), reason };
         let io = |source| ModelError::Io { path: path.clone(), source };
         let dtype = e.dtype.clone().map_err(bad)?;
-        let numel = e.len / dtype.size();
+        let numel = e.shape.iter().product();
         let data: Vec<f32> = match dtype {
             Dtype::F32 => {
                 let mut v = vec![0f32; numel];

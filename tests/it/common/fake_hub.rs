@@ -479,14 +479,16 @@ fn store_file(path: &str, src: FileSource) -> StoredFile {
         }
         FileSource::Parts(parts) => {
             let size: u64 = parts.iter().map(|p| p.len() as u64).sum();
+            let lfs = is_lfs(path, size);
             let mut s2 = sha2::Sha256::new();
             let mut s1 = sha1::Sha1::new();
             s1.update(format!("blob {size}\0").as_bytes());
             for p in parts.iter() {
                 s2.update(p);
-                s1.update(p);
+                if !lfs {
+                    s1.update(p);
+                }
             }
-            let lfs = is_lfs(path, size);
             (size, hex::encode(s2.finalize()), if lfs { String::new() } else { hex::encode(s1.finalize()) })
         }
         FileSource::Path(p) => {
