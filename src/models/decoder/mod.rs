@@ -10,6 +10,7 @@
 //! rope; everything else uses the rotate-half form. Both compute the same function.
 
 pub mod config;
+mod decode;
 pub mod linear;
 pub mod q4_1;
 mod safetensors;
@@ -571,16 +572,10 @@ impl Decoder {
             spans.push((all.len(), s.tokens.len(), pos));
             all.extend_from_slice(s.tokens);
         }
-        let ids = Tensor::new(all.as_slice(), &self.device)?;
-        let mut x = match &self.embed {
-            Weight::Dense(w) => w.index_select(&ids, 0)?,
-            Weight::Quant(q) => q.embedding(&ids)?,
-            Weight::Q4_1(q) => {
-                let rows: Vec<f32> = all.iter().flat_map(|&t| q.rows(t as usize, 1).dequantize()).collect();
-                Tensor::from_vec(rows, (all.len(), q.cols), &self.device)?
-            }
+        if matches!(self.device, Device::Cpu) && spans.iter().all(|&(_, t, _)| t == 1) && !self.training() {
+            return self.decode_cpu(steps, &all, &spans);
         }
-        .unsqueeze(0)?; // (1, rows, hidden)
+        let mut x = self.embed(&all)?.unsqueeze(0)?; // (1, rows, hidden)
         if c.embed_scale {
             x = (x * (c.hidden_size as f64).sqrt())?;
         }
@@ -682,6 +677,28 @@ impl Decoder {
             });
         }
         Ok(out)
+    }
+
+    /// Token embeddings `(tokens, hidden)`, before any scaling.
+    fn embed(&self, tokens: &[u32]) -> candle_core::Result<Tensor> {
+        let ids = Tensor::new(tokens, &self.device)?;
+        match &self.embed {
+            Weight::Dense(w) => w.index_select(&ids, 0),
+            Weight::Quant(q) => q.embedding(&ids),
+            Weight::Q4_1(q) => {
+                let rows: Vec<f32> = tokens.iter().flat_map(|&t| q.rows(t as usize, 1).dequantize()).collect();
+                Tensor::from_vec(rows, (tokens.len(), q.cols), &self.device)
+            }
+        }
+    }
+
+    /// Is a LoRA adapter being trained? Its forward pass must stay on tensor ops, which record
+    /// the graph that backpropagation walks.
+    fn training(&self) -> bool {
+        self.layers
+            .iter()
+            .flat_map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down])
+            .any(|p| p.lora.as_ref().is_some_and(|l| l.a.is_variable() || l.b.is_variable()))
     }
 
     /// Logits of the last position as a vector.

@@ -11,7 +11,7 @@ use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::{GgmlType, matmul};
 use half::f16;
 
-const QK: usize = 32;
+pub(super) const QK: usize = 32;
 
 /// 32 weights: `w = d * q + m`, `q` in 0..16, two per byte (low nibbles first half).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,7 +97,7 @@ fn dot_avx2(xs: &[BlockQ4_1], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 static AVX2: LazyLock<bool> =
     LazyLock::new(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"));
 
-fn vec_dot(xs: &[BlockQ4_1], ys: &[BlockQ8_1]) -> f32 {
+pub(super) fn vec_dot(xs: &[BlockQ4_1], ys: &[BlockQ8_1]) -> f32 {
     let table = F16.as_slice();
     #[cfg(target_arch = "x86_64")]
     if *AVX2 {

@@ -1,0 +1,337 @@
+//! Decode steps of one token per sequence on the CPU, as loops over slices instead of tensor
+//! ops. Profiled on SmolLM2-135M Q4_1 (`perf record`, `hfx bench -p 1 -n 256`), the ~25 small
+//! candle ops per layer between the matrix-vector products (dispatch, an allocation each, the
+//! activation quantized again for every projection, one thread-pool round per projection) held
+//! the main thread for 37% of a decode step while the second core spun. Here a layer is a few
+//! loops over its vectors, projections that share an input (q/k/v, gate/up) run as one round on
+//! candle's thread pool, and the input is quantized once per round. The math is
+//! `forward_batch`'s; `tests/it/architectures.rs` checks token-by-token decode against
+//! candle-transformers for every architecture, and batched decode against each sequence alone.
+
+use std::ops::Deref;
+use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
+
+use candle_core::quantized::k_quants::GgmlType;
+use candle_core::{DType, Device, Storage, Tensor};
+
+use super::config::Activation;
+use super::q4_1::{self, BlockQ8_1, Q4_1Matrix};
+use super::{Decoder, Linear, RmsNorm, Step, Weight};
+
+type CResult<T> = candle_core::Result<T>;
+
+/// Weight rows per work item: small enough to balance two cores, large enough that the shared
+/// cursor is not contended.
+const ROWS: usize = 16;
+/// Below this many multiply-adds attention runs on the calling thread.
+const PARALLEL_ATTENTION: usize = 1 << 16;
+
+/// A CPU tensor's f32 storage, held for reading during a step.
+struct F32s<'a> {
+    /// candle's storage lock guard (boxed: its type is candle's choice of lock).
+    guard: Box<dyn Deref<Target = Storage> + Sync + 'a>,
+    start: usize,
+    strides: Vec<usize>,
+    len: usize,
+}
+
+impl<'a> F32s<'a> {
+    /// Any f32 CPU tensor; `get` spans from its first element to its last.
+    fn strided(t: &'a Tensor) -> Option<Self> {
+        if t.dtype() != DType::F32 {
+            return None;
+        }
+        let (guard, layout) = t.storage_and_layout();
+        if !matches!(&*guard, Storage::Cpu(_)) {
+            return None;
+        }
+        let span = layout.dims().iter().zip(layout.stride()).map(|(d, s)| d.saturating_sub(1) * s).sum::<usize>() + 1;
+        let len = if t.elem_count() == 0 { 0 } else { span };
+        Some(Self { start: layout.start_offset(), strides: layout.stride().to_vec(), len, guard: Box::new(guard) })
+    }
+
+    /// A contiguous f32 CPU tensor.
+    fn of(t: &'a Tensor) -> Option<Self> {
+        if t.is_contiguous() { Self::strided(t) } else { None }
+    }
+
+    fn get(&self) -> &[f32] {
+        let Storage::Cpu(c) = &**self.guard else { return &[] };
+        c.as_slice::<f32>().ok().and_then(|s| s.get(self.start..self.start + self.len)).unwrap_or(&[])
+    }
+}
+
+fn read(t: &Tensor) -> CResult<F32s<'_>> {
+    F32s::of(t).ok_or_else(|| candle_core::Error::Msg("expected a contiguous f32 CPU tensor".into()))
+}
+
+/// Run `f` over item ranges, on the pool when there is enough work to share.
+fn run(items: usize, parallel: bool, f: impl Fn(Range<usize>) + Sync) {
+    if parallel && items > 1 {
+        candle_core::utils::barrier_pool().execute_chunked(items, f);
+    } else {
+        f(0..items);
+    }
+}
+
+fn lock<'a, T>(m: &'a Mutex<T>) -> std::sync::MutexGuard<'a, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How a projection's rows are multiplied.
+enum Rows<'a> {
+    F32(F32s<'a>),
+    Q4_1(&'a Q4_1Matrix),
+    /// Anything else (candle's quantized types, f16/bf16): its own candle op.
+    Op,
+}
+
+/// `x (b, k) W^T (+ bias) (+ LoRA)` for each linear, as `(b, n)` row-major vectors.
+fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
+    let k = x.len() / b;
+    let rows: Vec<Rows<'_>> = linears
+        .iter()
+        .map(|l| match &l.weight {
+            Weight::Dense(t) => F32s::of(t).map_or(Rows::Op, Rows::F32),
+            Weight::Q4_1(q) => Rows::Q4_1(q),
+            Weight::Quant(_) => Rows::Op,
+        })
+        .collect();
+    let mut outs = Vec::with_capacity(linears.len());
+    for l in linears {
+        let (n, kw) = l.weight.dims2()?;
+        if kw != k {
+            candle_core::bail!("projection of width {kw} applied to {k} inputs");
+        }
+        outs.push(vec![0f32; n * b]);
+    }
+    // The input quantized once for every Q4_1 projection of the round.
+    let kb = k / q4_1::QK;
+    let mut ys = Vec::new();
+    if rows.iter().any(|r| matches!(r, Rows::Q4_1(_))) {
+        ys = vec![BlockQ8_1::zeros(); b * kb];
+        for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
+            BlockQ8_1::from_float(xr, yr);
+        }
+    }
+    // Work items: ROWS weight rows of one projection, written `(n, b)` (row-major by weight row)
+    // into their own chunk of the output.
+    let mut items = Vec::new();
+    for (i, (r, out)) in rows.iter().zip(outs.iter_mut()).enumerate() {
+        if !matches!(r, Rows::Op) {
+            items.extend(out.chunks_mut(ROWS * b).enumerate().map(|(c, chunk)| (i, c * ROWS, Mutex::new(chunk))));
+        }
+    }
+    run(items.len(), true, |range| {
+        for (i, r0, cell) in &items[range] {
+            let mut out = lock(cell);
+            for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
+                match &rows[*i] {
+                    Rows::F32(w) => {
+                        let w = &w.get()[r * k..(r + 1) * k];
+                        for (o, xr) in o.iter_mut().zip(x.chunks_exact(k)) {
+                            *o = f32::vec_dot(k, w, xr);
+                        }
+                    }
+                    Rows::Q4_1(q) => {
+                        let w = &q.blocks[r * kb..(r + 1) * kb];
+                        for (o, yr) in o.iter_mut().zip(ys.chunks_exact(kb)) {
+                            *o = q4_1::vec_dot(w, yr);
+                        }
+                    }
+                    Rows::Op => {}
+                }
+            }
+        }
+    });
+    drop(items);
+    for ((l, r), out) in linears.iter().zip(&rows).zip(outs.iter_mut()) {
+        let n = out.len() / b;
+        if matches!(r, Rows::Op) {
+            let y = l.weight.matmul(&Tensor::from_slice(x, (b, k), &Device::Cpu)?)?;
+            *out = y.flatten_all()?.to_vec1()?;
+        } else if b > 1 {
+            // (n, b) to (b, n).
+            *out = (0..b).flat_map(|bi| (0..n).map(move |r| (r, bi))).map(|(r, bi)| out[r * b + bi]).collect();
+        }
+        if let Some(bias) = &l.bias {
+            let bias = read(bias)?;
+            for row in out.chunks_exact_mut(n) {
+                row.iter_mut().zip(bias.get()).for_each(|(o, v)| *o += v);
+            }
+        }
+        if let Some(lora) = &l.lora {
+            let (a, bm) = (lora.a.to_dtype(DType::F32)?.contiguous()?, lora.b.to_dtype(DType::F32)?.contiguous()?);
+            let (rank, _) = a.dims2()?;
+            let (a, bm) = (read(&a)?, read(&bm)?);
+            let (a, bm) = (a.get(), bm.get());
+            for (xr, row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+                let ax: Vec<f32> = a.chunks_exact(k).map(|ar| f32::vec_dot(k, ar, xr) * lora.scale as f32).collect();
+                for (o, br) in row.iter_mut().zip(bm.chunks_exact(rank)) {
+                    *o += f32::vec_dot(rank, br, &ax);
+                }
+            }
+        }
+    }
+    Ok(outs)
+}
+
+/// RMS norm of each `width`-long row of `x`, in place.
+fn norm_rows(x: &mut [f32], width: usize, n: &RmsNorm) -> CResult<()> {
+    let w = read(&n.weight)?;
+    let w = w.get();
+    for row in x.chunks_exact_mut(width) {
+        let ms = row.iter().map(|v| v * v).sum::<f32>() / width as f32;
+        let inv = 1.0 / (ms + n.eps).sqrt();
+        row.iter_mut().zip(w).for_each(|(v, w)| *v = *v * inv * w);
+    }
+    Ok(())
+}
+
+/// Rotate each `dim`-long head of `x` by the angles `cos`/`sin` (`dim / 2` each): pairs
+/// `(2i, 2i + 1)` when interleaved (llama.cpp's order), else `(i, i + dim / 2)`.
+fn rope(x: &mut [f32], dim: usize, cos: &[f32], sin: &[f32], interleaved: bool) {
+    let half = dim / 2;
+    for head in x.chunks_exact_mut(dim) {
+        for i in 0..half {
+            let (a, b) = if interleaved { (2 * i, 2 * i + 1) } else { (i, i + half) };
+            let (x0, x1) = (head[a], head[b]);
+            head[a] = x0 * cos[i] - x1 * sin[i];
+            head[b] = x0 * sin[i] + x1 * cos[i];
+        }
+    }
+}
+
+fn softcap(x: &mut [f32], cap: Option<f32>) {
+    if let Some(cap) = cap {
+        x.iter_mut().for_each(|v| *v = (*v / cap).tanh() * cap);
+    }
+}
+
+impl Decoder {
+    /// `forward_batch` for steps of one token each, on the CPU. `spans` are `forward_batch`'s
+    /// `(row, tokens, position)` per step; `ids` the steps' tokens.
+    pub(super) fn decode_cpu(
+        &self,
+        steps: &mut [Step<'_>],
+        ids: &[u32],
+        spans: &[(usize, usize, usize)],
+    ) -> CResult<Vec<Tensor>> {
+        let c = &self.config;
+        let b = ids.len();
+        let (hidden, hd) = (c.hidden_size, c.head_dim);
+        let (nh, nkv) = (c.num_heads, c.num_kv_heads);
+        let groups = nh / nkv;
+        let mut x: Vec<f32> = self.embed(ids)?.flatten_all()?.to_vec1()?;
+        if c.embed_scale {
+            let s = (hidden as f32).sqrt();
+            x.iter_mut().for_each(|v| *v *= s);
+        }
+        let mut y = vec![0f32; b * nh * hd];
+        for (li, layer) in self.layers.iter().enumerate() {
+            let mut h = x.clone();
+            norm_rows(&mut h, hidden, &layer.attn_norm)?;
+            let mut qkv = project(&[&layer.q, &layer.k, &layer.v], &h, b)?.into_iter();
+            let (Some(mut q), Some(mut k), Some(v)) = (qkv.next(), qkv.next(), qkv.next()) else {
+                candle_core::bail!("missing projections");
+            };
+            if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
+                norm_rows(&mut q, hd, qn)?;
+                norm_rows(&mut k, hd, kn)?;
+            }
+            let table = match (&self.rope_local, layer.sliding) {
+                (Some(r), true) => r,
+                _ => &self.rope,
+            };
+            let (cos, sin) = (read(&table.cos)?, read(&table.sin)?);
+            let half = hd / 2;
+            // Rotate, append to each sequence's cache, and keep the caches' tensors for reading.
+            let mut kvs = Vec::with_capacity(b);
+            for (si, &(_, _, pos)) in spans.iter().enumerate() {
+                let at = pos * half..(pos + 1) * half;
+                let (cos, sin) = (&cos.get()[at.clone()], &sin.get()[at]);
+                rope(&mut q[si * nh * hd..(si + 1) * nh * hd], hd, cos, sin, c.rope_interleaved);
+                let ks = &mut k[si * nkv * hd..(si + 1) * nkv * hd];
+                rope(ks, hd, cos, sin, c.rope_interleaved);
+                let kt = Tensor::from_slice(ks, (1, nkv, 1, hd), &Device::Cpu)?;
+                let vt = Tensor::from_slice(&v[si * nkv * hd..(si + 1) * nkv * hd], (1, nkv, 1, hd), &Device::Cpu)?;
+                kvs.push(steps[si].cache.append(li, pos, &kt, &vt)?);
+            }
+            let caches = kvs
+                .iter()
+                .map(|(kc, vc)| match (F32s::strided(kc), F32s::strided(vc)) {
+                    (Some(k), Some(v)) => Ok((k, v)),
+                    _ => candle_core::bail!("KV cache is not f32 on the CPU"),
+                })
+                .collect::<CResult<Vec<_>>>()?;
+            let window = if layer.sliding { c.sliding_window } else { None };
+            let scale = c.attn_scale as f32;
+            // One item per (sequence, head), written into its slice of `y`.
+            let heads: Vec<Mutex<&mut [f32]>> = y.chunks_mut(hd).map(Mutex::new).collect();
+            let work: usize = spans.iter().map(|s| (s.2 + 1) * nh * hd).sum();
+            run(heads.len(), work >= PARALLEL_ATTENTION, |range| {
+                for item in range {
+                    let (si, head) = (item / nh, item % nh);
+                    let pos = spans[si].2;
+                    let (kc, vc) = &caches[si];
+                    // (1, kv_heads, positions, head_dim) views of the cache buffers.
+                    let (ks, vs) = (kc.get(), vc.get());
+                    let (kh, kp) = (kc.strides[1], kc.strides[2]);
+                    let (vh, vp) = (vc.strides[1], vc.strides[2]);
+                    let g = head / groups;
+                    let qh = &q[(si * nh + head) * hd..(si * nh + head + 1) * hd];
+                    let lo = window.map_or(0, |w| (pos + 1).saturating_sub(w));
+                    let mut s: Vec<f32> = (lo..=pos)
+                        .map(|j| f32::vec_dot(hd, qh, &ks[g * kh + j * kp..g * kh + j * kp + hd]) * scale)
+                        .collect();
+                    softcap(&mut s, c.attn_softcap);
+                    let max = s.iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v));
+                    let mut sum = 0f32;
+                    for v in s.iter_mut() {
+                        *v = (*v - max).exp();
+                        sum += *v;
+                    }
+                    let mut out = lock(&heads[item]);
+                    out.fill(0.0);
+                    for (j, p) in (lo..=pos).zip(&s) {
+                        let vj = &vs[g * vh + j * vp..g * vh + j * vp + hd];
+                        let p = p / sum;
+                        out.iter_mut().zip(vj).for_each(|(o, v)| *o += p * v);
+                    }
+                }
+            });
+            drop(heads);
+            drop(caches);
+            let mut a = project(&[&layer.o], &y, b)?.swap_remove(0);
+            if let Some(n) = &layer.post_attn_norm {
+                norm_rows(&mut a, hidden, n)?;
+            }
+            x.iter_mut().zip(&a).for_each(|(x, a)| *x += a);
+            let mut h = x.clone();
+            norm_rows(&mut h, hidden, &layer.ffn_norm)?;
+            let mut gu = project(&[&layer.gate, &layer.up], &h, b)?.into_iter();
+            let (Some(mut g), Some(u)) = (gu.next(), gu.next()) else { candle_core::bail!("missing projections") };
+            for (g, u) in g.iter_mut().zip(&u) {
+                let act = match c.activation {
+                    Activation::Silu => *g / (1.0 + (-*g).exp()),
+                    Activation::GeluTanh => {
+                        let inner = (2.0 / std::f32::consts::PI).sqrt() * (*g + 0.044715 * *g * *g * *g);
+                        0.5 * *g * (1.0 + inner.tanh())
+                    }
+                };
+                *g = act * u;
+            }
+            let mut m = project(&[&layer.down], &g, b)?.swap_remove(0);
+            if let Some(n) = &layer.post_ffn_norm {
+                norm_rows(&mut m, hidden, n)?;
+            }
+            x.iter_mut().zip(&m).for_each(|(x, m)| *x += m);
+        }
+        norm_rows(&mut x, hidden, &self.norm)?;
+        let mut logits = project(&[&self.lm_head], &x, b)?.swap_remove(0);
+        softcap(&mut logits, c.final_softcap);
+        let vocab = logits.len() / b;
+        logits.chunks_exact(vocab).map(|row| Tensor::from_slice(row, (1, vocab), &Device::Cpu)).collect()
+    }
+}
