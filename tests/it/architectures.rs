@@ -281,7 +281,8 @@ fn candle_reference(dir: &Path, a: &Arch) -> Vec<f32> {
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    // NaN counts as infinitely far (f32::max would skip it).
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, |m, d| if d.is_nan() { f32::INFINITY } else { m.max(d) })
 }
 
 fn check(model_type: &'static str) {
@@ -465,4 +466,36 @@ fn batched_decode_of_several_sequences_matches_each_alone() {
     assert_eq!(toks[0], alone[0].0);
     assert_eq!(toks[1], alone[1].0[..steps - 2]);
     assert_eq!(toks[2], alone[2].0);
+}
+
+/// With a LoRA adapter being trained (its tensors are `Var`s) the forward pass stays on tensor
+/// ops, which record a graph, instead of the fused CPU kernels (prompt attention, decode
+/// steps): same logits, for the prompt and token by token. This also keeps the unfused
+/// attention (the path GPUs take) tested on the CPU.
+#[test]
+fn a_lora_being_trained_keeps_tensor_ops_with_the_same_logits() {
+    use candle_core::Var;
+    // Gemma 2: soft-capping and sliding windows go through the unfused masks too.
+    let mut a = arch("gemma2");
+    a.config["sliding_window"] = json!(3);
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let mut m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let fused = m.forward(&PROMPT, &mut KvCache::new(m.layers.len())).unwrap();
+    let mut cache = KvCache::new(m.layers.len());
+    let fused_steps: Vec<Vec<f32>> = PROMPT.iter().map(|&t| m.forward_last(&[t], &mut cache).unwrap()).collect();
+
+    let rank = 4;
+    let lora_a = Var::from_tensor(&randn(&[rank, HEADS * HD], 0.1)).unwrap();
+    let lora_b = Var::zeros((H, rank), DType::F32, &Device::Cpu).unwrap();
+    m.layers[1].o.lora =
+        Some(hfx::models::decoder::Lora { a: lora_a.as_tensor().clone(), b: lora_b.as_tensor().clone(), scale: 2.0 });
+    let trained = m.forward(&PROMPT, &mut KvCache::new(m.layers.len())).unwrap();
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(max_diff(&flat(&trained), &flat(&fused)) < 1e-4);
+    let mut cache = KvCache::new(m.layers.len());
+    for (&t, want) in PROMPT.iter().zip(&fused_steps) {
+        let got = m.forward_last(&[t], &mut cache).unwrap();
+        assert!(max_diff(&got, want) < 1e-4);
+    }
 }

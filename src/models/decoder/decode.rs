@@ -126,22 +126,24 @@ fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
     run(items.len(), true, |range| {
         for (i, r0, cell) in &items[range] {
             let mut out = lock(cell);
-            for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
-                match &rows[*i] {
-                    Rows::F32(w) => {
+            match &rows[*i] {
+                Rows::F32(w) => {
+                    for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
                         let w = &w.get()[r * k..(r + 1) * k];
                         for (o, xr) in o.iter_mut().zip(x.chunks_exact(k)) {
                             *o = f32::vec_dot(k, w, xr);
                         }
                     }
-                    Rows::Q4_1(q) => {
+                }
+                Rows::Q4_1(q) => {
+                    for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
                         let w = &q.blocks[r * kb..(r + 1) * kb];
                         for (o, yr) in o.iter_mut().zip(ys.chunks_exact(kb)) {
                             *o = q4_1::vec_dot(w, yr);
                         }
                     }
-                    Rows::Op => {}
                 }
+                Rows::Op => {}
             }
         }
     });

@@ -10,6 +10,7 @@
 //! rope; everything else uses the rotate-half form. Both compute the same function.
 
 pub mod config;
+mod cpu_ops;
 mod decode;
 pub mod linear;
 pub mod q4_1;
@@ -594,8 +595,10 @@ impl Decoder {
                 .collect();
             Tensor::from_vec(m, (groups * t, total), &self.device).map(Some)
         };
+        // Fused in-place masking and softmax on the CPU (not differentiable: not when training).
+        let fused = matches!(self.device, Device::Cpu) && !self.training();
         let mut masks = Vec::with_capacity(spans.len());
-        for &(_, t, pos) in &spans {
+        for &(_, t, pos) in spans.iter().filter(|_| !fused) {
             let local = if c.sliding_layers.iter().any(|s| *s) { mask_for(t, pos, c.sliding_window)? } else { None };
             masks.push((mask_for(t, pos, None)?, local));
         }
@@ -630,15 +633,23 @@ impl Decoder {
                 // Query heads sharing a KV head attend together: (1, kv, groups * t, head_dim),
                 // so keys and values are never copied per query head.
                 let qg = qi.reshape((1, c.num_kv_heads, groups * t, c.head_dim))?;
-                let mut att = (qg.matmul(&kall.t()?)? * c.attn_scale)?;
-                if let Some(cap) = c.attn_softcap {
-                    att = ((att / f64::from(cap))?.tanh()? * f64::from(cap))?;
+                let mut att = qg.matmul(&kall.t()?)?;
+                if fused {
+                    let window = if layer.sliding { c.sliding_window } else { None };
+                    let scale = c.attn_scale as f32;
+                    cpu_ops::MaskedSoftmax { scale, softcap: c.attn_softcap, tokens: t, offset: pos, window }
+                        .apply(&att)?;
+                } else {
+                    att = (att * c.attn_scale)?;
+                    if let Some(cap) = c.attn_softcap {
+                        att = ((att / f64::from(cap))?.tanh()? * f64::from(cap))?;
+                    }
+                    let (global, local) = &masks[si];
+                    if let Some(m) = if layer.sliding { local } else { global } {
+                        att = att.broadcast_add(m)?;
+                    }
+                    att = candle_nn::ops::softmax_last_dim(&att)?;
                 }
-                let (global, local) = &masks[si];
-                if let Some(m) = if layer.sliding { local } else { global } {
-                    att = att.broadcast_add(m)?;
-                }
-                let att = candle_nn::ops::softmax_last_dim(&att)?;
                 let y = att.matmul(&vall.contiguous()?)?.reshape((1, c.num_heads, t, c.head_dim))?;
                 ys.push(y.transpose(1, 2)?.reshape((1, t, c.num_heads * c.head_dim))?);
             }

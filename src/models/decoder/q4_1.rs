@@ -65,47 +65,118 @@ fn dot(xs: &[BlockQ4_1], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
     sum
 }
 
-/// llama.cpp's AVX2 scheme: nibbles unpacked to 32 bytes, u8 x i8 pair products summed to
-/// i16 then i32 lanes, scaled and accumulated in f32; the `m * s` offsets summed apart.
+/// llama.cpp's AVX2 scheme for `N` weight rows against one activation row: nibbles unpacked to
+/// 32 bytes, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with AVX-512 VNNI, as
+/// llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and accumulated in
+/// f32; the `m * s` offsets summed apart. Several rows share each activation load and keep
+/// independent accumulator chains, which one row alone leaves the FMA units waiting on.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dot_body<const N: usize, const VNNI: bool>(xs: [&[BlockQ4_1]; N], ys: &[BlockQ8_1], table: &[f32]) -> [f32; N] {
+    use std::arch::x86_64::*;
+    // SAFETY: only inlined into `dot_avx2` and `dot_vnni`, whose callers checked that the CPU
+    // has AVX2 and FMA (and AVX-512 VNNI/VL for `VNNI`); the loads read exactly the 16 bytes
+    // of `x.qs` and the 32 bytes of `y.qs`.
+    #[allow(unsafe_code)]
+    unsafe {
+        let mut acc = [_mm256_setzero_ps(); N];
+        let mut offset = [0f32; N];
+        let low = _mm_set1_epi8(0x0F);
+        let ones = _mm256_set1_epi16(1);
+        let xs = xs.map(|x| &x[..ys.len()]);
+        for (bi, y) in ys.iter().enumerate() {
+            let yv = _mm256_loadu_si256(y.qs.as_ptr().cast());
+            for r in 0..N {
+                let x = xs[r].get_unchecked(bi);
+                let q = _mm_loadu_si128(x.qs.as_ptr().cast());
+                let lo = _mm_and_si128(q, low);
+                let hi = _mm_and_si128(_mm_srli_epi16(q, 4), low);
+                let xv = _mm256_set_m128i(hi, lo);
+                let prod = if VNNI {
+                    _mm256_dpbusd_epi32(_mm256_setzero_si256(), xv, yv)
+                } else {
+                    _mm256_madd_epi16(_mm256_maddubs_epi16(xv, yv), ones)
+                };
+                let scale = _mm256_set1_ps(*table.get_unchecked(usize::from(x.d)) * y.d);
+                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r]);
+                offset[r] += *table.get_unchecked(usize::from(x.m)) * y.s;
+            }
+        }
+        std::array::from_fn(|r| {
+            let s = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+            _mm_cvtss_f32(s) + offset[r]
+        })
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn dot_avx2(xs: &[BlockQ4_1], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
-    use std::arch::x86_64::*;
-    let mut acc = _mm256_setzero_ps();
-    let mut offset = 0f32;
-    let low = _mm_set1_epi8(0x0F);
-    let ones = _mm256_set1_epi16(1);
-    for (x, y) in xs.iter().zip(ys) {
-        // SAFETY: unaligned loads of exactly the 16 bytes of `x.qs` and the 32 bytes of `y.qs`.
-        #[allow(unsafe_code)]
-        let (q, yv) = unsafe { (_mm_loadu_si128(x.qs.as_ptr().cast()), _mm256_loadu_si256(y.qs.as_ptr().cast())) };
-        let lo = _mm_and_si128(q, low);
-        let hi = _mm_and_si128(_mm_srli_epi16(q, 4), low);
-        let xv = _mm256_set_m128i(hi, lo);
-        let prod = _mm256_madd_epi16(_mm256_maddubs_epi16(xv, yv), ones);
-        let scale = _mm256_set1_ps(table[usize::from(x.d)] * y.d);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc);
-        offset += table[usize::from(x.m)] * y.s;
+fn dot_avx2<const N: usize>(xs: [&[BlockQ4_1]; N], ys: &[BlockQ8_1], table: &[f32]) -> [f32; N] {
+    dot_body::<N, false>(xs, ys, table)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,avx512vnni,avx512vl")]
+fn dot_vnni<const N: usize>(xs: [&[BlockQ4_1]; N], ys: &[BlockQ8_1], table: &[f32]) -> [f32; N] {
+    dot_body::<N, true>(xs, ys, table)
+}
+
+/// llama.cpp's quantize_row_q8_1 for one row of activations.
+#[inline(always)]
+fn quantize(xs: &[f32], ys: &mut [BlockQ8_1]) {
+    for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+        let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let d = amax / 127.0;
+        let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+        let mut sum = 0i32;
+        for (q, v) in y.qs.iter_mut().zip(x) {
+            *q = (v * id).round() as i8;
+            sum += i32::from(*q);
+        }
+        y.d = f16::from_f32(d).to_f32();
+        y.s = f16::from_f32(sum as f32 * d).to_f32();
     }
-    let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    _mm_cvtss_f32(s) + offset
+}
+
+/// The same code built for AVX2: `round` becomes inline instructions instead of a libm call
+/// per activation (2% of a decode step, more of a long prompt's).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn quantize_avx2(xs: &[f32], ys: &mut [BlockQ8_1]) {
+    quantize(xs, ys)
 }
 
 #[cfg(target_arch = "x86_64")]
 static AVX2: LazyLock<bool> =
     LazyLock::new(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"));
+#[cfg(target_arch = "x86_64")]
+static VNNI: LazyLock<bool> = LazyLock::new(|| {
+    *AVX2 && std::arch::is_x86_feature_detected!("avx512vnni") && std::arch::is_x86_feature_detected!("avx512vl")
+});
 
-pub(super) fn vec_dot(xs: &[BlockQ4_1], ys: &[BlockQ8_1]) -> f32 {
+/// Dot products of `N` weight rows with one activation row.
+pub(super) fn vec_dots<const N: usize>(xs: [&[BlockQ4_1]; N], ys: &[BlockQ8_1]) -> [f32; N] {
     let table = F16.as_slice();
+    #[cfg(target_arch = "x86_64")]
+    if *VNNI {
+        // SAFETY: `dot_vnni` needs AVX2, FMA and AVX-512 VNNI/VL, which the CPU was checked to have.
+        #[allow(unsafe_code)]
+        return unsafe { dot_vnni(xs, ys, table) };
+    }
     #[cfg(target_arch = "x86_64")]
     if *AVX2 {
         // SAFETY: `dot_avx2` only needs AVX2 and FMA, which the CPU was just checked to have.
         #[allow(unsafe_code)]
         return unsafe { dot_avx2(xs, ys, table) };
     }
-    dot(xs, ys, table)
+    xs.map(|x| dot(x, ys, table))
+}
+
+pub(super) fn vec_dot(xs: &[BlockQ4_1], ys: &[BlockQ8_1]) -> f32 {
+    let [d] = vec_dots([xs], ys);
+    d
 }
 
 impl GgmlType for BlockQ8_1 {
@@ -127,18 +198,13 @@ impl GgmlType for BlockQ8_1 {
 
     /// llama.cpp's quantize_row_q8_1: scale and offset rounded through f16 as it stores them.
     fn from_float(xs: &[f32], ys: &mut [Self]) {
-        for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
-            let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let d = amax / 127.0;
-            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
-            let mut sum = 0i32;
-            for (q, v) in y.qs.iter_mut().zip(x) {
-                *q = (v * id).round() as i8;
-                sum += i32::from(*q);
-            }
-            y.d = f16::from_f32(d).to_f32();
-            y.s = f16::from_f32(sum as f32 * d).to_f32();
+        #[cfg(target_arch = "x86_64")]
+        if *AVX2 {
+            // SAFETY: `quantize_avx2` only needs AVX2 and FMA, which the CPU was checked to have.
+            #[allow(unsafe_code)]
+            return unsafe { quantize_avx2(xs, ys) };
         }
+        quantize(xs, ys)
     }
 
     fn vec_dot(_: usize, xs: &[Self], ys: &[Self]) -> f32 {
@@ -193,6 +259,18 @@ impl GgmlType for BlockQ4_1 {
 
     fn vec_dot(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
         vec_dot(xs, ys)
+    }
+
+    fn vec_dot_4(
+        _: usize,
+        xs0: &[Self],
+        xs1: &[Self],
+        xs2: &[Self],
+        xs3: &[Self],
+        ys: &[BlockQ8_1],
+    ) -> (f32, f32, f32, f32) {
+        let [a, b, c, d] = vec_dots([xs0, xs1, xs2, xs3], ys);
+        (a, b, c, d)
     }
 
     fn vec_dot_unopt(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
@@ -272,6 +350,36 @@ mod tests {
         let row = &mine.blocks[..k / QK];
         let (fast, slow) = (vec_dot(row, &ys), dot(row, &ys, F16.as_slice()));
         assert!((fast - slow).abs() <= 1e-4 * fast.abs().max(1.0), "{fast} vs {slow}");
+        // Every kernel this CPU can run, one row and four rows at a time, against the scalar loop.
+        let nb = k / QK;
+        let rows: [&[BlockQ4_1]; 4] = std::array::from_fn(|r| &mine.blocks[r * nb..(r + 1) * nb]);
+        let want = rows.map(|r| dot(r, &ys, F16.as_slice()));
+        let close = |got: [f32; 4], what: &str| {
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-4 * w.abs().max(1.0), "{what}: {g} vs {w}");
+            }
+        };
+        close(vec_dots(rows, &ys), "dispatch");
+        close(rows.map(|r| vec_dot(r, &ys)), "dispatch, one row");
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        {
+            let t = F16.as_slice();
+            if *AVX2 {
+                // SAFETY: AVX2 and FMA were checked just above.
+                close(unsafe { dot_avx2(rows, &ys, t) }, "avx2");
+                close(rows.map(|r| unsafe { dot_avx2([r], &ys, t)[0] }), "avx2, one row");
+            }
+            if *VNNI {
+                // SAFETY: AVX2, FMA and AVX-512 VNNI/VL were checked just above.
+                close(unsafe { dot_vnni(rows, &ys, t) }, "vnni");
+                close(rows.map(|r| unsafe { dot_vnni([r], &ys, t)[0] }), "vnni, one row");
+            }
+        }
+        // Quantizing the activations: the AVX2 build of the loop gives the same blocks.
+        let mut plain = vec![BlockQ8_1::zeros(); nb];
+        quantize(&x, &mut plain);
+        assert_eq!(plain, ys);
         let row_split = mine.rows(5, 2);
         assert_eq!(row_split.blocks, mine.blocks[5 * (k / QK)..7 * (k / QK)]);
     }
