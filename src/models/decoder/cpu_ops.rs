@@ -21,26 +21,38 @@ pub(super) struct MaskedSoftmax {
     pub window: Option<usize>,
 }
 
+/// The positions a query at position `at` sees: up to itself, and within the last `window`
+/// positions when it has one (transformers: `at - j < window`; a window of 0 counts as 1).
+pub(super) fn visible(at: usize, window: Option<usize>) -> std::ops::RangeInclusive<usize> {
+    window.map_or(0, |w| (at + 1).saturating_sub(w.max(1)))..=at
+}
+
+/// `tanh(x / cap) * cap` on every value (Gemma 2's soft-capping).
+pub(super) fn softcap(x: &mut [f32], cap: Option<f32>) {
+    if let Some(cap) = cap {
+        x.iter_mut().for_each(|v| *v = (*v / cap).tanh() * cap);
+    }
+}
+
+/// Raw attention scores to weights, in place: scaled, soft-capped, soft-maxed.
+pub(super) fn softmax_scores(s: &mut [f32], scale: f32, cap: Option<f32>) {
+    s.iter_mut().for_each(|v| *v *= scale);
+    softcap(s, cap);
+    let max = s.iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v));
+    let mut sum = 0f32;
+    for v in s.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    s.iter_mut().for_each(|v| *v *= inv);
+}
+
 impl MaskedSoftmax {
     fn row(&self, r: usize, row: &mut [f32]) {
-        let at = self.offset + r % self.tokens;
-        let hi = at.min(row.len() - 1);
-        let lo = self.window.map_or(0, |w| (at + 1).saturating_sub(w.max(1)));
-        let mut max = f32::NEG_INFINITY;
-        for v in &mut row[lo..=hi] {
-            *v *= self.scale;
-            if let Some(cap) = self.softcap {
-                *v = (*v / cap).tanh() * cap;
-            }
-            max = max.max(*v);
-        }
-        let mut sum = 0f32;
-        for v in &mut row[lo..=hi] {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        let inv = 1.0 / sum;
-        row[lo..=hi].iter_mut().for_each(|v| *v *= inv);
+        let seen = visible(self.offset + r % self.tokens, self.window);
+        let (lo, hi) = (*seen.start(), (*seen.end()).min(row.len() - 1));
+        softmax_scores(&mut row[lo..=hi], self.scale, self.softcap);
         row[..lo].fill(0.0);
         row[hi + 1..].fill(0.0);
     }

@@ -16,6 +16,7 @@ use candle_core::quantized::k_quants::GgmlType;
 use candle_core::{DType, Device, Storage, Tensor};
 
 use super::config::Activation;
+use super::cpu_ops::{softcap, softmax_scores, visible};
 use super::q4_1::{self, BlockQ8_1, Q4_1Matrix};
 use super::{Decoder, Linear, RmsNorm, Step, Weight};
 
@@ -205,12 +206,6 @@ fn rope(x: &mut [f32], dim: usize, cos: &[f32], sin: &[f32], interleaved: bool) 
     }
 }
 
-fn softcap(x: &mut [f32], cap: Option<f32>) {
-    if let Some(cap) = cap {
-        x.iter_mut().for_each(|v| *v = (*v / cap).tanh() * cap);
-    }
-}
-
 impl Decoder {
     /// `forward_batch` for steps of one token each, on the CPU. `spans` are `forward_batch`'s
     /// `(row, tokens, position)` per step; `ids` the steps' tokens.
@@ -283,22 +278,16 @@ impl Decoder {
                     let (vh, vp) = (vc.strides[1], vc.strides[2]);
                     let g = head / groups;
                     let qh = &q[(si * nh + head) * hd..(si * nh + head + 1) * hd];
-                    let lo = window.map_or(0, |w| (pos + 1).saturating_sub(w));
-                    let mut s: Vec<f32> = (lo..=pos)
-                        .map(|j| f32::vec_dot(hd, qh, &ks[g * kh + j * kp..g * kh + j * kp + hd]) * scale)
+                    let seen = visible(pos, window);
+                    let mut s: Vec<f32> = seen
+                        .clone()
+                        .map(|j| f32::vec_dot(hd, qh, &ks[g * kh + j * kp..g * kh + j * kp + hd]))
                         .collect();
-                    softcap(&mut s, c.attn_softcap);
-                    let max = s.iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v));
-                    let mut sum = 0f32;
-                    for v in s.iter_mut() {
-                        *v = (*v - max).exp();
-                        sum += *v;
-                    }
+                    softmax_scores(&mut s, scale, c.attn_softcap);
                     let mut out = lock(&heads[item]);
                     out.fill(0.0);
-                    for (j, p) in (lo..=pos).zip(&s) {
+                    for (j, p) in seen.zip(&s) {
                         let vj = &vs[g * vh + j * vp..g * vh + j * vp + hd];
-                        let p = p / sum;
                         out.iter_mut().zip(vj).for_each(|(o, v)| *o += p * v);
                     }
                 }

@@ -573,7 +573,10 @@ impl Decoder {
             spans.push((all.len(), s.tokens.len(), pos));
             all.extend_from_slice(s.tokens);
         }
-        if matches!(self.device, Device::Cpu) && spans.iter().all(|&(_, t, _)| t == 1) && !self.training() {
+        // hfx's fused CPU kernels (decode steps, prompt attention) have no backward pass: a LoRA
+        // being trained keeps candle's ops.
+        let fused = matches!(self.device, Device::Cpu) && !self.training();
+        if fused && spans.iter().all(|&(_, t, _)| t == 1) {
             return self.decode_cpu(steps, &all, &spans);
         }
         let mut x = self.embed(&all)?.unsqueeze(0)?; // (1, rows, hidden)
@@ -595,12 +598,14 @@ impl Decoder {
                 .collect();
             Tensor::from_vec(m, (groups * t, total), &self.device).map(Some)
         };
-        // Fused in-place masking and softmax on the CPU (not differentiable: not when training).
-        let fused = matches!(self.device, Device::Cpu) && !self.training();
+        // Additive masks for candle's softmax; the fused CPU softmax masks as it goes.
         let mut masks = Vec::with_capacity(spans.len());
-        for &(_, t, pos) in spans.iter().filter(|_| !fused) {
-            let local = if c.sliding_layers.iter().any(|s| *s) { mask_for(t, pos, c.sliding_window)? } else { None };
-            masks.push((mask_for(t, pos, None)?, local));
+        if !fused {
+            for &(_, t, pos) in &spans {
+                let local =
+                    if c.sliding_layers.iter().any(|s| *s) { mask_for(t, pos, c.sliding_window)? } else { None };
+                masks.push((mask_for(t, pos, None)?, local));
+            }
         }
         for (li, layer) in self.layers.iter().enumerate() {
             let h = layer.attn_norm.forward(&x)?;
