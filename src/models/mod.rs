@@ -17,3 +17,15 @@ pub mod session;
 pub mod tokenizer;
 
 pub use error::ModelError;
+
+/// Hands memory that the allocator holds but nothing uses back to the system (glibc keeps freed
+/// memory for reuse, most of all in the arenas of threads that have finished).
+pub(crate) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused pages of the allocator's own heaps to the kernel;
+    // it is thread-safe and leaves every live allocation untouched.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -9,6 +9,7 @@
 //! GGUF files store q/k rows in llama.cpp's interleaved rope order, so those use interleaved
 //! rope; everything else uses the rotate-half form. Both compute the same function.
 
+mod buffers;
 pub mod config;
 mod cpu_ops;
 mod decode;
@@ -16,7 +17,6 @@ pub mod linear;
 pub mod q4_1;
 mod safetensors;
 
-use std::io::BufReader;
 use std::path::Path;
 
 use candle_core::quantized::GgmlDType;
@@ -167,8 +167,36 @@ fn cerr(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
 
 struct GgufSource<'a> {
     g: &'a Gguf,
-    reader: BufReader<std::fs::File>,
+    file: std::fs::File,
+    file_len: u64,
     device: Device,
+}
+
+impl GgufSource<'_> {
+    /// A tensor's directory entry and absolute offset, checked to lie within the file.
+    fn locate(&self, name: &str) -> Result<(&candle_core::quantized::gguf_file::TensorInfo, u64)> {
+        let bad = |reason: String| ModelError::BadModel { path: self.g.path.clone(), reason };
+        let info = self.g.content.tensor_infos.get(name).ok_or_else(|| bad(format!("no tensor `{name}`")))?;
+        let (dtype, elems) = (info.ggml_dtype, info.shape.elem_count());
+        let bytes = (elems / dtype.block_size() * dtype.type_size()) as u64;
+        let start = self.g.content.tensor_data_offset.saturating_add(info.offset);
+        if start.saturating_add(bytes) > self.file_len {
+            return Err(bad(format!(
+                "tensor `{name}` needs {bytes} bytes at offset {start}, the file has {} (truncated?)",
+                self.file_len
+            )));
+        }
+        Ok((info, start))
+    }
+
+    fn qtensor(&self, name: &str) -> Result<candle_core::quantized::QTensor> {
+        let e = cerr(&self.g.path);
+        if !matches!(self.device, Device::Cpu) {
+            return self.g.content.tensor(&mut &self.file, name, &self.device).map_err(&e);
+        }
+        let (info, offset) = self.locate(name)?;
+        buffers::read_qtensor(&self.file, offset, info.ggml_dtype, info.shape.clone()).map_err(&e)
+    }
 }
 
 impl Source for GgufSource<'_> {
@@ -178,14 +206,21 @@ impl Source for GgufSource<'_> {
 
     fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
         let e = cerr(&self.g.path);
-        let q = self.g.content.tensor(&mut self.reader, name, &self.device).map_err(&e)?;
-        convert(Weight::from_qtensor(q).map_err(&e)?, dtype).map_err(&e)
+        let (info, offset) = self.locate(name)?;
+        let w = match (info.ggml_dtype, info.shape.dims()) {
+            // Straight into hfx's Q4_1 blocks (candle's would be copied into them).
+            (GgmlDType::Q4_1, &[rows, cols]) if matches!(self.device, Device::Cpu) => {
+                let blocks = buffers::read_blocks(&self.file, offset, rows * cols / q4_1::QK)
+                    .map_err(|source| ModelError::Io { path: self.g.path.clone(), source })?;
+                Weight::Q4_1(std::sync::Arc::new(q4_1::Q4_1Matrix::from_blocks(blocks, rows, cols).map_err(&e)?))
+            }
+            _ => Weight::from_qtensor(self.qtensor(name)?).map_err(&e)?,
+        };
+        convert(w, dtype).map_err(&e)
     }
 
     fn tensor(&mut self, name: &str) -> Result<Tensor> {
-        let e = cerr(&self.g.path);
-        let q = self.g.content.tensor(&mut self.reader, name, &self.device).map_err(&e)?;
-        q.dequantize(&self.device).map_err(&e)
+        self.qtensor(name)?.dequantize(&self.device).map_err(cerr(&self.g.path))
     }
 }
 
@@ -216,17 +251,18 @@ struct LayerKv {
     v: Option<Tensor>,
 }
 
-/// One sequence's keys and values per layer, in buffers that grow in chunks: appending a token
-/// writes in place instead of copying the whole cache, and truncating (a chat turn that shares
-/// a prefix with the previous one) is free. Not `Clone`: clones would share buffers.
+/// One sequence's keys and values per layer, in buffers that double when full (from one chunk:
+/// a short prompt holds 64 positions, not a whole context): appending a token writes in place
+/// instead of copying the whole cache, and truncating (a chat turn that shares a prefix with
+/// the previous one) is free. Not `Clone`: clones would share buffers.
 #[derive(Debug, Default)]
 pub struct KvCache {
     layers: Vec<LayerKv>,
     len: usize,
 }
 
-/// Positions the cache buffers grow by.
-const KV_CHUNK: usize = 256;
+/// Cache buffers hold a multiple of this many positions.
+const KV_CHUNK: usize = 64;
 
 impl KvCache {
     pub fn new(layers: usize) -> Self {
@@ -260,7 +296,7 @@ impl KvCache {
         let layer = &mut self.layers[li];
         let cap = layer.k.as_ref().map_or(0, |b| b.dims()[2]);
         if pos + t > cap {
-            let new_cap = (pos + t).div_ceil(KV_CHUNK) * KV_CHUNK;
+            let new_cap = (pos + t).max(2 * cap).div_ceil(KV_CHUNK) * KV_CHUNK;
             let grow = |old: &Option<Tensor>, like: &Tensor| -> candle_core::Result<Tensor> {
                 let (b, h, _, d) = like.dims4()?;
                 let buf = Tensor::zeros((b, h, new_cap, d), like.dtype(), like.device())?;
@@ -365,7 +401,8 @@ impl Decoder {
         let g = Gguf::open(path)?;
         let mut config = DecoderConfig::from_gguf(&g)?;
         let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        let mut src = GgufSource { g: &g, reader: BufReader::with_capacity(1 << 20, file), device: device.clone() };
+        let file_len = file.metadata().map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?.len();
+        let mut src = GgufSource { g: &g, file, file_len, device: device.clone() };
         if src.has("rope_freqs.weight") {
             let f = src.tensor("rope_freqs.weight")?.to_vec1::<f32>().map_err(cerr(path))?;
             config.rope_scaling = RopeScaling::Factors(f);

@@ -116,6 +116,7 @@ impl SafetensorsFiles {
         let data: Vec<f32> = match dtype {
             Dtype::F32 => {
                 let mut v = vec![0f32; numel];
+                super::buffers::huge_pages(&v);
                 file.read_exact_at(bytemuck::cast_slice_mut(&mut v), e.offset).map_err(io)?;
                 // Stored little-endian; a no-op on little-endian machines.
                 v.iter_mut().for_each(|x| *x = f32::from_bits(u32::from_le(x.to_bits())));
@@ -124,16 +125,17 @@ impl SafetensorsFiles {
             Dtype::F16 | Dtype::Bf16 => {
                 let mut raw = vec![0u16; numel];
                 file.read_exact_at(bytemuck::cast_slice_mut(&mut raw), e.offset).map_err(io)?;
-                raw.iter()
-                    .map(|&b| {
-                        let b = u16::from_le(b);
-                        if dtype == Dtype::F16 {
-                            half::f16::from_bits(b).to_f32()
-                        } else {
-                            half::bf16::from_bits(b).to_f32()
-                        }
-                    })
-                    .collect()
+                let mut v = Vec::with_capacity(numel);
+                super::buffers::huge_pages(&v);
+                v.extend(raw.iter().map(|&b| {
+                    let b = u16::from_le(b);
+                    if dtype == Dtype::F16 {
+                        half::f16::from_bits(b).to_f32()
+                    } else {
+                        half::bf16::from_bits(b).to_f32()
+                    }
+                }));
+                v
             }
         };
         Tensor::from_vec(data, e.shape.as_slice(), device)
