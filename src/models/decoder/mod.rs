@@ -19,7 +19,8 @@ mod safetensors;
 
 use std::path::Path;
 
-use candle_core::quantized::GgmlDType;
+use candle_core::quantized::gguf_file::TensorInfo;
+use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Tensor};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
@@ -174,7 +175,7 @@ struct GgufSource<'a> {
 
 impl GgufSource<'_> {
     /// A tensor's directory entry and absolute offset, checked to lie within the file.
-    fn locate(&self, name: &str) -> Result<(&candle_core::quantized::gguf_file::TensorInfo, u64)> {
+    fn locate(&self, name: &str) -> Result<(&TensorInfo, u64)> {
         let bad = |reason: String| ModelError::BadModel { path: self.g.path.clone(), reason };
         let info = self.g.content.tensor_infos.get(name).ok_or_else(|| bad(format!("no tensor `{name}`")))?;
         let (dtype, elems) = (info.ggml_dtype, info.shape.elem_count());
@@ -189,12 +190,13 @@ impl GgufSource<'_> {
         Ok((info, start))
     }
 
-    fn qtensor(&self, name: &str) -> Result<candle_core::quantized::QTensor> {
+    /// The located tensor as a `QTensor`: on the CPU read into its final blocks, elsewhere
+    /// through candle's reader (which uploads it to the device).
+    fn qtensor(&self, name: &str, info: &TensorInfo, offset: u64) -> Result<QTensor> {
         let e = cerr(&self.g.path);
         if !matches!(self.device, Device::Cpu) {
             return self.g.content.tensor(&mut &self.file, name, &self.device).map_err(&e);
         }
-        let (info, offset) = self.locate(name)?;
         buffers::read_qtensor(&self.file, offset, info.ggml_dtype, info.shape.clone()).map_err(&e)
     }
 }
@@ -214,13 +216,14 @@ impl Source for GgufSource<'_> {
                     .map_err(|source| ModelError::Io { path: self.g.path.clone(), source })?;
                 Weight::Q4_1(std::sync::Arc::new(q4_1::Q4_1Matrix::from_blocks(blocks, rows, cols).map_err(&e)?))
             }
-            _ => Weight::from_qtensor(self.qtensor(name)?).map_err(&e)?,
+            _ => Weight::from_qtensor(self.qtensor(name, info, offset)?).map_err(&e)?,
         };
         convert(w, dtype).map_err(&e)
     }
 
     fn tensor(&mut self, name: &str) -> Result<Tensor> {
-        self.qtensor(name)?.dequantize(&self.device).map_err(cerr(&self.g.path))
+        let (info, offset) = self.locate(name)?;
+        self.qtensor(name, info, offset)?.dequantize(&self.device).map_err(cerr(&self.g.path))
     }
 }
 

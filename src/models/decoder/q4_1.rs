@@ -40,14 +40,14 @@ impl BlockQ4_1 {
 
     /// Blocks from GGUF bytes (20 per block, little-endian f16 d and m).
     pub fn parse(bytes: &[u8]) -> Vec<Self> {
-        let mut blocks = Vec::with_capacity(bytes.len() / Self::BYTES);
-        super::buffers::huge_pages(&blocks);
-        blocks.extend(bytes.chunks_exact(Self::BYTES).map(|c| {
-            let mut qs = [0u8; QK / 2];
-            qs.copy_from_slice(&c[4..]);
-            Self { d: u16::from_le_bytes([c[0], c[1]]), m: u16::from_le_bytes([c[2], c[3]]), qs }
-        }));
-        blocks
+        bytes
+            .chunks_exact(Self::BYTES)
+            .map(|c| {
+                let mut qs = [0u8; QK / 2];
+                qs.copy_from_slice(&c[4..]);
+                Self { d: u16::from_le_bytes([c[0], c[1]]), m: u16::from_le_bytes([c[2], c[3]]), qs }
+            })
+            .collect()
     }
 }
 
@@ -288,10 +288,10 @@ pub struct Q4_1Matrix {
 
 impl Q4_1Matrix {
     pub fn new(bytes: &[u8], rows: usize, cols: usize) -> candle_core::Result<Self> {
-        if !cols.is_multiple_of(QK) || bytes.len() != rows * cols / QK * BlockQ4_1::BYTES {
+        if !bytes.len().is_multiple_of(BlockQ4_1::BYTES) {
             candle_core::bail!("Q4_1 tensor of {rows}x{cols} has {} bytes", bytes.len());
         }
-        Ok(Self { blocks: BlockQ4_1::parse(bytes), rows, cols })
+        Self::from_blocks(BlockQ4_1::parse(bytes), rows, cols)
     }
 
     pub fn from_blocks(blocks: Vec<BlockQ4_1>, rows: usize, cols: usize) -> candle_core::Result<Self> {
