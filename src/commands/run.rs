@@ -12,14 +12,15 @@ use crate::cache::{ModelRef, RepoType};
 use crate::cli::{ModelArgs, RunArgs};
 use crate::context::Context;
 use crate::hub::download::Downloader;
-use crate::models::ModelError;
 use crate::models::decoder::{Decoder, SAFETENSORS_DECODERS, WeightDtype};
 use crate::models::device::DeviceSpec;
 use crate::models::embed::{self, Embedder};
 use crate::models::generate::{SamplingParams, Timings};
+use crate::models::gguf::Gguf;
 use crate::models::resolve::{self, ModelFiles, Purpose};
 use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
 use crate::models::tokenizer::LoadedTokenizer;
+use crate::models::{ModelError, release_free_memory};
 use crate::output::DownloadProgress;
 
 /// Inputs per forward pass with `--file`.
@@ -73,7 +74,16 @@ pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded>
     let dir = match files {
         ModelFiles::Dir(d) => d,
         ModelFiles::Gguf(path) => {
-            let (model, tok) = both(|| Decoder::from_gguf(&path, &device, dtype), || LoadedTokenizer::from_gguf(&path));
+            // One parse of the header; the tokenizer thread takes the vocabulary arrays and frees
+            // them (and its scratch) while the weights load.
+            let mut header = Gguf::open(&path)?;
+            let vocab = header.split_vocabulary();
+            let (model, tok) = both(
+                || Decoder::from_parsed_gguf(&header, &device, dtype),
+                || LoadedTokenizer::from_parsed_gguf(vocab),
+            );
+            drop(header);
+            release_free_memory();
             return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
         }
         ModelFiles::TokenizerJson(p) => {

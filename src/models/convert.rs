@@ -11,7 +11,7 @@ use serde_json::json;
 use super::decoder::{Arch, DecoderConfig, LLAMA_ROLES, Role, gguf_name, hf_name as layer_name, unpermute};
 use super::error::{ModelError, Result};
 use super::gguf::Gguf;
-use super::tokenizer::{LoadedTokenizer, tokenizer_json_from_gguf};
+use super::tokenizer::{GgufVocab, LoadedTokenizer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutDtype {
@@ -109,8 +109,8 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
     }
     std::fs::rename(&tmp, &st_path).map_err(|source| ModelError::Io { path: st_path.clone(), source })?;
 
-    let vocab_json = tokenizer_json_from_gguf(&g)?;
-    let sp = &vocab_json.specials;
+    let gv = GgufVocab::read(&g)?;
+    let sp = &gv.specials;
     let tok_id = |t: &Option<String>| {
         t.as_ref().and_then(|t| {
             g.get("tokenizer.ggml.tokens")
@@ -162,7 +162,7 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
         "model_max_length": c.max_position,
         "clean_up_tokenization_spaces": false,
     });
-    if let Some(t) = &vocab_json.chat_template {
+    if let Some(t) = &gv.chat_template {
         tc["chat_template"] = json!(t);
     }
     write_json(&out.join("tokenizer_config.json"), &tc)?;

@@ -28,6 +28,38 @@ impl Gguf {
         Ok(Self { path: path.to_path_buf(), content })
     }
 
+    /// Move the tokenizer's arrays (vocabulary, merges, scores, types: the bulk of the header)
+    /// into a header of their own, with a copy of the other metadata, so that a tokenizer built
+    /// on another thread can free them while the weights are still loading.
+    pub fn split_vocabulary(&mut self) -> Self {
+        let keys: Vec<String> = self
+            .content
+            .metadata
+            .iter()
+            .filter(|(k, v)| k.starts_with("tokenizer.") && matches!(v, Value::Array(_)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut metadata: std::collections::HashMap<String, Value> = self
+            .content
+            .metadata
+            .iter()
+            .filter(|(k, _)| !keys.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for k in keys {
+            if let Some(v) = self.content.metadata.remove(&k) {
+                metadata.insert(k, v);
+            }
+        }
+        let content = Content {
+            magic: self.content.magic,
+            metadata,
+            tensor_infos: Default::default(),
+            tensor_data_offset: self.content.tensor_data_offset,
+        };
+        Self { path: self.path.clone(), content }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.content.metadata.get(key)
     }

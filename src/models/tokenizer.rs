@@ -6,7 +6,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use tokenizers::Tokenizer;
+use tokenizers::decoders::DecoderWrapper;
+use tokenizers::models::bpe::{BPE, Vocab};
+use tokenizers::normalizers::NormalizerWrapper;
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
+use tokenizers::processors::PostProcessorWrapper;
+use tokenizers::{AddedToken, Tokenizer};
 
 use super::error::{ModelError, Result};
 use super::gguf::{Gguf, value_f32, value_i32};
@@ -79,106 +84,148 @@ pub struct SpecialTokens {
     pub add_eos: bool,
 }
 
-/// The parts of a GGUF file that make a tokenizer.
-pub struct GgufVocab {
-    pub json: Value,
+/// A GGUF vocabulary and the pipeline around it, as `tokenizer.json` would describe them.
+pub struct GgufVocab<'a> {
+    tokens: Vec<&'a str>,
+    /// BPE merges, highest priority first.
+    merges: Vec<(&'a str, &'a str)>,
+    /// `(id, special)` of the control and user-defined tokens.
+    added: Vec<(usize, bool)>,
+    /// SentencePiece-style BPE (llama): unknown token fused, byte fallback.
+    sentencepiece: bool,
+    /// normalizer, pre-tokenizer, post-processor and decoder in tokenizers' JSON (`Null`: none).
+    parts: [Value; 4],
     pub specials: SpecialTokens,
     pub chat_template: Option<String>,
 }
 
-/// Build the `tokenizer.json` equivalent of a GGUF vocabulary.
-pub fn tokenizer_json_from_gguf(g: &Gguf) -> Result<GgufVocab> {
-    let model = g.str("tokenizer.ggml.model").unwrap_or("llama");
-    let tokens = g.require_strings("tokenizer.ggml.tokens")?;
-    let types = g.numbers("tokenizer.ggml.token_type", value_i32)?.unwrap_or_else(|| vec![TYPE_NORMAL; tokens.len()]);
-    if types.len() != tokens.len() {
-        return Err(ModelError::BadGguf {
-            path: g.path.clone(),
-            reason: format!("{} token types for {} tokens", types.len(), tokens.len()),
-        });
-    }
-    let token_at = |key: &str| g.u32(key).and_then(|i| tokens.get(i as usize)).map(|s| (*s).to_string());
-    let specials = SpecialTokens {
-        bos: token_at("tokenizer.ggml.bos_token_id"),
-        eos: token_at("tokenizer.ggml.eos_token_id"),
-        unk: token_at("tokenizer.ggml.unknown_token_id"),
-        pad: token_at("tokenizer.ggml.padding_token_id"),
-        add_bos: g.bool("tokenizer.ggml.add_bos_token").unwrap_or(model == "llama"),
-        add_eos: g.bool("tokenizer.ggml.add_eos_token").unwrap_or(false),
-    };
-    let added: Vec<Value> = tokens
-        .iter()
-        .zip(&types)
-        .enumerate()
-        .filter(|(_, (_, t))| **t == TYPE_CONTROL || **t == TYPE_USER_DEFINED)
-        .map(|(id, (tok, t))| {
-            json!({"id": id, "content": tok, "single_word": false, "lstrip": false, "rstrip": false,
-                   "normalized": false, "special": *t == TYPE_CONTROL})
-        })
-        .collect();
-    let vocab: serde_json::Map<String, Value> =
-        tokens.iter().enumerate().map(|(i, t)| ((*t).to_string(), json!(i))).collect();
-
-    let json = match model {
-        "gpt2" => {
-            let pre = g.str("tokenizer.ggml.pre").unwrap_or("default");
-            let pre_tok = pre_tokenizer(pre)
-                .ok_or_else(|| ModelError::UnsupportedPreTokenizer { path: g.path.clone(), pre: pre.to_string() })?;
-            let merges = g.require_strings("tokenizer.ggml.merges")?;
-            json!({
-                "version": "1.0",
-                "truncation": null,
-                "padding": null,
-                "added_tokens": added,
-                "normalizer": null,
-                "pre_tokenizer": pre_tok,
-                "post_processor": post_processor(
+impl<'a> GgufVocab<'a> {
+    /// Read the vocabulary, merges and settings of `tokenizer.ggml.*`.
+    pub fn read(g: &'a Gguf) -> Result<Self> {
+        let model = g.str("tokenizer.ggml.model").unwrap_or("llama");
+        let tokens = g.require_strings("tokenizer.ggml.tokens")?;
+        let types =
+            g.numbers("tokenizer.ggml.token_type", value_i32)?.unwrap_or_else(|| vec![TYPE_NORMAL; tokens.len()]);
+        if types.len() != tokens.len() {
+            return Err(ModelError::BadGguf {
+                path: g.path.clone(),
+                reason: format!("{} token types for {} tokens", types.len(), tokens.len()),
+            });
+        }
+        let token_at = |key: &str| g.u32(key).and_then(|i| tokens.get(i as usize)).map(|s| (*s).to_string());
+        let specials = SpecialTokens {
+            bos: token_at("tokenizer.ggml.bos_token_id"),
+            eos: token_at("tokenizer.ggml.eos_token_id"),
+            unk: token_at("tokenizer.ggml.unknown_token_id"),
+            pad: token_at("tokenizer.ggml.padding_token_id"),
+            add_bos: g.bool("tokenizer.ggml.add_bos_token").unwrap_or(model == "llama"),
+            add_eos: g.bool("tokenizer.ggml.add_eos_token").unwrap_or(false),
+        };
+        let added = types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == TYPE_CONTROL || **t == TYPE_USER_DEFINED)
+            .map(|(id, t)| (id, *t == TYPE_CONTROL))
+            .collect();
+        let (merges, sentencepiece, parts) = match model {
+            "gpt2" => {
+                let pre = g.str("tokenizer.ggml.pre").unwrap_or("default");
+                let pre_tok = pre_tokenizer(pre).ok_or_else(|| ModelError::UnsupportedPreTokenizer {
+                    path: g.path.clone(),
+                    pre: pre.to_string(),
+                })?;
+                let merges = g
+                    .require_strings("tokenizer.ggml.merges")?
+                    .into_iter()
+                    .map(|m| {
+                        m.split_once(' ').ok_or_else(|| ModelError::BadGguf {
+                            path: g.path.clone(),
+                            reason: format!("merge `{m}` is not two pieces separated by a space"),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let post = post_processor(
                     json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true}),
-                    &specials, &tokens),
-                "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
-                "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-                          "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
-                          "ignore_merges": false, "vocab": vocab, "merges": merges},
-            })
-        }
-        "llama" => {
-            let scores = g
-                .numbers("tokenizer.ggml.scores", value_f32)?
-                .ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: "tokenizer.ggml.scores".into() })?;
-            let merges = sentencepiece_merges(&tokens, &scores, &types);
-            let prefix = g.bool("tokenizer.ggml.add_space_prefix").unwrap_or(true);
-            let mut normalizers = Vec::new();
-            if prefix {
-                normalizers.push(json!({"type": "Prepend", "prepend": "\u{2581}"}));
+                    &specials,
+                    &tokens,
+                );
+                let decoder =
+                    json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true});
+                (merges, false, [Value::Null, pre_tok, post, decoder])
             }
-            normalizers.push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}));
-            let mut decoders = vec![
-                json!({"type": "Replace", "pattern": {"String": "\u{2581}"}, "content": " "}),
-                json!({"type": "ByteFallback"}),
-                json!({"type": "Fuse"}),
-            ];
-            if prefix {
-                decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
+            "llama" => {
+                let scores = g
+                    .numbers("tokenizer.ggml.scores", value_f32)?
+                    .ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: "tokenizer.ggml.scores".into() })?;
+                let merges = sentencepiece_merges(&tokens, &scores, &types);
+                let prefix = g.bool("tokenizer.ggml.add_space_prefix").unwrap_or(true);
+                let mut normalizers = Vec::new();
+                if prefix {
+                    normalizers.push(json!({"type": "Prepend", "prepend": "\u{2581}"}));
+                }
+                normalizers.push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}));
+                let mut decoders = vec![
+                    json!({"type": "Replace", "pattern": {"String": "\u{2581}"}, "content": " "}),
+                    json!({"type": "ByteFallback"}),
+                    json!({"type": "Fuse"}),
+                ];
+                if prefix {
+                    decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
+                }
+                let parts = [
+                    json!({"type": "Sequence", "normalizers": normalizers}),
+                    Value::Null,
+                    post_processor(Value::Null, &specials, &tokens),
+                    json!({"type": "Sequence", "decoders": decoders}),
+                ];
+                (merges, true, parts)
             }
-            json!({
-                "version": "1.0",
-                "truncation": null,
-                "padding": null,
-                "added_tokens": added,
-                "normalizer": {"type": "Sequence", "normalizers": normalizers},
-                "pre_tokenizer": null,
-                "post_processor": post_processor(Value::Null, &specials, &tokens),
-                "decoder": {"type": "Sequence", "decoders": decoders},
-                "model": {"type": "BPE", "dropout": null, "unk_token": specials.unk, "continuing_subword_prefix": null,
-                          "end_of_word_suffix": null, "fuse_unk": true, "byte_fallback": true,
-                          "ignore_merges": false, "vocab": vocab, "merges": merges},
-            })
+            other => {
+                return Err(ModelError::UnsupportedGgufTokenizer { path: g.path.clone(), kind: other.to_string() });
+            }
+        };
+        Ok(Self {
+            tokens,
+            merges,
+            added,
+            sentencepiece,
+            parts,
+            specials,
+            chat_template: g.str("tokenizer.chat_template").map(str::to_string),
+        })
+    }
+
+    /// The tokenizer, put together through tokenizers' API the way it deserializes a
+    /// `tokenizer.json` (model and pipeline, then the added tokens, whose ids the model gives).
+    /// Not through a JSON document: its tree, text and parse of a 49k vocabulary were 30 MB of
+    /// transient memory, overlapping the weights' load in `hfx run`.
+    pub fn build(self, path: &Path) -> Result<Tokenizer> {
+        let err = |e: &dyn std::fmt::Display| bad(path, e);
+        let vocab: Vocab = self.tokens.iter().enumerate().map(|(i, t)| ((*t).to_string(), i as u32)).collect();
+        let merges = self.merges.iter().map(|(a, b)| ((*a).to_string(), (*b).to_string())).collect();
+        let mut bpe = BPE::builder().vocab_and_merges(vocab, merges);
+        if self.sentencepiece {
+            bpe = bpe.fuse_unk(true).byte_fallback(true);
+            if let Some(unk) = &self.specials.unk {
+                bpe = bpe.unk_token(unk.clone());
+            }
         }
-        other => {
-            return Err(ModelError::UnsupportedGgufTokenizer { path: g.path.clone(), kind: other.to_string() });
+        let mut tokenizer = Tokenizer::new(bpe.build().map_err(|e| err(&*e))?);
+        fn part<T: serde::de::DeserializeOwned>(v: Value) -> serde_json::Result<Option<T>> {
+            if v.is_null() { Ok(None) } else { serde_json::from_value(v).map(Some) }
         }
-    };
-    Ok(GgufVocab { json, specials, chat_template: g.str("tokenizer.chat_template").map(str::to_string) })
+        let [normalizer, pre, post, decoder] = self.parts;
+        tokenizer.with_normalizer(part::<NormalizerWrapper>(normalizer).map_err(|e| err(&e))?).map_err(|e| err(&*e))?;
+        tokenizer.with_pre_tokenizer(part::<PreTokenizerWrapper>(pre).map_err(|e| err(&e))?);
+        tokenizer.with_post_processor(part::<PostProcessorWrapper>(post).map_err(|e| err(&e))?);
+        tokenizer.with_decoder(part::<DecoderWrapper>(decoder).map_err(|e| err(&e))?);
+        let added = self
+            .added
+            .iter()
+            .map(|&(id, special)| AddedToken::from(self.tokens[id].to_string(), special).normalized(false));
+        tokenizer.add_tokens(added).map_err(|e| err(&*e))?;
+        Ok(tokenizer)
+    }
 }
 
 /// BOS/EOS insertion as a `TemplateProcessing`, chained after `base` when both are needed.
@@ -216,7 +263,7 @@ fn post_processor(base: Value, sp: &SpecialTokens, tokens: &[&str]) -> Value {
 
 /// SentencePiece BPE merges from scores, as transformers' `SentencePieceExtractor` derives them:
 /// every split of a normal token into two vocabulary pieces, ranked by the token's score.
-fn sentencepiece_merges(tokens: &[&str], scores: &[f32], types: &[i32]) -> Vec<String> {
+fn sentencepiece_merges<'a>(tokens: &[&'a str], scores: &[f32], types: &[i32]) -> Vec<(&'a str, &'a str)> {
     let ids: HashMap<&str, usize> = tokens.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     let mut merges: Vec<(f32, usize, usize, usize)> = Vec::new();
     for (id, tok) in tokens.iter().enumerate() {
@@ -234,7 +281,7 @@ fn sentencepiece_merges(tokens: &[&str], scores: &[f32], types: &[i32]) -> Vec<S
     }
     // Stable: equal scores keep vocabulary order.
     merges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    merges.into_iter().map(|(_, _, l, r)| format!("{} {}", tokens[l], tokens[r])).collect()
+    merges.into_iter().map(|(_, _, l, r)| (tokens[l], tokens[r])).collect()
 }
 
 /// A loaded tokenizer plus what chat rendering and generation need from its configuration.
@@ -249,18 +296,20 @@ pub struct LoadedTokenizer {
 impl LoadedTokenizer {
     /// From a GGUF file's metadata.
     pub fn from_gguf(path: &Path) -> Result<Self> {
-        let g = Gguf::open(path)?;
-        let GgufVocab { json, specials, chat_template } = tokenizer_json_from_gguf(&g)?;
-        // Free the metadata and the JSON tree before the tokenizer is built from the bytes: they
-        // are the bulk of the loading peak (weights load at the same time).
+        Self::from_parsed_gguf(Gguf::open(path)?)
+    }
+
+    /// From an already parsed GGUF header, dropped as soon as the tokenizer is built.
+    pub fn from_parsed_gguf(g: Gguf) -> Result<Self> {
+        let vocab = GgufVocab::read(&g)?;
+        let (specials, chat_template) = (vocab.specials.clone(), vocab.chat_template.clone());
+        let tokenizer = vocab.build(&g.path)?;
+        let source = g.path.clone();
         drop(g);
-        let bytes = serde_json::to_vec(&json).map_err(|e| bad(path, &e))?;
-        drop(json);
-        let tokenizer = Tokenizer::from_bytes(bytes).map_err(|e| bad(path, &*e))?;
-        // The metadata, JSON and parse trees just freed (tens of MB) would otherwise stay in the
+        // The metadata and the building's scratch just freed (MBs) would otherwise stay in the
         // allocator, counted in the process's memory for as long as it runs.
         super::release_free_memory();
-        Ok(Self { tokenizer, specials, chat_template, source: path.to_path_buf() })
+        Ok(Self { tokenizer, specials, chat_template, source })
     }
 
     /// From an HF folder: `tokenizer.json`, plus `tokenizer_config.json` and `chat_template.jinja`
@@ -413,7 +462,7 @@ mod tests {
         let types = [2, 3, 1, 1, 1, 1, 1, 1];
         let merges = sentencepiece_merges(&tokens, &scores, &types);
         // `ab` (score -4) first, then the two splits of `abc` (-4.5), then `bc` (-5).
-        assert_eq!(merges, vec!["a b", "a bc", "ab c", "b c"]);
+        assert_eq!(merges, vec![("a", "b"), ("a", "bc"), ("ab", "c"), ("b", "c")]);
     }
 
     #[test]

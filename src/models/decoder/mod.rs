@@ -401,11 +401,16 @@ impl Decoder {
 
     /// Load a GGUF model; quantized tensors stay quantized unless `dtype` says otherwise.
     pub fn from_gguf(path: &Path, device: &Device, dtype: WeightDtype) -> Result<Self> {
-        let g = Gguf::open(path)?;
-        let mut config = DecoderConfig::from_gguf(&g)?;
+        Self::from_parsed_gguf(&Gguf::open(path)?, device, dtype)
+    }
+
+    /// `from_gguf` on an already parsed header (the tokenizer's arrays may have been split off).
+    pub fn from_parsed_gguf(g: &Gguf, device: &Device, dtype: WeightDtype) -> Result<Self> {
+        let path = g.path.as_path();
+        let mut config = DecoderConfig::from_gguf(g)?;
         let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
         let file_len = file.metadata().map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?.len();
-        let mut src = GgufSource { g: &g, file, file_len, device: device.clone() };
+        let mut src = GgufSource { g, file, file_len, device: device.clone() };
         if src.has("rope_freqs.weight") {
             let f = src.tensor("rope_freqs.weight")?.to_vec1::<f32>().map_err(cerr(path))?;
             config.rope_scaling = RopeScaling::Factors(f);
