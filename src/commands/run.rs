@@ -1,7 +1,7 @@
 //! `hfx run`: local inference. Decoders generate (a prompt, stdin, or an interactive chat);
 //! encoder (BERT-family) models print sentence embeddings.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -21,7 +21,7 @@ use crate::models::resolve::{self, ModelFiles, Purpose};
 use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
 use crate::models::tokenizer::LoadedTokenizer;
 use crate::models::{ModelError, release_free_memory};
-use crate::output::DownloadProgress;
+use crate::output::{DownloadProgress, Line};
 
 /// Inputs per forward pass with `--file`.
 const BATCH: usize = 32;
@@ -246,15 +246,17 @@ fn chat(ctx: &Context, session: &mut Session<'_>, load_ms: f64) -> anyhow::Resul
     let p = &ctx.printer;
     p.info(&format!("loaded in {load_ms:.0} ms. Type a message; /help for commands, /exit or Ctrl-D to leave."));
     let _catch = super::CatchInterrupt::new();
-    let stdin = std::io::stdin();
+    let mut input = p.line_reader();
     let mut out = p.stdout();
     loop {
-        p.prompt(">>> ");
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
-            p.info("");
-            return Ok(ExitCode::SUCCESS);
-        }
+        let line = match input.read(">>> ")? {
+            Line::Text(line) => line,
+            Line::Interrupted => {
+                p.info("(Ctrl-D or /exit leaves the chat)");
+                continue;
+            }
+            Line::End => return Ok(ExitCode::SUCCESS),
+        };
         match parse_input(&line) {
             Input::Exit => return Ok(ExitCode::SUCCESS),
             Input::Empty => {}

@@ -3,6 +3,7 @@
 //! progress bars on a terminal, prompts when stdin is a terminal.
 
 mod diagnostics;
+mod line;
 mod progress;
 mod table;
 mod tokens;
@@ -12,6 +13,7 @@ use std::io::{IsTerminal, Write};
 use serde::Serialize;
 
 pub use diagnostics::{format_error, render_error};
+pub use line::{Line, LineReader};
 pub use progress::{BytesProgress, DownloadProgress, UploadProgress, VerifyProgress};
 pub use table::Table;
 pub use tokens::{escape_bytes, token_view};
@@ -158,6 +160,11 @@ impl Printer {
 
     pub fn dim(&self, s: &str) -> String {
         if self.color { console::style(s).dim().to_string() } else { s.to_string() }
+    }
+
+    /// The chat's input: a line editor when stdin is a terminal.
+    pub fn line_reader(&self) -> LineReader {
+        LineReader::new(self)
     }
 
     /// Ask yes/no on the terminal; `None` when stdin is not a terminal (callers then require `--yes`).

@@ -479,6 +479,27 @@ fn hfx_bench_reports_prompt_and_generation_speed() {
     assert_eq!(code, 1, "{err}");
 }
 
+/// Terminal output without its CSI escape sequences (cursor moves, modes).
+fn without_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // `ESC [` parameters, then one final byte in `@`..`~`.
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads a child's output on a thread; `wait_for` polls what has arrived so far.
 struct Transcript(std::sync::Arc<std::sync::Mutex<String>>);
 
@@ -548,48 +569,61 @@ fn chat_repl_through_a_pseudo_terminal() {
         .expect("script (util-linux) runs");
     let out = Transcript::start(child.stdout.take().unwrap());
     let mut stdin = child.stdin.take().unwrap();
-    let prompts = |s: &str| s.matches(">>> ").count();
+    // Waiting at the prompt: the text ends with `>>> ` (and the line editor's cursor moves). A
+    // `>>> ` elsewhere is the editor redrawing a line being typed, not the next prompt.
+    let idle = |s: &str| without_escapes(s).trim_end_matches('\r').ends_with(">>> ");
     let mut say = |line: &str| {
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.flush().unwrap();
     };
 
-    let start = out.wait_for(0, "the banner and prompt", |s| prompts(s) >= 1);
+    let start = out.wait_for(0, "the banner and prompt", idle);
     assert!(start.contains("/help"), "{start}");
     let mark = out.text().len();
     say("What is the capital of France?\n");
-    let first = out.wait_for(mark, "the first answer", |s| prompts(s) >= 1 && s.contains("Paris"));
+    let first = out.wait_for(mark, "the first answer", |s| idle(s) && s.contains("Paris"));
     assert!(first.contains("Paris"), "{first}");
     // History: the follow-up only makes sense with the first turn in context.
     let mark = out.text().len();
     say("And of Germany?\n");
-    let second = out.wait_for(mark, "the second answer", |s| prompts(s) >= 1);
+    let second = out.wait_for(mark, "the second answer", idle);
     assert!(second.contains("Berlin"), "{second}");
 
     let mark = out.text().len();
     say("/help\n");
-    let help = out.wait_for(mark, "the help", |s| prompts(s) >= 1);
+    let help = out.wait_for(mark, "the help", idle);
     assert!(help.contains("/clear") && help.contains("/exit"), "{help}");
     let mark = out.text().len();
     say("/clear\n");
-    out.wait_for(mark, "the clear", |s| s.contains("conversation cleared") && prompts(s) >= 1);
+    out.wait_for(mark, "the clear", |s| s.contains("conversation cleared") && idle(s));
 
     // Ctrl-C while an answer streams stops that answer, not the session.
     let mark = out.text().len();
-    say("Forget geography. Write a very long story about a dragon who travels the world.\n");
+    // Shorter than the terminal's 80 columns: the editor's echo of a longer line wraps.
+    say("Forget geography. Write a long story about a dragon.\n");
     out.wait_for(mark, "the story to start", |s| {
-        s.trim_end().len()
-            > "Forget geography. Write a very long story about a dragon who travels the world.".len() + 40
+        let s = without_escapes(s);
+        s.rsplit_once("about a dragon.").is_some_and(|(_, story)| story.trim().len() > 40)
     });
     say("\x03");
-    let cut = out.wait_for(mark, "the prompt after Ctrl-C", |s| prompts(s) >= 1);
+    let cut = out.wait_for(mark, "the prompt after Ctrl-C", idle);
     assert!(child.try_wait().unwrap().is_none(), "the session survives Ctrl-C: {cut}");
     let mark = out.text().len();
     say("What is the capital of Italy?\n");
-    let after = out.wait_for(mark, "an answer after Ctrl-C", |s| prompts(s) >= 1);
+    let after = out.wait_for(mark, "an answer after Ctrl-C", idle);
     assert!(after.contains("Rome"), "{after}");
 
-    say("/bye\n");
+    // The line editor: the up arrow brings back the last input ...
+    let mark = out.text().len();
+    say("\x1b[A");
+    out.wait_for(mark, "the last input recalled", |s| s.contains("capital of Italy?"));
+    // ... Ctrl-C at the prompt drops it with a hint ...
+    let mark = out.text().len();
+    say("\x03");
+    let dropped = out.wait_for(mark, "the hint after Ctrl-C at the prompt", |s| idle(s) && s.contains("/exit leaves"));
+    assert!(!dropped.contains("Rome"), "a dropped line is not sent: {dropped}");
+    // ... and Ctrl-D on an empty line leaves the chat with success.
+    say("\x04");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}; transcript:\n{}", out.text());
 }
