@@ -32,25 +32,12 @@ impl Gguf {
     /// into a header of their own, with a copy of the other metadata, so that a tokenizer built
     /// on another thread can free them while the weights are still loading.
     pub fn split_vocabulary(&mut self) -> Self {
-        let keys: Vec<String> = self
+        let arrays: Vec<(String, Value)> = self
             .content
             .metadata
-            .iter()
-            .filter(|(k, v)| k.starts_with("tokenizer.") && matches!(v, Value::Array(_)))
-            .map(|(k, _)| k.clone())
+            .extract_if(|k, v| k.starts_with("tokenizer.") && matches!(v, Value::Array(_)))
             .collect();
-        let mut metadata: std::collections::HashMap<String, Value> = self
-            .content
-            .metadata
-            .iter()
-            .filter(|(k, _)| !keys.contains(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for k in keys {
-            if let Some(v) = self.content.metadata.remove(&k) {
-                metadata.insert(k, v);
-            }
-        }
+        let metadata = self.content.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).chain(arrays).collect();
         let content = Content {
             magic: self.content.magic,
             metadata,

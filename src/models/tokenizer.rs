@@ -296,20 +296,20 @@ pub struct LoadedTokenizer {
 impl LoadedTokenizer {
     /// From a GGUF file's metadata.
     pub fn from_gguf(path: &Path) -> Result<Self> {
-        Self::from_parsed_gguf(Gguf::open(path)?)
+        let tok = Self::from_parsed_gguf(Gguf::open(path)?);
+        // The metadata and the building's scratch just freed (MBs) would otherwise stay in the
+        // allocator, counted in the process's memory for as long as it runs.
+        super::release_free_memory();
+        tok
     }
 
-    /// From an already parsed GGUF header, dropped as soon as the tokenizer is built.
+    /// From an already parsed GGUF header, dropped as soon as the tokenizer is built (the
+    /// caller hands the freed memory back once its other loading is done).
     pub fn from_parsed_gguf(g: Gguf) -> Result<Self> {
         let vocab = GgufVocab::read(&g)?;
         let (specials, chat_template) = (vocab.specials.clone(), vocab.chat_template.clone());
         let tokenizer = vocab.build(&g.path)?;
-        let source = g.path.clone();
-        drop(g);
-        // The metadata and the building's scratch just freed (MBs) would otherwise stay in the
-        // allocator, counted in the process's memory for as long as it runs.
-        super::release_free_memory();
-        Ok(Self { tokenizer, specials, chat_template, source })
+        Ok(Self { tokenizer, specials, chat_template, source: g.path })
     }
 
     /// From an HF folder: `tokenizer.json`, plus `tokenizer_config.json` and `chat_template.jinja`
