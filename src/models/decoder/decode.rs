@@ -226,6 +226,7 @@ impl Decoder {
             x.iter_mut().for_each(|v| *v *= s);
         }
         let mut y = vec![0f32; b * nh * hd];
+        let angles = self.span_angles(spans);
         for (li, layer) in self.layers.iter().enumerate() {
             let mut h = x.clone();
             norm_rows(&mut h, hidden, &layer.attn_norm)?;
@@ -237,17 +238,14 @@ impl Decoder {
                 norm_rows(&mut q, hd, qn)?;
                 norm_rows(&mut k, hd, kn)?;
             }
-            let table = match (&self.rope_local, layer.sliding) {
-                (Some(r), true) => r,
-                _ => &self.rope,
-            };
-            let (cos, sin) = (read(&table.cos)?, read(&table.sin)?);
-            let half = hd / 2;
             // Rotate, append to each sequence's cache, and keep the caches' tensors for reading.
             let mut kvs = Vec::with_capacity(b);
             for (si, &(_, _, pos)) in spans.iter().enumerate() {
-                let at = pos * half..(pos + 1) * half;
-                let (cos, sin) = (&cos.get()[at.clone()], &sin.get()[at]);
+                let a = match &angles[si] {
+                    (_, Some(local)) if layer.sliding => local,
+                    (global, _) => global,
+                };
+                let (cos, sin) = (&a.cos[..], &a.sin[..]);
                 rope(&mut q[si * nh * hd..(si + 1) * nh * hd], hd, cos, sin, c.rope_interleaved);
                 let ks = &mut k[si * nkv * hd..(si + 1) * nkv * hd];
                 rope(ks, hd, cos, sin, c.rope_interleaved);

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use candle_core::quantized::gguf_file::TensorInfo;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
 pub use linear::{Linear, Lora, RmsNorm, Weight};
@@ -338,9 +338,34 @@ pub enum Logits {
     Last,
 }
 
+/// Rotary frequencies. The angles are computed for the positions a step needs rather than kept
+/// as cos/sin tables over the whole context: SmolLM2's 8192 x 32 tables were 2 MiB resident (3 MiB
+/// while built), about a tenth of everything hfx run holds besides the weights of a 135M model.
 struct Rope {
-    cos: Tensor,
-    sin: Tensor,
+    inv_freqs: Vec<f32>,
+}
+
+/// cos and sin of a run of positions, `(positions, head_dim / 2)` row-major.
+pub(super) struct Angles {
+    pub(super) cos: Vec<f32>,
+    pub(super) sin: Vec<f32>,
+}
+
+impl Rope {
+    /// The same f32 arithmetic as a table made with candle (`arange` as f32 times the
+    /// frequencies, then `cos`/`sin`), so results do not depend on how the angles are stored.
+    fn angles(&self, pos: usize, t: usize) -> Angles {
+        let n = t * self.inv_freqs.len();
+        let (mut cos, mut sin) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for p in pos..pos + t {
+            for &f in &self.inv_freqs {
+                let a = p as f32 * f;
+                cos.push(a.cos());
+                sin.push(a.sin());
+            }
+        }
+        Angles { cos, sin }
+    }
 }
 
 pub struct Decoder {
@@ -351,6 +376,8 @@ pub struct Decoder {
     pub lm_head: Linear,
     rope: Rope,
     rope_local: Option<Rope>,
+    /// Longest sequence the model takes (its context, capped at 128 Ki positions).
+    max_positions: usize,
     pub device: Device,
     /// End-of-sequence ids from the model's metadata (EOS and end-of-turn).
     pub eos_ids: Vec<u32>,
@@ -538,20 +565,21 @@ impl Decoder {
             )));
         }
         config.vocab_size = vocab;
-        let positions = config.max_position.min(1 << 17);
-        let table = |inv: Vec<f32>| -> candle_core::Result<Rope> {
-            let half = inv.len();
-            let inv = Tensor::from_vec(inv, (1, half), device)?;
-            let t = Tensor::arange(0u32, positions as u32, device)?.to_dtype(DType::F32)?.reshape((positions, 1))?;
-            let freqs = t.broadcast_mul(&inv)?;
-            Ok(Rope { cos: freqs.cos()?, sin: freqs.sin()? })
-        };
-        let rope = table(config.inv_freqs(false)).map_err(e)?;
-        let rope_local = match config.rope_local_theta {
-            Some(_) => Some(table(config.inv_freqs(true)).map_err(e)?),
-            None => None,
-        };
-        Ok(Self { config, embed, layers, norm, lm_head, rope, rope_local, device: device.clone(), eos_ids: Vec::new() })
+        let max_positions = config.max_position.min(1 << 17);
+        let rope = Rope { inv_freqs: config.inv_freqs(false) };
+        let rope_local = config.rope_local_theta.map(|_| Rope { inv_freqs: config.inv_freqs(true) });
+        Ok(Self {
+            config,
+            embed,
+            layers,
+            norm,
+            lm_head,
+            rope,
+            rope_local,
+            max_positions,
+            device: device.clone(),
+            eos_ids: Vec::new(),
+        })
     }
 
     /// Every weight matrix once (a tied output projection is the embedding).
@@ -593,12 +621,21 @@ impl Decoder {
         out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.flatten_all()?.to_vec1()
     }
 
+    /// Rotary angles of each step's positions: for global layers, and for sliding layers where
+    /// they have their own base (Gemma 3).
+    pub(super) fn span_angles(&self, spans: &[(usize, usize, usize)]) -> Vec<(Angles, Option<Angles>)> {
+        spans
+            .iter()
+            .map(|&(_, t, pos)| (self.rope.angles(pos, t), self.rope_local.as_ref().map(|r| r.angles(pos, t))))
+            .collect()
+    }
+
     /// One step over several sequences, each with its own cache and position. Projections run
     /// once over all the sequences' rows; attention runs per sequence against its own cache.
     /// Returns per sequence `(tokens, vocab)` logits, or `(1, vocab)` with `Logits::Last`.
     pub fn forward_batch(&self, steps: &mut [Step<'_>], which: Logits) -> candle_core::Result<Vec<Tensor>> {
         let c = &self.config;
-        let max = self.rope.cos.dims()[0];
+        let max = self.max_positions;
         let mut all = Vec::new();
         let mut spans = Vec::with_capacity(steps.len());
         for s in steps.iter_mut() {
@@ -652,15 +689,19 @@ impl Decoder {
                 masks.push((mask_for(t, pos, None)?, local));
             }
         }
+        let half = c.head_dim / 2;
+        let tensors = |a: &Angles, t: usize| -> candle_core::Result<(Tensor, Tensor)> {
+            Ok((Tensor::from_slice(&a.cos, (t, half), &self.device)?, Tensor::from_slice(&a.sin, (t, half), &self.device)?))
+        };
+        let mut angles = Vec::with_capacity(spans.len());
+        for (&(_, t, _), (global, local)) in spans.iter().zip(self.span_angles(&spans)) {
+            angles.push((tensors(&global, t)?, local.map(|l| tensors(&l, t)).transpose()?));
+        }
         for (li, layer) in self.layers.iter().enumerate() {
             let h = layer.attn_norm.forward(&x)?;
             let q = layer.q.forward(&h)?;
             let k = layer.k.forward(&h)?;
             let v = layer.v.forward(&h)?;
-            let rope = match (&self.rope_local, layer.sliding) {
-                (Some(r), true) => r,
-                _ => &self.rope,
-            };
             let mut ys = Vec::with_capacity(spans.len());
             for (si, &(start, t, pos)) in spans.iter().enumerate() {
                 let heads = |y: &Tensor, n: usize| -> candle_core::Result<Tensor> {
@@ -672,8 +713,10 @@ impl Decoder {
                     qi = qn.forward(&qi)?;
                     ki = kn.forward(&ki)?;
                 }
-                let cos = rope.cos.narrow(0, pos, t)?;
-                let sin = rope.sin.narrow(0, pos, t)?;
+                let (cos, sin) = match (&angles[si], layer.sliding) {
+                    ((_, Some(local)), true) => local,
+                    ((global, _), _) => global,
+                };
                 let (qi, ki) = if c.rope_interleaved {
                     (candle_nn::rotary_emb::rope_i(&qi, &cos, &sin)?, candle_nn::rotary_emb::rope_i(&ki, &cos, &sin)?)
                 } else {
