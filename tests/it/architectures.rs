@@ -141,6 +141,12 @@ fn write_hf(dir: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
 
 /// The same weights as llama.cpp's convert_hf_to_gguf writes them, as F32 tensors.
 fn write_gguf(path: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
+    write_gguf_as(path, a, w, GgmlDType::F32);
+}
+
+/// `write_gguf` with the matrices whose rows fill whole blocks stored as `dtype` (as llama.cpp's
+/// quantize keeps norms and biases in F32).
+fn write_gguf_as(path: &Path, a: &Arch, w: &HashMap<String, Tensor>, dtype: GgmlDType) {
     let arch = match a.model_type {
         "gemma3_text" => "gemma3",
         t => t,
@@ -212,8 +218,13 @@ fn write_gguf(path: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
     {
         meta.push((format!("{arch}.attention.sliding_window"), GValue::U32(v as u32)));
     }
-    let q: Vec<(String, QTensor)> =
-        tensors.into_iter().map(|(n, t)| (n, QTensor::quantize(&t, GgmlDType::F32).unwrap())).collect();
+    let q: Vec<(String, QTensor)> = tensors
+        .into_iter()
+        .map(|(n, t)| {
+            let blocks = t.rank() == 2 && t.dims()[1].is_multiple_of(dtype.block_size());
+            (n, QTensor::quantize(&t, if blocks { dtype } else { GgmlDType::F32 }).unwrap())
+        })
+        .collect();
     let meta_refs: Vec<(&str, &GValue)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let q_refs: Vec<(&str, &QTensor)> = q.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut f = std::fs::File::create(path).unwrap();
@@ -385,6 +396,34 @@ fn gemma3_loader_with_local_and_global_layers_matches_candle_transformers_and_it
 #[test]
 fn phi3_loader_with_fused_projections_matches_candle_transformers_and_its_gguf() {
     check("phi3");
+}
+
+/// Q5_0 blocks (what llama.cpp stores for Qwen2.5-0.5B's 896-wide matrices in its Q4_K_M files)
+/// run through hfx's Q5_0 kernels, prompt and decode, and match the same blocks dequantized to
+/// f32 up to the 8-bit rounding of the activations.
+#[test]
+fn qwen2_q5_0_gguf_matches_its_dequantized_weights() {
+    let a = arch("qwen2");
+    let tmp = tempfile::tempdir().unwrap();
+    let gguf = tmp.path().join("model.gguf");
+    write_gguf_as(&gguf, &a, &hf_weights(&a), GgmlDType::Q5_0);
+    let q = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::Native).unwrap();
+    let f = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::F32).unwrap();
+    assert!(q.weight_bytes() * 4 < f.weight_bytes(), "{} vs {}", q.weight_bytes(), f.weight_bytes());
+    let want = f.forward_last(&PROMPT, &mut KvCache::new(f.layers.len())).unwrap();
+    let scale = want.iter().fold(0f32, |s, v| s.max(v.abs()));
+    assert!(scale > 0.1, "degenerate logits");
+    let got = q.forward_last(&PROMPT, &mut KvCache::new(q.layers.len())).unwrap();
+    let d = max_diff(&got, &want);
+    assert!(d < 0.03 * scale, "prompt: {d} vs largest logit {scale}");
+    let mut cache = KvCache::new(q.layers.len());
+    let mut last = Vec::new();
+    for t in PROMPT {
+        last = q.forward_last(&[t], &mut cache).unwrap();
+    }
+    // Decode and prompt paths quantize the same activations the same way.
+    let d = max_diff(&last, &got);
+    assert!(d < 1e-4 * scale, "decode vs prompt: {d}");
 }
 
 #[test]

@@ -140,9 +140,11 @@ mod tests {
         }
         // Our Q4_1 blocks hold the same bytes as candle's.
         let info = &content.tensor_infos["Q4_1"];
-        let blocks: Vec<super::super::q4_1::BlockQ4_1> =
+        let blocks: Vec<super::super::packed::BlockQ4_1> =
             read_blocks(&file, content.tensor_data_offset + info.offset, 4 * 256 / 32).unwrap();
-        let m = super::super::q4_1::Q4_1Matrix::from_blocks(blocks, 4, 256).unwrap();
+        let m = super::super::packed::PackedMatrix::Q4_1(
+            super::super::packed::BlockMatrix::from_blocks(blocks, 4, 256).unwrap(),
+        );
         let theirs = content.tensor(&mut file, "Q4_1", &dev).unwrap().dequantize(&dev).unwrap();
         assert_eq!(m.dequantize(), theirs.flatten_all().unwrap().to_vec1::<f32>().unwrap());
 

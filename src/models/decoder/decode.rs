@@ -17,7 +17,7 @@ use candle_core::{DType, Device, Storage, Tensor};
 
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
-use super::q4_1::{self, BlockQ8_1, Q4_1Matrix};
+use super::packed::{self, BlockQ8_1, PackedMatrix};
 use super::{Decoder, Linear, RmsNorm, Step, Weight};
 
 type CResult<T> = candle_core::Result<T>;
@@ -83,7 +83,7 @@ fn lock<'a, T>(m: &'a Mutex<T>) -> std::sync::MutexGuard<'a, T> {
 /// How a projection's rows are multiplied.
 enum Rows<'a> {
     F32(F32s<'a>),
-    Q4_1(&'a Q4_1Matrix),
+    Packed(&'a PackedMatrix),
     /// Anything else (candle's quantized types, f16/bf16): its own candle op.
     Op,
 }
@@ -95,7 +95,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
         .iter()
         .map(|l| match &l.weight {
             Weight::Dense(t) => F32s::of(t).map_or(Rows::Op, Rows::F32),
-            Weight::Q4_1(q) => Rows::Q4_1(q),
+            Weight::Packed(q) => Rows::Packed(q),
             Weight::Quant(_) => Rows::Op,
         })
         .collect();
@@ -107,10 +107,10 @@ fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
         }
         outs.push(vec![0f32; n * b]);
     }
-    // The input quantized once for every Q4_1 projection of the round.
-    let kb = k / q4_1::QK;
+    // The input quantized once for every Q4_1/Q5_0 projection of the round.
+    let kb = k / packed::QK;
     let mut ys = Vec::new();
-    if rows.iter().any(|r| matches!(r, Rows::Q4_1(_))) {
+    if rows.iter().any(|r| matches!(r, Rows::Packed(_))) {
         ys = vec![BlockQ8_1::zeros(); b * kb];
         for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
             BlockQ8_1::from_float(xr, yr);
@@ -136,14 +136,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
                         }
                     }
                 }
-                Rows::Q4_1(q) => {
-                    for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
-                        let w = &q.blocks[r * kb..(r + 1) * kb];
-                        for (o, yr) in o.iter_mut().zip(ys.chunks_exact(kb)) {
-                            *o = q4_1::vec_dot(w, yr);
-                        }
-                    }
-                }
+                Rows::Packed(q) => q.dot_rows(*r0, &mut out, &ys, b),
                 Rows::Op => {}
             }
         }

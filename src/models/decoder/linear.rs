@@ -6,7 +6,7 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QStorage, QTensor, k_quants};
 use candle_core::{DType, Device, Storage, Tensor};
 
-use super::q4_1::Q4_1Matrix;
+use super::packed::PackedMatrix;
 
 /// A weight matrix `(out, in)`.
 #[derive(Debug, Clone)]
@@ -17,8 +17,8 @@ pub enum Weight {
     /// GGUF blocks (Q4_0 .. Q8_0, K-quants, F16): candle's quantized matmul, which quantizes
     /// the activations once and runs llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
-    /// Q4_1 blocks with hfx's vectorized dot product (see `q4_1`).
-    Q4_1(Arc<Q4_1Matrix>),
+    /// Q4_1 or Q5_0 blocks with hfx's vectorized dot products (see `packed`).
+    Packed(Arc<PackedMatrix>),
 }
 
 impl Weight {
@@ -26,20 +26,23 @@ impl Weight {
         match self {
             Self::Dense(t) => t.dims2(),
             Self::Quant(q) => q.shape().dims2(),
-            Self::Q4_1(q) => Ok((q.rows, q.cols)),
+            Self::Packed(q) => Ok(q.dims()),
         }
     }
 
-    /// A GGUF tensor as a weight: Q4_1 gets hfx's kernel, F32 the dense path, the rest candle's.
+    /// A GGUF tensor as a weight: Q4_1 and Q5_0 get hfx's kernels, F32 the dense path, the
+    /// rest candle's.
     pub fn from_qtensor(q: QTensor) -> candle_core::Result<Self> {
-        Ok(match q.dtype() {
-            GgmlDType::F32 => Self::Dense(q.dequantize(&q.device())?),
-            GgmlDType::Q4_1 if matches!(q.device(), Device::Cpu) => {
-                let (rows, cols) = q.shape().dims2()?;
-                Self::Q4_1(Arc::new(Q4_1Matrix::new(&q.data()?, rows, cols)?))
-            }
-            _ => Self::Quant(Arc::new(q)),
-        })
+        if q.dtype() == GgmlDType::F32 {
+            return Ok(Self::Dense(q.dequantize(&q.device())?));
+        }
+        if matches!(q.device(), Device::Cpu)
+            && let &[rows, cols] = q.shape().dims()
+            && let Some(m) = PackedMatrix::from_bytes(q.dtype(), &q.data()?, rows, cols)
+        {
+            return Ok(Self::Packed(Arc::new(m?)));
+        }
+        Ok(Self::Quant(Arc::new(q)))
     }
 
     /// The weight as an f32 tensor (a copy for quantized weights).
@@ -47,7 +50,7 @@ impl Weight {
         match self {
             Self::Dense(t) => t.to_dtype(DType::F32),
             Self::Quant(q) => q.dequantize(&q.device()),
-            Self::Q4_1(q) => Tensor::from_vec(q.dequantize(), (q.rows, q.cols), &Device::Cpu),
+            Self::Packed(q) => Tensor::from_vec(q.dequantize(), q.dims(), &Device::Cpu),
         }
     }
 
@@ -56,7 +59,7 @@ impl Weight {
         match self {
             Self::Dense(t) => t.elem_count() * t.dtype().size_in_bytes(),
             Self::Quant(q) => q.storage_size_in_bytes(),
-            Self::Q4_1(q) => q.size_in_bytes(),
+            Self::Packed(q) => q.size_in_bytes(),
         }
     }
 
@@ -74,7 +77,7 @@ impl Weight {
                 let storage = QStorage::from_data(std::borrow::Cow::Owned(bytes), &q.device(), dtype)?;
                 Ok(Self::Quant(Arc::new(QTensor::new(storage, (len, cols))?)))
             }
-            Self::Q4_1(q) => Ok(Self::Q4_1(Arc::new(q.rows(start, len)))),
+            Self::Packed(q) => Ok(Self::Packed(Arc::new(q.rows(start, len)))),
         }
     }
 
@@ -82,10 +85,11 @@ impl Weight {
     pub fn matmul(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
             Self::Quant(q) => x.contiguous()?.apply_op1_no_bwd(q.as_ref()),
-            Self::Q4_1(q) => {
-                let rows = x.elem_count() / q.cols.max(1);
+            Self::Packed(q) => {
+                let (n, k) = q.dims();
+                let rows = x.elem_count() / k.max(1);
                 let flat: Vec<f32> = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
-                Tensor::from_vec(q.matmul(&flat, rows)?, last_dim(x.dims(), q.rows), x.device())
+                Tensor::from_vec(q.matmul(&flat, rows)?, last_dim(x.dims(), n), x.device())
             }
             Self::Dense(w) => {
                 if let Some(y) = matvec_f32(w, x)? {
@@ -100,7 +104,7 @@ impl Weight {
     /// Keep the weight quantized as `dtype` (f16/bf16 halve memory and decode bandwidth).
     pub fn quantize(self, dtype: GgmlDType) -> candle_core::Result<Self> {
         match self {
-            Self::Dense(t) => Ok(Self::Quant(Arc::new(QTensor::quantize(&t.to_dtype(DType::F32)?, dtype)?))),
+            Self::Dense(t) => Self::from_qtensor(QTensor::quantize(&t.to_dtype(DType::F32)?, dtype)?),
             q => Ok(q),
         }
     }
@@ -243,7 +247,7 @@ mod tests {
         let dev = Device::Cpu;
         let w = Tensor::randn(0f32, 1.0, (96, 256), &dev).unwrap();
         let x = Tensor::randn(0f32, 1.0, (1, 5, 256), &dev).unwrap();
-        for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::F16] {
+        for dtype in [GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::F16] {
             let q = Weight::Dense(w.clone()).quantize(dtype).unwrap();
             let deq = q.to_f32().unwrap();
             // Against its own dequantized weights: only the activation rounding differs.

@@ -14,7 +14,7 @@ pub mod config;
 mod cpu_ops;
 mod decode;
 pub mod linear;
-pub mod q4_1;
+pub mod packed;
 mod safetensors;
 
 use std::path::Path;
@@ -22,6 +22,7 @@ use std::path::Path;
 use candle_core::quantized::gguf_file::TensorInfo;
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
+use packed::{BlockMatrix, Packed, PackedMatrix};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
 pub use linear::{Linear, Lora, RmsNorm, Weight};
@@ -210,11 +211,23 @@ impl Source for GgufSource<'_> {
         let e = cerr(&self.g.path);
         let (info, offset) = self.locate(name)?;
         let w = match (info.ggml_dtype, info.shape.dims()) {
-            // Straight into hfx's Q4_1 blocks (candle's would be copied into them).
-            (GgmlDType::Q4_1, &[rows, cols]) if matches!(self.device, Device::Cpu) => {
-                let blocks = buffers::read_blocks(&self.file, offset, rows * cols / q4_1::QK)
-                    .map_err(|source| ModelError::Io { path: self.g.path.clone(), source })?;
-                Weight::Q4_1(std::sync::Arc::new(q4_1::Q4_1Matrix::from_blocks(blocks, rows, cols).map_err(&e)?))
+            // Straight into hfx's blocks (candle's would be copied into them).
+            (dtype, &[rows, cols]) if PackedMatrix::supports(dtype) && matches!(self.device, Device::Cpu) => {
+                fn read<B: Packed>(
+                    s: &GgufSource<'_>,
+                    offset: u64,
+                    rows: usize,
+                    cols: usize,
+                ) -> Result<BlockMatrix<B>> {
+                    let blocks = buffers::read_blocks(&s.file, offset, rows * cols / packed::QK)
+                        .map_err(|source| ModelError::Io { path: s.g.path.clone(), source })?;
+                    BlockMatrix::from_blocks(blocks, rows, cols).map_err(cerr(&s.g.path))
+                }
+                let m = match dtype {
+                    GgmlDType::Q4_1 => PackedMatrix::Q4_1(read(self, offset, rows, cols)?),
+                    _ => PackedMatrix::Q5_0(read(self, offset, rows, cols)?),
+                };
+                Weight::Packed(std::sync::Arc::new(m))
             }
             _ => Weight::from_qtensor(self.qtensor(name, info, offset)?).map_err(&e)?,
         };
@@ -603,7 +616,7 @@ impl Decoder {
     fn tied(&self) -> bool {
         match (&self.embed, &self.lm_head.weight) {
             (Weight::Quant(a), Weight::Quant(b)) => std::sync::Arc::ptr_eq(a, b),
-            (Weight::Q4_1(a), Weight::Q4_1(b)) => std::sync::Arc::ptr_eq(a, b),
+            (Weight::Packed(a), Weight::Packed(b)) => std::sync::Arc::ptr_eq(a, b),
             (Weight::Dense(a), Weight::Dense(b)) => a.id() == b.id(),
             _ => false,
         }
@@ -691,7 +704,10 @@ impl Decoder {
         }
         let half = c.head_dim / 2;
         let tensors = |a: &Angles, t: usize| -> candle_core::Result<(Tensor, Tensor)> {
-            Ok((Tensor::from_slice(&a.cos, (t, half), &self.device)?, Tensor::from_slice(&a.sin, (t, half), &self.device)?))
+            Ok((
+                Tensor::from_slice(&a.cos, (t, half), &self.device)?,
+                Tensor::from_slice(&a.sin, (t, half), &self.device)?,
+            ))
         };
         let mut angles = Vec::with_capacity(spans.len());
         for (&(_, t, _), (global, local)) in spans.iter().zip(self.span_angles(&spans)) {
@@ -718,9 +734,9 @@ impl Decoder {
                     ((global, _), _) => global,
                 };
                 let (qi, ki) = if c.rope_interleaved {
-                    (candle_nn::rotary_emb::rope_i(&qi, &cos, &sin)?, candle_nn::rotary_emb::rope_i(&ki, &cos, &sin)?)
+                    (candle_nn::rotary_emb::rope_i(&qi, cos, sin)?, candle_nn::rotary_emb::rope_i(&ki, cos, sin)?)
                 } else {
-                    (candle_nn::rotary_emb::rope(&qi, &cos, &sin)?, candle_nn::rotary_emb::rope(&ki, &cos, &sin)?)
+                    (candle_nn::rotary_emb::rope(&qi, cos, sin)?, candle_nn::rotary_emb::rope(&ki, cos, sin)?)
                 };
                 let (kall, vall) = steps[si].cache.append(li, pos, &ki, &vi)?;
                 // Query heads sharing a KV head attend together: (1, kv, groups * t, head_dim),
@@ -789,9 +805,9 @@ impl Decoder {
         match &self.embed {
             Weight::Dense(w) => w.index_select(&ids, 0),
             Weight::Quant(q) => q.embedding(&ids),
-            Weight::Q4_1(q) => {
+            Weight::Packed(q) => {
                 let rows: Vec<f32> = tokens.iter().flat_map(|&t| q.rows(t as usize, 1).dequantize()).collect();
-                Tensor::from_vec(rows, (tokens.len(), q.cols), &self.device)
+                Tensor::from_vec(rows, (tokens.len(), q.dims().1), &self.device)
             }
         }
     }
