@@ -2,6 +2,8 @@
 # hfx bench against llama.cpp's llama-bench on SmolLM2-135M, alternating, 2 threads:
 #   hfx on the f32 safetensors folder (made by `hfx convert`) vs llama.cpp on an F32 GGUF of the
 #   same weights (`llama-quantize --allow-requantize ... F32`), and both on the Q4_1 GGUF.
+# With QWEN=$(scripts/fetch-qwen.sh) (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the larger demo
+# model), that file too.
 # Needs LLAMA_BIN: a llama.cpp build directory's bin/ (built from the sources vendored in the
 # llama-cpp-python sdist: `pip download --no-deps --no-binary llama-cpp-python llama-cpp-python`,
 # then `cmake -B build -DGGML_NATIVE=ON && cmake --build build --target llama-bench llama-quantize`).
@@ -17,8 +19,10 @@ Q4=fixtures/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 [ -f "$WORK/f32.gguf" ] || "$LLAMA_BIN/llama-quantize" --allow-requantize "$Q4" "$WORK/f32.gguf" F32 >/dev/null 2>&1
 [ -d "$WORK/f32-hf" ] || "$HFX" convert "$Q4" --to safetensors "$WORK/f32-hf" >/dev/null
 : > "$WORK/results.jsonl"
+pairs=("f32:$WORK/f32-hf:$WORK/f32.gguf" "q4_1:$Q4:$Q4")
+[ -z "${QWEN:-}" ] || pairs+=("qwen_q4_k_m:$QWEN:$QWEN")
 for round in $(seq "$ROUNDS"); do
-  for pair in "f32:$WORK/f32-hf:$WORK/f32.gguf" "q4_1:$Q4:$Q4"; do
+  for pair in "${pairs[@]}"; do
     IFS=: read -r name hfx_model cpp_model <<<"$pair"
     "$HFX" bench "$hfx_model" -p 512 -n 128 -r 3 --threads 2 --json |
       python3 -c 'import json,sys; [print(json.dumps({"tool":"hfx","model":sys.argv[1],"test":r["test"],"tok_s":r["tok_s"]})) for r in json.load(sys.stdin)]' "$name" >>"$WORK/results.jsonl"

@@ -225,6 +225,7 @@ impl Source for GgufSource<'_> {
                 }
                 let m = match dtype {
                     GgmlDType::Q4_1 => PackedMatrix::Q4_1(read(self, offset, rows, cols)?),
+                    // `supports` admits Q4_1 and Q5_0.
                     _ => PackedMatrix::Q5_0(read(self, offset, rows, cols)?),
                 };
                 Weight::Packed(std::sync::Arc::new(m))
@@ -389,8 +390,6 @@ pub struct Decoder {
     pub lm_head: Linear,
     rope: Rope,
     rope_local: Option<Rope>,
-    /// Longest sequence the model takes (its context, capped at 128 Ki positions).
-    max_positions: usize,
     pub device: Device,
     /// End-of-sequence ids from the model's metadata (EOS and end-of-turn).
     pub eos_ids: Vec<u32>,
@@ -578,21 +577,9 @@ impl Decoder {
             )));
         }
         config.vocab_size = vocab;
-        let max_positions = config.max_position.min(1 << 17);
         let rope = Rope { inv_freqs: config.inv_freqs(false) };
         let rope_local = config.rope_local_theta.map(|_| Rope { inv_freqs: config.inv_freqs(true) });
-        Ok(Self {
-            config,
-            embed,
-            layers,
-            norm,
-            lm_head,
-            rope,
-            rope_local,
-            max_positions,
-            device: device.clone(),
-            eos_ids: Vec::new(),
-        })
+        Ok(Self { config, embed, layers, norm, lm_head, rope, rope_local, device: device.clone(), eos_ids: Vec::new() })
     }
 
     /// Every weight matrix once (a tied output projection is the embedding).
@@ -648,7 +635,7 @@ impl Decoder {
     /// Returns per sequence `(tokens, vocab)` logits, or `(1, vocab)` with `Logits::Last`.
     pub fn forward_batch(&self, steps: &mut [Step<'_>], which: Logits) -> candle_core::Result<Vec<Tensor>> {
         let c = &self.config;
-        let max = self.max_positions;
+        let max = c.max_position;
         let mut all = Vec::new();
         let mut spans = Vec::with_capacity(steps.len());
         for s in steps.iter_mut() {
