@@ -2,7 +2,7 @@
 # hfx bench against llama.cpp's llama-bench on SmolLM2-135M, alternating, 2 threads:
 #   hfx on the f32 safetensors folder (made by `hfx convert`) vs llama.cpp on an F32 GGUF of the
 #   same weights (`llama-quantize --allow-requantize ... F32`), and both on the Q4_1 GGUF.
-# With QWEN=$(scripts/fetch-qwen.sh) (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the larger demo
+# With QWEN=$(scripts/fetch-fixtures.sh --qwen) (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the larger demo
 # model), that file too.
 # Needs LLAMA_BIN: a llama.cpp build directory's bin/ (built from the sources vendored in the
 # llama-cpp-python sdist: `pip download --no-deps --no-binary llama-cpp-python llama-cpp-python`,

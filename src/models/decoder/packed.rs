@@ -540,11 +540,6 @@ macro_rules! each {
 }
 
 impl PackedMatrix {
-    /// Whether hfx has kernels for `dtype`.
-    pub fn supports(dtype: GgmlDType) -> bool {
-        matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0)
-    }
-
     /// A matrix from GGUF bytes; `None` for a block type without hfx kernels.
     pub fn from_bytes(dtype: GgmlDType, bytes: &[u8], rows: usize, cols: usize) -> Option<candle_core::Result<Self>> {
         fn make<B: Packed>(bytes: &[u8], rows: usize, cols: usize) -> candle_core::Result<BlockMatrix<B>> {
@@ -694,7 +689,7 @@ mod tests {
     #[test]
     fn other_block_types_are_left_to_candle() {
         assert!(PackedMatrix::from_bytes(GgmlDType::Q8_0, &[0; 34], 1, 32).is_none());
-        assert!(!PackedMatrix::supports(GgmlDType::Q4K));
+        assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 256).is_none());
         assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
     }
 }
