@@ -154,19 +154,23 @@ fn hfx_run_streams_stops_seeds_and_reads_stdin() {
 }
 
 /// The f32 SmolLM2 safetensors folder, made once per test run by `hfx convert` from the GGUF.
+/// The SmolLM2 GGUF converted to an HF folder (540 MB of f32 safetensors), once per test
+/// process. It lives in a fixed place under cargo's target tmp dir, replaced by each run: a
+/// `static` TempDir is never dropped, so one per run used to pile up in /tmp.
 fn converted() -> &'static std::path::Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("smollm2-converted");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
         let gguf = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
         let env = TestEnv::new();
-        let out =
-            env.ok(&["convert", gguf.to_str().unwrap(), "--to", "safetensors", dir.path().to_str().unwrap(), "--json"]);
+        let out = env.ok(&["convert", gguf.to_str().unwrap(), "--to", "safetensors", dir.to_str().unwrap(), "--json"]);
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["tensors"], 272);
         dir
     })
-    .path()
 }
 
 #[test]

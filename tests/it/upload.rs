@@ -125,12 +125,14 @@ fn large_file_goes_multipart_and_a_failed_part_is_retried() {
     let env = logged_in();
     let d = env.dir.path().join("big");
     std::fs::create_dir_all(&d).unwrap();
-    let mut data = Vec::with_capacity(300 << 20);
-    for i in 0..300u64 {
+    // 40 MiB in 4 MiB parts: the same ten parts as a large model, a tenth of the disk (CI
+    // machines share theirs), and still over the 32 MiB above which the download goes in chunks.
+    let mut data = Vec::with_capacity(40 << 20);
+    for i in 0..40u64 {
         data.extend_from_slice(&pseudo_random(1 << 20, i + 1));
     }
     std::fs::write(d.join("model.safetensors"), &data).unwrap();
-    env.hub.set_lfs_chunk_size(32 << 20);
+    env.hub.set_lfs_chunk_size(4 << 20);
     env.hub.add_fault(Fault {
         method: Some("PUT"),
         path_contains: "/part/2?".into(),
@@ -139,10 +141,10 @@ fn large_file_goes_multipart_and_a_failed_part_is_retried() {
     });
     let v: serde_json::Value =
         serde_json::from_str(&env.ok(&["upload", "alice/big", d.to_str().unwrap(), "--json"])).unwrap();
-    assert_eq!(v["lfs_bytes_uploaded"], 300u64 << 20);
+    assert_eq!(v["lfs_bytes_uploaded"], 40u64 << 20);
     let log = env.hub.log();
     let parts: Vec<_> = log.iter().filter(|r| r.method == "PUT" && r.path.contains("/part/")).collect();
-    assert_eq!(parts.len(), 11, "10 parts of 32 MiB (last one shorter) plus one retried");
+    assert_eq!(parts.len(), 11, "10 parts of 4 MiB plus one retried");
     assert!(parts.iter().any(|r| r.status == 500), "the injected failure happened");
     assert!(log.iter().any(|r| r.method == "POST" && r.path.contains("/complete")));
     assert!(env.hub.has_lfs_object(&sha256_hex(&data)));
