@@ -68,7 +68,7 @@ fn read(t: &Tensor) -> CResult<F32s<'_>> {
 }
 
 /// Run `f` over item ranges, on the pool when there is enough work to share.
-fn run(items: usize, parallel: bool, f: impl Fn(Range<usize>) + Sync) {
+pub(super) fn run(items: usize, parallel: bool, f: impl Fn(Range<usize>) + Sync) {
     if parallel && items > 1 {
         candle_core::utils::barrier_pool().execute_chunked(items, f);
     } else {

@@ -3,16 +3,17 @@
 //! scalar reference loops: measured on SmolLM2-135M Q4_1 that was 29 tok/s prompt processing
 //! against llama.cpp's 288 (0.10x), and on Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices
 //! cannot take K-quants, so llama.cpp stores them as Q5_0) 7 tok/s generation against 49 with
-//! three quarters of the time in candle's Q5_0 loop. These block types plug into candle's matmul
-//! driver (activation quantization, tiling, its thread pool) for prompts, and hfx's decode step
-//! calls their dot products directly. The block layouts and the activation rounding are
-//! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
+//! three quarters of the time in candle's Q5_0 loop. Prompts go through hfx's own tiled matmul
+//! on candle's thread pool, and hfx's decode step calls the dot products directly. The block
+//! layouts and the activation rounding are llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use candle_core::quantized::GgmlDType;
-use candle_core::quantized::k_quants::{GgmlType, matmul};
+use candle_core::quantized::k_quants::GgmlType;
 use half::f16;
+
+use super::decode::run;
 
 pub(super) const QK: usize = 32;
 
@@ -208,23 +209,27 @@ fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
     sum
 }
 
-/// llama.cpp's AVX2 scheme for `N` weight rows against one activation row: the `q` unpacked to
-/// 32 bytes, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with AVX-512 VNNI, as
-/// llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and accumulated in
+/// llama.cpp's AVX2 scheme for `N` weight rows against `M` activation rows: the `q` unpacked
+/// to 32 bytes, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with AVX-512 VNNI,
+/// as llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and accumulated in
 /// f32; Q4_1's `m * s` offsets summed apart, Q5_0's `16 * sum(a)` subtracted in the i32 lanes.
-/// Several rows share each activation load and keep independent accumulator chains, which one
-/// row alone leaves the FMA units waiting on.
+/// Each weight block is unpacked once for all `M` activation rows and each activation block
+/// loaded once for all `N` weight rows; the `N * M` accumulator chains are independent, which
+/// one pair alone leaves the FMA units waiting on.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn dot_body<B: Packed, const N: usize, const VNNI: bool>(xs: [&[B]; N], ys: &[BlockQ8_1]) -> [f32; N] {
+fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
+    xs: [&[B]; N],
+    ys: [&[BlockQ8_1]; M],
+) -> [[f32; M]; N] {
     use std::arch::x86_64::*;
     // SAFETY: only inlined into `dot_avx2` and `dot_vnni`, whose callers checked that the CPU
     // has AVX2, FMA and F16C (and AVX-512 VNNI/VL for `VNNI`); the loads read the blocks' own
-    // fields (see `Packed`) and the 32 bytes of `y.qs`.
+    // fields (see `Packed`) and the 32 bytes of each `y.qs`.
     #[allow(unsafe_code)]
     unsafe {
-        let mut acc = [_mm256_setzero_ps(); N];
-        let mut offset = [0f32; N];
+        let mut acc = [[_mm256_setzero_ps(); M]; N];
+        let mut offset = [[0f32; M]; N];
         let ones = _mm256_set1_epi16(1);
         let sixteen = _mm256_set1_epi8(16);
         let products = |xv: __m256i, yv: __m256i| {
@@ -234,46 +239,56 @@ fn dot_body<B: Packed, const N: usize, const VNNI: bool>(xs: [&[B]; N], ys: &[Bl
                 _mm256_madd_epi16(_mm256_maddubs_epi16(xv, yv), ones)
             }
         };
-        let xs = xs.map(|x| &x[..ys.len()]);
-        for (bi, y) in ys.iter().enumerate() {
-            let yv = _mm256_loadu_si256(y.qs.as_ptr().cast());
-            // 16 * sum(a) in the same lanes as the products, once for all rows.
-            let centre = if B::CENTERED { products(sixteen, yv) } else { _mm256_setzero_si256() };
+        let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0);
+        let xs = xs.map(|x| &x[..kb]);
+        let ys = ys.map(|y| &y[..kb]);
+        for bi in 0..kb {
+            let y = ys.map(|y| y.get_unchecked(bi));
+            let yv = y.map(|y| _mm256_loadu_si256(y.qs.as_ptr().cast()));
+            // 16 * sum(a) in the same lanes as the products, once for all weight rows.
+            let centre = yv.map(|yv| if B::CENTERED { products(sixteen, yv) } else { _mm256_setzero_si256() });
             for r in 0..N {
                 let x = xs[r].get_unchecked(bi);
-                let mut prod = products(x.unpack(), yv);
-                if B::CENTERED {
-                    prod = _mm256_sub_epi32(prod, centre);
-                }
+                let xv = x.unpack();
                 // d and m converted together by F16C: a 256 KiB table lookup per block missed
                 // the cache often enough to show in a decode profile (tg128 +6-15%).
                 let dm = x.scales_f16c();
-                let scale = _mm256_set1_ps(_mm_cvtss_f32(dm) * y.d);
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r]);
-                if !B::CENTERED {
-                    offset[r] += _mm_cvtss_f32(_mm_movehdup_ps(dm)) * y.s;
+                let d = _mm_cvtss_f32(dm);
+                for c in 0..M {
+                    let mut prod = products(xv, yv[c]);
+                    if B::CENTERED {
+                        prod = _mm256_sub_epi32(prod, centre[c]);
+                    }
+                    let scale = _mm256_set1_ps(d * y[c].d);
+                    acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
+                    if !B::CENTERED {
+                        offset[r][c] += _mm_cvtss_f32(_mm_movehdup_ps(dm)) * y[c].s;
+                    }
                 }
             }
         }
         std::array::from_fn(|r| {
-            let s = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-            _mm_cvtss_f32(s) + offset[r]
+            std::array::from_fn(|c| {
+                let a = acc[r][c];
+                let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+                let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+                let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+                _mm_cvtss_f32(s) + offset[r][c]
+            })
         })
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_avx2<B: Packed, const N: usize>(xs: [&[B]; N], ys: &[BlockQ8_1]) -> [f32; N] {
-    dot_body::<B, N, false>(xs, ys)
+fn dot_avx2<B: Packed, const N: usize, const M: usize>(xs: [&[B]; N], ys: [&[BlockQ8_1]; M]) -> [[f32; M]; N] {
+    dot_body::<B, N, M, false>(xs, ys)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
-fn dot_vnni<B: Packed, const N: usize>(xs: [&[B]; N], ys: &[BlockQ8_1]) -> [f32; N] {
-    dot_body::<B, N, true>(xs, ys)
+fn dot_vnni<B: Packed, const N: usize, const M: usize>(xs: [&[B]; N], ys: [&[BlockQ8_1]; M]) -> [[f32; M]; N] {
+    dot_body::<B, N, M, true>(xs, ys)
 }
 
 /// llama.cpp's quantize_row_q8_1 for one row of activations.
@@ -312,8 +327,11 @@ static VNNI: LazyLock<bool> = LazyLock::new(|| {
     *AVX2 && std::arch::is_x86_feature_detected!("avx512vnni") && std::arch::is_x86_feature_detected!("avx512vl")
 });
 
-/// Dot products of `N` weight rows with one activation row.
-pub(super) fn vec_dots<B: Packed, const N: usize>(xs: [&[B]; N], ys: &[BlockQ8_1]) -> [f32; N] {
+/// Dot products of `N` weight rows with each of `M` activation rows.
+pub(super) fn dot_tile<B: Packed, const N: usize, const M: usize>(
+    xs: [&[B]; N],
+    ys: [&[BlockQ8_1]; M],
+) -> [[f32; M]; N] {
     #[cfg(target_arch = "x86_64")]
     if *VNNI {
         // SAFETY: `dot_vnni` needs AVX2, FMA, F16C and AVX-512 VNNI/VL, which the CPU was checked to have.
@@ -326,7 +344,12 @@ pub(super) fn vec_dots<B: Packed, const N: usize>(xs: [&[B]; N], ys: &[BlockQ8_1
         #[allow(unsafe_code)]
         return unsafe { dot_avx2(xs, ys) };
     }
-    xs.map(|x| dot(x, ys, F16.as_slice()))
+    xs.map(|x| ys.map(|y| dot(x, y, F16.as_slice())))
+}
+
+/// Dot products of `N` weight rows with one activation row.
+pub(super) fn vec_dots<B: Packed, const N: usize>(xs: [&[B]; N], ys: &[BlockQ8_1]) -> [f32; N] {
+    dot_tile(xs, [ys]).map(|[d]| d)
 }
 
 pub(super) fn vec_dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1]) -> f32 {
@@ -475,6 +498,80 @@ impl BlockQ5_0 {
     }
 }
 
+/// Prompt rows per work item of `BlockMatrix::matmul` (their Q8_1 blocks stay in L2 while the
+/// item's weight rows pass) and weight rows per item (a few hundred KiB of blocks at most).
+const TILE_M: usize = 16;
+const TILE_N: usize = 64;
+
+/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, `M` activation rows at a
+/// time from `c` on while `M` fit; returns the first row left over.
+fn sweep_by<B: Packed, const N: usize, const M: usize>(
+    xs: [&[B]; N],
+    ys: &[BlockQ8_1],
+    (mut c, m): (usize, usize),
+    put: &mut impl FnMut(usize, usize, f32),
+) -> usize {
+    let kb = ys.len() / m.max(1);
+    while c + M <= m {
+        let d = dot_tile(xs, std::array::from_fn::<_, M, _>(|i| &ys[(c + i) * kb..(c + i + 1) * kb]));
+        for (r, row) in d.iter().enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                put(c + i, r, *v);
+            }
+        }
+        c += M;
+    }
+    c
+}
+
+/// Whether kernel calls take four activation rows (else two): AVX-512's 32 vector registers
+/// hold a 4 x 4 tile's accumulators beside the Q5_0 operands, AVX2's 16 do not (Qwen2.5-0.5B
+/// prompt 100 -> 31 tok/s with 4 x 4 there, 130 with 4 x 2).
+fn wide_tiles() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return *VNNI;
+    #[cfg(not(target_arch = "x86_64"))]
+    true
+}
+
+/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, four (`wide`) or two at
+/// a time and the rest one by one; `put(c, r, v)` gets activation row `c` times weight row `r`.
+fn sweep<B: Packed, const N: usize>(
+    xs: [&[B]; N],
+    ys: &[BlockQ8_1],
+    (m, wide): (usize, bool),
+    mut put: impl FnMut(usize, usize, f32),
+) {
+    let c = if wide {
+        sweep_by::<B, N, 4>(xs, ys, (0, m), &mut put)
+    } else {
+        sweep_by::<B, N, 2>(xs, ys, (0, m), &mut put)
+    };
+    sweep_by::<B, N, 1>(xs, ys, (c, m), &mut put);
+}
+
+/// Rows `r0..r0 + n` of `blocks` (`kb` blocks each) times the `m.0` activation rows of `ys` (see
+/// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets activation row `c` times
+/// weight row `r0 + j`.
+fn sweep_rows<B: Packed>(
+    blocks: &[B],
+    kb: usize,
+    (r0, n): (usize, usize),
+    ys: &[BlockQ8_1],
+    m: (usize, bool),
+    mut put: impl FnMut(usize, usize, f32),
+) {
+    let row = |r: usize| &blocks[r * kb..(r + 1) * kb];
+    let mut j = 0;
+    while j + 4 <= n {
+        sweep::<B, 4>(std::array::from_fn(|i| row(r0 + j + i)), ys, m, |c, r, v| put(c, j + r, v));
+        j += 4;
+    }
+    for j in j..n {
+        sweep::<B, 1>([row(r0 + j)], ys, m, |c, _, v| put(c, j, v));
+    }
+}
+
 /// A matrix `(rows, cols)` of `Packed` blocks, row-major.
 #[derive(Debug, Clone)]
 pub struct BlockMatrix<B> {
@@ -491,10 +588,47 @@ impl<B: Packed> BlockMatrix<B> {
         Ok(Self { blocks, rows, cols })
     }
 
-    /// `x (m, cols)` times the transposed matrix: `(m, rows)`.
+    /// `x (m, cols)` times the transposed matrix: `(m, rows)`. candle's driver called the
+    /// kernels four weight rows by one activation row, so each weight block was unpacked again
+    /// for every prompt row (Qwen2.5-0.5B's Q5_0 prompt at 0.41x llama.cpp, two thirds of it in
+    /// that kernel). Here a work item is a block of `TILE_M` prompt rows by `TILE_N` weight rows
+    /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
+    /// per four (two) prompt rows.
     fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
-        let mut out = vec![0f32; m * self.rows];
-        matmul::<B>((m, self.cols, self.rows), x, &self.blocks, &mut out)?;
+        self.matmul_tiled(x, m, wide_tiles())
+    }
+
+    fn matmul_tiled(&self, x: &[f32], m: usize, wide: bool) -> candle_core::Result<Vec<f32>> {
+        let (n, k) = (self.rows, self.cols);
+        if x.len() != m * k {
+            candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
+        }
+        let kb = k / QK;
+        let mut ys = vec![BlockQ8_1::zeros(); m * kb];
+        for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
+            BlockQ8_1::from_float(xr, yr);
+        }
+        let mut out = vec![0f32; m * n];
+        // Each item owns its block of `out`: the `TILE_N`-wide pieces of `TILE_M` output rows.
+        let tiles_m = m.div_ceil(TILE_M);
+        let mut items: Vec<Vec<&mut [f32]>> = (0..tiles_m * n.div_ceil(TILE_N)).map(|_| Vec::new()).collect();
+        for (c, row) in out.chunks_mut(n.max(1)).enumerate() {
+            for (w, piece) in row.chunks_mut(TILE_N).enumerate() {
+                items[w * tiles_m + c / TILE_M].push(piece);
+            }
+        }
+        let items: Vec<Mutex<Vec<&mut [f32]>>> = items.into_iter().map(Mutex::new).collect();
+        run(items.len(), true, |range| {
+            for i in range {
+                let (w, t) = (i / tiles_m, i % tiles_m);
+                let mut pieces = items[i].lock().unwrap_or_else(PoisonError::into_inner);
+                let (r0, c0) = (w * TILE_N, t * TILE_M);
+                let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
+                let ys = &ys[c0 * kb..(c0 + m) * kb];
+                sweep_rows(&self.blocks, kb, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
+            }
+        });
+        drop(items);
         Ok(out)
     }
 
@@ -511,13 +645,15 @@ impl<B: Packed> BlockMatrix<B> {
 
     /// Rows `r0..r0 + out.len() / b` times each of the `b` quantized activation rows in `ys`,
     /// written `(rows, b)`.
+    ///
+    /// One weight row at a time (with several sequences at once): four rows per call measured
+    /// 25-30% slower here in single-sequence decode (SmolLM2 Q4_1 tg128 146 -> 104 tok/s, Qwen
+    /// 35 -> 28).
     fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
         let kb = self.cols / QK;
+        let wide = wide_tiles();
         for (r, o) in (r0..).zip(out.chunks_mut(b)) {
-            let w = &self.blocks[r * kb..(r + 1) * kb];
-            for (o, yr) in o.iter_mut().zip(ys.chunks_exact(kb)) {
-                *o = vec_dot(w, yr);
-            }
+            sweep::<B, 1>([&self.blocks[r * kb..(r + 1) * kb]], ys, (b, wide), |c, _, v| o[c] = v);
         }
     }
 }
@@ -610,10 +746,15 @@ mod tests {
         let mut ours = vec![B::zeros(); blocks.len()];
         B::from_float(&w.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &mut ours);
         assert_eq!(ours, blocks, "{dtype:?} quantization");
-        for m in [1, 3, 17] {
+        // 1, 3: tails only; 17, 70: several prompt tiles, 4 x 4 tiles and their tails.
+        for m in [1, 3, 17, 70] {
             let x = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap();
             let want: Vec<f32> = x.apply_op1_no_bwd(&q).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-            let got = packed.matmul(&x.flatten_all().unwrap().to_vec1::<f32>().unwrap(), m).unwrap();
+            let xv = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let got = packed.matmul(&xv, m).unwrap();
+            // The tiling this CPU does not use: both must run wherever the kernels do.
+            let whole = BlockMatrix::from_blocks(parse::<B>(&bytes), n, k).unwrap();
+            assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), got, "{dtype:?} tiles");
             let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
             for (a, b) in got.iter().zip(&want) {
                 // Same blocks; activations rounded as Q8_1 with `s` through f16 here (as
@@ -623,50 +764,66 @@ mod tests {
                 assert!((a - b).abs() <= 5e-3 * scale, "{dtype:?}: {a} vs {b}");
             }
         }
-        let x = Tensor::randn(0f32, 1.0, (1, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let nb = k / QK;
-        let mut ys = vec![BlockQ8_1::zeros(); nb];
-        BlockQ8_1::from_float(&x, &mut ys);
+        let xs4 = Tensor::randn(0f32, 1.0, (4, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let mut ys4 = vec![BlockQ8_1::zeros(); 4 * nb];
+        BlockQ8_1::from_float(&xs4, &mut ys4);
+        let (x, ys) = (&xs4[..k], &ys4[..nb]);
         // The portable loop against a plain sum over dequantized weights and activations.
         let mut xq = vec![0f32; k];
-        BlockQ8_1::to_float(&ys, &mut xq);
+        BlockQ8_1::to_float(ys, &mut xq);
         let plain: f32 = deq[..k].iter().zip(&xq).map(|(a, b)| a * b).sum();
-        let slow = dot(&blocks[..nb], &ys, F16.as_slice());
+        let slow = dot(&blocks[..nb], ys, F16.as_slice());
         // Exact up to float rounding, but for Q4_1's `m * s`, where `s` went through f16 as
         // llama.cpp stores it (relative error 2^-11).
-        let s_rounding: f32 = blocks[..nb].iter().zip(&ys).map(|(b, y)| (b.scales(F16.as_slice()).1 * y.s).abs()).sum();
+        let s_rounding: f32 = blocks[..nb].iter().zip(ys).map(|(b, y)| (b.scales(F16.as_slice()).1 * y.s).abs()).sum();
         let tol = 1e-4 * plain.abs().max(1.0) + s_rounding / 1024.0;
         assert!((plain - slow).abs() <= tol, "{dtype:?}: {plain} vs {slow}");
-        // Every kernel this CPU can run, one row and four rows at a time, against the loop.
+        // Every kernel this CPU can run, for one or four weight rows against one or four
+        // activation rows, against the loop.
         let rows: [&[B]; 4] = std::array::from_fn(|r| &blocks[r * nb..(r + 1) * nb]);
-        let want = rows.map(|r| dot(r, &ys, F16.as_slice()));
-        let close = |got: [f32; 4], what: &str| {
-            for (g, w) in got.iter().zip(&want) {
+        let acts: [&[BlockQ8_1]; 4] = std::array::from_fn(|c| &ys4[c * nb..(c + 1) * nb]);
+        let want = rows.map(|r| acts.map(|a| dot(r, a, F16.as_slice())));
+        let close = |got: [[f32; 4]; 4], what: &str| {
+            for (g, w) in got.iter().flatten().zip(want.iter().flatten()) {
                 assert!((g - w).abs() <= 1e-4 * w.abs().max(1.0), "{dtype:?} {what}: {g} vs {w}");
             }
         };
-        close(vec_dots(rows, &ys), "dispatch");
-        close(rows.map(|r| vec_dot(r, &ys)), "dispatch, one row");
+        let by_row = |f: &dyn Fn(&[BlockQ8_1]) -> [f32; 4]| {
+            let cols = acts.map(f);
+            std::array::from_fn(|r| std::array::from_fn(|c| cols[c][r]))
+        };
+        close(dot_tile(rows, acts), "dispatch, 4 x 4");
+        close(by_row(&|a| vec_dots(rows, a)), "dispatch, 4 x 1");
+        close(by_row(&|a| rows.map(|r| vec_dot(r, a))), "dispatch, 1 x 1");
+        // Decode steps: one sequence, and four sequences written (rows, b).
         let mut out = vec![0f32; 4];
-        packed.dot_rows(0, &mut out, &ys, 1);
-        close(out.try_into().unwrap(), "dot_rows");
+        packed.dot_rows(0, &mut out, ys, 1);
+        for (g, w) in out.iter().zip(&want) {
+            assert!((g - w[0]).abs() <= 1e-4 * w[0].abs().max(1.0), "{dtype:?} dot_rows: {g} vs {}", w[0]);
+        }
+        let mut out = vec![0f32; 16];
+        packed.dot_rows(0, &mut out, &ys4, 4);
+        close(std::array::from_fn(|r| std::array::from_fn(|c| out[r * 4 + c])), "dot_rows, 4 sequences");
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
         {
             if *AVX2 {
                 // SAFETY: AVX2, FMA and F16C were checked just above.
-                close(unsafe { dot_avx2(rows, &ys) }, "avx2");
-                close(rows.map(|r| unsafe { dot_avx2([r], &ys)[0] }), "avx2, one row");
+                close(unsafe { dot_avx2(rows, acts) }, "avx2, 4 x 4");
+                close(by_row(&|a| unsafe { dot_avx2(rows, [a]) }.map(|[v]| v)), "avx2, 4 x 1");
+                close(by_row(&|a| rows.map(|r| unsafe { dot_avx2([r], [a]) }[0][0])), "avx2, 1 x 1");
             }
             if *VNNI {
                 // SAFETY: AVX2, FMA, F16C and AVX-512 VNNI/VL were checked just above.
-                close(unsafe { dot_vnni(rows, &ys) }, "vnni");
-                close(rows.map(|r| unsafe { dot_vnni([r], &ys)[0] }), "vnni, one row");
+                close(unsafe { dot_vnni(rows, acts) }, "vnni, 4 x 4");
+                close(by_row(&|a| unsafe { dot_vnni(rows, [a]) }.map(|[v]| v)), "vnni, 4 x 1");
+                close(by_row(&|a| rows.map(|r| unsafe { dot_vnni([r], [a]) }[0][0])), "vnni, 1 x 1");
             }
         }
         // Quantizing the activations: the AVX2 build of the loop gives the same blocks.
         let mut plain = vec![BlockQ8_1::zeros(); nb];
-        quantize(&x, &mut plain);
+        quantize(x, &mut plain);
         assert_eq!(plain, ys);
         let split = packed.rows(5, 2);
         assert_eq!(split.dims(), (2, k));
