@@ -415,7 +415,11 @@ fn qwen2_q5_0_gguf_matches_its_dequantized_weights() {
     assert!(scale > 0.1, "degenerate logits");
     let got = q.forward_last(&PROMPT, &mut KvCache::new(q.layers.len())).unwrap();
     let d = max_diff(&got, &want);
-    assert!(d < 0.03 * scale, "prompt: {d} vs largest logit {scale}");
+    // The weights are random each run (candle cannot seed its CPU generator): over 80 runs the
+    // 8-bit activation rounding put the largest difference at 2.5% of the largest logit in the
+    // median and 6.2% at most (3% failed CI about one run in four); a broken kernel is off by
+    // the size of the logits themselves.
+    assert!(d < 0.1 * scale, "prompt: {d} vs largest logit {scale}");
     let mut cache = KvCache::new(q.layers.len());
     let mut last = Vec::new();
     for t in PROMPT {
