@@ -76,7 +76,7 @@ pub(super) fn run(items: usize, parallel: bool, f: impl Fn(Range<usize>) + Sync)
     }
 }
 
-fn lock<'a, T>(m: &'a Mutex<T>) -> std::sync::MutexGuard<'a, T> {
+pub(super) fn lock<'a, T>(m: &'a Mutex<T>) -> std::sync::MutexGuard<'a, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

@@ -7,13 +7,13 @@
 //! on candle's thread pool, and hfx's decode step calls the dot products directly. The block
 //! layouts and the activation rounding are llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex};
 
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::GgmlType;
 use half::f16;
 
-use super::decode::run;
+use super::decode::{lock, run};
 
 pub(super) const QK: usize = 32;
 
@@ -410,7 +410,8 @@ fn to_float<B: Packed>(xs: &[B], ys: &mut [f32]) {
     }
 }
 
-/// The `GgmlType` methods that candle's matmul driver calls, for a `Packed` block type.
+/// candle's block-type trait for a `Packed` block type (its dtype, zeros, quantization and
+/// dequantization are what hfx uses; no candle driver runs these blocks any more).
 macro_rules! ggml_type {
     ($block:ty, $dtype:expr) => {
         impl GgmlType for $block {
@@ -436,18 +437,6 @@ macro_rules! ggml_type {
 
             fn vec_dot(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
                 vec_dot(xs, ys)
-            }
-
-            fn vec_dot_4(
-                _: usize,
-                xs0: &[Self],
-                xs1: &[Self],
-                xs2: &[Self],
-                xs3: &[Self],
-                ys: &[BlockQ8_1],
-            ) -> (f32, f32, f32, f32) {
-                let [a, b, c, d] = vec_dots([xs0, xs1, xs2, xs3], ys);
-                (a, b, c, d)
             }
 
             fn vec_dot_unopt(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
@@ -551,8 +540,8 @@ fn sweep<B: Packed, const N: usize>(
 }
 
 /// Rows `r0..r0 + n` of `blocks` (`kb` blocks each) times the `m.0` activation rows of `ys` (see
-/// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets activation row `c` times
-/// weight row `r0 + j`.
+/// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets
+/// activation row `c` times weight row `r0 + j`.
 fn sweep_rows<B: Packed>(
     blocks: &[B],
     kb: usize,
@@ -621,7 +610,7 @@ impl<B: Packed> BlockMatrix<B> {
         run(items.len(), true, |range| {
             for i in range {
                 let (w, t) = (i / tiles_m, i % tiles_m);
-                let mut pieces = items[i].lock().unwrap_or_else(PoisonError::into_inner);
+                let mut pieces = lock(&items[i]);
                 let (r0, c0) = (w * TILE_N, t * TILE_M);
                 let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
                 let ys = &ys[c0 * kb..(c0 + m) * kb];
