@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::decoder::{Decoder, KvCache, Logits, Step};
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,7 +40,7 @@ fn tokens(n: usize, vocab: usize) -> Vec<u32> {
 
 /// Seconds for one run of `test` over `n` tokens.
 fn once(model: &Decoder, test: Test, ids: &[u32]) -> Result<f64> {
-    let err = |e: candle_core::Error| ModelError::Generation(e.to_string().lines().next().unwrap_or_default().into());
+    let err = |e: candle_core::Error| ModelError::Generation(candle_message(&e));
     let mut cache = KvCache::new(model.layers.len());
     let started = Instant::now();
     match test {

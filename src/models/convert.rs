@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use serde_json::json;
 
 use super::decoder::{Arch, DecoderConfig, LLAMA_ROLES, Role, gguf_name, hf_name as layer_name, unpermute};
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 use super::gguf::Gguf;
 use super::tokenizer::{GgufVocab, LoadedTokenizer};
 
@@ -70,7 +70,7 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
         });
     }
     let bad = |reason: String| ModelError::BadModel { path: gguf.to_path_buf(), reason };
-    let cerr = |e: candle_core::Error| bad(e.to_string().lines().next().unwrap_or_default().to_string());
+    let cerr = |e: candle_core::Error| bad(candle_message(&e));
     std::fs::create_dir_all(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
     let device = Device::Cpu;
     let mut reader = std::io::BufReader::with_capacity(

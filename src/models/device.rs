@@ -6,6 +6,7 @@
 use candle_core::Device;
 
 use super::ModelError;
+use super::error::candle_message;
 
 /// A parsed `--device` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl DeviceSpec {
             Self::Cuda(n) => Device::new_cuda(n),
             Self::Metal => Device::new_metal(0),
         };
-        opened.map_err(|e| ModelError::Device { device: name.to_string(), reason: e.to_string() })
+        opened.map_err(|e| ModelError::Device { device: name.to_string(), reason: candle_message(&e) })
     }
 }
 

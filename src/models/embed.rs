@@ -9,7 +9,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde_json::Value;
 
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 use super::tokenizer::LoadedTokenizer;
 
 /// Encoder `model_type`s hfx embeds with.
@@ -46,10 +46,7 @@ fn read_json(path: &Path) -> Result<Option<Value>> {
 
 fn candle(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
     // candle appends a backtrace when RUST_BACKTRACE is set: keep the message only.
-    move |e| ModelError::BadModel {
-        path: path.to_path_buf(),
-        reason: e.to_string().lines().next().unwrap_or_default().to_string(),
-    }
+    move |e| ModelError::BadModel { path: path.to_path_buf(), reason: candle_message(&e) }
 }
 
 /// The safetensors files of a folder: `model.safetensors`, or the shards an index lists.

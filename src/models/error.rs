@@ -142,3 +142,23 @@ impl ModelError {
         })
     }
 }
+
+/// A candle error's message without the backtrace candle appends to it when `RUST_BACKTRACE`
+/// is set (dozens of frames under an `error:` line).
+pub fn candle_message(e: &candle_core::Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn candle_message_drops_the_backtrace() {
+        // What candle's `Error::bt()` renders with RUST_BACKTRACE set: the message, then frames.
+        let e = candle_core::Error::Msg(
+            "no CUDA-capable device is detected\n   0: candle_core::error::Error::bt\n   1: hfx::main".into(),
+        );
+        let full = e.to_string();
+        assert!(full.lines().count() > 1, "{full}");
+        assert_eq!(super::candle_message(&e), "no CUDA-capable device is detected");
+    }
+}

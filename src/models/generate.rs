@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 
 use super::decoder::{Decoder, KvCache, argmax};
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 
 #[derive(Debug, Clone)]
 pub struct SamplingParams {
@@ -223,8 +223,7 @@ pub fn generate(
     cancel: &dyn Fn() -> bool,
     on_text: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> Result<Generation> {
-    let err =
-        |e: candle_core::Error| ModelError::Generation(e.to_string().lines().next().unwrap_or_default().to_string());
+    let err = |e: candle_core::Error| ModelError::Generation(candle_message(&e));
     let io = |e: std::io::Error| ModelError::Generation(e.to_string());
     if req.prompt.is_empty() {
         return Err(ModelError::Generation("the prompt is empty".into()));

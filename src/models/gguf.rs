@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::{Content, Value};
 
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 
 /// A parsed GGUF header: metadata and tensor directory (tensor data stays on disk).
 pub struct Gguf {
@@ -20,11 +20,7 @@ impl Gguf {
         // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let content = Content::read(&mut reader)
-            // candle appends a backtrace when RUST_BACKTRACE is set: keep the message only.
-            .map_err(|e| ModelError::BadGguf {
-                path: path.to_path_buf(),
-                reason: e.to_string().lines().next().unwrap_or_default().to_string(),
-            })?;
+            .map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: candle_message(&e) })?;
         Ok(Self { path: path.to_path_buf(), content })
     }
 

@@ -7,7 +7,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 
 use super::decoder::{Decoder, Layer, Linear, Lora, permute};
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 
 /// The `adapter_config.json` fields that change the computation.
 #[derive(Debug, Clone, Deserialize)]
@@ -124,8 +124,7 @@ pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
         return Err(ModelError::NotFound { path });
     }
     let bad = |reason: String| ModelError::BadAdapter { path: path.clone(), reason };
-    let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
-        .map_err(|e| bad(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+    let tensors = candle_core::safetensors::load(&path, &Device::Cpu).map_err(|e| bad(candle_message(&e)))?;
     let find = |layer: usize, module: &str, ab: &str| {
         let part =
             if module.ends_with("_proj") && ["q", "k", "v", "o"].contains(&&module[..1]) { "self_attn" } else { "mlp" };
@@ -144,7 +143,7 @@ pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
             let (Some(a), Some(b)) = (find(i, m, "A"), find(i, m, "B")) else {
                 return Err(bad(format!("no lora_A/lora_B for layer {i} `{m}`")));
             };
-            let cerr = |e: candle_core::Error| bad(e.to_string());
+            let cerr = |e: candle_core::Error| bad(candle_message(&e));
             let on_model = |t: Tensor| t.to_dtype(DType::F32).and_then(|t| t.to_device(&model_device));
             let (a, b) = (on_model(a).map_err(cerr)?, on_model(b).map_err(cerr)?);
             let (ra, ia) = a.dims2().map_err(cerr)?;

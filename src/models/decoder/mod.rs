@@ -27,7 +27,7 @@ use packed::{BlockMatrix, Packed, PackedMatrix};
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
 pub use linear::{Linear, Lora, RmsNorm, Weight};
 
-use super::error::{ModelError, Result};
+use super::error::{ModelError, Result, candle_message};
 use super::gguf::Gguf;
 
 #[derive(Debug, Clone)]
@@ -161,10 +161,7 @@ fn convert(w: Weight, dtype: WeightDtype) -> candle_core::Result<Weight> {
 }
 
 fn cerr(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
-    move |e| ModelError::BadModel {
-        path: path.to_path_buf(),
-        reason: e.to_string().lines().next().unwrap_or_default().to_string(),
-    }
+    move |e| ModelError::BadModel { path: path.to_path_buf(), reason: candle_message(&e) }
 }
 
 struct GgufSource<'a> {

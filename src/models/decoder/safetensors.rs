@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 
-use crate::models::error::{ModelError, Result};
+use crate::models::error::{ModelError, Result, candle_message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dtype {
@@ -138,8 +138,7 @@ impl SafetensorsFiles {
                 v
             }
         };
-        Tensor::from_vec(data, e.shape.as_slice(), device)
-            .map_err(|err| bad(err.to_string().lines().next().unwrap_or_default().to_string()))
+        Tensor::from_vec(data, e.shape.as_slice(), device).map_err(|err| bad(candle_message(&err)))
     }
 
     pub(super) fn path(&self) -> &Path {
