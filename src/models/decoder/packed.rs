@@ -212,7 +212,7 @@ fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 /// llama.cpp's AVX2 scheme for `N` weight rows against `M` activation rows: the `q` unpacked
 /// to 32 bytes, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with AVX-512 VNNI,
 /// as llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and accumulated in
-/// f32; Q4_1's `m * s` offsets summed apart, Q5_0's `16 * sum(a)` subtracted in the i32 lanes.
+/// f32; Q4_1's `m * s` offsets summed apart, Q5_0's `-16 * sum(a)` added in the i32 lanes.
 /// Each weight block is unpacked once for all `M` activation rows and each activation block
 /// loaded once for all `N` weight rows; the `N * M` accumulator chains are independent, which
 /// one pair alone leaves the FMA units waiting on.
@@ -226,66 +226,90 @@ fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
     // SAFETY: only inlined into `dot_avx2` and `dot_vnni`, whose callers checked that the CPU
     // has AVX2, FMA and F16C (and AVX-512 VNNI/VL for `VNNI`); the loads read the blocks' own
     // fields (see `Packed`) and the 32 bytes of each `y.qs`.
+    // Plain loops, no closures: a closure's body is a function of its own, without the
+    // caller's target features, and when LLVM left one un-inlined every intrinsic in it became
+    // a call (Qwen2.5-0.5B pp512 175 -> 35 tok/s after an unrelated change elsewhere).
     #[allow(unsafe_code)]
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); M]; N];
         let mut offset = [[0f32; M]; N];
-        let ones = _mm256_set1_epi16(1);
-        let sixteen = _mm256_set1_epi8(16);
-        let products = |xv: __m256i, yv: __m256i| {
-            if VNNI {
-                _mm256_dpbusd_epi32(_mm256_setzero_si256(), xv, yv)
-            } else {
-                _mm256_madd_epi16(_mm256_maddubs_epi16(xv, yv), ones)
-            }
-        };
         let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0);
-        let xs = xs.map(|x| &x[..kb]);
-        let ys = ys.map(|y| &y[..kb]);
+        // The unchecked reads below stay inside every row.
+        assert!(xs.iter().all(|x| x.len() >= kb), "weight rows shorter than the activations");
         for bi in 0..kb {
-            let y = ys.map(|y| y.get_unchecked(bi));
-            let yv = y.map(|y| _mm256_loadu_si256(y.qs.as_ptr().cast()));
+            let mut yv = [_mm256_setzero_si256(); M];
+            let mut yd = [0f32; M];
+            let mut ysum = [0f32; M];
             // Q5_0's -16 * sum(a) in the same lanes as the products, once for all weight rows:
             // with VNNI the products accumulate onto it (no subtraction per pair).
-            let centre = yv.map(|yv| {
+            let mut centre = [_mm256_setzero_si256(); M];
+            for c in 0..M {
+                let y = ys[c].get_unchecked(bi);
+                yv[c] = _mm256_loadu_si256(y.qs.as_ptr().cast());
+                (yd[c], ysum[c]) = (y.d, y.s);
                 if B::CENTERED {
-                    _mm256_sub_epi32(_mm256_setzero_si256(), products(sixteen, yv))
-                } else {
-                    _mm256_setzero_si256()
+                    let sixteen = _mm256_set1_epi8(16);
+                    centre[c] = _mm256_sub_epi32(_mm256_setzero_si256(), products::<VNNI>(sixteen, yv[c]));
                 }
-            });
+            }
             for r in 0..N {
                 let x = xs[r].get_unchecked(bi);
                 let xv = x.unpack();
                 // d and m converted together by F16C: a 256 KiB table lookup per block missed
                 // the cache often enough to show in a decode profile (tg128 +6-15%).
                 let dm = x.scales_f16c();
-                let d = _mm256_broadcastss_ps(dm);
+                let (d, dv) = (_mm_cvtss_f32(dm), _mm256_broadcastss_ps(dm));
                 for c in 0..M {
                     let prod = if VNNI {
                         _mm256_dpbusd_epi32(centre[c], xv, yv[c])
                     } else {
-                        _mm256_add_epi32(products(xv, yv[c]), centre[c])
+                        _mm256_add_epi32(products::<false>(xv, yv[c]), centre[c])
                     };
-                    // One vector multiply per pair (the activation's scale broadcast from
-                    // memory) instead of a scalar multiply and a broadcast.
-                    let scale = _mm256_mul_ps(d, _mm256_set1_ps(y[c].d));
+                    // On a tile, one vector multiply per pair (each side broadcast once per
+                    // row) instead of a scalar multiply and a broadcast; on a single row or
+                    // column (decode) the scalar way is an instruction shorter.
+                    let scale = if N >= 2 && M >= 2 {
+                        _mm256_mul_ps(dv, _mm256_set1_ps(yd[c]))
+                    } else {
+                        _mm256_set1_ps(d * yd[c])
+                    };
                     acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
                     if !B::CENTERED {
-                        offset[r][c] += _mm_cvtss_f32(_mm_movehdup_ps(dm)) * y[c].s;
+                        offset[r][c] += _mm_cvtss_f32(_mm_movehdup_ps(dm)) * ysum[c];
                     }
                 }
             }
         }
-        std::array::from_fn(|r| {
-            std::array::from_fn(|c| {
+        let mut out = [[0f32; M]; N];
+        for r in 0..N {
+            for c in 0..M {
                 let a = acc[r][c];
                 let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
                 let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
                 let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-                _mm_cvtss_f32(s) + offset[r][c]
-            })
-        })
+                out[r][c] = _mm_cvtss_f32(s) + offset[r][c];
+            }
+        }
+        out
+    }
+}
+
+/// u8 x i8 pair products summed into i32 lanes; inlined into the kernels like `dot_body`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn products<const VNNI: bool>(
+    xv: std::arch::x86_64::__m256i,
+    yv: std::arch::x86_64::__m256i,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: as `dot_body`, into whose callers (which checked the CPU) it is inlined.
+    #[allow(unsafe_code)]
+    unsafe {
+        if VNNI {
+            _mm256_dpbusd_epi32(_mm256_setzero_si256(), xv, yv)
+        } else {
+            _mm256_madd_epi16(_mm256_maddubs_epi16(xv, yv), _mm256_set1_epi16(1))
+        }
     }
 }
 
