@@ -5,7 +5,7 @@
 //! relative relocations (64k entries of 24 bytes) that the dynamic loader reads at every start,
 //! and packed they take 17 KB. Measured on `hfx run` with SmolLM2-135M Q4_1: peak RSS 123.6 ->
 //! 122.3 MiB, the binary 1.5 MB smaller. Needs binutils 2.38 and glibc 2.36; the probe below
-//! links a tiny program with the option (warnings fatal) and leaves it out when that fails.
+//! links and runs a tiny program with the option and leaves it out when either fails.
 //! `HFX_NO_RELR=1` leaves it out regardless (for binaries meant to run on an older glibc
 //! than the build machine's).
 
@@ -30,7 +30,9 @@ fn main() {
 }
 
 /// Whether the C compiler (rustc's linker driver on linux-gnu) links a program with packed
-/// relative relocations without a warning.
+/// relative relocations without a warning, and the program runs: binutils 2.38 with glibc 2.35
+/// (Ubuntu 22.04) links it silently, and the loader then refuses it for want of
+/// `GLIBC_ABI_DT_RELR`.
 fn links_with_relr() -> bool {
     let Some(out) = env::var_os("OUT_DIR").map(PathBuf::from) else { return false };
     let (src, exe) = (out.join("relr_probe.c"), out.join("relr_probe"));
@@ -47,4 +49,5 @@ fn links_with_relr() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+        && Command::new(&exe).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
