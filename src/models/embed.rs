@@ -9,7 +9,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde_json::Value;
 
-use super::error::{ModelError, Result, candle_message};
+use super::error::{ModelError, Result, bad_model};
 use super::tokenizer::LoadedTokenizer;
 
 /// Encoder `model_type`s hfx embeds with.
@@ -42,11 +42,6 @@ fn read_json(path: &Path) -> Result<Option<Value>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
     }
-}
-
-fn candle(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
-    // candle appends a backtrace when RUST_BACKTRACE is set: keep the message only.
-    move |e| ModelError::BadModel { path: path.to_path_buf(), reason: candle_message(&e) }
 }
 
 /// The safetensors files of a folder: `model.safetensors`, or the shards an index lists.
@@ -123,9 +118,9 @@ impl Embedder {
         // SAFETY: the weights are memory-mapped read-only from the cache; hfx never writes to a
         // finished blob, and a file truncated underneath is caught by candle's bounds checks.
         #[allow(unsafe_code)]
-        let vb =
-            unsafe { VarBuilder::from_mmaped_safetensors(&files, DType::F32, &device) }.map_err(candle(&files[0]))?;
-        let model = BertModel::load(vb, &config).map_err(candle(&files[0]))?;
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&files, DType::F32, &device) }
+            .map_err(bad_model(&files[0]))?;
+        let model = BertModel::load(vb, &config).map_err(bad_model(&files[0]))?;
         let st = read_json(&dir.join("sentence_bert_config.json"))?;
         let max_tokens = st
             .as_ref()
@@ -173,7 +168,7 @@ impl Embedder {
             }
         }
         let src = self.tokenizer.source.clone();
-        let e = candle(&src);
+        let e = bad_model(&src);
         let shape = (ids.len(), len);
         let input = Tensor::from_vec(flat, shape, &self.device).map_err(&e)?;
         let mask_t = Tensor::from_vec(mask.clone(), shape, &self.device).map_err(&e)?;

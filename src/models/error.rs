@@ -149,6 +149,11 @@ pub fn candle_message(e: &candle_core::Error) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
+/// A candle error met while loading the model at `path`, as `BadModel`.
+pub fn bad_model(path: &std::path::Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
+    move |e| ModelError::BadModel { path: path.to_path_buf(), reason: candle_message(&e) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

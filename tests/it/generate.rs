@@ -153,7 +153,6 @@ fn hfx_run_streams_stops_seeds_and_reads_stdin() {
     assert!(err.contains("context is 8192") && err.contains("hint:"), "{err}");
 }
 
-/// The f32 SmolLM2 safetensors folder, made once per test run by `hfx convert` from the GGUF.
 /// The SmolLM2 GGUF converted to an HF folder (540 MB of f32 safetensors), once per test
 /// process. It lives in a fixed place under cargo's target tmp dir, replaced by each run: a
 /// `static` TempDir is never dropped, so one per run used to pile up in /tmp.

@@ -27,7 +27,7 @@ use packed::{BlockMatrix, Packed, PackedMatrix};
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
 pub use linear::{Linear, Lora, RmsNorm, Weight};
 
-use super::error::{ModelError, Result, candle_message};
+use super::error::{ModelError, Result, bad_model as cerr};
 use super::gguf::Gguf;
 
 #[derive(Debug, Clone)]
@@ -158,10 +158,6 @@ fn convert(w: Weight, dtype: WeightDtype) -> candle_core::Result<Weight> {
         WeightDtype::F16 => dense(&w)?.quantize(GgmlDType::F16),
         WeightDtype::Bf16 => dense(&w)?.quantize(GgmlDType::BF16),
     }
-}
-
-fn cerr(path: &Path) -> impl Fn(candle_core::Error) -> ModelError + '_ {
-    move |e| ModelError::BadModel { path: path.to_path_buf(), reason: candle_message(&e) }
 }
 
 struct GgufSource<'a> {
