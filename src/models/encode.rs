@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use tokenizers::Tokenizer;
 
+use super::tokenizer::Tokenizer;
 use crate::report::Progress;
 
 /// Lines per parallel batch: large enough to amortise scheduling, small enough for memory.

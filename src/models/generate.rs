@@ -7,10 +7,10 @@ use std::time::Instant;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use tokenizers::Tokenizer;
 
 use super::decoder::{Decoder, KvCache, argmax};
 use super::error::{ModelError, Result, candle_message};
+use super::tokenizer::Tokenizer;
 
 #[derive(Debug, Clone)]
 pub struct SamplingParams {

@@ -3,13 +3,11 @@
 //! through the chat template, and keeps the KV cache between turns so that a new turn only
 //! computes the tokens the previous one did not.
 
-use tokenizers::Tokenizer;
-
 use super::chat::{ChatTemplate, Message, RenderOptions};
 use super::decoder::{Decoder, KvCache};
 use super::error::{ModelError, Result};
 use super::generate::{self, Generation, Request, SamplingParams};
-use super::tokenizer::LoadedTokenizer;
+use super::tokenizer::{LoadedTokenizer, Tokenizer};
 
 /// What a line typed in the chat asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -58,6 +58,60 @@ fn a_gguf_tokenizer_saves_as_tokenizer_json_that_loads_the_same() {
     assert_eq!(from_json["count"], 16);
 }
 
+/// The compact BPE that hfx builds from GGUF metadata against tokenizers' own `BPE` (read back
+/// from the `tokenizer.json` it saves) on all of HumanEval (prompts, solutions and tests: 164
+/// rows of code and prose) and some scripts and emoji: the same ids, pieces and offsets.
+#[test]
+fn gguf_compact_bpe_encodes_like_tokenizers_bpe_on_humaneval() {
+    use hfx::models::tokenizer::{LoadedTokenizer, TokenModel};
+    use std::io::Read;
+    let compact = LoadedTokenizer::from_gguf(&gguf()).unwrap();
+    assert!(matches!(compact.tokenizer.get_model(), TokenModel::Gguf(_)));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("tokenizer.json");
+    compact.save_json(&json).unwrap();
+    let reference = LoadedTokenizer::from_json_file(&json).unwrap();
+    assert!(matches!(reference.tokenizer.get_model(), TokenModel::Json(_)));
+    assert_eq!(compact.vocab_size(), reference.vocab_size());
+
+    let gz = std::fs::read(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
+    let mut rows = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut rows).unwrap();
+    let mut texts: Vec<String> = Vec::new();
+    for line in rows.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        for key in ["prompt", "canonical_solution", "test"] {
+            texts.push(row[key].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(texts.len(), 3 * 164);
+    texts.extend(
+        [
+            "naïve café, Größe",
+            "日本語のテキスト",
+            "Привет, мир",
+            "🦀🦀 crab\t\ttabs   spaces\r\n",
+            "<|im_start|>user\nhi<|im_end|>",
+            "",
+        ]
+        .map(str::to_string),
+    );
+    let mut tokens = 0;
+    for text in &texts {
+        let a = compact.tokenizer.encode(text.as_str(), true).unwrap();
+        let b = reference.tokenizer.encode(text.as_str(), true).unwrap();
+        assert_eq!(a.get_ids(), b.get_ids(), "{text:?}");
+        assert_eq!(a.get_tokens(), b.get_tokens(), "{text:?}");
+        assert_eq!(a.get_offsets(), b.get_offsets(), "{text:?}");
+        assert_eq!(
+            compact.tokenizer.decode(a.get_ids(), false).unwrap(),
+            reference.tokenizer.decode(b.get_ids(), false).unwrap()
+        );
+        tokens += a.len();
+    }
+    assert!(tokens > 50_000, "{tokens} tokens");
+}
+
 #[test]
 fn minilm_tokenizer_json_matches_reference_input_ids() {
     let env = TestEnv::new();

@@ -1,20 +1,27 @@
 //! Tokenizers: `tokenizer.json` through the `tokenizers` crate, or one built from GGUF metadata
-//! (`tokenizer.ggml.*`) as the equivalent `tokenizer.json`, so a GGUF file alone is enough and
-//! `hfx convert` can write the same JSON next to converted weights.
+//! (`tokenizer.ggml.*`) as the equivalent `tokenizer.json` would be, so a GGUF file alone is
+//! enough and `hfx convert` can write that JSON next to converted weights. A GGUF vocabulary's
+//! model is hfx's compact BPE (`bpe`); the rest of the pipeline is tokenizers'.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use tokenizers::decoders::DecoderWrapper;
-use tokenizers::models::bpe::{BPE, Vocab};
 use tokenizers::normalizers::NormalizerWrapper;
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::processors::PostProcessorWrapper;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::{AddedToken, TokenizerImpl};
 
 use super::error::{ModelError, Result};
 use super::gguf::{Gguf, value_f32, value_i32};
+
+mod bpe;
+pub use bpe::{BpeOptions, GgufBpe, TokenModel};
+
+/// tokenizers' pipeline around hfx's model type (tokenizers' own, or a compact GGUF BPE).
+pub type Tokenizer =
+    TokenizerImpl<TokenModel, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>;
 
 /// `tokenizer.ggml.pre` values hfx can rebuild exactly.
 pub const SUPPORTED_PRE: &[&str] = &[
@@ -196,21 +203,18 @@ impl<'a> GgufVocab<'a> {
     }
 
     /// The tokenizer, put together through tokenizers' API the way it deserializes a
-    /// `tokenizer.json` (model and pipeline, then the added tokens, whose ids the model gives).
+    /// `tokenizer.json` (model and pipeline, then the added tokens, whose ids the model gives),
+    /// with the compact BPE as its model.
     /// Not through a JSON document: its tree, text and parse of a 49k vocabulary were 30 MB of
     /// transient memory, overlapping the weights' load in `hfx run`.
     pub fn build(self, path: &Path) -> Result<Tokenizer> {
         let err = |e: &dyn std::fmt::Display| bad(path, e);
-        let vocab: Vocab = self.tokens.iter().enumerate().map(|(i, t)| ((*t).to_string(), i as u32)).collect();
-        let merges = self.merges.iter().map(|(a, b)| ((*a).to_string(), (*b).to_string())).collect();
-        let mut bpe = BPE::builder().vocab_and_merges(vocab, merges);
+        let mut options = BpeOptions::default();
         if self.sentencepiece {
-            bpe = bpe.fuse_unk(true).byte_fallback(true);
-            if let Some(unk) = &self.specials.unk {
-                bpe = bpe.unk_token(unk.clone());
-            }
+            options = BpeOptions { unk_token: self.specials.unk.clone(), fuse_unk: true, byte_fallback: true };
         }
-        let mut tokenizer = Tokenizer::new(bpe.build().map_err(|e| err(&*e))?);
+        let bpe = GgufBpe::new(&self.tokens, &self.merges, options).map_err(|e| err(&e))?;
+        let mut tokenizer = Tokenizer::new(TokenModel::Gguf(bpe));
         fn part<T: serde::de::DeserializeOwned>(v: Value) -> serde_json::Result<Option<T>> {
             if v.is_null() { Ok(None) } else { serde_json::from_value(v).map(Some) }
         }
