@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use serde_json::json;
 
 use super::decoder::{Arch, DecoderConfig, LLAMA_ROLES, Role, gguf_name, hf_name as layer_name, unpermute};
-use super::error::{ModelError, Result, candle_message};
+use super::error::{ModelError, Result, bad_model};
 use super::gguf::Gguf;
 use super::tokenizer::{GgufVocab, LoadedTokenizer};
 
@@ -70,7 +70,7 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
         });
     }
     let bad = |reason: String| ModelError::BadModel { path: gguf.to_path_buf(), reason };
-    let cerr = |e: candle_core::Error| bad(candle_message(&e));
+    let cerr = bad_model(gguf);
     std::fs::create_dir_all(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
     let device = Device::Cpu;
     let mut reader = std::io::BufReader::with_capacity(
@@ -86,12 +86,12 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
             continue;
         }
         let (hf, heads) = hf_name(name, &c).ok_or_else(|| bad(format!("unexpected tensor `{name}`")))?;
-        let mut t = g.content.tensor(&mut reader, name, &device).and_then(|q| q.dequantize(&device)).map_err(cerr)?;
+        let mut t = g.content.tensor(&mut reader, name, &device).and_then(|q| q.dequantize(&device)).map_err(&cerr)?;
         if let Some(h) = heads {
-            t = unpermute(&t, h).map_err(cerr)?;
+            t = unpermute(&t, h).map_err(&cerr)?;
         }
         if dtype == OutDtype::Bf16 {
-            t = t.to_dtype(DType::BF16).map_err(cerr)?;
+            t = t.to_dtype(DType::BF16).map_err(&cerr)?;
         }
         tensors.insert(hf, t);
     }
@@ -101,7 +101,7 @@ pub fn gguf_to_safetensors(gguf: &Path, out: &Path, dtype: OutDtype) -> Result<C
     let st_path = out.join("model.safetensors");
     let tmp = out.join(".model.safetensors.hfx-tmp");
     let map: std::collections::HashMap<String, Tensor> = tensors.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    candle_core::safetensors::save(&map, &tmp).map_err(cerr)?;
+    candle_core::safetensors::save(&map, &tmp).map_err(&cerr)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

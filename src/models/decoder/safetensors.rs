@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 
-use crate::models::error::{ModelError, Result, candle_message};
+use crate::models::error::{ModelError, Result, bad_model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dtype {
@@ -138,7 +138,7 @@ impl SafetensorsFiles {
                 v
             }
         };
-        Tensor::from_vec(data, e.shape.as_slice(), device).map_err(|err| bad(candle_message(&err)))
+        Tensor::from_vec(data, e.shape.as_slice(), device).map_err(bad_model(path))
     }
 
     pub(super) fn path(&self) -> &Path {

@@ -56,10 +56,6 @@ struct Symbol {
     next: isize,
 }
 
-fn error(message: String) -> tokenizers::Error {
-    message.into()
-}
-
 impl GgufBpe {
     /// `merges` highest priority first, each as two pieces of the vocabulary whose concatenation
     /// is in it too.
@@ -157,8 +153,10 @@ impl GgufBpe {
             }
             symbols.push(Symbol { id, len, prev: n - 1, next: -1 });
         };
-        let unk_id =
-            |unk: &str| self.id(unk).ok_or_else(|| error(format!("unk token `{unk}` not found in the vocabulary")));
+        let unk_id = |unk: &str| {
+            self.id(unk)
+                .ok_or_else(|| tokenizers::Error::from(format!("unk token `{unk}` not found in the vocabulary")))
+        };
         let mut unk: Option<(u32, usize)> = None;
         for (i, c) in word.char_indices() {
             let s = &word[i..i + c.len_utf8()];
