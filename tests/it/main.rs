@@ -18,5 +18,6 @@ mod reliability;
 mod repo;
 mod run;
 mod search;
+mod symbol_order;
 mod tokenize;
 mod upload;
