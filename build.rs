@@ -12,7 +12,7 @@
 //! When rustc links with lld (its default on x86_64 Linux since 1.90), the functions listed in
 //! `scripts/symbol-order.txt` (the ones `hfx run` executes, made by `scripts/symbol-order.sh`)
 //! are laid out first and together. Code pages are mapped 64 KiB around each fault, so scattered
-//! hot code kept ~9 MiB of the binary resident for 1.6 MiB of functions that ran. A probe links
+//! hot code kept 7.5 MiB of the binary resident for 1.6 MiB of functions that ran. A probe links
 //! a tiny program with rustc's own linker setup and the option; another linker leaves it out.
 
 use std::env;

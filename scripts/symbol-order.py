@@ -39,8 +39,7 @@ def parse(path, obj, cost):
                 cob = name("ob", line[4:])
             elif line.startswith("cfn="):
                 callee = name("fn", line[4:])
-                # A callee's first appearance counts it as run even when its own cost is
-                # listed under another file's object only.
+                # A called function ran, whatever its own cost comes to.
                 if os.path.basename(cob or ob or "") == obj:
                     cost[callee] += 0
                 cob = ob
