@@ -10,6 +10,7 @@ run valgrind with `--demangle=no` so that they are the linker's symbol names.
 """
 import collections
 import os
+import re
 import sys
 
 
@@ -23,8 +24,9 @@ def parse(path, obj, cost):
             key, rest = spec[1:i], spec[i + 1 :].strip()
             if rest:
                 names[(kind, key)] = rest
-            return names.get((kind, key), "")
-        return spec
+            spec = names.get((kind, key), "")
+        # callgrind marks recursion levels as name'2, name'3: one symbol.
+        return re.sub(r"'\d+$", "", spec) if kind == "fn" else spec
 
     ob = fn = cob = None
     skip_next = False
