@@ -717,8 +717,19 @@ f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l threads -d 'CPU threads' -r
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l host -d 'Address to listen on' -r
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l port -d 'Port to listen on' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l host -d 'Address to listen on (loopback unless told otherwise)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l port -d 'Port to listen on (0 picks a free one; the address is printed on stderr)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l api-key -d 'Require `Authorization: Bearer KEY` on every route but /health' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l served-model-name -d 'The model\'s name in /v1/models and responses (default: the model reference)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l lora -d 'Serve a PEFT LoRA adapter under NAME (repeatable); a request picks it with `model: NAME` (OpenAI) or `adapter_id` (TGI), and one batch mixes adapters and the base model' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l max-batch-size -d 'Sequences decoded together in one step (continuous batching)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l max-input-tokens -d 'Longest prompt accepted, in tokens (default: the context minus one)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l max-total-tokens -d 'Longest prompt plus completion, in tokens (default: the context); also the completion length when a request sets none' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l max-batch-total-tokens -d 'KV positions reserved by running sequences together (prompt + max tokens each); admission waits for room (default: max batch size x max total tokens)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l max-queue -d 'Requests waiting for a batch slot before new ones get 429' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l ctx -d 'Context length to serve (default: the model\'s own; a smaller one caps memory)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l cors-origin -d 'Allow browsers from this origin (repeatable; `*` for any)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l shutdown-timeout -d 'Seconds to let in-flight requests finish after SIGTERM or Ctrl-C' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''

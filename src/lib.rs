@@ -14,6 +14,7 @@ pub mod models;
 pub mod output;
 pub mod pyjson;
 pub mod report;
+pub mod serve;
 pub mod settings;
 
 use std::ffi::OsString;

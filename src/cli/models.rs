@@ -268,13 +268,57 @@ pub struct FinetuneArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  hfx serve HuggingFaceTB/SmolLM2-135M-Instruct-GGUF
+  hfx serve ./model.gguf --port 0 --api-key \"$KEY\" --max-batch-size 16
+  curl -N localhost:8080/v1/chat/completions -d '{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}'
+
+Routes: OpenAI /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models; TGI /generate,
+/generate_stream, /info, /tokenize; /health (503 until the model is loaded) and /metrics
+(Prometheus). Prompts over the limits are refused with both numbers, never truncated.")]
 pub struct ServeArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Address to listen on.
+    /// Address to listen on (loopback unless told otherwise).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// Port to listen on.
+    /// Port to listen on (0 picks a free one; the address is printed on stderr).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Require `Authorization: Bearer KEY` on every route but /health.
+    #[arg(long, env = "HFX_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// The model's name in /v1/models and responses (default: the model reference).
+    #[arg(long)]
+    pub served_model_name: Option<String>,
+    /// Serve a PEFT LoRA adapter under NAME (repeatable); a request picks it with `model: NAME`
+    /// (OpenAI) or `adapter_id` (TGI), and one batch mixes adapters and the base model.
+    #[arg(long, value_name = "NAME=DIR")]
+    pub lora: Vec<String>,
+    /// Sequences decoded together in one step (continuous batching).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_batch_size: u32,
+    /// Longest prompt accepted, in tokens (default: the context minus one).
+    #[arg(long)]
+    pub max_input_tokens: Option<usize>,
+    /// Longest prompt plus completion, in tokens (default: the context); also the completion
+    /// length when a request sets none.
+    #[arg(long)]
+    pub max_total_tokens: Option<usize>,
+    /// KV positions reserved by running sequences together (prompt + max tokens each); admission
+    /// waits for room (default: max batch size x max total tokens).
+    #[arg(long)]
+    pub max_batch_total_tokens: Option<usize>,
+    /// Requests waiting for a batch slot before new ones get 429.
+    #[arg(long, default_value_t = 128)]
+    pub max_queue: usize,
+    /// Context length to serve (default: the model's own; a smaller one caps memory).
+    #[arg(long)]
+    pub ctx: Option<usize>,
+    /// Allow browsers from this origin (repeatable; `*` for any).
+    #[arg(long)]
+    pub cors_origin: Vec<String>,
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 30)]
+    pub shutdown_timeout: u64,
 }

@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::models::bench::{self, BenchResult, Test};
 use crate::output::{Printer, Render, Table, human_bytes};
 
-use super::run::{Loaded, load};
+use crate::models::load::Loaded;
 
 #[derive(Serialize)]
 #[serde(transparent)]
@@ -48,7 +48,7 @@ impl Render for Report {
 }
 
 pub(crate) async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Decoder { model, .. } = load(ctx, &args.model).await? else {
+    let Loaded::Decoder { model, .. } = super::load_model(ctx, &args.model).await? else {
         return Err(super::usage("`hfx bench` measures decoder (text generation) models"));
     };
     let threads = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);

@@ -14,6 +14,7 @@ mod pending;
 mod repo;
 mod run;
 mod search;
+mod serve;
 mod tokenize;
 mod upload;
 mod whoami;
@@ -68,6 +69,7 @@ fn pin_compute_threads(command: &Command) {
     let asked = match command {
         Command::Run(a) => a.model.threads,
         Command::Bench(a) => a.model.threads,
+        Command::Serve(a) => a.model.threads,
         _ => None,
     };
     if asked.is_none() && std::env::var_os("RAYON_NUM_THREADS").is_some() {
@@ -179,7 +181,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Convert(a) => convert::run(ctx, &a),
         Command::Bench(a) => bench::run(ctx, a).await,
         Command::Finetune(_) => pending::run("finetune", 0),
-        Command::Serve(_) => pending::run("serve", 0),
+        Command::Serve(a) => serve::run(ctx, a).await,
     }
 }
 
@@ -205,4 +207,42 @@ pub(crate) fn repo_type(arg: crate::cli::RepoTypeArg) -> crate::cache::RepoType 
         crate::cli::RepoTypeArg::Dataset => crate::cache::RepoType::Dataset,
         crate::cli::RepoTypeArg::Space => crate::cache::RepoType::Space,
     }
+}
+
+/// Resolve `m.model` (downloading into the shared cache when needed) and load it.
+pub(crate) async fn load_model(
+    ctx: &Context,
+    m: &crate::cli::ModelArgs,
+) -> anyhow::Result<crate::models::load::Loaded> {
+    use crate::cache::{ModelRef, RepoType};
+    use crate::models::decoder::WeightDtype;
+    use crate::models::resolve::{self, ModelFiles, Purpose};
+    let device = crate::models::device::DeviceSpec::parse(&m.device)
+        .ok_or_else(|| usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
+        .open(&m.device)?;
+    let dtype = match m.dtype.as_deref() {
+        None => WeightDtype::Native,
+        Some(d) => WeightDtype::parse(d).ok_or_else(|| usage(format!("unknown dtype `{d}`")))?,
+    };
+    let reference = ModelRef::parse(&m.model, RepoType::Model)?;
+    let files = match &reference {
+        ModelRef::Local(p) => {
+            if p.is_dir() && p.join("config.json").is_file() && m.gguf_file.is_none() {
+                ModelFiles::Dir(p.clone())
+            } else {
+                resolve::local(p, m.gguf_file.as_deref())?
+            }
+        }
+        ModelRef::Hub { .. } => {
+            let client = ctx.client()?;
+            let cache = ctx.cache();
+            let progress = crate::output::DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
+            let downloader =
+                crate::hub::download::Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
+            resolve::resolve(&reference, m.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
+        }
+    };
+    // On this thread (the runtime's block_on): the peak-memory figures in README are measured so,
+    // and `serve` answers /health from the runtime's workers meanwhile.
+    Ok(crate::models::load::load(files, &device, dtype)?)
 }

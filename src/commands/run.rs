@@ -2,26 +2,21 @@
 //! encoder (BERT-family) models print sentence embeddings.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cache::{ModelRef, RepoType};
-use crate::cli::{ModelArgs, RunArgs};
+use crate::cli::RunArgs;
 use crate::context::Context;
-use crate::hub::download::Downloader;
-use crate::models::decoder::{Decoder, SAFETENSORS_DECODERS, WeightDtype};
-use crate::models::device::DeviceSpec;
-use crate::models::embed::{self, Embedder};
+use crate::models::ModelError;
+use crate::models::decoder::Decoder;
+use crate::models::embed::Embedder;
 use crate::models::generate::{SamplingParams, Timings};
-use crate::models::gguf::Gguf;
-use crate::models::resolve::{self, ModelFiles, Purpose};
+use crate::models::load::Loaded;
 use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
 use crate::models::tokenizer::LoadedTokenizer;
-use crate::models::{ModelError, release_free_memory};
-use crate::output::{DownloadProgress, Line};
+use crate::output::Line;
 
 /// Inputs per forward pass with `--file`.
 const BATCH: usize = 32;
@@ -38,82 +33,8 @@ fn vector_line(v: &[f32]) -> String {
     v.iter().map(f32::to_string).collect::<Vec<_>>().join(" ")
 }
 
-/// What a model reference turned out to be.
-pub(crate) enum Loaded {
-    Decoder { model: Box<Decoder>, tok: Box<LoadedTokenizer>, started: Instant },
-    Encoder(PathBuf),
-}
-
-/// Resolve `m.model` (downloading into the shared cache when needed) and load it.
-pub(crate) async fn load(ctx: &Context, m: &ModelArgs) -> anyhow::Result<Loaded> {
-    let device = DeviceSpec::parse(&m.device)
-        .ok_or_else(|| super::usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
-        .open(&m.device)?;
-    let dtype = match m.dtype.as_deref() {
-        None => WeightDtype::Native,
-        Some(d) => WeightDtype::parse(d).ok_or_else(|| super::usage(format!("unknown dtype `{d}`")))?,
-    };
-    let reference = ModelRef::parse(&m.model, RepoType::Model)?;
-    let files = match &reference {
-        ModelRef::Local(p) => {
-            if p.is_dir() && p.join("config.json").is_file() && m.gguf_file.is_none() {
-                ModelFiles::Dir(p.clone())
-            } else {
-                resolve::local(p, m.gguf_file.as_deref())?
-            }
-        }
-        ModelRef::Hub { .. } => {
-            let client = ctx.client()?;
-            let cache = ctx.cache();
-            let progress = DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
-            let downloader = Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
-            resolve::resolve(&reference, m.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
-        }
-    };
-    let started = Instant::now();
-    let dir = match files {
-        ModelFiles::Dir(d) => d,
-        ModelFiles::Gguf(path) => {
-            // One parse of the header; the tokenizer thread takes the vocabulary arrays and frees
-            // them (and its scratch) while the weights load.
-            let mut header = Gguf::open(&path)?;
-            let vocab = header.split_vocabulary();
-            let (model, tok) = both(
-                || Decoder::from_parsed_gguf(&header, &device, dtype),
-                || LoadedTokenizer::from_parsed_gguf(vocab),
-            );
-            drop(header);
-            release_free_memory();
-            return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
-        }
-        ModelFiles::TokenizerJson(p) => {
-            return Err(ModelError::NotFound { path: p.with_file_name("config.json") }.into());
-        }
-    };
-    let kind = embed::model_type(&dir)?;
-    if SAFETENSORS_DECODERS.contains(&kind.as_str()) || kind == "gemma3" {
-        let (model, tok) = both(|| Decoder::from_safetensors(&dir, &device, dtype), || LoadedTokenizer::from_dir(&dir));
-        return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
-    }
-    if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
-        return Err(ModelError::UnsupportedArchitecture { model_type: kind }.into());
-    }
-    Ok(Loaded::Encoder(dir))
-}
-
-/// Run two loads at once (weights and tokenizer take similar time: the time to the first token
-/// is the longer of the two, not their sum).
-fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    std::thread::scope(|s| {
-        let tb = s.spawn(b);
-        let ra = a();
-        let rb = tb.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (ra, rb)
-    })
-}
-
 pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let dir = match load(ctx, &args.model).await? {
+    let dir = match super::load_model(ctx, &args.model).await? {
         Loaded::Decoder { mut model, tok, started } => {
             with_lora(ctx, &args, &mut model)?;
             return generate(ctx, &args, &model, &tok, started);

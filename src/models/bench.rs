@@ -45,11 +45,15 @@ fn once(model: &Decoder, test: Test, ids: &[u32]) -> Result<f64> {
     let started = Instant::now();
     match test {
         Test::Pp => {
-            model.forward_batch(&mut [Step { tokens: ids, cache: &mut cache }], Logits::Last).map_err(err)?;
+            model
+                .forward_batch(&mut [Step { tokens: ids, cache: &mut cache, adapter: None }], Logits::Last)
+                .map_err(err)?;
         }
         Test::Tg => {
             for id in ids {
-                model.forward_batch(&mut [Step { tokens: &[*id], cache: &mut cache }], Logits::Last).map_err(err)?;
+                model
+                    .forward_batch(&mut [Step { tokens: &[*id], cache: &mut cache, adapter: None }], Logits::Last)
+                    .map_err(err)?;
             }
         }
     }

@@ -77,6 +77,9 @@ pub enum ModelError {
     #[error("the prompt has {tokens} tokens; the model's context is {context}")]
     PromptTooLong { tokens: usize, context: usize },
 
+    #[error("{what} is {value} tokens, over the model's context of {context}")]
+    OverContext { what: String, value: usize, context: usize },
+
     #[error("invalid chat messages in `{path}`: {reason}")]
     BadMessages { path: PathBuf, reason: String },
 }
@@ -133,6 +136,7 @@ impl ModelError {
                 "use the adapter with the base model named in its adapter_config.json (base_model_name_or_path)".into()
             }
             ModelError::PromptTooLong { .. } => "shorten the prompt, or use a model with a longer context".into(),
+            ModelError::OverContext { .. } => "lower it, or leave it unset to follow the context (`--ctx`)".into(),
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),
             ModelError::NoChatTemplate => {
                 "base models have no template; tokenize the text itself, or use the instruct variant".into()

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::decoder::{Decoder, KvCache, argmax};
 use super::error::{ModelError, Result, candle_message};
+pub use super::sequence::{Sequence, SequenceOptions, Step, TokenLogprob};
 use super::tokenizer::Tokenizer;
 
 #[derive(Debug, Clone)]
@@ -110,32 +111,42 @@ impl Sampler {
 }
 
 /// Incremental detokenization (TGI's prefix/read offsets): text is released only once the
-/// tokens so far decode to complete characters.
-pub struct Detokenizer<'a> {
-    tokenizer: &'a Tokenizer,
+/// tokens so far decode to complete characters. It owns its ids, so a server's sequences can
+/// each keep one next to a shared tokenizer.
+#[derive(Debug, Default)]
+pub struct Detokenizer {
     ids: Vec<u32>,
     prefix: usize,
     read: usize,
 }
 
-impl<'a> Detokenizer<'a> {
-    pub fn new(tokenizer: &'a Tokenizer) -> Self {
-        Self { tokenizer, ids: Vec::new(), prefix: 0, read: 0 }
+impl Detokenizer {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    pub fn push(&mut self, id: u32) -> Result<Option<String>> {
+    pub fn push(&mut self, tokenizer: &Tokenizer, id: u32) -> Result<Option<String>> {
         self.ids.push(id);
-        let dec = |ids: &[u32]| self.tokenizer.decode(ids, true).map_err(|e| ModelError::Tokenize(e.to_string()));
+        let dec = |ids: &[u32]| tokenizer.decode(ids, true).map_err(|e| ModelError::Tokenize(e.to_string()));
         let before = dec(&self.ids[self.prefix..self.read])?;
         let now = dec(&self.ids[self.prefix..])?;
-        if now.len() > before.len() && !now.ends_with('\u{FFFD}') {
-            let text = now[before.len()..].to_string();
-            self.prefix = self.read;
-            self.read = self.ids.len();
-            return Ok(Some(text));
-        }
-        Ok(None)
+        let Some(text) = released(&before, &now) else { return Ok(None) };
+        self.prefix = self.read;
+        self.read = self.ids.len();
+        Ok(Some(text))
     }
+}
+
+/// The text `now` adds to `before`, once it ends in a complete character. A decode is almost
+/// always an extension of the shorter one; where a decoder rewrites earlier characters it is
+/// not, and `before.len()` may fall inside a character of `now` (slicing there panicked, which
+/// in a server would take the model thread down): release from the next character boundary.
+fn released(before: &str, now: &str) -> Option<String> {
+    if now.len() <= before.len() || now.ends_with('\u{FFFD}') {
+        return None;
+    }
+    let at = (before.len()..now.len()).find(|&i| now.is_char_boundary(i))?;
+    Some(now[at..].to_string())
 }
 
 /// Holds back text that could be the start of a stop string.
@@ -182,8 +193,12 @@ impl StopStrings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
+    /// An end-of-sequence token or a stop string.
     Stop,
+    /// The token limit or the end of the context.
     Length,
+    /// Stopped from outside (Ctrl-C, a client that went away).
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -225,67 +240,46 @@ pub fn generate(
 ) -> Result<Generation> {
     let err = |e: candle_core::Error| ModelError::Generation(candle_message(&e));
     let io = |e: std::io::Error| ModelError::Generation(e.to_string());
-    if req.prompt.is_empty() {
-        return Err(ModelError::Generation("the prompt is empty".into()));
-    }
-    let context = model.config.max_position;
-    if req.prompt.len() >= context {
-        return Err(ModelError::PromptTooLong { tokens: req.prompt.len(), context });
-    }
-    let mut sampler = Sampler::new(req.params.clone());
+    let options = SequenceOptions {
+        max_new_tokens: req.max_new_tokens,
+        eos: req.eos.to_vec(),
+        stops: req.stops.clone(),
+        sampling: req.params.clone(),
+        ..SequenceOptions::default()
+    };
+    let mut seq = Sequence::new(req.prompt.to_vec(), options, model.config.max_position)?;
     // At least the last prompt token is computed: its logits give the first new token.
     cache.truncate(req.prompt.len() - 1);
     let fresh = req.prompt.len() - cache.len();
-    let mut detok = Detokenizer::new(tokenizer);
-    let mut stops = StopStrings::new(req.stops.clone());
-    let mut history = req.prompt.to_vec();
-    let mut generated = Vec::new();
-    let mut text = String::new();
     let started = Instant::now();
     let mut logits = model.forward_last(&req.prompt[cache.len()..], cache).map_err(err)?;
     let prompt_secs = started.elapsed().as_secs_f64();
     let gen_started = Instant::now();
-    let mut finish = FinishReason::Length;
-    let max_new = req.max_new_tokens.min(context - req.prompt.len());
-    while generated.len() < max_new {
-        let next = sampler.sample(&mut logits, &history);
-        if req.eos.contains(&next) {
-            finish = FinishReason::Stop;
+    while seq.finish_reason().is_none() {
+        let step = seq.accept(&mut logits, tokenizer)?;
+        on_text(&step.text).map_err(io)?;
+        if step.finish.is_some() {
             break;
         }
-        generated.push(next);
-        history.push(next);
-        if let Some(piece) = detok.push(next)? {
-            let (show, stopped) = stops.push(&piece);
-            text.push_str(&show);
-            on_text(&show).map_err(io)?;
-            if stopped {
-                finish = FinishReason::Stop;
-                break;
-            }
-        }
-        if cancel() || generated.len() >= max_new {
+        if cancel() {
+            on_text(&seq.cancel().text).map_err(io)?;
             break;
         }
-        logits = model.forward_last(&[next], cache).map_err(err)?;
-    }
-    if finish == FinishReason::Length {
-        let rest = stops.flush();
-        text.push_str(&rest);
-        on_text(&rest).map_err(io)?;
+        logits = model.forward_last(&[seq.last_token()], cache).map_err(err)?;
     }
     let gen_secs = gen_started.elapsed().as_secs_f64().max(1e-9);
+    let generated = seq.generated().len();
     Ok(Generation {
-        text,
-        finish_reason: finish,
+        text: seq.text().to_string(),
+        finish_reason: seq.finish_reason().unwrap_or(FinishReason::Length),
         timings: Timings {
             load_ms: 0.0,
             prompt_tokens: req.prompt.len(),
             prompt_tok_s: fresh as f64 / prompt_secs.max(1e-9),
-            generated_tokens: generated.len(),
-            generation_tok_s: generated.len() as f64 / gen_secs,
+            generated_tokens: generated,
+            generation_tok_s: generated as f64 / gen_secs,
         },
-        token_ids: generated,
+        token_ids: seq.generated().to_vec(),
     })
 }
 
@@ -302,6 +296,17 @@ mod tests {
         let mut s = StopStrings::new(vec!["\n\n".into()]);
         assert_eq!(s.push("a\n"), ("a".to_string(), false));
         assert_eq!(s.push("b"), ("\nb".to_string(), false));
+    }
+
+    #[test]
+    fn released_text_never_splits_a_character() {
+        assert_eq!(released("ab", "abc").as_deref(), Some("c"));
+        assert_eq!(released("ab", "ab\u{FFFD}"), None);
+        assert_eq!(released("ab", "ab"), None);
+        // A decode that rewrote an earlier character: byte 2 is inside `é`. Slicing there
+        // panicked; the text from the next boundary is released instead.
+        assert_eq!(released("ab", "aéz").as_deref(), Some("z"));
+        assert_eq!(released("abc", "aé"), None);
     }
 
     #[test]

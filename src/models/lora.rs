@@ -115,8 +115,19 @@ fn slot<'a>(layer: &'a mut Layer, module: &str) -> &'a mut Linear {
     }
 }
 
-/// Attach the adapter in `dir` to `model`. Returns the number of adapted projections.
+/// Attach the adapter in `dir` to `model`, for every row. Returns the number of adapted
+/// projections.
 pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
+    attach(model, dir, None)
+}
+
+/// Load the adapter in `dir` into adapter slot `slot` (`Linear::adapters`): rows of a batch
+/// that ask for that slot get it, the others do not. Returns the number of adapted projections.
+pub fn load_slot(model: &mut Decoder, dir: &Path, slot: usize) -> Result<usize> {
+    attach(model, dir, Some(slot))
+}
+
+fn attach(model: &mut Decoder, dir: &Path, slot_index: Option<usize>) -> Result<usize> {
     let cfg = AdapterConfig::read(dir)?;
     let targets = cfg.check(&dir.join("adapter_config.json"))?;
     let path = dir.join("adapter_model.safetensors");
@@ -167,7 +178,17 @@ pub fn apply(model: &mut Decoder, dir: &Path) -> Result<usize> {
                 if interleaved && (*p == "q_proj" || *p == "k_proj") {
                     b = permute(&b, if *p == "q_proj" { heads } else { kv_heads }).map_err(cerr)?;
                 }
-                slot(layer, p).lora = Some(Lora { a: a.clone(), b, scale: cfg.scale() });
+                let lora = Some(Lora { a: a.clone(), b, scale: cfg.scale() });
+                let linear = slot(layer, p);
+                match slot_index {
+                    None => linear.lora = lora,
+                    Some(i) => {
+                        if linear.adapters.len() <= i {
+                            linear.adapters.resize(i + 1, None);
+                        }
+                        linear.adapters[i] = lora;
+                    }
+                }
             }
             applied += 1;
         }

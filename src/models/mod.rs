@@ -11,8 +11,10 @@ pub mod encode;
 pub mod error;
 pub mod generate;
 pub mod gguf;
+pub mod load;
 pub mod lora;
 pub mod resolve;
+pub mod sequence;
 pub mod session;
 pub mod tokenizer;
 

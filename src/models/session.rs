@@ -59,6 +59,17 @@ pub struct Settings {
     pub params: SamplingParams,
 }
 
+/// The ids that end a sequence: the model's metadata and the tokenizer's EOS token.
+pub fn eos_ids(model: &Decoder, tok: &LoadedTokenizer) -> Vec<u32> {
+    let mut eos = model.eos_ids.clone();
+    if let Some(id) = tok.specials.eos.as_deref().and_then(|e| tok.tokenizer.token_to_id(e)) {
+        eos.push(id);
+    }
+    eos.sort_unstable();
+    eos.dedup();
+    eos
+}
+
 pub struct Session<'a> {
     model: &'a Decoder,
     tok: &'a LoadedTokenizer,
@@ -79,12 +90,7 @@ impl<'a> Session<'a> {
             (Some(t), false) => Some(ChatTemplate::new(t)?),
             _ => None,
         };
-        let mut eos = model.eos_ids.clone();
-        if let Some(id) = tok.specials.eos.as_deref().and_then(|e| tok.tokenizer.token_to_id(e)) {
-            eos.push(id);
-        }
-        eos.sort_unstable();
-        eos.dedup();
+        let eos = eos_ids(model, tok);
         let mut s = Self {
             model,
             tok,

@@ -491,7 +491,7 @@ fn batched_decode_of_several_sequences_matches_each_alone() {
         let mut offset = 0;
         for (&i, tokens) in active.iter().zip(&inputs) {
             let (head, tail) = rest.split_at_mut(i - offset + 1);
-            batch.push(Step { tokens, cache: &mut head[i - offset] });
+            batch.push(Step { tokens, cache: &mut head[i - offset], adapter: None });
             rest = tail;
             offset = i + 1;
         }

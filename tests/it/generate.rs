@@ -630,3 +630,39 @@ fn chat_repl_through_a_pseudo_terminal() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}; transcript:\n{}", out.text());
 }
+
+#[test]
+fn a_sequence_releases_held_back_text_at_eos_and_reports_cancellation() {
+    use hfx::models::generate::FinishReason;
+    use hfx::models::sequence::{Sequence, SequenceOptions};
+    use hfx::models::tokenizer::LoadedTokenizer;
+    let tok = LoadedTokenizer::from_gguf(&fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")).unwrap();
+    let ids = tok.tokenizer.encode("Hello wor", false).unwrap().get_ids().to_vec();
+    let onehot = |id: u32| {
+        let mut l = vec![0f32; tok.vocab_size()];
+        l[id as usize] = 10.0;
+        l
+    };
+    let opts = SequenceOptions { max_new_tokens: 10, eos: vec![2], stops: vec!["world".into()], ..Default::default() };
+    let mut seq = Sequence::new(vec![1], opts.clone(), 100).unwrap();
+    let mut text = String::new();
+    for &id in &ids {
+        text += &seq.accept(&mut onehot(id), &tok.tokenizer).unwrap().text;
+    }
+    // "wor" may start the stop string "world": held back...
+    assert_eq!(text, "Hello ");
+    // ...and released when the model ends the answer instead (it used to be dropped).
+    let end = seq.accept(&mut onehot(2), &tok.tokenizer).unwrap();
+    assert_eq!((end.token, end.finish), (None, Some(FinishReason::Stop)));
+    assert_eq!(text + &end.text, "Hello wor");
+    assert_eq!(seq.text(), "Hello wor");
+    assert!(!seq.stopped_by_string());
+    // Stopped from outside: reported as cancelled, not as a length stop; the held text comes out.
+    let mut seq = Sequence::new(vec![1], opts, 100).unwrap();
+    for &id in &ids {
+        seq.accept(&mut onehot(id), &tok.tokenizer).unwrap();
+    }
+    let c = seq.cancel();
+    assert_eq!((c.text.as_str(), c.finish), ("wor", Some(FinishReason::Cancelled)));
+    assert_eq!(seq.generated(), &ids[..]);
+}

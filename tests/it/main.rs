@@ -18,6 +18,7 @@ mod reliability;
 mod repo;
 mod run;
 mod search;
+mod serve;
 mod symbol_order;
 mod tokenize;
 mod upload;

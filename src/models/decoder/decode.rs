@@ -18,7 +18,7 @@ use candle_core::{DType, Device, Storage, Tensor};
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
 use super::packed::{self, BlockQ8_1, PackedMatrix};
-use super::{Decoder, Linear, RmsNorm, Step, Weight};
+use super::{Decoder, Linear, Lora, RmsNorm, Step, Weight};
 
 type CResult<T> = candle_core::Result<T>;
 
@@ -88,8 +88,9 @@ enum Rows<'a> {
     Op,
 }
 
-/// `x (b, k) W^T (+ bias) (+ LoRA)` for each linear, as `(b, n)` row-major vectors.
-fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
+/// `x (b, k) W^T (+ bias) (+ LoRA)` for each linear, as `(b, n)` row-major vectors; row `i`
+/// also gets the adapter in slot `adapters[i]`.
+fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>]) -> CResult<Vec<Vec<f32>>> {
     let k = x.len() / b;
     let rows: Vec<Rows<'_>> = linears
         .iter()
@@ -158,19 +159,44 @@ fn project(linears: &[&Linear], x: &[f32], b: usize) -> CResult<Vec<Vec<f32>>> {
             }
         }
         if let Some(lora) = &l.lora {
-            let (a, bm) = (lora.a.to_dtype(DType::F32)?.contiguous()?, lora.b.to_dtype(DType::F32)?.contiguous()?);
-            let (rank, _) = a.dims2()?;
-            let (a, bm) = (read(&a)?, read(&bm)?);
-            let (a, bm) = (a.get(), bm.get());
-            for (xr, row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
-                let ax: Vec<f32> = a.chunks_exact(k).map(|ar| f32::vec_dot(k, ar, xr) * lora.scale as f32).collect();
-                for (o, br) in row.iter_mut().zip(bm.chunks_exact(rank)) {
-                    *o += f32::vec_dot(rank, br, &ax);
-                }
+            add_lora(lora, x, out, k, n, |_| true)?;
+        }
+        // Each row's own adapter (a server's batch mixes them).
+        let mut slots: Vec<usize> = adapters.iter().flatten().copied().collect();
+        slots.sort_unstable();
+        slots.dedup();
+        for slot in slots {
+            if let Some(lora) = l.adapter(Some(slot)) {
+                add_lora(lora, x, out, k, n, |row| adapters.get(row) == Some(&Some(slot)))?;
             }
         }
     }
     Ok(outs)
+}
+
+/// `out += scale * (x A^T) B^T` on the rows `wanted` picks; `x` rows of `k`, `out` rows of `n`.
+fn add_lora(
+    lora: &Lora,
+    x: &[f32],
+    out: &mut [f32],
+    k: usize,
+    n: usize,
+    wanted: impl Fn(usize) -> bool,
+) -> CResult<()> {
+    let (a, bm) = (lora.a.to_dtype(DType::F32)?.contiguous()?, lora.b.to_dtype(DType::F32)?.contiguous()?);
+    let (rank, _) = a.dims2()?;
+    let (a, bm) = (read(&a)?, read(&bm)?);
+    let (a, bm) = (a.get(), bm.get());
+    for (i, (xr, row)) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)).enumerate() {
+        if !wanted(i) {
+            continue;
+        }
+        let ax: Vec<f32> = a.chunks_exact(k).map(|ar| f32::vec_dot(k, ar, xr) * lora.scale as f32).collect();
+        for (o, br) in row.iter_mut().zip(bm.chunks_exact(rank)) {
+            *o += f32::vec_dot(rank, br, &ax);
+        }
+    }
+    Ok(())
 }
 
 /// RMS norm of each `width`-long row of `x`, in place.
@@ -213,6 +239,7 @@ impl Decoder {
         let (hidden, hd) = (c.hidden_size, c.head_dim);
         let (nh, nkv) = (c.num_heads, c.num_kv_heads);
         let groups = nh / nkv;
+        let adapters: Vec<Option<usize>> = steps.iter().map(|s| s.adapter).collect();
         let mut x: Vec<f32> = self.embed(ids)?.flatten_all()?.to_vec1()?;
         if c.embed_scale {
             let s = (hidden as f32).sqrt();
@@ -223,7 +250,7 @@ impl Decoder {
         for (li, layer) in self.layers.iter().enumerate() {
             let mut h = x.clone();
             norm_rows(&mut h, hidden, &layer.attn_norm)?;
-            let mut qkv = project(&[&layer.q, &layer.k, &layer.v], &h, b)?.into_iter();
+            let mut qkv = project(&[&layer.q, &layer.k, &layer.v], &h, b, &adapters)?.into_iter();
             let (Some(mut q), Some(mut k), Some(v)) = (qkv.next(), qkv.next(), qkv.next()) else {
                 candle_core::bail!("missing projections");
             };
@@ -244,7 +271,7 @@ impl Decoder {
                 rope(ks, hd, cos, sin, c.rope_interleaved);
                 let kt = Tensor::from_slice(ks, (1, nkv, 1, hd), &Device::Cpu)?;
                 let vt = Tensor::from_slice(&v[si * nkv * hd..(si + 1) * nkv * hd], (1, nkv, 1, hd), &Device::Cpu)?;
-                kvs.push(steps[si].cache.append(li, pos, &kt, &vt)?);
+                kvs.push(steps[si].cache.append(li, pos, &kt, &vt, c.max_position)?);
             }
             let caches = kvs
                 .iter()
@@ -285,14 +312,14 @@ impl Decoder {
             });
             drop(heads);
             drop(caches);
-            let mut a = project(&[&layer.o], &y, b)?.swap_remove(0);
+            let mut a = project(&[&layer.o], &y, b, &adapters)?.swap_remove(0);
             if let Some(n) = &layer.post_attn_norm {
                 norm_rows(&mut a, hidden, n)?;
             }
             x.iter_mut().zip(&a).for_each(|(x, a)| *x += a);
             let mut h = x.clone();
             norm_rows(&mut h, hidden, &layer.ffn_norm)?;
-            let mut gu = project(&[&layer.gate, &layer.up], &h, b)?.into_iter();
+            let mut gu = project(&[&layer.gate, &layer.up], &h, b, &adapters)?.into_iter();
             let (Some(mut g), Some(u)) = (gu.next(), gu.next()) else { candle_core::bail!("missing projections") };
             for (g, u) in g.iter_mut().zip(&u) {
                 let act = match c.activation {
@@ -304,14 +331,14 @@ impl Decoder {
                 };
                 *g = act * u;
             }
-            let mut m = project(&[&layer.down], &g, b)?.swap_remove(0);
+            let mut m = project(&[&layer.down], &g, b, &adapters)?.swap_remove(0);
             if let Some(n) = &layer.post_ffn_norm {
                 norm_rows(&mut m, hidden, n)?;
             }
             x.iter_mut().zip(&m).for_each(|(x, m)| *x += m);
         }
         norm_rows(&mut x, hidden, &self.norm)?;
-        let mut logits = project(&[&self.lm_head], &x, b)?.swap_remove(0);
+        let mut logits = project(&[&self.lm_head], &x, b, &[])?.swap_remove(0);
         softcap(&mut logits, c.final_softcap);
         let vocab = logits.len() / b;
         logits.chunks_exact(vocab).map(|row| Tensor::from_slice(row, (1, vocab), &Device::Cpu)).collect()

@@ -161,17 +161,58 @@ pub struct Lora {
     pub scale: f64,
 }
 
+impl Lora {
+    /// `scale * (x A^T) B^T`.
+    pub fn delta(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        x.broadcast_matmul(&self.a.t()?)?.broadcast_matmul(&self.b.t()?)? * self.scale
+    }
+}
+
 /// A projection `y = x W^T (+ bias) (+ LoRA)`.
 #[derive(Debug, Clone)]
 pub struct Linear {
     pub weight: Weight,
     pub bias: Option<Tensor>,
+    /// The adapter every row gets (`hfx run --lora`, training).
     pub lora: Option<Lora>,
+    /// Adapters a row may ask for by slot (`hfx serve --lora NAME=DIR`: one per name, chosen per
+    /// request); a slot this projection is not targeted by is `None`.
+    pub adapters: Vec<Option<Lora>>,
+}
+
+/// Rows `start..start + len` of a batch, and the adapter slot they use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSpan {
+    pub start: usize,
+    pub len: usize,
+    pub adapter: Option<usize>,
 }
 
 impl Linear {
     pub fn new(weight: Weight) -> Self {
-        Self { weight, bias: None, lora: None }
+        Self { weight, bias: None, lora: None, adapters: Vec::new() }
+    }
+
+    /// The adapter in `slot`, if this projection has one there.
+    pub fn adapter(&self, slot: Option<usize>) -> Option<&Lora> {
+        slot.and_then(|s| self.adapters.get(s)).and_then(Option::as_ref)
+    }
+
+    /// `forward` on `x (1, rows, in)`, plus each span's own adapter on its rows.
+    pub fn forward_spans(&self, x: &Tensor, spans: &[RowSpan]) -> candle_core::Result<Tensor> {
+        let y = self.forward(x)?;
+        if spans.iter().all(|s| self.adapter(s.adapter).is_none()) {
+            return Ok(y);
+        }
+        let mut parts = Vec::with_capacity(spans.len());
+        for s in spans {
+            let part = y.narrow(1, s.start, s.len)?;
+            parts.push(match self.adapter(s.adapter) {
+                Some(l) => (part + l.delta(&x.narrow(1, s.start, s.len)?)?)?,
+                None => part,
+            });
+        }
+        Tensor::cat(&parts, 1)
     }
 
     pub fn dense(weight: Tensor) -> Self {
@@ -185,10 +226,7 @@ impl Linear {
         }
         match &self.lora {
             None => Ok(y),
-            Some(l) => {
-                let delta = x.broadcast_matmul(&l.a.t()?)?.broadcast_matmul(&l.b.t()?)?;
-                y + (delta * l.scale)?
-            }
+            Some(l) => y + l.delta(x)?,
         }
     }
 }

@@ -25,7 +25,7 @@ use candle_core::{Device, Tensor};
 use packed::{BlockMatrix, Packed, PackedMatrix};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
-pub use linear::{Linear, Lora, RmsNorm, Weight};
+pub use linear::{Linear, Lora, RmsNorm, RowSpan, Weight};
 
 use super::error::{ModelError, Result, bad_model as cerr};
 use super::gguf::Gguf;
@@ -290,15 +290,34 @@ impl KvCache {
         self.len = 0;
     }
 
+    /// Positions the buffers can hold before they grow.
+    pub fn capacity(&self) -> usize {
+        self.layers.first().and_then(|l| l.k.as_ref()).map_or(0, |b| b.dims()[2])
+    }
+
+    /// Bytes the buffers hold.
+    pub fn size_in_bytes(&self) -> usize {
+        let bytes = |t: &Option<Tensor>| t.as_ref().map_or(0, |t| t.elem_count() * t.dtype().size_in_bytes());
+        self.layers.iter().map(|l| bytes(&l.k) + bytes(&l.v)).sum()
+    }
+
     /// Write `k`, `v` `(1, kv_heads, t, head_dim)` at `pos` in layer `li`; the layer's keys and
-    /// values for positions `0..pos + t`.
-    fn append(&mut self, li: usize, pos: usize, k: &Tensor, v: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+    /// values for positions `0..pos + t`. Buffers never grow past `context` positions.
+    fn append(
+        &mut self,
+        li: usize,
+        pos: usize,
+        k: &Tensor,
+        v: &Tensor,
+        context: usize,
+    ) -> candle_core::Result<(Tensor, Tensor)> {
         let t = k.dim(2)?;
         let last = li + 1 == self.layers.len();
         let layer = &mut self.layers[li];
         let cap = layer.k.as_ref().map_or(0, |b| b.dims()[2]);
         if pos + t > cap {
-            let new_cap = (pos + t).max(2 * cap).div_ceil(KV_CHUNK) * KV_CHUNK;
+            let doubled = (pos + t).max(2 * cap).div_ceil(KV_CHUNK) * KV_CHUNK;
+            let new_cap = doubled.min(context.max(pos + t));
             let grow = |old: &Option<Tensor>, like: &Tensor| -> candle_core::Result<Tensor> {
                 let (b, h, _, d) = like.dims4()?;
                 let buf = Tensor::zeros((b, h, new_cap, d), like.dtype(), like.device())?;
@@ -326,6 +345,8 @@ impl KvCache {
 pub struct Step<'a> {
     pub tokens: &'a [u32],
     pub cache: &'a mut KvCache,
+    /// The adapter slot this sequence's rows use (`Linear::adapters`), besides any `lora`.
+    pub adapter: Option<usize>,
 }
 
 /// Which positions get logits.
@@ -596,13 +617,13 @@ impl Decoder {
 
     /// Logits `(1, tokens, vocab)` for `tokens` following what `cache` holds; the cache grows.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Tensor> {
-        let mut out = self.forward_batch(&mut [Step { tokens, cache }], Logits::All)?;
+        let mut out = self.forward_batch(&mut [Step { tokens, cache, adapter: None }], Logits::All)?;
         out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.unsqueeze(0)
     }
 
     /// Logits of the last position, `(vocab,)` as a vector.
     pub fn forward_last(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Vec<f32>> {
-        let mut out = self.forward_batch(&mut [Step { tokens, cache }], Logits::Last)?;
+        let mut out = self.forward_batch(&mut [Step { tokens, cache, adapter: None }], Logits::Last)?;
         out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.flatten_all()?.to_vec1()
     }
 
@@ -646,6 +667,11 @@ impl Decoder {
         if fused && spans.iter().all(|&(_, t, _)| t == 1) {
             return self.decode_cpu(steps, &all, &spans);
         }
+        let rows: Vec<RowSpan> = spans
+            .iter()
+            .zip(steps.iter())
+            .map(|(&(start, len, _), s)| RowSpan { start, len, adapter: s.adapter })
+            .collect();
         let mut x = self.embed(&all)?.unsqueeze(0)?; // (1, rows, hidden)
         if c.embed_scale {
             x = (x * (c.hidden_size as f64).sqrt())?;
@@ -687,9 +713,9 @@ impl Decoder {
         }
         for (li, layer) in self.layers.iter().enumerate() {
             let h = layer.attn_norm.forward(&x)?;
-            let q = layer.q.forward(&h)?;
-            let k = layer.k.forward(&h)?;
-            let v = layer.v.forward(&h)?;
+            let q = layer.q.forward_spans(&h, &rows)?;
+            let k = layer.k.forward_spans(&h, &rows)?;
+            let v = layer.v.forward_spans(&h, &rows)?;
             let mut ys = Vec::with_capacity(spans.len());
             for (si, &(start, t, pos)) in spans.iter().enumerate() {
                 let heads = |y: &Tensor, n: usize| -> candle_core::Result<Tensor> {
@@ -710,7 +736,7 @@ impl Decoder {
                 } else {
                     (candle_nn::rotary_emb::rope(&qi, cos, sin)?, candle_nn::rotary_emb::rope(&ki, cos, sin)?)
                 };
-                let (kall, vall) = steps[si].cache.append(li, pos, &ki, &vi)?;
+                let (kall, vall) = steps[si].cache.append(li, pos, &ki, &vi, max)?;
                 // Query heads sharing a KV head attend together: (1, kv, groups * t, head_dim),
                 // so keys and values are never copied per query head.
                 let qg = qi.reshape((1, c.num_kv_heads, groups * t, c.head_dim))?;
@@ -735,18 +761,18 @@ impl Decoder {
                 ys.push(y.transpose(1, 2)?.reshape((1, t, c.num_heads * c.head_dim))?);
             }
             let y = if ys.len() == 1 { ys.pop().unwrap_or_else(|| unreachable!()) } else { Tensor::cat(&ys, 1)? };
-            let mut a = layer.o.forward(&y)?;
+            let mut a = layer.o.forward_spans(&y, &rows)?;
             if let Some(n) = &layer.post_attn_norm {
                 a = n.forward(&a)?;
             }
             x = (x + a)?;
             let h = layer.ffn_norm.forward(&x)?;
-            let g = layer.gate.forward(&h)?;
+            let g = layer.gate.forward_spans(&h, &rows)?;
             let g = match c.activation {
                 Activation::Silu => candle_nn::ops::silu(&g)?,
                 Activation::GeluTanh => g.gelu()?,
             };
-            let mut m = layer.down.forward(&(g * layer.up.forward(&h)?)?)?;
+            let mut m = layer.down.forward_spans(&(g * layer.up.forward_spans(&h, &rows)?)?, &rows)?;
             if let Some(n) = &layer.post_ffn_norm {
                 m = n.forward(&m)?;
             }
@@ -826,4 +852,22 @@ pub fn argmax(logits: &[f32]) -> u32 {
         }
     }
     best as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kv_buffers_stop_growing_at_the_context() {
+        let mut cache = KvCache::new(1);
+        let kv = Tensor::zeros((1, 2, 1, 4), candle_core::DType::F32, &Device::Cpu).unwrap();
+        for pos in 0..100 {
+            cache.append(0, pos, &kv, &kv, 100).unwrap();
+        }
+        assert_eq!(cache.len(), 100);
+        // Doubling from 64 would allocate 128 positions, 28 of them past the context.
+        assert_eq!(cache.capacity(), 100);
+        assert_eq!(cache.size_in_bytes(), 2 * 100 * 2 * 4 * 4);
+    }
 }
