@@ -11,7 +11,10 @@ import statistics
 import sys
 import time
 
-import httpx
+try:  # openai 3.x brings httpx2; older environments have httpx
+    import httpx2 as httpx
+except ImportError:
+    import httpx
 
 PROMPTS = [
     "Write a story about a dragon who learns to cook.",

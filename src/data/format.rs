@@ -217,7 +217,8 @@ fn jsonl_rows(path: PathBuf, reader: Box<dyn BufRead + Send>) -> impl Iterator<I
     })
 }
 
-fn json_kind(v: &Value) -> &'static str {
+/// How a JSON value's kind reads in an error message.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

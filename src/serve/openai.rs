@@ -18,6 +18,7 @@ use super::error::{ApiError, ApiResult, Flavor, parse_body};
 use super::sse;
 use super::text::{Choice, Knobs, TextModel};
 use super::{Shared, body};
+use crate::data::format::json_kind;
 use crate::models::chat::Message;
 use crate::models::generate::FinishReason;
 use crate::models::sequence::{SequenceOptions, TokenLogprob};
@@ -242,17 +243,6 @@ fn messages(req: &ChatRequest) -> ApiResult<Vec<Message>> {
     Ok(out)
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn logprobs_json(model: &TextModel, tokens: &[(Option<u32>, Option<TokenLogprob>)]) -> Value {
     let entry = |id: u32, lp: f32| {
         let (token, bytes) = model.piece(id);
@@ -358,13 +348,7 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
             if done < n {
                 return false;
             }
-            if include_usage {
-                let mut last = with(Value::Null);
-                last["choices"] = json!([]);
-                last["usage"] = usage_json(usage);
-                out.push_back(sse::json(&last));
-            }
-            out.push_back(SseEvent::default().data("[DONE]"));
+            end_stream(out, include_usage.then(|| with(Value::Null)), usage);
             true
         }
         Event::Error { message, .. } => {
@@ -373,6 +357,16 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
         }
     });
     Ok(sse::stream(rx, first, convert))
+}
+
+/// A stream's last events: the usage chunk (`chunk` with no choices) when asked for, `[DONE]`.
+fn end_stream(out: &mut VecDeque<SseEvent>, chunk: Option<Value>, usage: Usage) {
+    if let Some(mut last) = chunk {
+        last["choices"] = json!([]);
+        last["usage"] = usage_json(usage);
+        out.push_back(sse::json(&last));
+    }
+    out.push_back(SseEvent::default().data("[DONE]"));
 }
 
 fn stream_logprobs(tok: &crate::models::tokenizer::LoadedTokenizer, id: u32, lp: &TokenLogprob) -> Value {
@@ -516,13 +510,7 @@ pub(super) async fn completions(State(st): State<Shared>, b: Result<Bytes, Bytes
             if done < total {
                 return false;
             }
-            if include_usage {
-                let mut last = with(Value::Null);
-                last["choices"] = json!([]);
-                last["usage"] = usage_json(usage);
-                out.push_back(sse::json(&last));
-            }
-            out.push_back(SseEvent::default().data("[DONE]"));
+            end_stream(out, include_usage.then(|| with(Value::Null)), usage);
             true
         }
         Event::Error { message, .. } => {

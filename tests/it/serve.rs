@@ -529,3 +529,38 @@ fn kubernetes_examples_pass_schema_validation() {
     let deployment = std::fs::read_to_string(dir.join("deployment.yaml")).unwrap();
     assert_eq!(deployment.matches("path: /health").count(), 3);
 }
+
+fn python() -> std::path::PathBuf {
+    std::env::var_os("HFX_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+        home.join(".cache/hfx-ci/venv-hf/bin/python")
+    })
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").parse().unwrap()
+}
+
+#[test]
+fn load_with_dropped_streams_and_malformed_requests_gets_no_5xx_and_memory_settles() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &gguf(), &["--max-batch-size", "8", "--api-key", "k"]);
+    let load = |requests: &str, malformed: &str| {
+        let out = std::process::Command::new(python())
+            .arg(repo_root().join("scripts/load-serve.py"))
+            .args([s.url.as_str(), requests, "12", malformed, "3", "k"])
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{text}\nserver:\n{}", s.stderr.lock().unwrap());
+        serde_json::from_str::<Value>(text.lines().next().unwrap()).unwrap()
+    };
+    load("16", "6");
+    let warm = rss_kib(s.child.id());
+    let summary = load("64", "18");
+    assert_eq!(summary["server_errors"], 0);
+    assert!(summary["stats"]["dropped"].as_u64().unwrap() >= 8, "{summary}");
+    let after = rss_kib(s.child.id());
+    assert!(after < warm + warm / 4, "RSS {warm} KiB warm, {after} KiB after the load");
+}
