@@ -1,6 +1,8 @@
 //! Sentence embeddings with encoder models (BERT family), in the sentence-transformers layout:
-//! `modules.json` names the pooling (`1_Pooling/config.json`) and normalisation modules. The
-//! transformer itself is candle-transformers' `BertModel`, which serves as is here.
+//! `modules.json` lists the modules after the transformer: pooling (`1_Pooling/config.json`),
+//! then any `Dense` projections and `Normalize`, applied in its order and only when listed (a
+//! module hfx cannot apply is refused, never skipped). The transformer itself is
+//! candle-transformers' `BertModel`, which serves as is here.
 
 use std::path::{Path, PathBuf};
 
@@ -25,10 +27,25 @@ pub enum Pooling {
     LastToken,
 }
 
+/// A sentence-transformers module after pooling.
+#[derive(Debug, Clone)]
+pub enum PostModule {
+    Normalize,
+    /// `act(W x + b)` with `W` of `outputs x inputs`, row-major.
+    Dense {
+        weight: Vec<f32>,
+        bias: Option<Vec<f32>>,
+        inputs: usize,
+        outputs: usize,
+        tanh: bool,
+    },
+}
+
 pub struct Embedder {
     model: BertModel,
     pub tokenizer: LoadedTokenizer,
     pub pooling: Pooling,
+    pub post: Vec<PostModule>,
     pub max_tokens: usize,
     pub dim: usize,
     device: Device,
@@ -93,6 +110,62 @@ fn pooling_of(dir: &Path) -> Result<Pooling> {
     })
 }
 
+/// The modules after pooling, in `modules.json` order. Without modules.json there are none, as
+/// sentence-transformers builds a plain transformer with mean pooling for such a folder.
+fn post_modules(dir: &Path) -> Result<Vec<PostModule>> {
+    let path = dir.join("modules.json");
+    let Some(modules) = read_json(&path)? else { return Ok(Vec::new()) };
+    let bad = |reason: String| ModelError::BadModel { path: path.clone(), reason };
+    let mut list: Vec<&Value> = modules.as_array().ok_or_else(|| bad("not a list of modules".into()))?.iter().collect();
+    list.sort_by_key(|m| m.get("idx").and_then(Value::as_u64).unwrap_or(0));
+    let mut out = Vec::new();
+    for m in list {
+        let kind = m.get("type").and_then(Value::as_str).unwrap_or_default();
+        let sub = dir.join(m.get("path").and_then(Value::as_str).unwrap_or_default());
+        match kind.rsplit('.').next().unwrap_or_default() {
+            "Transformer" | "Pooling" => {}
+            "Normalize" => out.push(PostModule::Normalize),
+            "Dense" => out.push(dense(&sub)?),
+            _ => return Err(bad(format!("sentence-transformers module `{kind}` is not supported"))),
+        }
+    }
+    Ok(out)
+}
+
+/// A `Dense` module folder: config.json and its `linear.weight`/`linear.bias` in safetensors.
+fn dense(dir: &Path) -> Result<PostModule> {
+    let cfg_path = dir.join("config.json");
+    let cfg = read_json(&cfg_path)?.ok_or_else(|| ModelError::NotFound { path: cfg_path.clone() })?;
+    let bad = |reason: String| ModelError::BadModel { path: cfg_path.clone(), reason };
+    let n = |k: &str| cfg.get(k).and_then(Value::as_u64).map(|v| v as usize).ok_or_else(|| bad(format!("no `{k}`")));
+    let (inputs, outputs) = (n("in_features")?, n("out_features")?);
+    let act = cfg.get("activation_function").and_then(Value::as_str).unwrap_or("torch.nn.modules.activation.Tanh");
+    let tanh = match act.rsplit('.').next() {
+        Some("Tanh") => true,
+        Some("Identity") => false,
+        _ => return Err(bad(format!("activation `{act}` is not supported (Tanh, Identity)"))),
+    };
+    let files = safetensors_files(dir)?;
+    let e = bad_model(&files[0]);
+    let tensors = candle_core::safetensors::load(&files[0], &Device::Cpu).map_err(&e)?;
+    let read = |name: &str, len: usize| -> Result<Option<Vec<f32>>> {
+        let Some(t) = tensors.get(name) else { return Ok(None) };
+        let v: Vec<f32> = t.to_dtype(DType::F32).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1()).map_err(&e)?;
+        if v.len() != len {
+            let reason = format!("`{name}` has {} values, not {len}", v.len());
+            return Err(ModelError::BadModel { path: files[0].clone(), reason });
+        }
+        Ok(Some(v))
+    };
+    let weight = read("linear.weight", inputs * outputs)?
+        .ok_or_else(|| ModelError::BadModel { path: files[0].clone(), reason: "no `linear.weight`".into() })?;
+    let bias = read("linear.bias", outputs)?;
+    if cfg.get("bias").and_then(Value::as_bool).unwrap_or(true) && bias.is_none() {
+        return Err(ModelError::BadModel { path: files[0].clone(), reason: "no `linear.bias`".into() });
+    }
+    Ok(PostModule::Dense { weight, bias, inputs, outputs, tanh })
+}
+
 /// `model_type` of an HF folder's config.json.
 pub fn model_type(dir: &Path) -> Result<String> {
     let path = dir.join("config.json");
@@ -128,17 +201,30 @@ impl Embedder {
             .and_then(Value::as_u64)
             .map_or(config.max_position_embeddings, |n| n as usize)
             .min(config.max_position_embeddings);
+        let post = post_modules(dir)?;
+        let mut dim = config.hidden_size;
+        for m in &post {
+            if let PostModule::Dense { inputs, outputs, .. } = m {
+                if *inputs != dim {
+                    let reason = format!("a Dense module takes {inputs} inputs, the previous module gives {dim}");
+                    return Err(ModelError::BadModel { path: dir.join("modules.json"), reason });
+                }
+                dim = *outputs;
+            }
+        }
         Ok(Self {
             model,
             tokenizer: LoadedTokenizer::from_dir(dir)?,
             pooling: pooling_of(dir)?,
+            post,
             max_tokens,
-            dim: config.hidden_size,
+            dim,
             device,
         })
     }
 
-    /// L2-normalised embeddings of `texts`, one forward pass with padding and attention mask.
+    /// Embeddings of `texts` (pooled, then the folder's Dense/Normalize modules), one forward
+    /// pass with padding and attention mask.
     pub fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
         if texts.is_empty() {
             return Ok(Vec::new());
@@ -175,7 +261,24 @@ impl Embedder {
         let types = input.zeros_like().map_err(&e)?;
         let hidden = self.model.forward(&input, &types, Some(&mask_t)).map_err(&e)?;
         let hidden: Vec<Vec<Vec<f32>>> = hidden.to_vec3().map_err(&e)?;
-        Ok(hidden.iter().zip(&ids).map(|(h, v)| normalize(pool(self.pooling, &h[..v.len().max(1)]))).collect())
+        Ok(hidden.iter().zip(&ids).map(|(h, v)| self.after_pooling(pool(self.pooling, &h[..v.len().max(1)]))).collect())
+    }
+
+    fn after_pooling(&self, mut v: Vec<f32>) -> Vec<f32> {
+        for m in &self.post {
+            v = match m {
+                PostModule::Normalize => normalize(v),
+                PostModule::Dense { weight, bias, inputs, tanh, .. } => weight
+                    .chunks_exact(*inputs)
+                    .enumerate()
+                    .map(|(o, w)| {
+                        let s = w.iter().zip(&v).map(|(a, b)| a * b).sum::<f32>() + bias.as_ref().map_or(0.0, |b| b[o]);
+                        if *tanh { s.tanh() } else { s }
+                    })
+                    .collect(),
+            };
+        }
+        v
     }
 }
 

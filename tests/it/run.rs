@@ -130,3 +130,83 @@ fn what_cannot_run_yet_or_ever_is_a_clear_error() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--features cuda"), "{err}");
 }
+
+#[test]
+fn embeddings_apply_dense_and_normalize_only_as_modules_json_lists() {
+    use std::path::{Path, PathBuf};
+    let env = TestEnv::new();
+    let src = fixtures_dir().join("minilm");
+    let files = [
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "vocab.txt",
+        "model.safetensors",
+        "sentence_bert_config.json",
+        "1_Pooling/config.json",
+    ];
+    let folder = |name: &str, modules: &str| -> PathBuf {
+        let d = env.dir.path().join(name);
+        std::fs::create_dir_all(d.join("1_Pooling")).unwrap();
+        for f in files {
+            std::fs::copy(src.join(f), d.join(f)).unwrap();
+        }
+        std::fs::write(d.join("modules.json"), modules).unwrap();
+        d
+    };
+    let embed = |d: &Path| -> Vec<f64> {
+        let out = env.ok(&["run", d.to_str().unwrap(), "A sentence to embed.", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    };
+    // MiniLM lists Normalize: unit vectors.
+    let base = embed(&src);
+    let t = r#"{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}"#;
+    // Without it, the pooled vector as it is (it used to be normalised regardless).
+    let u = embed(&folder("plain", &format!("[{t}]")));
+    let norm = u.iter().map(|x| x * x).sum::<f64>().sqrt();
+    assert!((norm - 1.0).abs() > 0.05, "norm {norm}");
+    for (a, b) in u.iter().zip(&base) {
+        assert!((a / norm - b).abs() < 1e-5);
+    }
+    // A Dense module (384 -> 8, tanh) after pooling: it used to be ignored.
+    let dense = folder(
+        "dense",
+        &format!(
+            r#"[{t}, {{"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}}]"#
+        ),
+    );
+    std::fs::create_dir_all(dense.join("2_Dense")).unwrap();
+    std::fs::write(
+        dense.join("2_Dense/config.json"),
+        r#"{"in_features": 384, "out_features": 8, "bias": true, "activation_function": "torch.nn.modules.activation.Tanh"}"#,
+    )
+    .unwrap();
+    let w: Vec<f32> = (0..8 * 384).map(|i| ((i * 37 % 101) as f32 - 50.0) / 500.0).collect();
+    let b: Vec<f32> = (0..8).map(|i| i as f32 / 10.0 - 0.4).collect();
+    let dev = candle_core::Device::Cpu;
+    let tensors = std::collections::HashMap::from([
+        ("linear.weight".to_string(), candle_core::Tensor::from_vec(w.clone(), (8, 384), &dev).unwrap()),
+        ("linear.bias".to_string(), candle_core::Tensor::from_vec(b.clone(), 8, &dev).unwrap()),
+    ]);
+    candle_core::safetensors::save(&tensors, dense.join("2_Dense/model.safetensors")).unwrap();
+    let got = embed(&dense);
+    assert_eq!(got.len(), 8);
+    for o in 0..8 {
+        let s: f64 = (0..384).map(|i| f64::from(w[o * 384 + i]) * u[i]).sum::<f64>() + f64::from(b[o]);
+        assert!((got[o] - s.tanh()).abs() < 1e-4, "{o}: {} vs {}", got[o], s.tanh());
+    }
+    assert!(got.iter().any(|x| x.abs() < 0.99), "not saturated: {got:?}");
+    // A module hfx cannot apply is refused, not skipped.
+    let odd = folder(
+        "odd",
+        &format!(
+            r#"[{t}, {{"idx": 2, "name": "2", "path": "2_X", "type": "sentence_transformers.models.LayerNorm"}}]"#
+        ),
+    );
+    let (code, _, err) = env.run(&["run", odd.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("sentence_transformers.models.LayerNorm` is not supported"), "{err}");
+}
