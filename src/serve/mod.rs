@@ -246,3 +246,115 @@ fn body(
 ) -> ApiResult<axum::body::Bytes> {
     b.map_err(|e| ApiError::new(e.status(), format!("cannot read the request body: {}", e.body_text())).flavor(flavor))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Requests through the router in-process, before any model is loaded (the end-to-end tests
+    //! in tests/it/serve.rs cover a loaded server).
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn state(api_key: Option<&str>, cors: &[&str]) -> Shared {
+        AppState::new(ServeOptions {
+            model_name: "base".into(),
+            api_key: api_key.map(str::to_string),
+            cors_origins: cors.iter().map(|s| s.to_string()).collect(),
+            max_batch_size: 8,
+            max_input_tokens: None,
+            max_total_tokens: None,
+            max_batch_total_tokens: None,
+            max_queue: 16,
+            ctx: None,
+            loras: vec![("ada".into(), PathBuf::from("/nowhere"))],
+        })
+    }
+
+    async fn send(
+        st: &Shared,
+        req: axum::http::Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let res = router(st.clone()).oneshot(req).await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (status, headers, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    fn post(uri: &str, body: &str) -> axum::http::Request<Body> {
+        axum::http::Request::post(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn before_the_model_loads_health_and_generation_say_503_and_models_are_listed() {
+        let st = state(None, &[]);
+        let (status, _, body) = send(&st, axum::http::Request::get("/health").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, body["error"]["message"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("loading")));
+        let (status, headers, body) = send(&st, post("/v1/chat/completions", r#"{"messages": []}"#)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers["retry-after"], "5");
+        assert_eq!(body["error"]["message"], "the model is still loading");
+        let (status, _, body) = send(&st, post("/generate", r#"{"inputs": "hi"}"#)).await;
+        assert_eq!((status, body["error_type"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("unhealthy")));
+        let (_, _, body) = send(&st, axum::http::Request::get("/v1/models").body(Body::empty()).unwrap()).await;
+        let ids: Vec<&str> = body["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
+        assert_eq!(ids, ["base", "ada"]);
+        assert_eq!(body["data"][1]["parent"], "base");
+        let (status, _, body) =
+            send(&st, axum::http::Request::get("/v1/models/other").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("model_not_found")));
+        // Closing: 503 with the reason.
+        st.close();
+        let (status, _, body) = send(&st, post("/v1/completions", r#"{"prompt": "x"}"#)).await;
+        assert_eq!(
+            (status, body["error"]["message"].as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, Some("the server is shutting down"))
+        );
+    }
+
+    #[tokio::test]
+    async fn keys_cors_limits_and_unknown_routes() {
+        let st = state(Some("k"), &["http://app.example"]);
+        let (status, _, body) = send(&st, axum::http::Request::get("/v1/models").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, body["error"]["type"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_error")));
+        let req =
+            axum::http::Request::get("/v1/models").header("authorization", "Bearer k").body(Body::empty()).unwrap();
+        assert_eq!(send(&st, req).await.0, StatusCode::OK);
+        // /health needs no key.
+        assert_eq!(
+            send(&st, axum::http::Request::get("/health").body(Body::empty()).unwrap()).await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        // A browser's preflight from an allowed origin, and none for another origin.
+        let preflight = |origin: &str| {
+            axum::http::Request::options("/v1/chat/completions")
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "authorization,content-type")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (_, headers, _) = send(&st, preflight("http://app.example")).await;
+        assert_eq!(headers["access-control-allow-origin"], "http://app.example");
+        let (_, headers, _) = send(&st, preflight("http://evil.example")).await;
+        assert!(headers.get("access-control-allow-origin").is_none());
+        // Over the body limit: 413 in the OpenAI envelope.
+        let big = post("/v1/chat/completions", &" ".repeat(BODY_LIMIT + 1));
+        let big = {
+            let (mut parts, body) = big.into_parts();
+            parts.headers.insert("authorization", HeaderValue::from_static("Bearer k"));
+            axum::http::Request::from_parts(parts, body)
+        };
+        let (status, _, body) = send(&st, big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(body["error"]["message"].as_str().unwrap().contains("request body"), "{body}");
+        let req = axum::http::Request::get("/v2/x").header("authorization", "Bearer k").body(Body::empty()).unwrap();
+        assert_eq!(send(&st, req).await.0, StatusCode::NOT_FOUND);
+        // Every response was counted by route and status.
+        let metrics = st.metrics.render();
+        assert!(metrics.contains(r#"hfx_requests_total{route="/v1/models",status="401"} 1"#), "{metrics}");
+        assert!(metrics.contains(r#"hfx_requests_total{route="/v1/chat/completions",status="413"} 1"#), "{metrics}");
+    }
+}
