@@ -1,7 +1,7 @@
-//! Data and model subcommands: dataset, tokenize, run, finetune, serve.
+//! Data and model subcommands: dataset, tokenize, convert, run, bench, serve, finetune.
 //!
-//! Their surfaces are declared now so completions and man pages stay stable; the commands
-//! answer "not implemented yet" (exit 1) until their issues land.
+//! `finetune`'s surface is declared now so completions and man pages stay stable; it answers
+//! "not implemented yet" (exit 1) until its issue lands.
 
 use std::path::PathBuf;
 
