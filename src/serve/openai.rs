@@ -307,16 +307,9 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
         return Ok(Json(out).into_response());
     }
     let include_usage = common.stream_options.is_some_and(|o| o.include_usage);
-    let mut chunk = head;
-    chunk["object"] = "chat.completion.chunk".into();
-    if include_usage {
-        chunk["usage"] = Value::Null;
-    }
-    let with = move |choice: Value| {
-        let mut c = chunk.clone();
-        c["choices"] = json!([choice]);
-        c
-    };
+    let mut head = head;
+    head["object"] = "chat.completion.chunk".into();
+    let with = chunker(head, include_usage);
     let first: Vec<SseEvent> = (0..n)
         .map(|i| sse::json(&with(json!({"index": i, "delta": {"role": "assistant", "content": ""}, "logprobs": null, "finish_reason": null}))))
         .collect();
@@ -357,6 +350,18 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
         }
     });
     Ok(sse::stream(rx, first, convert))
+}
+
+/// Stream chunks: `head` around one choice, with `usage: null` when a usage chunk will follow.
+fn chunker(mut head: Value, include_usage: bool) -> impl Fn(Value) -> Value + Send + 'static {
+    if include_usage {
+        head["usage"] = Value::Null;
+    }
+    move |choice| {
+        let mut c = head.clone();
+        c["choices"] = json!([choice]);
+        c
+    }
 }
 
 /// A stream's last events: the usage chunk (`chunk` with no choices) when asked for, `[DONE]`.
@@ -475,15 +480,7 @@ pub(super) async fn completions(State(st): State<Shared>, b: Result<Bytes, Bytes
         return Ok(Json(out).into_response());
     }
     let include_usage = common.stream_options.is_some_and(|o| o.include_usage);
-    let mut chunk = head;
-    if include_usage {
-        chunk["usage"] = Value::Null;
-    }
-    let with = move |choice: Value| {
-        let mut c = chunk.clone();
-        c["choices"] = json!([choice]);
-        c
-    };
+    let with = chunker(head, include_usage);
     let first: Vec<SseEvent> = echoes
         .iter()
         .enumerate()
