@@ -77,7 +77,6 @@ pub struct Engine {
     waiting: Arc<AtomicUsize>,
     closing: AtomicBool,
     max_queue: usize,
-    pub options: EngineOptions,
 }
 
 struct Queued {
@@ -109,7 +108,7 @@ impl Engine {
             reserved: 0,
         };
         std::thread::Builder::new().name("hfx-scheduler".into()).spawn(move || scheduler.run())?;
-        Ok(Self { tx, waiting, closing: AtomicBool::new(false), max_queue: options.max_queue, options })
+        Ok(Self { tx, waiting, closing: AtomicBool::new(false), max_queue: options.max_queue })
     }
 
     /// Queue sequences together (all of a request's choices, or none).

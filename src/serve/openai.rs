@@ -22,6 +22,7 @@ use crate::data::format::json_kind;
 use crate::models::chat::Message;
 use crate::models::generate::FinishReason;
 use crate::models::sequence::{SequenceOptions, TokenLogprob};
+use crate::models::tokenizer::LoadedTokenizer;
 
 const F: Flavor = Flavor::OpenAi;
 /// OpenAI's limit on `top_logprobs`.
@@ -243,20 +244,20 @@ fn messages(req: &ChatRequest) -> ApiResult<Vec<Message>> {
     Ok(out)
 }
 
-fn logprobs_json(model: &TextModel, tokens: &[(Option<u32>, Option<TokenLogprob>)]) -> Value {
-    let entry = |id: u32, lp: f32| {
-        let (token, bytes) = model.piece(id);
-        json!({"token": token, "logprob": lp, "bytes": bytes})
+/// One token's entry of chat `logprobs.content`: the token, its bytes, and the alternatives.
+fn logprob_entry(tok: &LoadedTokenizer, id: u32, lp: &TokenLogprob) -> Value {
+    let entry = |id: u32, l: f32| {
+        let bytes = tok.piece_bytes(id).unwrap_or_default();
+        json!({"token": String::from_utf8_lossy(&bytes), "logprob": l, "bytes": bytes})
     };
-    let content: Vec<Value> = tokens
-        .iter()
-        .filter_map(|(id, lp)| Some((id.as_ref()?, lp.as_ref()?)))
-        .map(|(&id, lp)| {
-            let mut e = entry(id, lp.logprob);
-            e["top_logprobs"] = lp.top.iter().map(|&(t, l)| entry(t, l)).collect();
-            e
-        })
-        .collect();
+    let mut e = entry(id, lp.logprob);
+    e["top_logprobs"] = lp.top.iter().map(|&(t, l)| entry(t, l)).collect();
+    e
+}
+
+fn logprobs_json(tok: &LoadedTokenizer, tokens: &[(Option<u32>, Option<TokenLogprob>)]) -> Value {
+    let content: Vec<Value> =
+        tokens.iter().filter_map(|(id, lp)| Some(logprob_entry(tok, (*id)?, lp.as_ref()?))).collect();
     json!({"content": content})
 }
 
@@ -298,7 +299,7 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
                 json!({
                     "index": i,
                     "message": {"role": "assistant", "content": c.text, "refusal": null},
-                    "logprobs": if logprobs.is_some() { logprobs_json(model, &c.tokens) } else { Value::Null },
+                    "logprobs": if logprobs.is_some() { logprobs_json(&model.tok, &c.tokens) } else { Value::Null },
                     "finish_reason": finish_name(c.finish),
                 })
             })
@@ -322,7 +323,7 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
                 return false;
             }
             let lp = match (token, logprob) {
-                (Some(id), Some(lp)) => stream_logprobs(&tok, id, &lp),
+                (Some(id), Some(lp)) => json!({"content": [logprob_entry(&tok, id, &lp)]}),
                 _ => Value::Null,
             };
             out.push_back(sse::json(&with(
@@ -372,16 +373,6 @@ fn end_stream(out: &mut VecDeque<SseEvent>, chunk: Option<Value>, usage: Usage) 
         out.push_back(sse::json(&last));
     }
     out.push_back(SseEvent::default().data("[DONE]"));
-}
-
-fn stream_logprobs(tok: &crate::models::tokenizer::LoadedTokenizer, id: u32, lp: &TokenLogprob) -> Value {
-    let entry = |id: u32, l: f32| {
-        let bytes = tok.piece_bytes(id).unwrap_or_default();
-        json!({"token": String::from_utf8_lossy(&bytes), "logprob": l, "bytes": bytes})
-    };
-    let mut e = entry(id, lp.logprob);
-    e["top_logprobs"] = lp.top.iter().map(|&(t, l)| entry(t, l)).collect();
-    json!({"content": [e]})
 }
 
 fn fingerprint() -> String {
