@@ -690,12 +690,38 @@ f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l threads -d 'CPU threads' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l data -d 'Training data: dataset repo or local jsonl' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l output -d 'Output directory for the adapter' -r -F
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l rank -d 'LoRA rank' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l alpha -d 'LoRA alpha' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lr -d 'Learning rate' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l epochs -d 'Training epochs' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l data -d 'Training data: a local .jsonl/.json/.parquet/.csv file or a dataset repo (`org/name[:config][@rev]`, its train split)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s o -l output -d 'The adapter folder to write' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l rank -d 'LoRA rank r (PEFT\'s default)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l alpha -d 'LoRA alpha; the update is scaled by alpha / r (alpha / sqrt(r) with --rslora)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dropout -d 'Dropout on the adapters\' input' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l target-modules -d 'Projections to adapt: a comma-separated list of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or `all-linear` (PEFT\'s default: q_proj,v_proj)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l epochs -d 'Passes over the training data (TRL\'s default); ignored with --max-steps' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l max-steps -d 'Stop after this many optimizer updates' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l batch-size -d 'Records per micro-batch (TRL\'s default)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l grad-accum -d 'Micro-batches per optimizer update; the loss is the mean over all their labelled tokens' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lr -d 'Peak learning rate' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l optimizer -d 'Optimizer (torch\'s AdamW: betas 0.9/0.999, eps 1e-8)' -r -f -a "adamw\t''
+sgd\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l weight-decay -d 'Weight decay (decoupled, for AdamW)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l scheduler -d 'Learning-rate schedule after the warmup' -r -f -a "linear\t''
+cosine\t''
+constant\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l warmup-steps -d 'Updates of linear warmup' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l warmup-ratio -d 'Warmup as a fraction of all updates' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l max-grad-norm -d 'Clip the gradients\' global L2 norm to this (0 turns clipping off)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l max-seq-len -d 'Tokens per record (TRL\'s default); longer records are truncated (or dropped with --drop-long) and counted' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-split -d 'Hold out this fraction of the records for evaluation' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-data -d 'Evaluation data (same forms as --data)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-every -d 'Evaluate every N updates (and always at the end when there is evaluation data)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l save-every -d 'Save a checkpoint every N updates (Ctrl-C always saves one)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l adapter -d 'Start from this PEFT adapter (its rank, alpha and targets)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l seed -d 'Seed for the LoRA init, shuffling and dropout (TRL\'s default)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l messages-column -d 'Column with the conversation' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l prompt-column -d 'Column with the prompt' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l completion-column -d 'Column with the completion' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l text-column -d 'Column with plain text' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l push -d 'Upload the adapter to this model repo when done' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -704,7 +730,13 @@ never\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lora -d 'Train a LoRA adapter'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lora -d 'Train a LoRA adapter (the only kind of fine-tuning hfx does)'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l rslora -d 'Rank-stabilised LoRA: scale by alpha / sqrt(r)'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l drop-long -d 'Drop records longer than --max-seq-len instead of truncating them'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l packing -d 'Pack several records into each row of --max-seq-len tokens (each still attends only to itself, with its own positions)'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l resume -d 'Continue the run in --output from its newest checkpoint'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l overwrite -d 'Replace an existing --output'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l private -d 'Create the --push repo private'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l json -d 'Shorthand for `--format json`'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'

@@ -16,6 +16,7 @@ pub mod pyjson;
 pub mod report;
 pub mod serve;
 pub mod settings;
+pub mod train;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -139,7 +139,7 @@ pub enum Command {
     /// Measure prompt processing and generation speed (llama-bench style).
     Bench(BenchArgs),
     /// Fine-tune a model with LoRA.
-    Finetune(FinetuneArgs),
+    Finetune(Box<FinetuneArgs>),
     /// Serve a model over an OpenAI- and TGI-compatible HTTP API.
     Serve(ServeArgs),
     /// Print the resolved settings: endpoint, cache and token paths, features, devices.

@@ -1,7 +1,4 @@
 //! Data and model subcommands: dataset, tokenize, convert, run, bench, serve, finetune.
-//!
-//! `finetune`'s surface is declared now so completions and man pages stay stable; it answers
-//! "not implemented yet" (exit 1) until its issue lands.
 
 use std::path::PathBuf;
 
@@ -241,30 +238,130 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  hfx finetune HuggingFaceTB/SmolLM2-135M-Instruct --lora --data train.jsonl --output smol-lora
+  hfx finetune ./model.Q4_K_M.gguf --lora --data org/chats:default --max-steps 200 --output out
+  hfx run HuggingFaceTB/SmolLM2-135M-Instruct --lora smol-lora \"Hello\"
+
+Records: {\"messages\": [...]} (loss on assistant turns), {\"prompt\", \"completion\"} (loss on the
+completion), {\"text\"} (loss on every token). A GGUF model trains on its quantized weights
+(QLoRA); OUTPUT is a PEFT adapter folder that PEFT, `hfx run --lora` and `hfx serve --lora` load.
+Ctrl-C saves a checkpoint; run the same command with --resume to continue.")]
 pub struct FinetuneArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Train a LoRA adapter.
+    /// Train a LoRA adapter (the only kind of fine-tuning hfx does).
     #[arg(long)]
     pub lora: bool,
-    /// Training data: dataset repo or local jsonl.
-    #[arg(long)]
-    pub data: Option<String>,
-    /// Output directory for the adapter.
-    #[arg(long)]
-    pub output: Option<PathBuf>,
-    /// LoRA rank.
-    #[arg(long, default_value_t = 8)]
-    pub rank: usize,
-    /// LoRA alpha.
+    /// Training data: a local .jsonl/.json/.parquet/.csv file or a dataset repo
+    /// (`org/name[:config][@rev]`, its train split).
+    #[arg(long, value_name = "SOURCE", required = true)]
+    pub data: String,
+    /// The adapter folder to write.
+    #[arg(long, short = 'o', value_name = "DIR", required = true)]
+    pub output: PathBuf,
+    /// LoRA rank r (PEFT's default).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub rank: u32,
+    /// LoRA alpha; the update is scaled by alpha / r (alpha / sqrt(r) with --rslora).
     #[arg(long, default_value_t = 16.0)]
     pub alpha: f64,
-    /// Learning rate.
+    /// Dropout on the adapters' input.
+    #[arg(long, default_value_t = 0.05)]
+    pub dropout: f64,
+    /// Projections to adapt: a comma-separated list of q_proj, k_proj, v_proj, o_proj,
+    /// gate_proj, up_proj, down_proj, or `all-linear` (PEFT's default: q_proj,v_proj).
+    #[arg(long, value_delimiter = ',', default_value = "q_proj,v_proj")]
+    pub target_modules: Vec<String>,
+    /// Rank-stabilised LoRA: scale by alpha / sqrt(r).
+    #[arg(long)]
+    pub rslora: bool,
+    /// Passes over the training data (TRL's default); ignored with --max-steps.
+    #[arg(long, default_value_t = 3.0)]
+    pub epochs: f64,
+    /// Stop after this many optimizer updates.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+    /// Records per micro-batch (TRL's default).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Micro-batches per optimizer update; the loss is the mean over all their labelled tokens.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub grad_accum: u32,
+    /// Peak learning rate.
     #[arg(long, default_value_t = 2e-4)]
     pub lr: f64,
-    /// Training epochs.
-    #[arg(long, default_value_t = 1)]
-    pub epochs: usize,
+    /// Optimizer (torch's AdamW: betas 0.9/0.999, eps 1e-8).
+    #[arg(long, default_value = "adamw", value_parser = ["adamw", "sgd"])]
+    pub optimizer: String,
+    /// Weight decay (decoupled, for AdamW).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Learning-rate schedule after the warmup.
+    #[arg(long, default_value = "linear", value_parser = ["linear", "cosine", "constant"])]
+    pub scheduler: String,
+    /// Updates of linear warmup.
+    #[arg(long, conflicts_with = "warmup_ratio")]
+    pub warmup_steps: Option<u64>,
+    /// Warmup as a fraction of all updates.
+    #[arg(long, default_value_t = 0.0)]
+    pub warmup_ratio: f64,
+    /// Clip the gradients' global L2 norm to this (0 turns clipping off).
+    #[arg(long, default_value_t = 1.0)]
+    pub max_grad_norm: f64,
+    /// Tokens per record (TRL's default); longer records are truncated (or dropped with
+    /// --drop-long) and counted.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_seq_len: u32,
+    /// Drop records longer than --max-seq-len instead of truncating them.
+    #[arg(long)]
+    pub drop_long: bool,
+    /// Pack several records into each row of --max-seq-len tokens (each still attends only
+    /// to itself, with its own positions).
+    #[arg(long)]
+    pub packing: bool,
+    /// Hold out this fraction of the records for evaluation.
+    #[arg(long, default_value_t = 0.0, conflicts_with = "eval_data")]
+    pub eval_split: f64,
+    /// Evaluation data (same forms as --data).
+    #[arg(long, value_name = "SOURCE")]
+    pub eval_data: Option<String>,
+    /// Evaluate every N updates (and always at the end when there is evaluation data).
+    #[arg(long, value_name = "N")]
+    pub eval_every: Option<u64>,
+    /// Save a checkpoint every N updates (Ctrl-C always saves one).
+    #[arg(long, value_name = "N")]
+    pub save_every: Option<u64>,
+    /// Continue the run in --output from its newest checkpoint.
+    #[arg(long, conflicts_with = "overwrite")]
+    pub resume: bool,
+    /// Replace an existing --output.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Start from this PEFT adapter (its rank, alpha and targets).
+    #[arg(long, value_name = "DIR")]
+    pub adapter: Option<PathBuf>,
+    /// Seed for the LoRA init, shuffling and dropout (TRL's default).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Column with the conversation.
+    #[arg(long, default_value = "messages")]
+    pub messages_column: String,
+    /// Column with the prompt.
+    #[arg(long, default_value = "prompt")]
+    pub prompt_column: String,
+    /// Column with the completion.
+    #[arg(long, default_value = "completion")]
+    pub completion_column: String,
+    /// Column with plain text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// Upload the adapter to this model repo when done.
+    #[arg(long, value_name = "REPO")]
+    pub push: Option<String>,
+    /// Create the --push repo private.
+    #[arg(long, requires = "push")]
+    pub private: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,9 +8,9 @@ mod convert;
 mod dataset;
 mod download;
 mod env;
+mod finetune;
 mod login;
 mod logout;
-mod pending;
 mod repo;
 mod run;
 mod search;
@@ -70,6 +70,7 @@ fn pin_compute_threads(command: &Command) {
         Command::Run(a) => a.model.threads,
         Command::Bench(a) => a.model.threads,
         Command::Serve(a) => a.model.threads,
+        Command::Finetune(a) => a.model.threads,
         _ => None,
     };
     if asked.is_none() && std::env::var_os("RAYON_NUM_THREADS").is_some() {
@@ -103,6 +104,11 @@ impl Drop for CatchInterrupt {
     fn drop(&mut self) {
         CATCHING.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// The flag Ctrl-C sets while caught (long jobs poll it between steps).
+pub(crate) fn interrupt_flag() -> &'static AtomicBool {
+    &INTERRUPTED
 }
 
 /// Whether Ctrl-C was pressed since the last call.
@@ -180,7 +186,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(ctx, a).await,
         Command::Convert(a) => convert::run(ctx, &a),
         Command::Bench(a) => bench::run(ctx, a).await,
-        Command::Finetune(_) => pending::run("finetune", 0),
+        Command::Finetune(a) => finetune::run(ctx, *a).await,
         Command::Serve(a) => serve::run(ctx, a).await,
     }
 }

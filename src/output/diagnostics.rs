@@ -17,6 +17,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::data::DataError>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::train::TrainError>() {
+            e.hint()
         } else {
             cause.downcast_ref::<crate::commands::Hinted>().map(|h| h.hint.clone())
         };

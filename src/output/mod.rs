@@ -7,6 +7,7 @@ mod line;
 mod progress;
 mod table;
 mod tokens;
+mod train;
 
 use std::io::{IsTerminal, Write};
 
@@ -17,6 +18,7 @@ pub use line::{Line, LineReader};
 pub use progress::{BytesProgress, DownloadProgress, UploadProgress, VerifyProgress};
 pub use table::Table;
 pub use tokens::{escape_bytes, token_view};
+pub use train::TrainBar;
 
 use crate::cli::{ColorChoice, Format};
 

@@ -35,11 +35,13 @@ fn usage_errors_exit_2_and_known_failures_exit_1() {
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = env.run(&["frobnicate"]);
     assert_eq!(code, 2, "{err}");
-    let (code, out, err) = env.run(&["finetune", "org/m", "--lora"]);
+    // finetune: missing --data/--output is a usage error; without --lora a known failure.
+    let (code, _, err) = env.run(&["finetune", "org/m", "--lora"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = env.run(&["finetune", "org/m", "--data", "d.jsonl", "--output", "out"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
-    assert!(err.starts_with("error: `hfx ") && err.contains("not implemented yet"), "{err}");
-    assert!(err.contains("hint: "), "{err}");
+    assert!(err.contains("full fine-tuning is not supported") && err.contains("hint: pass --lora"), "{err}");
     // serve: a model that does not exist is a known failure with a reason, not a server without one.
     let (code, out, err) = env.run(&["serve", "org/m", "--port", "0"]);
     assert_eq!(code, 1, "{err}");

@@ -12,6 +12,7 @@ mod dataset;
 mod download;
 mod examples;
 mod fake_hub_protocol;
+mod finetune;
 mod fixtures;
 mod generate;
 mod reliability;

@@ -366,9 +366,9 @@ struct Rope {
 }
 
 /// cos and sin of a run of positions, `(positions, head_dim / 2)` row-major.
-pub(super) struct Angles {
-    pub(super) cos: Vec<f32>,
-    pub(super) sin: Vec<f32>,
+pub(crate) struct Angles {
+    pub(crate) cos: Vec<f32>,
+    pub(crate) sin: Vec<f32>,
 }
 
 impl Rope {
@@ -629,7 +629,7 @@ impl Decoder {
 
     /// Rotary angles of each step's positions: for global layers, and for sliding layers where
     /// they have their own base (Gemma 3).
-    pub(super) fn span_angles(&self, spans: &[(usize, usize, usize)]) -> Vec<(Angles, Option<Angles>)> {
+    pub(crate) fn span_angles(&self, spans: &[(usize, usize, usize)]) -> Vec<(Angles, Option<Angles>)> {
         spans
             .iter()
             .map(|&(_, t, pos)| (self.rope.angles(pos, t), self.rope_local.as_ref().map(|r| r.angles(pos, t))))
@@ -798,7 +798,7 @@ impl Decoder {
     }
 
     /// Token embeddings `(tokens, hidden)`, before any scaling.
-    fn embed(&self, tokens: &[u32]) -> candle_core::Result<Tensor> {
+    pub(crate) fn embed(&self, tokens: &[u32]) -> candle_core::Result<Tensor> {
         let ids = Tensor::new(tokens, &self.device)?;
         match &self.embed {
             Weight::Dense(w) => w.index_select(&ids, 0),
