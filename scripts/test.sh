@@ -21,4 +21,16 @@ fi
 export HFX_HF_BIN="$venv/bin/hf"
 export HFX_PYTHON="$venv/bin/python"
 
+# torch (CPU use; PyPI's wheel brings CUDA libraries: about 5.6 GB and 3-4 minutes to install),
+# transformers and peft, the versions ../shared/reference was computed with: `hfx finetune`'s
+# adapters must load in PEFT as its own and give the same logits.
+peft_venv=${HFX_PEFT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hfx-ci/venv-peft}
+if ! "$peft_venv/bin/python" -c 'import torch, transformers, peft, sys; sys.exit(torch.__version__.split("+")[0] != "2.15.0" or transformers.__version__ != "5.23.0" or peft.__version__ != "0.21.2")' 2>/dev/null; then
+    echo "installing torch==2.15.0, transformers==5.23.0 and peft==0.21.2 into $peft_venv" >&2
+    rm -rf "$peft_venv"
+    python3 -m venv "$peft_venv"
+    "$peft_venv/bin/pip" install --disable-pip-version-check --quiet torch==2.15.0 transformers==5.23.0 peft==0.21.2
+fi
+export HFX_PEFT_PYTHON="$peft_venv/bin/python"
+
 cargo test --locked "$@"

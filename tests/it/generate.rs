@@ -156,7 +156,7 @@ fn hfx_run_streams_stops_seeds_and_reads_stdin() {
 /// The SmolLM2 GGUF converted to an HF folder (540 MB of f32 safetensors), once per test
 /// process. It lives in a fixed place under cargo's target tmp dir, replaced by each run: a
 /// `static` TempDir is never dropped, so one per run used to pile up in /tmp.
-fn converted() -> &'static std::path::Path {
+pub(crate) fn converted() -> &'static std::path::Path {
     static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("smollm2-converted");
