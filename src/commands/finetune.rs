@@ -29,7 +29,7 @@ const OUTPUTS: &[&str] = &[
     "README.md",
     "training_args.json",
     run::LOG,
-    "loss.svg",
+    "loss.png",
     CHECKPOINTS,
 ];
 
@@ -289,7 +289,7 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
         eval_every: a.eval_every,
         save_every: a.save_every,
         seed: a.seed,
-        logits_chunk: 128,
+        logits_chunk: 256,
     };
     let dropout = a.dropout as f32;
     let (lora, shape) = match &a.adapter {
@@ -369,6 +369,10 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
         eval_records,
     });
     adapter::write_atomic(&a.output.join("README.md"), card.as_bytes())?;
+    let (steps, evals) = run::read_log(&a.output.join(run::LOG))?;
+    if !crate::train::plot::loss_chart(&steps, &evals, &a.output.join("loss.png"))? {
+        p.warn("no system font found (set HFX_FONT to a .ttf file): loss.png has no labels");
+    }
     let pushed = match &a.push {
         Some(repo) => Some(push(ctx, repo, &a.output, a.private).await?),
         None => None,

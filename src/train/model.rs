@@ -4,7 +4,8 @@
 //! positions from 0, so packing several records into one row computes what they compute apart.
 
 use candle_core::{Device, Result, Tensor};
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::{Rng, SeedableRng, rngs::SmallRng};
+use rayon::prelude::*;
 
 use super::ops::{self, AttnShape, Gate};
 use crate::models::decoder::{Activation, Decoder, Layer, Linear};
@@ -183,8 +184,10 @@ struct AttnSaved {
     q: Tensor,
     k: Tensor,
     v: Tensor,
-    p: Tensor,
-    capped: Option<Vec<f32>>,
+    /// The probabilities of a short record; a long one's are recomputed from `lse`.
+    p: Option<Tensor>,
+    /// Each score row's logsumexp.
+    lse: Vec<f32>,
     shape: AttnShape,
 }
 
@@ -294,10 +297,15 @@ impl Trainer<'_> {
         let mask = match self.dropout_seed {
             Some(seed) if self.lora.dropout > 0.0 => {
                 let p = self.lora.dropout;
-                let mut rng = StdRng::seed_from_u64(seed ^ ((li as u64) << 32) ^ ((module as u64) << 56));
                 let keep = 1.0 / (1.0 - p);
-                let mask: Vec<f32> =
-                    (0..x.elem_count()).map(|_| if rng.random::<f32>() < p { 0.0 } else { keep }).collect();
+                let seed = seed ^ ((li as u64) << 32) ^ ((module as u64) << 56);
+                // Fixed chunks, each from its own seed: the same mask whatever the thread count.
+                let mut mask = vec![0f32; x.elem_count()];
+                mask.par_chunks_mut(1 << 16).enumerate().for_each(|(c, chunk)| {
+                    let mut rng =
+                        SmallRng::seed_from_u64(seed.wrapping_add((c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+                    chunk.iter_mut().for_each(|m| *m = if rng.random::<f32>() < p { 0.0 } else { keep });
+                });
                 Some(ops::tensor(mask, x.dims(), dev)?)
             }
             _ => None,
@@ -395,12 +403,15 @@ impl Trainer<'_> {
                 softcap: c.attn_softcap,
                 window: if layer.sliding { c.sliding_window } else { None },
             };
-            let (p, capped) = ops::masked_softmax(&scores, shape)?;
+            let (p, lse) = ops::masked_softmax(&scores, shape)?;
             drop(scores);
             let o = p.matmul(&vg)?.reshape((1, nh, t, hd))?;
             ys.push(o.transpose(1, 2)?.reshape((t, nh * hd))?);
             if keep_all {
-                attn.push(AttnSaved { q: qg, k: kg, v: vg, p, capped, shape });
+                // Keep the (heads, t, t) probabilities while they are no larger than a few of
+                // the record's (t, hidden) activations; recompute them beyond.
+                let keep_p = nh * t <= 4 * c.hidden_size;
+                attn.push(AttnSaved { q: qg, k: kg, v: vg, p: keep_p.then_some(p), lse, shape });
                 qk_norm.push(norms);
             }
         }
@@ -482,9 +493,19 @@ impl Trainer<'_> {
         for (si, (&(start, t), (a, norms))) in batch.spans.iter().zip(attn.into_iter().zip(qk_norm)).enumerate() {
             let dyi = dy.narrow(0, start, t)?.reshape((1, t, nh, hd))?.transpose(1, 2)?.contiguous()?;
             let dog = dyi.reshape((kvh, groups * t, hd))?;
+            // Scores are needed again only to recompute the probabilities or for a soft cap.
+            let scores = match (&a.p, a.shape.softcap) {
+                (Some(_), None) => None,
+                _ => Some(a.q.matmul(&a.k.t()?)?),
+            };
+            let p = match (&a.p, &scores) {
+                (Some(p), _) => p.clone(),
+                (None, Some(s)) => ops::softmax_from_lse(s, &a.lse, a.shape)?,
+                (None, None) => candle_core::bail!("attention probabilities missing"),
+            };
             let dp = dog.matmul(&a.v.t()?)?;
-            let dv = a.p.t()?.matmul(&dog)?;
-            let ds = ops::masked_softmax_backward(&a.p, a.capped.as_deref(), &dp, a.shape)?;
+            let dv = p.t()?.matmul(&dog)?;
+            let ds = ops::masked_softmax_backward(&p, scores.as_ref(), &dp, a.shape)?;
             let dq = ds.matmul(&a.k)?;
             let dk = ds.t()?.matmul(&a.q)?;
             let (cos, sin) = match (&angles[si], layer.sliding) {

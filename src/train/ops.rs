@@ -153,80 +153,93 @@ pub struct AttnShape {
     pub window: Option<usize>,
 }
 
+/// Row `r`'s scaled (and soft-capped) scores over its visible keys `lo..=i`, into `z`.
+fn visible(x: &[f32], r: usize, s: AttnShape, z: &mut [f32]) -> (usize, usize) {
+    let i = r % s.t;
+    let lo = s.window.map_or(0, |w| (i + 1).saturating_sub(w));
+    for j in lo..=i {
+        let mut v = x[j] * s.scale;
+        if let Some(cap) = s.softcap {
+            v = (v / cap).tanh() * cap;
+        }
+        z[j] = v;
+    }
+    (lo, i)
+}
+
 /// Scores `(kv, groups * t, t)` to probabilities, causal and windowed; rows are `(group, i)`
-/// for query position `i`. Returns the probabilities and, with a soft cap, the capped scores
-/// (its backward needs them).
-pub fn masked_softmax(scores: &Tensor, s: AttnShape) -> Result<(Tensor, Option<Vec<f32>>)> {
+/// for query position `i`. Also returns each row's logsumexp, from which the backward pass
+/// recomputes the probabilities: storing them would cost `heads * t^2` floats per record and
+/// layer (9 GB over SmolLM2's 30 layers for 8 records of 1024 tokens).
+pub fn masked_softmax(scores: &Tensor, s: AttnShape) -> Result<(Tensor, Vec<f32>)> {
     let t = s.t;
-    let (p, capped) = read(scores, |sv| {
+    let (p, lse) = read(scores, |sv| {
         let mut p = vec![0f32; sv.len()];
-        let mut capped = s.softcap.map(|_| vec![0f32; sv.len()]);
-        let rows = sv.len() / t;
-        let work = |(r, (p, x)): (usize, (&mut [f32], &[f32]))| -> Vec<f32> {
-            let i = r % t;
-            let lo = s.window.map_or(0, |w| (i + 1).saturating_sub(w));
-            let mut z = vec![0f32; t];
-            let mut max = f32::NEG_INFINITY;
-            for j in lo..=i {
-                let mut v = x[j] * s.scale;
-                if let Some(cap) = s.softcap {
-                    v = (v / cap).tanh() * cap;
-                }
-                z[j] = v;
-                max = max.max(v);
-            }
+        let mut lse = vec![0f32; sv.len() / t];
+        p.par_chunks_mut(t).zip(sv.par_chunks(t)).zip(lse.par_iter_mut()).enumerate().for_each(|(r, ((p, x), l))| {
+            let (lo, i) = visible(x, r, s, p);
+            let max = p[lo..=i].iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0f32;
-            for j in lo..=i {
-                let e = (z[j] - max).exp();
-                p[j] = e;
-                sum += e;
+            for v in &mut p[lo..=i] {
+                *v = (*v - max).exp();
+                sum += *v;
             }
             for v in &mut p[lo..=i] {
                 *v /= sum;
             }
-            z
-        };
-        match &mut capped {
-            None => {
-                p.par_chunks_mut(t).zip(sv.par_chunks(t)).enumerate().for_each(|x| {
-                    work(x);
-                });
-            }
-            Some(c) => {
-                let zs: Vec<Vec<f32>> = p.par_chunks_mut(t).zip(sv.par_chunks(t)).enumerate().map(work).collect();
-                for (dst, z) in c.chunks_mut(t).zip(zs) {
-                    dst.copy_from_slice(&z);
-                }
-            }
-        }
-        debug_assert_eq!(rows * t, sv.len());
-        (p, capped)
+            *l = max + sum.ln();
+        });
+        (p, lse)
     })?;
-    Ok((tensor(p, scores.dims(), scores.device())?, capped))
+    Ok((tensor(p, scores.dims(), scores.device())?, lse))
 }
 
-/// The gradient of the raw scores given the probabilities' gradient `dp`.
-pub fn masked_softmax_backward(p: &Tensor, capped: Option<&[f32]>, dp: &Tensor, s: AttnShape) -> Result<Tensor> {
+/// The probabilities again, from the scores and the forward pass's logsumexp.
+pub fn softmax_from_lse(scores: &Tensor, lse: &[f32], s: AttnShape) -> Result<Tensor> {
     let t = s.t;
+    let p = read(scores, |sv| {
+        let mut p = vec![0f32; sv.len()];
+        p.par_chunks_mut(t).zip(sv.par_chunks(t)).zip(lse.par_iter()).enumerate().for_each(|(r, ((p, x), &l))| {
+            let (lo, i) = visible(x, r, s, p);
+            p[lo..=i].iter_mut().for_each(|v| *v = (*v - l).exp());
+        });
+        p
+    })?;
+    tensor(p, scores.dims(), scores.device())
+}
+
+/// The gradient of the raw scores given the probabilities `p` and their gradient `dp` (the
+/// scores are needed only for a soft cap's derivative).
+pub fn masked_softmax_backward(p: &Tensor, scores: Option<&Tensor>, dp: &Tensor, s: AttnShape) -> Result<Tensor> {
+    let t = s.t;
+    let none = Tensor::zeros(t, DType::F32, &Device::Cpu)?;
+    let scores = match (scores, s.softcap) {
+        (Some(x), _) => x,
+        (None, None) => &none,
+        (None, Some(_)) => candle_core::bail!("a soft-capped softmax's backward needs the scores"),
+    };
+    let per_row = scores.elem_count() != t;
     let ds = read(p, |pv| {
         read(dp, |dpv| {
-            let mut ds = vec![0f32; pv.len()];
-            ds.par_chunks_mut(t).zip(pv.par_chunks(t).zip(dpv.par_chunks(t))).enumerate().for_each(
-                |(r, (ds, (p, dp)))| {
+            read(scores, |sv| {
+                let mut ds = vec![0f32; pv.len()];
+                let rows = ds.par_chunks_mut(t).zip(pv.par_chunks(t).zip(dpv.par_chunks(t)));
+                rows.enumerate().for_each(|(r, (ds, (p, dp)))| {
+                    let x = if per_row { &sv[r * t..(r + 1) * t] } else { sv };
                     let dot: f32 = p.iter().zip(dp).map(|(a, b)| a * b).sum();
                     for j in 0..t {
                         let mut g = p[j] * (dp[j] - dot);
-                        if let (Some(cap), Some(c)) = (s.softcap, capped) {
-                            let z = c[r * t + j] / cap;
-                            g *= 1.0 - z * z;
+                        if let Some(cap) = s.softcap {
+                            let th = ((x[j] * s.scale) / cap).tanh();
+                            g *= 1.0 - th * th;
                         }
                         ds[j] = g * s.scale;
                     }
-                },
-            );
-            ds
+                });
+                ds
+            })
         })
-    })??;
+    })???;
     tensor(ds, p.dims(), p.device())
 }
 
@@ -437,11 +450,18 @@ mod tests {
         for (softcap, window) in [(None, None), (Some(0.7f32), Some(2usize))] {
             let s = AttnShape { t: tt, scale: 1.3, softcap, window };
             let f = |x: &[f32]| dot(&vals(&masked_softmax(&t(x, &[kv, rows, tt]), s).unwrap().0), &c);
-            let (p, capped) = masked_softmax(&t(&x, &[kv, rows, tt]), s).unwrap();
+            let (p, lse) = masked_softmax(&t(&x, &[kv, rows, tt]), s).unwrap();
             let pv = vals(&p);
             // Causal: row (g, i) gives nothing to keys after i.
             assert_eq!(pv[1], 0.0);
-            let ds = masked_softmax_backward(&p, capped.as_deref(), &t(&c, &[kv, rows, tt]), s).unwrap();
+            let scores = t(&x, &[kv, rows, tt]);
+            let again = softmax_from_lse(&scores, &lse, s).unwrap();
+            assert!(vals(&again).iter().zip(&pv).all(|(a, b)| (a - b).abs() < 1e-6));
+            let ds = masked_softmax_backward(&p, Some(&scores), &t(&c, &[kv, rows, tt]), s).unwrap();
+            if softcap.is_none() {
+                let without = masked_softmax_backward(&p, None, &t(&c, &[kv, rows, tt]), s).unwrap();
+                assert_eq!(vals(&without), vals(&ds));
+            }
             check("softmax", &x, &vals(&ds), &f);
         }
     }

@@ -219,6 +219,13 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
     assert!(card.starts_with("---\nbase_model: ") && card.contains("library_name: peft"), "{card}");
     assert!(card.contains("final_train_loss: ") && card.contains("final_eval_loss: "), "{card}");
     assert!(out.join("training_args.json").is_file());
+    let png = std::fs::read(out.join("loss.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height.
+    assert_eq!(
+        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap())),
+        (960, 540)
+    );
 
     // The adapter, trained on Q4_1 blocks, applies to the f32 weights (transformers' row order)
     // and lowers their loss on the training records.
