@@ -907,6 +907,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--lora', '--lora', [CompletionResultType]::ParameterName, 'Train a LoRA adapter (the only kind of fine-tuning hfx does)')
             [CompletionResult]::new('--rslora', '--rslora', [CompletionResultType]::ParameterName, 'Rank-stabilised LoRA: scale by alpha / sqrt(r)')
             [CompletionResult]::new('--drop-long', '--drop-long', [CompletionResultType]::ParameterName, 'Drop records longer than --max-seq-len instead of truncating them')
+            [CompletionResult]::new('--gradient-checkpointing', '--gradient-checkpointing', [CompletionResultType]::ParameterName, 'Keep one layer''s activations at a time and recompute each layer in the backward pass: far less memory for long records and big batches, about a third more compute')
             [CompletionResult]::new('--packing', '--packing', [CompletionResultType]::ParameterName, 'Pack several records into each row of --max-seq-len tokens (each still attends only to itself, with its own positions)')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Continue the run in --output from its newest checkpoint')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace an existing --output')

@@ -847,6 +847,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --lora 'Train a LoRA adapter (the only kind of fine-tuning hfx does)'
             cand --rslora 'Rank-stabilised LoRA: scale by alpha / sqrt(r)'
             cand --drop-long 'Drop records longer than --max-seq-len instead of truncating them'
+            cand --gradient-checkpointing 'Keep one layer''s activations at a time and recompute each layer in the backward pass: far less memory for long records and big batches, about a third more compute'
             cand --packing 'Pack several records into each row of --max-seq-len tokens (each still attends only to itself, with its own positions)'
             cand --resume 'Continue the run in --output from its newest checkpoint'
             cand --overwrite 'Replace an existing --output'

@@ -733,6 +733,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l cache-dir -d 'Hub c
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l lora -d 'Train a LoRA adapter (the only kind of fine-tuning hfx does)'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l rslora -d 'Rank-stabilised LoRA: scale by alpha / sqrt(r)'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l drop-long -d 'Drop records longer than --max-seq-len instead of truncating them'
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gradient-checkpointing -d 'Keep one layer\'s activations at a time and recompute each layer in the backward pass: far less memory for long records and big batches, about a third more compute'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l packing -d 'Pack several records into each row of --max-seq-len tokens (each still attends only to itself, with its own positions)'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l resume -d 'Continue the run in --output from its newest checkpoint'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l overwrite -d 'Replace an existing --output'

@@ -316,6 +316,10 @@ pub struct FinetuneArgs {
     /// Drop records longer than --max-seq-len instead of truncating them.
     #[arg(long)]
     pub drop_long: bool,
+    /// Keep one layer's activations at a time and recompute each layer in the backward pass:
+    /// far less memory for long records and big batches, about a third more compute.
+    #[arg(long)]
+    pub gradient_checkpointing: bool,
     /// Pack several records into each row of --max-seq-len tokens (each still attends only
     /// to itself, with its own positions).
     #[arg(long)]

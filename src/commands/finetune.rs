@@ -289,7 +289,9 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
         eval_every: a.eval_every,
         save_every: a.save_every,
         seed: a.seed,
-        logits_chunk: 256,
+        // About 64 MiB of logits at a time (and as much for their gradient), 256 rows at most.
+        logits_chunk: ((64 << 20) / (4 * model.config.vocab_size.max(1))).clamp(16, 256),
+        gradient_checkpointing: a.gradient_checkpointing,
     };
     let dropout = a.dropout as f32;
     let (lora, shape) = match &a.adapter {

@@ -221,6 +221,9 @@ pub struct Trainer<'a> {
     pub dropout_seed: Option<u64>,
     /// Rows of vocabulary logits formed at once.
     pub logits_chunk: usize,
+    /// Keep only each layer's input and recompute the layer in the backward pass (gradient
+    /// checkpointing): activations of one layer at a time instead of all, for a second forward.
+    pub checkpoint: bool,
 }
 
 fn gate_of(a: Activation) -> Gate {
@@ -257,9 +260,14 @@ impl Trainer<'_> {
             angles.push((pair(&global)?, local.as_ref().map(pair).transpose()?));
         }
         let mut saved = Vec::with_capacity(m.layers.len());
+        let mut inputs = Vec::new();
         for li in 0..m.layers.len() {
-            let (out, s) = self.layer_forward(li, &x, batch, &angles, backward)?;
-            if backward {
+            let keep = backward && !self.checkpoint;
+            if backward && self.checkpoint {
+                inputs.push(x.clone());
+            }
+            let (out, s) = self.layer_forward(li, &x, batch, &angles, keep)?;
+            if keep {
                 saved.push(s);
             }
             x = out;
@@ -278,7 +286,11 @@ impl Trainer<'_> {
         let mut dx = x.zeros_like()?.index_add(&idx, &dxs, 0)?;
         drop(x);
         for li in (0..m.layers.len()).rev() {
-            let s = saved.pop().ok_or_else(|| candle_core::Error::Msg("missing activations".into()))?;
+            let s = match inputs.pop() {
+                // The same dropout masks come back: they derive from the seed, layer and module.
+                Some(input) => self.layer_forward(li, &input, batch, &angles, true)?.1,
+                None => saved.pop().ok_or_else(|| candle_core::Error::Msg("missing activations".into()))?,
+            };
             dx = self.layer_backward(li, s, batch, &angles, &dx)?;
         }
         Ok(loss)

@@ -40,6 +40,9 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Rows of vocabulary logits formed at once.
     pub logits_chunk: usize,
+    /// Recompute each layer in the backward pass instead of keeping its activations.
+    #[serde(default)]
+    pub gradient_checkpointing: bool,
 }
 
 /// One line of `training_log.jsonl` per optimizer update.
@@ -205,6 +208,7 @@ impl Run<'_> {
                 lora: &mut self.lora,
                 dropout_seed: None,
                 logits_chunk: self.opts.logits_chunk,
+                checkpoint: false,
             };
             sum += t.step(&b, 1.0, false).map_err(TrainError::model)?;
         }
@@ -331,6 +335,7 @@ impl Run<'_> {
                     lora: &mut self.lora,
                     dropout_seed: Some(seed),
                     logits_chunk: self.opts.logits_chunk,
+                    checkpoint: self.opts.gradient_checkpointing,
                 };
                 loss += t.step(b, denom, true).map_err(TrainError::model)?;
             }

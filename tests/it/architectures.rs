@@ -580,7 +580,7 @@ fn check_training(model_type: &'static str) {
     let mut set = random_lora(&m, 7);
     let batch = two_records();
     let denom = batch.targets.len() as f64;
-    let mut t = Trainer { model: &m, lora: &mut set, dropout_seed: None, logits_chunk: 4 };
+    let mut t = Trainer { model: &m, lora: &mut set, dropout_seed: None, logits_chunk: 4, checkpoint: false };
     let loss = t.step(&batch, denom, true).unwrap() / denom;
 
     // The inference forward with the same adapter attached gives the same loss.
@@ -625,7 +625,7 @@ fn check_training(model_type: &'static str) {
     }
     // Finite differences on the largest-gradient entry of a few tensors.
     let loss_at = |set: &mut hfx::train::model::LoraSet| {
-        let mut t = Trainer { model: &m, lora: set, dropout_seed: None, logits_chunk: 4 };
+        let mut t = Trainer { model: &m, lora: set, dropout_seed: None, logits_chunk: 4, checkpoint: false };
         t.step(&batch, denom, false).unwrap() / denom
     };
     let picks = [0, 3, set.adapters.len() / 2 + 1, set.adapters.len() - 1];
@@ -668,7 +668,7 @@ fn check_training(model_type: &'static str) {
                 .unwrap();
         }
         gset.zero_grad();
-        let mut t = Trainer { model: &g, lora: &mut gset, dropout_seed: None, logits_chunk: 4 };
+        let mut t = Trainer { model: &g, lora: &mut gset, dropout_seed: None, logits_chunk: 4, checkpoint: false };
         let gl = t.step(&batch, denom, true).unwrap() / denom;
         assert!((gl - loss).abs() < 1e-4 * loss.abs().max(1.0), "gguf loss {gl} vs {loss}");
         let want = hfx::train::adapter::grad_tensors(&m, &set).unwrap();
@@ -702,4 +702,32 @@ fn training_gradients_of_every_architecture_match_finite_differences() {
     for model_type in ["llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text"] {
         check_training(model_type);
     }
+}
+
+#[test]
+fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
+    use hfx::train::model::Trainer;
+    let a = arch("qwen3");
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let mut plain = random_lora(&m, 5);
+    plain.dropout = 0.2;
+    let mut ckpt = plain.clone();
+    let batch = two_records();
+    let run = |set: &mut hfx::train::model::LoraSet, checkpoint: bool| {
+        Trainer { model: &m, lora: set, dropout_seed: Some(11), logits_chunk: 3, checkpoint }
+            .step(&batch, 7.0, true)
+            .unwrap()
+    };
+    assert_eq!(run(&mut plain, false), run(&mut ckpt, true));
+    for (x, y) in plain.params().zip(ckpt.params()) {
+        assert_eq!(x.grad, y.grad);
+    }
+    // Dropout did something: another seed gives another loss.
+    let mut other = plain.clone();
+    let l = Trainer { model: &m, lora: &mut other, dropout_seed: Some(12), logits_chunk: 3, checkpoint: false }
+        .step(&batch, 7.0, false)
+        .unwrap();
+    assert_ne!(l, run(&mut plain.clone(), false));
 }

@@ -49,7 +49,7 @@ fn loss_and_all_120_lora_gradients_match_peft() {
     let batch = reference_batch(&r);
     assert_eq!(batch.targets.len() as u64, r["labelled_tokens"].as_u64().unwrap());
     let denom = batch.targets.len() as f64;
-    let mut t = Trainer { model: &model, lora: &mut set, dropout_seed: None, logits_chunk: 64 };
+    let mut t = Trainer { model: &model, lora: &mut set, dropout_seed: None, logits_chunk: 64, checkpoint: false };
     let loss = t.step(&batch, denom, true).unwrap() / denom;
     let want = r["loss"].as_f64().unwrap();
     assert!(((loss - want) / want).abs() < 1e-4, "loss {loss} vs {want}");
@@ -90,7 +90,7 @@ fn three_adamw_steps_follow_the_peft_loss_curve() {
     let mut curve = Vec::new();
     for step in 0..4 {
         set.zero_grad();
-        let mut t = Trainer { model: &model, lora: &mut set, dropout_seed: None, logits_chunk: 64 };
+        let mut t = Trainer { model: &model, lora: &mut set, dropout_seed: None, logits_chunk: 64, checkpoint: false };
         curve.push(t.step(&batch, denom, step < 3).unwrap() / denom);
         if step < 3 {
             opt.step(&mut set, 1e-3);
@@ -242,11 +242,11 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
         }
         let denom = batch.targets.len() as f64;
         let mut none = hfx::train::model::LoraSet::new(Vec::new(), m.layers.len(), 1.0, 0.0);
-        let base =
-            Trainer { model: &m, lora: &mut none, dropout_seed: None, logits_chunk: 64 }.step(&batch, denom, false);
+        let base = Trainer { model: &m, lora: &mut none, dropout_seed: None, logits_chunk: 64, checkpoint: false }
+            .step(&batch, denom, false);
         let (mut set, _) = adapter::load(&mut m, &out, 0.0).unwrap();
-        let tuned =
-            Trainer { model: &m, lora: &mut set, dropout_seed: None, logits_chunk: 64 }.step(&batch, denom, false);
+        let tuned = Trainer { model: &m, lora: &mut set, dropout_seed: None, logits_chunk: 64, checkpoint: false }
+            .step(&batch, denom, false);
         (base.unwrap() / denom, tuned.unwrap() / denom)
     };
     assert!(f32m.1 < 0.7 * f32m.0, "f32 model loss without/with the adapter: {f32m:?}");
