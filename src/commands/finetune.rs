@@ -177,7 +177,7 @@ fn fingerprint(model: &str, params: usize, shape: &LoraShape, opts: &TrainOption
     let mut h = Sha256::new();
     let mut o = serde_json::to_value(opts).unwrap_or_default();
     // What may change between an interrupted run and its resumption.
-    for k in ["epochs", "max_steps", "eval_every", "save_every"] {
+    for k in ["epochs", "max_steps", "eval_every", "save_every", "gradient_checkpointing", "logits_chunk"] {
         if let Some(m) = o.as_object_mut() {
             m.remove(k);
         }
@@ -225,6 +225,14 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
             ));
         }
     };
+    if model.config.arch == crate::models::decoder::Arch::Phi3 {
+        // hfx splits Phi-3's fused projections at load; PEFT names its adapters after the fused
+        // `qkv_proj`/`gate_up_proj`, with one A shared by q, k and v, which these adapters are not.
+        return Err(super::hinted(
+            "fine-tuning Phi-3 models is not supported yet (PEFT adapts its fused qkv_proj/gate_up_proj)",
+            "train a llama, mistral, qwen2/3 or gemma model; `hfx run --lora` does load Phi-3 adapters",
+        ));
+    }
     let eos = crate::models::session::eos_ids(&model, &tok);
     let eos = tok
         .specials

@@ -321,7 +321,7 @@ impl Run<'_> {
                 let sched = Batches { examples: &self.train, opts: &self.opts };
                 epoch_cache = Some((epoch, sched.epoch(epoch)));
             }
-            let micro = &epoch_cache.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+            let Some((_, micro)) = &epoch_cache else { continue };
             let range = within * ga..((within + 1) * ga).min(micro.len());
             let batches: Vec<Batch> = micro[range.clone()].iter().map(|idx| batch_of(&self.train, idx)).collect();
             let denom = batches.iter().map(|b| b.targets.len()).sum::<usize>().max(1) as f64;

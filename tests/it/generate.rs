@@ -6,21 +6,21 @@ use serde_json::Value;
 use crate::common::*;
 use hfx::models::decoder::{Decoder, KvCache, WeightDtype, argmax};
 
-fn reference(name: &str) -> Value {
+pub(crate) fn reference(name: &str) -> Value {
     let p = repo_root().join("tests/data/reference/smollm2").join(name);
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
-fn ids(v: &Value) -> Vec<u32> {
+pub(crate) fn ids(v: &Value) -> Vec<u32> {
     v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
 }
 
-fn model() -> Decoder {
+pub(crate) fn model() -> Decoder {
     let gguf = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     Decoder::from_gguf(&gguf, &candle_core::Device::Cpu, WeightDtype::F32).unwrap()
 }
 
-fn logsumexp(row: &[f32]) -> f64 {
+pub(crate) fn logsumexp(row: &[f32]) -> f64 {
     let max = f64::from(row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
     max + row.iter().map(|x| (f64::from(*x) - max).exp()).sum::<f64>().ln()
 }
@@ -240,7 +240,7 @@ fn the_converted_model_served_as_smollm2_runs_from_the_hub_like_transformers() {
     assert_eq!(out["finish_reason"], "stop");
 }
 
-fn adapter_dir() -> std::path::PathBuf {
+pub(crate) fn adapter_dir() -> std::path::PathBuf {
     repo_root().join("tests/data/reference/smollm2/lora-adapter")
 }
 
