@@ -103,7 +103,8 @@ fn parts(module: &str) -> &'static [&'static str] {
     }
 }
 
-fn slot<'a>(layer: &'a mut Layer, module: &str) -> &'a mut Linear {
+/// The projection a (split) module name denotes.
+pub(crate) fn slot<'a>(layer: &'a mut Layer, module: &str) -> &'a mut Linear {
     match module {
         "q_proj" => &mut layer.q,
         "k_proj" => &mut layer.k,

@@ -61,16 +61,7 @@ pub fn load(model: &mut Decoder, dir: &Path, dropout: f32) -> Result<(LoraSet, L
     let mut targets = Vec::new();
     for (li, layer) in model.layers.iter_mut().enumerate() {
         for m in Module::ALL {
-            let lin = match m {
-                Module::Q => &mut layer.q,
-                Module::K => &mut layer.k,
-                Module::V => &mut layer.v,
-                Module::O => &mut layer.o,
-                Module::Gate => &mut layer.gate,
-                Module::Up => &mut layer.up,
-                Module::Down => &mut layer.down,
-            };
-            let Some(l) = lin.lora.take() else { continue };
+            let Some(l) = crate::models::lora::slot(layer, m.name()).lora.take() else { continue };
             if !targets.contains(&m) {
                 targets.push(m);
             }

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use super::ops::{self, AttnShape, Gate};
 use crate::models::decoder::{Activation, Decoder, Layer, Linear};
 
-/// A projection LoRA can target, by its transformers name.
+/// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
+/// discriminant indexes `LoraSet`'s table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Module {
     Q,
@@ -115,15 +116,13 @@ impl LoraSet {
     pub fn new(adapters: Vec<Adapter>, layers: usize, scale: f64, dropout: f32) -> Self {
         let mut index = vec![[None; 7]; layers];
         for (i, a) in adapters.iter().enumerate() {
-            let m = Module::ALL.iter().position(|m| *m == a.module).unwrap_or(0);
-            index[a.layer][m] = Some(i);
+            index[a.layer][a.module as usize] = Some(i);
         }
         Self { adapters, scale, dropout, index }
     }
 
     fn find(&self, layer: usize, m: Module) -> Option<usize> {
-        let k = Module::ALL.iter().position(|x| *x == m)?;
-        self.index.get(layer).and_then(|r| r[k])
+        self.index.get(layer).and_then(|r| r[m as usize])
     }
 
     /// Every parameter, A then B per adapter (the optimizer's order).
@@ -332,18 +331,26 @@ impl Trainer<'_> {
         Ok(y)
     }
 
-    /// The input gradient of `project`, adding the adapter's gradients to its parameters.
+    /// Whether any of `modules` in layer `li` carries an adapter (whose backward needs the
+    /// projection's input, recomputed only then).
+    fn adapted(&self, li: usize, modules: &[Module]) -> bool {
+        modules.iter().any(|&m| self.lora.find(li, m).is_some())
+    }
+
+    /// The input gradient of `project`, adding the adapter's gradients to its parameters; `x`,
+    /// the projection's input, is needed only when it carries an adapter.
     fn project_back(
         &mut self,
         li: usize,
         module: Module,
-        x: &Tensor,
+        x: Option<&Tensor>,
         dy: &Tensor,
         kept: &mut Vec<(usize, LoraSaved)>,
     ) -> Result<Tensor> {
         let lin = module.of(&self.model.layers[li]);
         let mut dx = ops::frozen_backward(&lin.weight, dy)?;
         let Some(i) = self.lora.find(li, module) else { return Ok(dx) };
+        let x = x.ok_or_else(|| candle_core::Error::Msg("no input kept for an adapted projection".into()))?;
         let pos =
             kept.iter().position(|(j, _)| *j == i).ok_or_else(|| candle_core::Error::Msg("no LoRA state".into()))?;
         let (_, s) = kept.swap_remove(pos);
@@ -486,13 +493,17 @@ impl Trainer<'_> {
             dm = ops::rms_norm_backward(pre, r, &n.weight, &dm)?;
         }
         let gate = gate_of(c.activation);
-        let act = gate.forward(&g, &u)?;
-        let dact = self.project_back(li, Module::Down, &act, &dm, &mut lora)?;
+        let act = if self.adapted(li, &[Module::Down]) { Some(gate.forward(&g, &u)?) } else { None };
+        let dact = self.project_back(li, Module::Down, act.as_ref(), &dm, &mut lora)?;
         drop(act);
         let (dg, du) = gate.backward(&g, &u, &dact)?;
-        let h2 = ops::rms_norm(&x2, &layer.ffn_norm.weight, layer.ffn_norm.eps)?.0;
-        let dh2 = (self.project_back(li, Module::Gate, &h2, &dg, &mut lora)?
-            + self.project_back(li, Module::Up, &h2, &du, &mut lora)?)?;
+        let h2 = if self.adapted(li, &[Module::Gate, Module::Up]) {
+            Some(ops::rms_norm(&x2, &layer.ffn_norm.weight, layer.ffn_norm.eps)?.0)
+        } else {
+            None
+        };
+        let dh2 = (self.project_back(li, Module::Gate, h2.as_ref(), &dg, &mut lora)?
+            + self.project_back(li, Module::Up, h2.as_ref(), &du, &mut lora)?)?;
         drop(h2);
         let dx2 = (dout + ops::rms_norm_backward(&x2, &r2, &layer.ffn_norm.weight, &dh2)?)?;
         // Attention.
@@ -500,7 +511,7 @@ impl Trainer<'_> {
         if let (Some(n), Some((pre, r))) = (&layer.post_attn_norm, &post_attn) {
             da = ops::rms_norm_backward(pre, r, &n.weight, &da)?;
         }
-        let dy = self.project_back(li, Module::O, &y, &da, &mut lora)?;
+        let dy = self.project_back(li, Module::O, Some(&y), &da, &mut lora)?;
         let (mut dqs, mut dks, mut dvs) = (Vec::new(), Vec::new(), Vec::new());
         for (si, (&(start, t), (a, norms))) in batch.spans.iter().zip(attn.into_iter().zip(qk_norm)).enumerate() {
             let dyi = dy.narrow(0, start, t)?.reshape((1, t, nh, hd))?.transpose(1, 2)?.contiguous()?;
@@ -537,10 +548,14 @@ impl Trainer<'_> {
         }
         let cat = |v: Vec<Tensor>| -> Result<Tensor> { Tensor::cat(&v, 0)?.contiguous() };
         let (dq, dk, dv) = (cat(dqs)?, cat(dks)?, cat(dvs)?);
-        let h1 = ops::rms_norm(&x, &layer.attn_norm.weight, layer.attn_norm.eps)?.0;
-        let dh1 = ((self.project_back(li, Module::Q, &h1, &dq, &mut lora)?
-            + self.project_back(li, Module::K, &h1, &dk, &mut lora)?)?
-            + self.project_back(li, Module::V, &h1, &dv, &mut lora)?)?;
+        let h1 = if self.adapted(li, &[Module::Q, Module::K, Module::V]) {
+            Some(ops::rms_norm(&x, &layer.attn_norm.weight, layer.attn_norm.eps)?.0)
+        } else {
+            None
+        };
+        let dh1 = ((self.project_back(li, Module::Q, h1.as_ref(), &dq, &mut lora)?
+            + self.project_back(li, Module::K, h1.as_ref(), &dk, &mut lora)?)?
+            + self.project_back(li, Module::V, h1.as_ref(), &dv, &mut lora)?)?;
         dx2 + ops::rms_norm_backward(&x, &r1, &layer.attn_norm.weight, &dh1)?
     }
 }

@@ -292,10 +292,6 @@ impl Run<'_> {
         progress.start(&plan);
         let log_path = self.output.join(LOG);
         let mut log = open_log(&log_path, start)?;
-        let write = |log: &mut std::fs::File, v: &dyn erased::Line| -> Result<()> {
-            log.write_all(v.line().as_bytes())?;
-            Ok(())
-        };
         let ga = self.opts.grad_accum.max(1);
         let began = Instant::now();
         let mut summary = Summary {
@@ -356,7 +352,7 @@ impl Run<'_> {
                 tokens,
                 tokens_per_s: tokens as f64 / secs.max(1e-9),
             };
-            write(&mut log, &rec)?;
+            log_line(&mut log, &rec)?;
             progress.step(&rec, plan.total_steps);
             summary.first_loss.get_or_insert(loss);
             summary.final_loss = Some(loss);
@@ -368,7 +364,7 @@ impl Run<'_> {
                 && let Some(eval_loss) = self.evaluate()?
             {
                 let rec = EvalRecord { step: step + 1, eval_loss, eval_perplexity: eval_loss.exp() };
-                write(&mut log, &rec)?;
+                log_line(&mut log, &rec)?;
                 progress.eval(&rec);
                 summary.final_eval_loss = Some(eval_loss);
             }
@@ -385,18 +381,11 @@ impl Run<'_> {
     }
 }
 
-/// Log lines, as JSON objects.
-mod erased {
-    pub(super) trait Line {
-        fn line(&self) -> String;
-    }
-    impl<T: serde::Serialize> Line for T {
-        fn line(&self) -> String {
-            let mut s = serde_json::to_string(self).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-    }
+/// One JSON object per line of the log.
+fn log_line(log: &mut std::fs::File, v: &impl Serialize) -> Result<()> {
+    let mut line = serde_json::to_string(v).map_err(|e| TrainError::Compute(e.to_string()))?;
+    line.push('\n');
+    Ok(log.write_all(line.as_bytes())?)
 }
 
 /// The log opened for appending, cut back to the lines up to `step` (a resumed run rewrites

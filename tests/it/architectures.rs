@@ -544,11 +544,14 @@ fn a_lora_being_trained_keeps_tensor_ops_with_the_same_logits() {
 }
 
 /// A LoRA on every projection with random A and B (B not zero, so A gets gradients too).
+/// Rank 3, alpha 6, no dropout, on every projection.
+fn all_linear() -> hfx::train::adapter::LoraShape {
+    let targets = hfx::train::model::Module::ALL.to_vec();
+    hfx::train::adapter::LoraShape { rank: 3, alpha: 6.0, dropout: 0.0, targets, rslora: false }
+}
+
 fn random_lora(m: &Decoder, seed: u64) -> hfx::train::model::LoraSet {
-    use hfx::train::adapter::{LoraShape, init};
-    use hfx::train::model::Module;
-    let shape = LoraShape { rank: 3, alpha: 6.0, dropout: 0.0, targets: Module::ALL.to_vec(), rslora: false };
-    let mut set = init(m, &shape, seed).unwrap();
+    let mut set = hfx::train::adapter::init(m, &all_linear(), seed).unwrap();
     for (i, ad) in set.adapters.iter_mut().enumerate() {
         let b = randn(&[ad.b.rows * ad.b.cols], 0.3);
         ad.b.value = b.to_vec1().unwrap();
@@ -585,14 +588,7 @@ fn check_training(model_type: &'static str) {
 
     // The inference forward with the same adapter attached gives the same loss.
     let saved = tmp.path().join("adapter");
-    let shape = hfx::train::adapter::LoraShape {
-        rank: 3,
-        alpha: 6.0,
-        dropout: 0.0,
-        targets: hfx::train::model::Module::ALL.to_vec(),
-        rslora: false,
-    };
-    hfx::train::adapter::save(&m, &set, &shape, &Default::default(), &saved).unwrap();
+    hfx::train::adapter::save(&m, &set, &all_linear(), &Default::default(), &saved).unwrap();
     hfx::models::lora::apply(&mut m, &saved).unwrap();
     let mut want = 0f64;
     for (&(start, len), ids) in batch.spans.iter().zip([&PROMPT[..], &[9, 8, 7, 6, 5][..]]) {
