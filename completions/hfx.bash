@@ -887,18 +887,34 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__convert)
-            opts="-q -v -h -V --to --dtype --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --to --lora --base --dtype --quant --gguf-file --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
-                    COMPREPLY=($(compgen -W "safetensors" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "safetensors gguf gguf-lora" -- "${cur}"))
+                    return 0
+                    ;;
+                --lora)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dtype)
-                    COMPREPLY=($(compgen -W "f32 bf16" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --quant)
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k_m" -- "${cur}"))
+                    return 0
+                    ;;
+                --gguf-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)

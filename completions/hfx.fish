@@ -50,7 +50,7 @@ complete -c hfx -n "__fish_hfx_needs_command" -f -a "cache" -d 'Inspect and clea
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "run" -d 'Run a model locally on a prompt'
-complete -c hfx -n "__fish_hfx_needs_command" -f -a "convert" -d 'Convert a GGUF model into a Hugging Face safetensors folder'
+complete -c hfx -n "__fish_hfx_needs_command" -f -a "convert" -d 'Export a model to safetensors or GGUF (quantized, LoRA merged), or an adapter to a LoRA GGUF'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "bench" -d 'Measure prompt processing and generation speed (llama-bench style)'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "finetune" -d 'Fine-tune a model with LoRA'
 complete -c hfx -n "__fish_hfx_needs_command" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'
@@ -627,7 +627,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand run" -l repeat-penalty -d 'Repet
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l repeat-last-n -d 'Window for the repetition penalty' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l seed -d 'Random seed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l stop -d 'Stop strings (repeatable)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand run" -l lora -d 'Apply a PEFT LoRA adapter directory' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l lora -d 'Apply a LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF file' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l file -d 'Read one input per line from this file (embedding models)' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
@@ -644,9 +644,18 @@ complete -c hfx -n "__fish_hfx_using_subcommand run" -s v -l verbose -d 'More lo
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand convert" -l to -d 'Output format' -r -f -a "safetensors\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand convert" -l dtype -d 'Weight dtype in the output' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l to -d 'Output format: a transformers folder, one GGUF file, or llama.cpp\'s LoRA adapter GGUF' -r -f -a "safetensors\t''
+gguf\t''
+gguf-lora\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l lora -d 'Merge this LoRA adapter (PEFT folder or LoRA GGUF) into the weights first' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l base -d 'The base model the adapter belongs to (`--to gguf-lora`)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l dtype -d 'Float type of the weights [default: as the source stores them; f32 from GGUF to safetensors]' -r -f -a "f32\t''
+f16\t''
 bf16\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l quant -d 'Quantize the GGUF with llama-quantize\'s tensor types for this preset' -r -f -a "q8_0\t''
+q4_0\t''
+q4_k_m\t''"
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository or folder' -r
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -832,7 +841,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcom
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "dataset" -d 'Fetch, inspect and preview datasets'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "tokenize" -d 'Tokenize text with a model\'s tokenizer'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "run" -d 'Run a model locally on a prompt'
-complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "convert" -d 'Convert a GGUF model into a Hugging Face safetensors folder'
+complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "convert" -d 'Export a model to safetensors or GGUF (quantized, LoRA merged), or an adapter to a LoRA GGUF'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "bench" -d 'Measure prompt processing and generation speed (llama-bench style)'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "finetune" -d 'Fine-tune a model with LoRA'
 complete -c hfx -n "__fish_hfx_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami auth search download upload repo cache dataset tokenize run convert bench finetune serve env completions man help" -f -a "serve" -d 'Serve a model over an OpenAI- and TGI-compatible HTTP API'

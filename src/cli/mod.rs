@@ -15,7 +15,8 @@ pub use hub::{
     RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
 pub use models::{
-    BenchArgs, ConvertArgs, DatasetArgs, DatasetCommand, FinetuneArgs, ModelArgs, RunArgs, ServeArgs, TokenizeArgs,
+    BenchArgs, ConvertArgs, ConvertDtype, ConvertQuant, ConvertTo, DatasetArgs, DatasetCommand, FinetuneArgs,
+    ModelArgs, RunArgs, ServeArgs, TokenizeArgs,
 };
 
 const EXIT_CODES: &str = "\
@@ -134,7 +135,7 @@ pub enum Command {
     Tokenize(TokenizeArgs),
     /// Run a model locally on a prompt.
     Run(RunArgs),
-    /// Convert a GGUF model into a Hugging Face safetensors folder.
+    /// Export a model to safetensors or GGUF (quantized, LoRA merged), or an adapter to a LoRA GGUF.
     Convert(ConvertArgs),
     /// Measure prompt processing and generation speed (llama-bench style).
     Bench(BenchArgs),

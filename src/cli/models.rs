@@ -141,18 +141,59 @@ pub struct TokenizeArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  hfx convert SmolLM2-135M-Instruct.Q4_1.gguf --to safetensors ./smollm2-f32")]
+#[command(after_help = "Examples:
+  hfx convert SmolLM2-135M-Instruct.Q4_1.gguf ./smollm2-f32
+  hfx convert ./smollm2-f32 smollm2-merged.Q4_K_M.gguf --to gguf --lora ./my-adapter --quant q4_k_m
+  hfx convert ./my-adapter my-adapter.gguf --to gguf-lora --base SmolLM2-135M-Instruct.Q4_1.gguf")]
 pub struct ConvertArgs {
-    /// The GGUF file (llama architecture).
-    pub gguf: PathBuf,
-    /// Output format.
-    #[arg(long, value_parser = ["safetensors"], default_value = "safetensors")]
-    pub to: String,
-    /// Output folder (created if missing).
-    pub out_dir: PathBuf,
-    /// Weight dtype in the output.
-    #[arg(long, value_parser = ["f32", "bf16"], default_value = "f32")]
-    pub dtype: String,
+    /// The model: a .gguf file, a model folder or a Hub repo id (any architecture `run` reads).
+    /// With `--to gguf-lora`, the PEFT adapter folder.
+    pub model: String,
+    /// Output: a folder for `safetensors`, a file for `gguf` and `gguf-lora`.
+    pub out: PathBuf,
+    /// Output format: a transformers folder, one GGUF file, or llama.cpp's LoRA adapter GGUF.
+    #[arg(long, value_enum, default_value_t = ConvertTo::Safetensors)]
+    pub to: ConvertTo,
+    /// Merge this LoRA adapter (PEFT folder or LoRA GGUF) into the weights first.
+    #[arg(long, value_name = "DIR", conflicts_with = "base")]
+    pub lora: Option<PathBuf>,
+    /// The base model the adapter belongs to (`--to gguf-lora`).
+    #[arg(long, value_name = "MODEL", required_if_eq("to", "gguf-lora"))]
+    pub base: Option<String>,
+    /// Float type of the weights [default: as the source stores them; f32 from GGUF to
+    /// safetensors].
+    #[arg(long, value_enum)]
+    pub dtype: Option<ConvertDtype>,
+    /// Quantize the GGUF with llama-quantize's tensor types for this preset.
+    #[arg(long, value_enum, conflicts_with = "dtype")]
+    pub quant: Option<ConvertQuant>,
+    /// Pick this GGUF file inside a GGUF repository or folder.
+    #[arg(long)]
+    pub gguf_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertTo {
+    Safetensors,
+    Gguf,
+    GgufLora,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertDtype {
+    F32,
+    F16,
+    Bf16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertQuant {
+    #[value(name = "q8_0")]
+    Q8_0,
+    #[value(name = "q4_0")]
+    Q4_0,
+    #[value(name = "q4_k_m")]
+    Q4KM,
 }
 
 /// Shared model-loading flags.
@@ -214,7 +255,7 @@ pub struct RunArgs {
     /// Stop strings (repeatable).
     #[arg(long)]
     pub stop: Vec<String>,
-    /// Apply a PEFT LoRA adapter directory.
+    /// Apply a LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF file.
     #[arg(long)]
     pub lora: Option<PathBuf>,
     /// Read one input per line from this file (embedding models).

@@ -184,7 +184,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Dataset(a) => dataset::run(ctx, a).await,
         Command::Tokenize(a) => tokenize::run(ctx, a).await,
         Command::Run(a) => run::run(ctx, a).await,
-        Command::Convert(a) => convert::run(ctx, &a),
+        Command::Convert(a) => convert::run(ctx, a).await,
         Command::Bench(a) => bench::run(ctx, a).await,
         Command::Finetune(a) => finetune::run(ctx, *a).await,
         Command::Serve(a) => serve::run(ctx, a).await,
@@ -220,9 +220,7 @@ pub(crate) async fn load_model(
     ctx: &Context,
     m: &crate::cli::ModelArgs,
 ) -> anyhow::Result<crate::models::load::Loaded> {
-    use crate::cache::{ModelRef, RepoType};
     use crate::models::decoder::WeightDtype;
-    use crate::models::resolve::{self, ModelFiles, Purpose};
     let device = crate::models::device::DeviceSpec::parse(&m.device)
         .ok_or_else(|| usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
         .open(&m.device)?;
@@ -230,13 +228,27 @@ pub(crate) async fn load_model(
         None => WeightDtype::Native,
         Some(d) => WeightDtype::parse(d).ok_or_else(|| usage(format!("unknown dtype `{d}`")))?,
     };
-    let reference = ModelRef::parse(&m.model, RepoType::Model)?;
-    let files = match &reference {
+    let files = resolve_model(ctx, &m.model, m.gguf_file.as_deref()).await?;
+    // On this thread (the runtime's block_on): the peak-memory figures in README are measured so,
+    // and `serve` answers /health from the runtime's workers meanwhile.
+    Ok(crate::models::load::load(files, &device, dtype)?)
+}
+
+/// A model reference's local files: a path as it is, a Hub repo downloaded into the shared cache.
+pub(crate) async fn resolve_model(
+    ctx: &Context,
+    model: &str,
+    gguf_file: Option<&str>,
+) -> anyhow::Result<crate::models::resolve::ModelFiles> {
+    use crate::cache::{ModelRef, RepoType};
+    use crate::models::resolve::{self, ModelFiles, Purpose};
+    let reference = ModelRef::parse(model, RepoType::Model)?;
+    Ok(match &reference {
         ModelRef::Local(p) => {
-            if p.is_dir() && p.join("config.json").is_file() && m.gguf_file.is_none() {
+            if p.is_dir() && p.join("config.json").is_file() && gguf_file.is_none() {
                 ModelFiles::Dir(p.clone())
             } else {
-                resolve::local(p, m.gguf_file.as_deref())?
+                resolve::local(p, gguf_file)?
             }
         }
         ModelRef::Hub { .. } => {
@@ -245,10 +257,7 @@ pub(crate) async fn load_model(
             let progress = crate::output::DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
             let downloader =
                 crate::hub::download::Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
-            resolve::resolve(&reference, m.gguf_file.as_deref(), Purpose::Weights, &downloader).await?
+            resolve::resolve(&reference, gguf_file, Purpose::Weights, &downloader).await?
         }
-    };
-    // On this thread (the runtime's block_on): the peak-memory figures in README are measured so,
-    // and `serve` answers /health from the runtime's workers meanwhile.
-    Ok(crate::models::load::load(files, &device, dtype)?)
+    })
 }

@@ -80,6 +80,9 @@ pub enum ModelError {
     #[error("{what} is {value} tokens, over the model's context of {context}")]
     OverContext { what: String, value: usize, context: usize },
 
+    #[error("cannot export: {what}")]
+    Export { what: String, hint: String },
+
     #[error("invalid chat messages in `{path}`: {reason}")]
     BadMessages { path: PathBuf, reason: String },
 }
@@ -135,6 +138,7 @@ impl ModelError {
             ModelError::AdapterShape { .. } => {
                 "use the adapter with the base model named in its adapter_config.json (base_model_name_or_path)".into()
             }
+            ModelError::Export { hint, .. } => hint.clone(),
             ModelError::PromptTooLong { .. } => "shorten the prompt, or use a model with a longer context".into(),
             ModelError::OverContext { .. } => "lower it, or leave it unset to follow the context (`--ctx`)".into(),
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),

@@ -46,7 +46,7 @@ impl AdapterConfig {
     }
 
     /// The targeted module names, or why the adapter cannot be applied.
-    fn check(&self, path: &Path) -> Result<Vec<String>> {
+    pub(crate) fn check(&self, path: &Path) -> Result<Vec<String>> {
         let unsupported = |what: &str| ModelError::BadAdapter {
             path: path.to_path_buf(),
             reason: format!("{what} is not supported"),
@@ -128,15 +128,35 @@ pub fn load_slot(model: &mut Decoder, dir: &Path, slot: usize) -> Result<usize> 
     attach(model, dir, Some(slot))
 }
 
-fn attach(model: &mut Decoder, dir: &Path, slot_index: Option<usize>) -> Result<usize> {
+/// An adapter's tensors under PEFT's names, its scale and the modules it targets.
+struct AdapterTensors {
+    path: std::path::PathBuf,
+    tensors: std::collections::HashMap<String, Tensor>,
+    scale: f64,
+    targets: Vec<String>,
+}
+
+/// Read a PEFT adapter folder, or a llama.cpp LoRA GGUF file (`convert_lora_to_gguf.py`'s, or
+/// `hfx convert --to gguf-lora`'s).
+fn read(model: &Decoder, dir: &Path) -> Result<AdapterTensors> {
+    if dir.is_file() && dir.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
+        let g = super::export::lora_gguf::read(dir, &model.config)?;
+        return Ok(AdapterTensors { path: dir.to_path_buf(), tensors: g.tensors, scale: g.scale, targets: g.targets });
+    }
     let cfg = AdapterConfig::read(dir)?;
     let targets = cfg.check(&dir.join("adapter_config.json"))?;
     let path = dir.join("adapter_model.safetensors");
     if !path.is_file() {
         return Err(ModelError::NotFound { path });
     }
+    let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
+        .map_err(|e| ModelError::BadAdapter { path: path.clone(), reason: candle_message(&e) })?;
+    Ok(AdapterTensors { path, tensors, scale: cfg.scale(), targets })
+}
+
+fn attach(model: &mut Decoder, dir: &Path, slot_index: Option<usize>) -> Result<usize> {
+    let AdapterTensors { path, tensors, scale, targets } = read(model, dir)?;
     let bad = |reason: String| ModelError::BadAdapter { path: path.clone(), reason };
-    let tensors = candle_core::safetensors::load(&path, &Device::Cpu).map_err(|e| bad(candle_message(&e)))?;
     let find = |layer: usize, module: &str, ab: &str| {
         let part =
             if module.ends_with("_proj") && ["q", "k", "v", "o"].contains(&&module[..1]) { "self_attn" } else { "mlp" };
@@ -179,7 +199,7 @@ fn attach(model: &mut Decoder, dir: &Path, slot_index: Option<usize>) -> Result<
                 if interleaved && (*p == "q_proj" || *p == "k_proj") {
                     b = permute(&b, if *p == "q_proj" { heads } else { kv_heads }).map_err(cerr)?;
                 }
-                let lora = Some(Lora { a: a.clone(), b, scale: cfg.scale() });
+                let lora = Some(Lora { a: a.clone(), b, scale });
                 let linear = slot(layer, p);
                 match slot_index {
                     None => linear.lora = lora,

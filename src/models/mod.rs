@@ -3,12 +3,12 @@
 
 pub mod bench;
 pub mod chat;
-pub mod convert;
 pub mod decoder;
 pub mod device;
 pub mod embed;
 pub mod encode;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod gguf;
 pub mod load;
@@ -30,4 +30,11 @@ pub(crate) fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// Write `v` as pretty JSON (what transformers writes) through a temporary file.
+pub(crate) fn write_json(path: &std::path::Path, v: &serde_json::Value) -> error::Result<()> {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    crate::cache::atomic_write(path, text.as_bytes())
+        .map_err(|e| ModelError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
 }

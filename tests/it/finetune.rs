@@ -242,6 +242,22 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
     let answer =
         env.ok(&["run", &gguf(), "What is 4 times 6?", "--lora", o, "--temperature", "0", "--max-new-tokens", "12"]);
     assert!(answer.contains("24"), "{answer}");
+    // ... and so do the adapter merged into a GGUF, merged into the f32 folder, and as a LoRA GGUF.
+    let ask = |model: &str, extra: &[&str]| {
+        let mut a = vec!["run", model, "What is 4 times 6?", "--temperature", "0", "--max-new-tokens", "12"];
+        a.extend(extra);
+        env.ok(&a)
+    };
+    let merged = env.dir.path().join("merged.gguf");
+    env.ok(&["convert", &gguf(), merged.to_str().unwrap(), "--to", "gguf", "--lora", o, "--dtype", "f32"]);
+    assert_eq!(ask(merged.to_str().unwrap(), &[]), answer);
+    let folder = env.dir.path().join("merged-st");
+    let conv = crate::generate::converted().to_str().unwrap();
+    env.ok(&["convert", conv, folder.to_str().unwrap(), "--lora", o]);
+    assert_eq!(ask(folder.to_str().unwrap(), &[]), answer);
+    let lg = env.dir.path().join("adapter.gguf");
+    env.ok(&["convert", o, lg.to_str().unwrap(), "--to", "gguf-lora", "--base", &gguf()]);
+    assert_eq!(ask(&gguf(), &["--lora", lg.to_str().unwrap()]), answer);
 
     // An existing output is refused, and nothing in it is touched.
     let before = std::fs::read(out.join("adapter_model.safetensors")).unwrap();

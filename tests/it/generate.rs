@@ -84,7 +84,7 @@ fn full_sequence_logits_match_transformers() {
     }
 }
 
-fn run_json(env: &TestEnv, args: &[&str]) -> Value {
+pub(crate) fn run_json(env: &TestEnv, args: &[&str]) -> Value {
     let out = env.ok(args);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"))
 }
@@ -245,7 +245,7 @@ pub(crate) fn adapter_dir() -> std::path::PathBuf {
 }
 
 /// Last-position top-5 / logsumexp and whole-sequence loss against one `lora.json` variant.
-fn check_against(m: &Decoder, input: &[u32], want: &Value, what: &str) {
+pub(crate) fn check_against(m: &Decoder, input: &[u32], want: &Value, what: &str) {
     let rows: Vec<Vec<f32>> = m.forward(input, &mut KvCache::default()).unwrap().squeeze(0).unwrap().to_vec2().unwrap();
     let last = rows.last().unwrap();
     for (id, w) in ids(&want["top5_ids"]).iter().zip(want["top5_logits"].as_array().unwrap()) {

@@ -8,6 +8,7 @@ mod auth;
 mod cache_cmds;
 mod cli;
 mod conformance;
+mod convert;
 mod dataset;
 mod download;
 mod examples;

@@ -43,8 +43,35 @@ impl Arch {
         })
     }
 
-    fn is_gemma(self) -> bool {
+    pub fn is_gemma(self) -> bool {
         matches!(self, Self::Gemma | Self::Gemma2 | Self::Gemma3)
+    }
+
+    /// `general.architecture` in GGUF files (llama.cpp writes Mistral models as `llama`).
+    pub fn gguf_name(self) -> &'static str {
+        match self {
+            Self::Llama | Self::Mistral => "llama",
+            Self::Qwen2 => "qwen2",
+            Self::Qwen3 => "qwen3",
+            Self::Gemma => "gemma",
+            Self::Gemma2 => "gemma2",
+            Self::Gemma3 => "gemma3",
+            Self::Phi3 => "phi3",
+        }
+    }
+
+    /// `model_type` and the class in `architectures` of transformers' config.json.
+    pub fn hf_names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Llama => ("llama", "LlamaForCausalLM"),
+            Self::Mistral => ("mistral", "MistralForCausalLM"),
+            Self::Qwen2 => ("qwen2", "Qwen2ForCausalLM"),
+            Self::Qwen3 => ("qwen3", "Qwen3ForCausalLM"),
+            Self::Gemma => ("gemma", "GemmaForCausalLM"),
+            Self::Gemma2 => ("gemma2", "Gemma2ForCausalLM"),
+            Self::Gemma3 => ("gemma3_text", "Gemma3ForCausalLM"),
+            Self::Phi3 => ("phi3", "Phi3ForCausalLM"),
+        }
     }
 }
 

@@ -606,7 +606,7 @@ impl Decoder {
         self.matrices().map(|w| w.dims2().map_or(0, |(a, b)| a * b)).sum()
     }
 
-    fn tied(&self) -> bool {
+    pub fn tied(&self) -> bool {
         match (&self.embed, &self.lm_head.weight) {
             (Weight::Quant(a), Weight::Quant(b)) => std::sync::Arc::ptr_eq(a, b),
             (Weight::Packed(a), Weight::Packed(b)) => std::sync::Arc::ptr_eq(a, b),

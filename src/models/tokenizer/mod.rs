@@ -80,6 +80,30 @@ fn pre_tokenizer(pre: &str) -> Option<Value> {
     })
 }
 
+/// The llama.cpp pre-tokenizer name of a `tokenizer.json` `pre_tokenizer` (the inverse of
+/// `pre_tokenizer`), compared as tokenizers parses them, offsets settings aside (they do not
+/// change the pieces).
+pub fn pre_tokenizer_name(pre: &Value) -> Option<&'static str> {
+    fn canonical(v: &Value) -> Option<Value> {
+        let parsed: PreTokenizerWrapper = serde_json::from_value(v.clone()).ok()?;
+        let mut v = serde_json::to_value(parsed).ok()?;
+        fn strip(v: &mut Value) {
+            match v {
+                Value::Object(o) => {
+                    o.remove("trim_offsets");
+                    o.values_mut().for_each(strip);
+                }
+                Value::Array(a) => a.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        strip(&mut v);
+        Some(v)
+    }
+    let want = canonical(pre)?;
+    SUPPORTED_PRE.iter().copied().find(|name| pre_tokenizer(name).and_then(|p| canonical(&p)).as_ref() == Some(&want))
+}
+
 /// Special tokens and flags read alongside the vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct SpecialTokens {

@@ -1,0 +1,209 @@
+//! `hfx convert`'s export path on the SmolLM2 fixture and the reference PEFT adapter: merged
+//! folders and GGUF files reproduce PEFT's `merge_and_unload()` figures (`lora.json`), the LoRA
+//! GGUF reproduces the unmerged adapter, quantized exports get llama-quantize's tensor types and
+//! keep the greedy answer. (llama.cpp's runs of the same files: `scripts/check-llama-export.sh`.)
+
+use serde_json::Value;
+
+use crate::common::*;
+use crate::generate::{adapter_dir, check_against, converted, ids, reference, run_json};
+use hfx::models::decoder::{Decoder, WeightDtype};
+
+fn gguf() -> String {
+    fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").to_string_lossy().into_owned()
+}
+
+fn cpu() -> candle_core::Device {
+    candle_core::Device::Cpu
+}
+
+fn greedy(env: &TestEnv, model: &str, extra: &[&str]) -> Vec<u32> {
+    let mut args = vec!["run", model, "What is 7 plus 5?", "--temperature", "0", "--max-new-tokens", "16", "--json"];
+    args.extend(extra);
+    ids(&run_json(env, &args)["token_ids"])
+}
+
+#[test]
+fn the_reference_adapter_merged_into_gguf_and_safetensors_matches_peft_merge_and_unload() {
+    let env = TestEnv::new();
+    let a = adapter_dir();
+    let a = a.to_str().unwrap();
+    let case = &reference("lora.json")["cases"][0];
+    let input = ids(&case["input_ids"]);
+
+    // GGUF (f32) from the Q4_1 file: the reference's f32 weights are these blocks dequantized.
+    let merged = env.dir.path().join("merged.gguf");
+    let m = merged.to_str().unwrap();
+    let out: Value = serde_json::from_str(&env.ok(&[
+        "convert",
+        &gguf(),
+        m,
+        "--to",
+        "gguf",
+        "--lora",
+        a,
+        "--dtype",
+        "f32",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        (out["format"].as_str(), out["merged"].as_u64(), out["tensors"].as_u64()),
+        (Some("gguf"), Some(60), Some(272))
+    );
+    assert_eq!(out["types"], serde_json::json!({"F32": 272}));
+    let g = Decoder::from_gguf(&merged, &cpu(), WeightDtype::Native).unwrap();
+    check_against(&g, &input, &case["merged"], "merged GGUF");
+    // Its metadata is the source's (tokenizer, template), with the new file type.
+    let h = hfx::models::gguf::Gguf::open(&merged).unwrap();
+    assert_eq!(h.u32("general.file_type"), Some(0));
+    assert_eq!(h.str("tokenizer.ggml.pre"), Some("smollm"));
+    assert!(h.str("tokenizer.chat_template").is_some_and(|t| t.contains("im_start")));
+
+    // Safetensors from the f32 folder: config and tokenizer files carried over.
+    let dir = env.dir.path().join("merged-st");
+    let d = dir.to_str().unwrap();
+    env.ok(&["convert", converted().to_str().unwrap(), d, "--lora", a]);
+    let hf = Decoder::from_safetensors(&dir, &cpu(), WeightDtype::Native).unwrap();
+    check_against(&hf, &input, &case["merged"], "merged safetensors");
+    for f in ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let st = candle_core::safetensors::load(dir.join("model.safetensors"), &cpu()).unwrap();
+    assert_eq!(st.len(), 272);
+    assert!(st.keys().all(|k| !k.contains("lora")));
+
+    // The same greedy answer everywhere: base + adapter, merged GGUF, merged folder.
+    let want = greedy(&env, &gguf(), &["--lora", a]);
+    assert_eq!(greedy(&env, m, &[]), want);
+    assert_eq!(greedy(&env, d, &[]), want);
+}
+
+#[test]
+fn the_lora_gguf_reproduces_the_unmerged_adapter_on_gguf_and_safetensors_bases() {
+    let env = TestEnv::new();
+    let case = &reference("lora.json")["cases"][0];
+    let input = ids(&case["input_ids"]);
+    let file = env.dir.path().join("adapter.gguf");
+    let f = file.to_str().unwrap();
+    env.ok(&["convert", adapter_dir().to_str().unwrap(), f, "--to", "gguf-lora", "--base", &gguf()]);
+    let h = hfx::models::gguf::Gguf::open(&file).unwrap();
+    assert_eq!(h.str("general.type"), Some("adapter"));
+    assert_eq!(h.str("adapter.type"), Some("lora"));
+    assert_eq!(h.str("general.architecture"), Some("llama"));
+    assert_eq!(h.f32("adapter.lora.alpha"), Some(16.0));
+    assert_eq!(h.content.tensor_infos.len(), 120);
+    // ggml dimensions, innermost first: A is [r, in] row-major, B [out, r].
+    assert_eq!(h.content.tensor_infos["blk.0.attn_q.weight.lora_a"].shape.dims(), [8, 576]);
+    assert_eq!(h.content.tensor_infos["blk.0.attn_v.weight.lora_b"].shape.dims(), [192, 8]);
+
+    // Applied to the GGUF base (llama.cpp's q/k row order) and to the f32 folder (transformers').
+    let mut g = crate::generate::model();
+    assert_eq!(hfx::models::lora::apply(&mut g, &file).unwrap(), 60);
+    check_against(&g, &input, &case["adapter"], "LoRA GGUF on the GGUF base");
+    let mut hf = Decoder::from_safetensors(converted(), &cpu(), WeightDtype::Native).unwrap();
+    hfx::models::lora::apply(&mut hf, &file).unwrap();
+    check_against(&hf, &input, &case["adapter"], "LoRA GGUF on the safetensors base");
+    assert_eq!(
+        greedy(&env, &gguf(), &["--lora", f]),
+        greedy(&env, &gguf(), &["--lora", adapter_dir().to_str().unwrap()])
+    );
+}
+
+#[test]
+fn quantized_exports_get_llama_quantize_types_and_keep_the_answer() {
+    let env = TestEnv::new();
+    let a = adapter_dir();
+    let a = a.to_str().unwrap();
+    let want = greedy(&env, &gguf(), &["--lora", a]);
+    for (quant, types) in [
+        ("q8_0", serde_json::json!({"F32": 61, "Q8_0": 211})),
+        // 576-wide rows are no multiple of 256: Q4_K falls back to Q5_0 and Q6_K to Q8_0 (attn_v
+        // of the more-bits layers, the tied embedding); ffn_down rows (1536) take Q4_K / Q6_K.
+        ("q4_k_m", serde_json::json!({"F32": 61, "Q4_K": 16, "Q5_0": 166, "Q6_K": 14, "Q8_0": 15})),
+        ("q4_0", serde_json::json!({"F32": 61, "Q4_0": 210, "Q8_0": 1})),
+    ] {
+        let path = env.dir.path().join(format!("m-{quant}.gguf"));
+        let p = path.to_str().unwrap();
+        let out: Value = serde_json::from_str(&env.ok(&[
+            "convert",
+            &gguf(),
+            p,
+            "--to",
+            "gguf",
+            "--lora",
+            a,
+            "--quant",
+            quant,
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(out["types"], types, "{quant}");
+        if quant != "q4_0" {
+            assert_eq!(greedy(&env, p, &[]), want, "{quant}");
+        }
+    }
+    // An f32 folder exports to GGUF with its tokenizer written as llama.cpp's `gpt2` vocabulary.
+    let from_st = env.dir.path().join("from-st.gguf");
+    env.ok(&["convert", converted().to_str().unwrap(), from_st.to_str().unwrap(), "--to", "gguf"]);
+    let h = hfx::models::gguf::Gguf::open(&from_st).unwrap();
+    let src = hfx::models::gguf::Gguf::open(std::path::Path::new(&gguf())).unwrap();
+    for k in ["tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.chat_template", "general.architecture"] {
+        assert_eq!(h.str(k), src.str(k), "{k}");
+    }
+    for k in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "llama.block_count", "llama.context_length"]
+    {
+        assert_eq!(h.u32(k), src.u32(k), "{k}");
+    }
+    assert_eq!(
+        h.get("tokenizer.ggml.tokens").unwrap().to_vec().unwrap().len(),
+        src.get("tokenizer.ggml.tokens").unwrap().to_vec().unwrap().len()
+    );
+    assert_eq!(greedy(&env, from_st.to_str().unwrap(), &[]), greedy(&env, converted().to_str().unwrap(), &[]));
+}
+
+#[test]
+fn convert_refuses_bad_requests_clearly() {
+    let env = TestEnv::new();
+    let a = adapter_dir();
+    let out = env.dir.path().join("x");
+    let o = out.to_str().unwrap();
+    // --quant on a safetensors export: a usage error.
+    let (code, _, err) = env.run(&["convert", &gguf(), o, "--quant", "q8_0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--quant applies to `--to gguf`"), "{err}");
+    // gguf-lora without --base: clap says so.
+    let (code, _, err) = env.run(&["convert", a.to_str().unwrap(), o, "--to", "gguf-lora"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--base"), "{err}");
+    // A GGUF written onto an existing folder.
+    std::fs::create_dir_all(&out).unwrap();
+    let (code, _, err) = env.run(&["convert", &gguf(), o, "--to", "gguf"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is a folder") && err.contains("hint:"), "{err}");
+    // An adapter for another model: the base's shapes do not match.
+    let other = env.dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(a.join("adapter_config.json")).unwrap()).unwrap();
+    cfg["target_modules"] = serde_json::json!(["q_proj", "down_proj"]);
+    std::fs::write(other.join("adapter_config.json"), cfg.to_string()).unwrap();
+    std::fs::copy(a.join("adapter_model.safetensors"), other.join("adapter_model.safetensors")).unwrap();
+    let lg = env.dir.path().join("a.gguf");
+    let (code, _, err) =
+        env.run(&["convert", other.to_str().unwrap(), lg.to_str().unwrap(), "--to", "gguf-lora", "--base", &gguf()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no lora_A/lora_B for layer 0 `down_proj`") && err.contains("hint:"), "{err}");
+    assert!(!lg.exists());
+    // An embedding model has nothing to export as a decoder.
+    let minilm = fixtures_dir().join("minilm");
+    let mg = env.dir.path().join("minilm.gguf");
+    let (code, _, err) = env.run(&["convert", minilm.to_str().unwrap(), mg.to_str().unwrap(), "--to", "gguf"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unsupported model type") && err.contains("hint:"), "{err}");
+    // Nothing was left behind that looks like a result.
+    let names: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".gguf") || n.contains("hfx-tmp")), "{names:?}");
+}
