@@ -11,6 +11,13 @@ pub enum ModelError {
         source: std::io::Error,
     },
 
+    #[error("cannot write `{path}`")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("`{path}` is not a valid GGUF file: {reason}")]
     BadGguf { path: PathBuf, reason: String },
 
@@ -139,6 +146,7 @@ impl ModelError {
                 "use the adapter with the base model named in its adapter_config.json (base_model_name_or_path)".into()
             }
             ModelError::Export { hint, .. } => hint.clone(),
+            ModelError::Write { .. } => "check that the folder exists, is writable and has room".into(),
             ModelError::PromptTooLong { .. } => "shorten the prompt, or use a model with a longer context".into(),
             ModelError::OverContext { .. } => "lower it, or leave it unset to follow the context (`--ctx`)".into(),
             ModelError::UnknownId { .. } => "ids come from `hfx tokenize MODEL TEXT --ids`".into(),

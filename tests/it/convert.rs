@@ -181,6 +181,18 @@ fn convert_refuses_bad_requests_clearly() {
     let (code, _, err) = env.run(&["convert", &gguf(), o, "--to", "gguf"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("is a folder") && err.contains("hint:"), "{err}");
+    // A destination folder that does not exist, and one that already holds other weights.
+    let missing = env.dir.path().join("no/such/dir/m.gguf");
+    let (code, _, err) = env.run(&["convert", &gguf(), missing.to_str().unwrap(), "--to", "gguf"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot write") && err.contains("m.gguf") && err.contains("hint:"), "{err}");
+    let shards = env.dir.path().join("shards");
+    std::fs::create_dir_all(&shards).unwrap();
+    std::fs::write(shards.join("model.safetensors.index.json"), "{}").unwrap();
+    let (code, _, err) = env.run(&["convert", &gguf(), shards.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already holds other weights") && err.contains("hint:"), "{err}");
+    assert!(!shards.join("model.safetensors").exists());
     // An adapter for another model: the base's shapes do not match.
     let other = env.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();

@@ -204,6 +204,29 @@ fn chat_and_completions_equal_hfx_run_streamed_or_not() {
             assert!(c["logprob"].as_f64().unwrap() <= 0.0);
         }
     });
+
+    // `curl -N` reads the stream as it comes: the first event arrives while the answer is still
+    // being generated, and the pieces add up to `hfx run`'s text.
+    let mut body = chat(prompt, 12);
+    body["stream"] = true.into();
+    let mut curl = std::process::Command::new("curl")
+        .args(["-sN", "-X", "POST", &s.at("/v1/chat/completions"), "-H", "content-type: application/json", "-d"])
+        .arg(body.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl (apt package `curl`) runs");
+    let mut lines = BufReader::new(curl.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let first = lines.find(|l| l.starts_with("data: ")).expect("a first event");
+    assert!(curl.try_wait().unwrap().is_none(), "curl had finished before its first event was read: buffered?");
+    let rest: Vec<String> = lines.filter_map(|l| l.strip_prefix("data: ").map(str::to_string)).collect();
+    assert!(curl.wait().unwrap().success());
+    assert_eq!(rest.last().map(String::as_str), Some("[DONE]"));
+    let text: String = std::iter::once(first.trim_start_matches("data: ").to_string())
+        .chain(rest[..rest.len() - 1].iter().cloned())
+        .filter_map(|e| serde_json::from_str::<Value>(&e).ok())
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(text, want["text"].as_str().unwrap());
 }
 
 fn adapter_dir() -> String {

@@ -72,7 +72,8 @@ pub(super) fn write_folder(
         ModelFiles::Dir(d) => source_dtype(d),
         _ => FloatType::F32,
     });
-    std::fs::create_dir_all(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
+    std::fs::create_dir_all(out).map_err(|source| ModelError::Write { path: out.to_path_buf(), source })?;
+    refuse_other_weights(out)?;
     let slots = super::slots(m);
     let mut entries = Vec::with_capacity(slots.len());
     for &slot in &slots {
@@ -117,7 +118,7 @@ pub(super) fn write_folder(
                 let src = d.join(f);
                 if src.is_file() {
                     let dest = out.join(f);
-                    std::fs::copy(&src, &dest).map_err(|source| ModelError::Io { path: dest, source })?;
+                    std::fs::copy(&src, &dest).map_err(|source| ModelError::Write { path: dest, source })?;
                     written.push((*f).to_string());
                 }
             }
@@ -134,6 +135,23 @@ pub(super) fn write_folder(
         types: type_counts(&entries),
         files: written,
     })
+}
+
+/// A folder that already holds other weights (shards and their index, which transformers would
+/// load instead of the new `model.safetensors`) is refused rather than left inconsistent.
+fn refuse_other_weights(out: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
+    let other = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| {
+        n != "model.safetensors"
+            && (n.ends_with(".safetensors") || n.ends_with(".safetensors.index.json") || n.ends_with(".gguf"))
+    });
+    match other {
+        Some(name) => Err(ModelError::Export {
+            what: format!("`{}` already holds other weights (`{name}`)", out.display()),
+            hint: "write to an empty or new folder".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn read_json(path: &Path) -> Result<Value> {

@@ -65,7 +65,8 @@ impl Pending {
     fn create(dest: &Path) -> Result<Self> {
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.hfx-tmp"));
-        let file = std::fs::File::create(&tmp).map_err(|source| ModelError::Io { path: tmp.clone(), source })?;
+        let file =
+            std::fs::File::create(&tmp).map_err(|source| ModelError::Write { path: dest.to_path_buf(), source })?;
         Ok(Self { tmp, dest: dest.to_path_buf(), out: Some(BufWriter::with_capacity(1 << 20, file)) })
     }
 
@@ -74,19 +75,21 @@ impl Pending {
     }
 
     fn io(&self, source: std::io::Error) -> ModelError {
-        ModelError::Io { path: self.tmp.clone(), source }
+        ModelError::Write { path: self.dest.clone(), source }
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.w().write_all(bytes).map_err(|e| ModelError::Io { path: self.tmp.clone(), source: e })
+        self.w().write_all(bytes).map_err(|e| ModelError::Write { path: self.dest.clone(), source: e })
     }
 
     fn finish(mut self) -> Result<u64> {
         let out = self.out.take().expect("finish runs once");
-        let file = out.into_inner().map_err(|e| ModelError::Io { path: self.tmp.clone(), source: e.into_error() })?;
+        let file =
+            out.into_inner().map_err(|e| ModelError::Write { path: self.dest.clone(), source: e.into_error() })?;
         file.sync_all().map_err(|e| self.io(e))?;
         let len = file.metadata().map_err(|e| self.io(e))?.len();
-        std::fs::rename(&self.tmp, &self.dest).map_err(|source| ModelError::Io { path: self.dest.clone(), source })?;
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|source| ModelError::Write { path: self.dest.clone(), source })?;
         Ok(len)
     }
 }
@@ -202,7 +205,7 @@ pub fn gguf(
         let pad = (bytes.len() as u64).div_ceil(ALIGN) * ALIGN - bytes.len() as u64;
         f.put(&vec![0; pad as usize])?;
     }
-    let pos = f.w().stream_position().map_err(|e| ModelError::Io { path: dest.to_path_buf(), source: e })?;
+    let pos = f.w().stream_position().map_err(|e| ModelError::Write { path: dest.to_path_buf(), source: e })?;
     debug_assert_eq!(pos, head.len() as u64 + offset);
     progress.finish();
     f.finish()
