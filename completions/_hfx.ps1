@@ -755,7 +755,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read inputs from this file, one per line (`-` for stdin); encoded in parallel')
             [CompletionResult]::new('--decode', '--decode', [CompletionResultType]::ParameterName, 'Decode these comma-separated ids instead of encoding')
             [CompletionResult]::new('--chat', '--chat', [CompletionResultType]::ParameterName, 'Render this chat (a JSON list of {role, content}) with the model''s template, then tokenize')
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository or folder')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)')
             [CompletionResult]::new('--save-tokenizer', '--save-tokenizer', [CompletionResultType]::ParameterName, 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for `--file` (default: the CPUs available)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -782,7 +782,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;run' {
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
@@ -822,7 +822,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The base model the adapter belongs to (`--to gguf-lora`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'Float type of the weights [default: as the source stores them; f32 from GGUF to safetensors]')
             [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize the GGUF with llama-quantize''s tensor types for this preset')
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository or folder')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')
@@ -841,7 +841,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;bench' {
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
@@ -869,7 +869,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;finetune' {
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
@@ -929,7 +929,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             break
         }
         'hfx;serve' {
-            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick this GGUF file inside a GGUF repository')
+            [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')

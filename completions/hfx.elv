@@ -699,7 +699,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --file 'Read inputs from this file, one per line (`-` for stdin); encoded in parallel'
             cand --decode 'Decode these comma-separated ids instead of encoding'
             cand --chat 'Render this chat (a JSON list of {role, content}) with the model''s template, then tokenize'
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository or folder'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)'
             cand --save-tokenizer 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit'
             cand --threads 'Worker threads for `--file` (default: the CPUs available)'
             cand --format 'Output format for data written to stdout'
@@ -725,7 +725,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --version 'Print version'
         }
         &'hfx;run'= {
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -764,7 +764,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --base 'The base model the adapter belongs to (`--to gguf-lora`)'
             cand --dtype 'Float type of the weights [default: as the source stores them; f32 from GGUF to safetensors]'
             cand --quant 'Quantize the GGUF with llama-quantize''s tensor types for this preset'
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository or folder'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)'
             cand --format 'Output format for data written to stdout'
             cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
             cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
@@ -782,7 +782,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --version 'Print version'
         }
         &'hfx;bench'= {
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -809,7 +809,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --version 'Print version'
         }
         &'hfx;finetune'= {
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -868,7 +868,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --version 'Print version'
         }
         &'hfx;serve'= {
-            cand --gguf-file 'Pick this GGUF file inside a GGUF repository'
+            cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'

@@ -588,7 +588,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand dataset; and __fish_seen_subcomm
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s f -l file -d 'Read inputs from this file, one per line (`-` for stdin); encoded in parallel' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l decode -d 'Decode these comma-separated ids instead of encoding' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l chat -d 'Render this chat (a JSON list of {role, content}) with the model\'s template, then tokenize' -r -F
-complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository or folder' -r
+complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l save-tokenizer -d 'Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l threads -d 'Worker threads for `--file` (default: the CPUs available)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
@@ -611,7 +611,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s v -l verbose -d 'Mo
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
@@ -655,7 +655,7 @@ bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l quant -d 'Quantize the GGUF with llama-quantize\'s tensor types for this preset' -r -f -a "q8_0\t''
 q4_0\t''
 q4_k_m\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand convert" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository or folder' -r
+complete -c hfx -n "__fish_hfx_using_subcommand convert" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag (`Q8_0`; the same as `org/repo:Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -670,7 +670,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand convert" -s v -l verbose -d 'Mor
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand bench" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
@@ -693,7 +693,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand bench" -s v -l verbose -d 'More 
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
@@ -753,7 +753,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s v -l verbose -d 'Mo
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l offline -d 'Never touch the network; read only the local cache (same as `HF_HUB_OFFLINE=1`)'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s V -l version -d 'Print version'
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick this GGUF file inside a GGUF repository' -r
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"

@@ -31,7 +31,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use error::CacheError;
-pub use reference::ModelRef;
+pub use reference::{ModelRef, split_quant_tag};
 
 pub type Result<T, E = CacheError> = std::result::Result<T, E>;
 

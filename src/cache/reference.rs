@@ -57,6 +57,24 @@ impl ModelRef {
     }
 }
 
+/// `org/repo:TAG` (llama.cpp's and ollama's way to name one quantization of a GGUF repository)
+/// as the reference and the tag; anything else (a local path, `hf://...`, a Windows drive) whole.
+pub fn split_quant_tag(input: &str) -> (&str, Option<&str>) {
+    if input.starts_with("hf://") || Path::new(input).exists() {
+        return (input, None);
+    }
+    match input.rsplit_once(':') {
+        Some((reference, tag))
+            if reference.matches('/').count() == 1
+                && !tag.is_empty()
+                && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
+        {
+            (reference, Some(tag))
+        }
+        _ => (input, None),
+    }
+}
+
 fn split_rev(s: &str) -> (&str, Option<String>) {
     match s.split_once('@') {
         Some((name, rev)) if !rev.is_empty() => {
@@ -94,6 +112,19 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().to_str().unwrap();
         assert_eq!(ModelRef::parse(p, m).unwrap(), ModelRef::Local(p.into()));
+    }
+
+    #[test]
+    fn quant_tags_split_off_repo_ids_only() {
+        assert_eq!(
+            split_quant_tag("Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M"),
+            ("Qwen/Qwen2.5-0.5B-Instruct-GGUF", Some("Q4_K_M"))
+        );
+        assert_eq!(split_quant_tag("org/name@main:q8_0"), ("org/name@main", Some("q8_0")));
+        assert_eq!(split_quant_tag("org/name"), ("org/name", None));
+        assert_eq!(split_quant_tag("hf://org/name:x"), ("hf://org/name:x", None));
+        assert_eq!(split_quant_tag("C:model.gguf"), ("C:model.gguf", None));
+        assert_eq!(split_quant_tag("org/name:a/b"), ("org/name:a/b", None));
     }
 
     #[test]

@@ -129,7 +129,8 @@ pub struct TokenizeArgs {
     /// With `--chat`: do not append the assistant prompt.
     #[arg(long, requires = "chat")]
     pub no_generation_prompt: bool,
-    /// Pick this GGUF file inside a GGUF repository or folder.
+    /// Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag
+    /// (`Q8_0`; the same as `org/repo:Q8_0`).
     #[arg(long)]
     pub gguf_file: Option<String>,
     /// Write the tokenizer as a `tokenizer.json` (e.g. the one built from a GGUF file) and exit.
@@ -167,7 +168,8 @@ pub struct ConvertArgs {
     /// Quantize the GGUF with llama-quantize's tensor types for this preset.
     #[arg(long, value_enum, conflicts_with = "dtype")]
     pub quant: Option<ConvertQuant>,
-    /// Pick this GGUF file inside a GGUF repository or folder.
+    /// Pick a GGUF file inside a GGUF repository or folder: its name, or a quantization tag
+    /// (`Q8_0`; the same as `org/repo:Q8_0`).
     #[arg(long)]
     pub gguf_file: Option<String>,
 }
@@ -199,9 +201,10 @@ pub enum ConvertQuant {
 /// Shared model-loading flags.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// Model reference: repo id, `org/name@rev`, local directory, or `.gguf` file.
+    /// Model reference: repo id, `org/name@rev`, `org/name:Q4_K_M` (one quantization of a GGUF
+    /// repository; without a tag, Q4_K_M, else Q4_0, ...), local directory, or `.gguf` file.
     pub model: String,
-    /// Pick this GGUF file inside a GGUF repository.
+    /// Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`).
     #[arg(long)]
     pub gguf_file: Option<String>,
     /// How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks

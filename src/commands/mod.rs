@@ -240,8 +240,13 @@ pub(crate) async fn resolve_model(
     model: &str,
     gguf_file: Option<&str>,
 ) -> anyhow::Result<crate::models::resolve::ModelFiles> {
-    use crate::cache::{ModelRef, RepoType};
+    use crate::cache::{ModelRef, RepoType, split_quant_tag};
     use crate::models::resolve::{self, ModelFiles, Purpose};
+    let (model, tag) = split_quant_tag(model);
+    if tag.is_some() && gguf_file.is_some() {
+        return Err(usage(format!("`{model}:{}` and --gguf-file both pick a file; give one", tag.unwrap_or_default())));
+    }
+    let gguf_file = gguf_file.or(tag);
     let reference = ModelRef::parse(model, RepoType::Model)?;
     Ok(match &reference {
         ModelRef::Local(p) => {

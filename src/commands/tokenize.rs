@@ -108,6 +108,8 @@ impl Render for FileCount {
 }
 
 pub(crate) async fn load(ctx: &Context, model: &str, gguf_file: Option<&str>) -> anyhow::Result<LoadedTokenizer> {
+    let (model, tag) = crate::cache::split_quant_tag(model);
+    let gguf_file = gguf_file.or(tag);
     let reference = ModelRef::parse(model, RepoType::Model)?;
     let files = match &reference {
         ModelRef::Local(p) => resolve::local(p, gguf_file)?,

@@ -197,6 +197,11 @@ impl<'a> Downloader<'a> {
         self.client.is_offline()
     }
 
+    /// A warning for the user, through the reporter (stderr in the CLI).
+    pub fn warn(&self, message: &str) {
+        self.reporter.warn(message);
+    }
+
     pub fn client(&self) -> &HubClient {
         self.client
     }

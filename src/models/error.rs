@@ -39,6 +39,9 @@ pub enum ModelError {
     #[error("`{location}` has several GGUF files: {candidates}")]
     AmbiguousGguf { location: String, candidates: String },
 
+    #[error("`{location}` has no GGUF file of quantization `{tag}`")]
+    NoSuchQuant { location: String, tag: String, available: String },
+
     #[error("`{path}` does not exist")]
     NotFound { path: PathBuf },
 
@@ -119,7 +122,11 @@ impl ModelError {
             ModelError::NoTokenizer { .. } => {
                 "pass a repository with tokenizer.json, a folder containing one, or a .gguf file".into()
             }
-            ModelError::AmbiguousGguf { .. } => "name one file: `hfx tokenize path/to/model.gguf`".into(),
+            ModelError::NoSuchQuant { available, .. } => format!("available: {available}"),
+            ModelError::AmbiguousGguf { .. } => {
+                "name one: a quantization tag (`org/repo:Q4_K_M`, `--gguf-file Q8_0`) or a file (`--gguf-file NAME.gguf`)"
+                    .into()
+            }
             ModelError::NoSafetensors { pickle_only: true, .. } => {
                 "this repository has only pickle (`.bin`/`.pt`) weights, which hfx never loads (unpickling runs \
                  code); use a repository with model.safetensors"

@@ -59,6 +59,23 @@ const TOKENIZER_FILES: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::{default_gguf, has_quant_tag, pick_gguf};
+
+    #[test]
+    fn quant_tags_pick_one_file_and_the_default_follows_llama_cpp() {
+        let files = ["m-Q4_0.gguf", "m-Q4_K_M.gguf", "m-Q4_K_S.gguf", "sub/m.Q8_0.gguf", "m-f16.gguf"];
+        assert_eq!(pick_gguf("r", &files, Some("q8_0")).unwrap(), "sub/m.Q8_0.gguf");
+        assert_eq!(pick_gguf("r", &files, Some("Q4_K_M")).unwrap(), "m-Q4_K_M.gguf");
+        assert_eq!(pick_gguf("r", &files, Some("F16")).unwrap(), "m-f16.gguf");
+        assert_eq!(pick_gguf("r", &files, Some("m-Q4_0.gguf")).unwrap(), "m-Q4_0.gguf");
+        let e = pick_gguf("r", &files, Some("Q6_K")).unwrap_err().to_string();
+        assert!(e.contains("Q6_K"), "{e}");
+        assert!(!has_quant_tag("m-Q4_K_M.gguf", "Q4_K"));
+        assert_eq!(default_gguf(&files), Some(("m-Q4_K_M.gguf", Some("Q4_K_M"))));
+        assert_eq!(default_gguf(&["a-Q8_0.gguf", "a-Q4_0.gguf"]), Some(("a-Q4_0.gguf", Some("Q4_0"))));
+        assert_eq!(default_gguf(&["b.gguf", "a.gguf"]), Some(("a.gguf", None)));
+    }
+
     #[test]
     fn weights_skip_other_formats() {
         let listing = [
@@ -105,21 +122,68 @@ impl ResolveError {
     }
 }
 
-/// Pick the GGUF file among `candidates` (repo paths or file names): the one named, else the
-/// only one.
+/// Quantizations in the order a repository's GGUF file is picked when none is named: llama.cpp's
+/// and ollama's default first, then the smaller-to-larger common ones.
+pub const DEFAULT_QUANTS: &[&str] =
+    &["Q4_K_M", "Q4_0", "Q4_K_S", "Q5_K_M", "Q5_0", "Q5_K_S", "Q6_K", "Q8_0", "Q4_1", "F16", "BF16", "F32"];
+
+/// Whether the file `name` is of quantization `tag`: the tag, case-insensitive, between
+/// separators of the file name (`model-Q4_K_M.gguf`, `model.q8_0.gguf`; `Q4_K` is not `Q4_K_M`).
+pub fn has_quant_tag(name: &str, tag: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let stem = file.strip_suffix(".gguf").unwrap_or(&file);
+    let tag = tag.to_ascii_lowercase();
+    let part_of_tag = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    stem.match_indices(tag.as_str()).any(|(i, _)| {
+        stem[..i].chars().next_back().is_none_or(|c| !part_of_tag(c))
+            && stem[i + tag.len()..].chars().next().is_none_or(|c| !part_of_tag(c))
+    })
+}
+
+/// The quantization tags of `candidates` that hfx knows, for messages.
+fn tags_of(candidates: &[&str]) -> String {
+    let tags: Vec<&str> =
+        DEFAULT_QUANTS.iter().copied().filter(|t| candidates.iter().any(|c| has_quant_tag(c, t))).collect();
+    if tags.is_empty() { candidates.join(", ") } else { tags.join(", ") }
+}
+
+/// Pick the GGUF file among `candidates` (repo paths or file names): the one `wanted` names (a
+/// file name, or a quantization tag such as `Q4_K_M`), else the only one.
 pub fn pick_gguf<'a>(location: &str, candidates: &[&'a str], wanted: Option<&str>) -> Result<&'a str, ModelError> {
     if let Some(w) = wanted {
-        return candidates
-            .iter()
-            .copied()
-            .find(|c| *c == w || c.rsplit('/').next() == Some(w))
-            .ok_or_else(|| ModelError::NotFound { path: PathBuf::from(format!("{location}/{w}")) });
+        if let Some(c) = candidates.iter().copied().find(|c| *c == w || c.rsplit('/').next() == Some(w)) {
+            return Ok(c);
+        }
+        if w.ends_with(".gguf") || w.contains('/') {
+            return Err(ModelError::NotFound { path: PathBuf::from(format!("{location}/{w}")) });
+        }
+        let tagged: Vec<&str> = candidates.iter().copied().filter(|c| has_quant_tag(c, w)).collect();
+        return match tagged.as_slice() {
+            [one] => Ok(one),
+            [] => Err(ModelError::NoSuchQuant {
+                location: location.to_string(),
+                tag: w.to_string(),
+                available: tags_of(candidates),
+            }),
+            many => Err(ModelError::AmbiguousGguf { location: location.to_string(), candidates: many.join(", ") }),
+        };
     }
     match candidates {
         [] => Err(ModelError::NoTokenizer { location: location.to_string() }),
         [one] => Ok(one),
         many => Err(ModelError::AmbiguousGguf { location: location.to_string(), candidates: many.join(", ") }),
     }
+}
+
+/// A repository's GGUF file when none is named: the first quantization of `DEFAULT_QUANTS` that
+/// one file carries, else the first file by name; and the tag that chose it.
+pub fn default_gguf<'a>(candidates: &[&'a str]) -> Option<(&'a str, Option<&'static str>)> {
+    for tag in DEFAULT_QUANTS {
+        if let [one] = candidates.iter().copied().filter(|c| has_quant_tag(c, tag)).collect::<Vec<_>>().as_slice() {
+            return Some((one, Some(tag)));
+        }
+    }
+    candidates.iter().copied().min().map(|c| (c, None))
 }
 
 /// Local paths: a `.gguf` file, or a folder (with tokenizer.json, or else exactly one GGUF).
@@ -204,7 +268,20 @@ async fn hub(
         return Ok(ModelFiles::Dir(outcome.path));
     }
     let ggufs: Vec<&str> = files.iter().copied().filter(|f| f.ends_with(".gguf")).collect();
-    let name = pick_gguf(&repo.id, &ggufs, gguf_file)?;
+    let name = match (gguf_file, default_gguf(&ggufs)) {
+        (None, Some((name, tag))) if ggufs.len() > 1 => {
+            let why = tag.map_or_else(|| "the first by name".to_string(), str::to_string);
+            downloader.warn(&format!(
+                "{} has {} GGUF files; using {name} ({why}). Pick another with `{}:TAG` ({}) or --gguf-file",
+                repo.id,
+                ggufs.len(),
+                repo.id,
+                tags_of(&ggufs)
+            ));
+            name
+        }
+        _ => pick_gguf(&repo.id, &ggufs, gguf_file)?,
+    };
     let outcome = downloader.snapshot(&request(vec![name.to_string()], &commit), false).await?;
     downloader.remember_ref(repo, revision, &commit)?;
     Ok(ModelFiles::Gguf(outcome.path.join(name)))

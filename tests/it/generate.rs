@@ -666,3 +666,62 @@ fn a_sequence_releases_held_back_text_at_eos_and_reports_cancellation() {
     assert_eq!((c.text.as_str(), c.finish), ("wor", Some(FinishReason::Cancelled)));
     assert_eq!(seq.generated(), &ids[..]);
 }
+
+#[test]
+fn a_gguf_repository_with_several_quantizations_picks_q4_k_m_or_the_tag() {
+    let env = TestEnv::new();
+    // Three names for the SmolLM2 file (the choice is under test, not the bytes).
+    let dir = env.dir.path().join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    for q in ["Q4_1", "Q4_K_M", "Q8_0"] {
+        std::os::unix::fs::symlink(&g, dir.join(format!("SmolLM2-135M-Instruct-{q}.gguf"))).unwrap();
+    }
+    env.hub.add_repo(RepoSpec::new(RepoType::Model, "acme/SmolLM2-GGUF").gitattributes().dir(&dir));
+    let ggufs = |env: &TestEnv| -> Vec<String> {
+        let snaps = env.cache_dir().join("models--acme--SmolLM2-GGUF/snapshots");
+        let mut names: Vec<String> = walkdir(&snaps).into_iter().filter(|n| n.ends_with(".gguf")).collect();
+        names.sort();
+        names
+    };
+    let ask = ["hi", "--temperature", "0", "--max-new-tokens", "1"];
+    let (code, _, err) = env.run(&[&["run", "acme/SmolLM2-GGUF"][..], &ask[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("acme/SmolLM2-GGUF has 3 GGUF files; using SmolLM2-135M-Instruct-Q4_K_M.gguf (Q4_K_M)")
+            && err.contains("acme/SmolLM2-GGUF:TAG` (Q4_K_M, Q8_0, Q4_1)"),
+        "{err}"
+    );
+    assert_eq!(ggufs(&env), ["SmolLM2-135M-Instruct-Q4_K_M.gguf"]);
+    // A tag, case-insensitive, downloads that file only and says nothing.
+    let (code, _, err) = env.run(&[&["run", "acme/SmolLM2-GGUF:q8_0"][..], &ask[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("GGUF files"), "{err}");
+    assert_eq!(ggufs(&env), ["SmolLM2-135M-Instruct-Q4_K_M.gguf", "SmolLM2-135M-Instruct-Q8_0.gguf"]);
+    // A tag the repo does not have names the ones it has; a tag and --gguf-file conflict.
+    let (code, _, err) = env.run(&[&["run", "acme/SmolLM2-GGUF:Q6_K"][..], &ask[..]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no GGUF file of quantization `Q6_K`") && err.contains("hint: available: Q4_K_M, Q8_0, Q4_1"),
+        "{err}"
+    );
+    let (code, _, err) = env.run(&[&["run", "acme/SmolLM2-GGUF:Q8_0", "--gguf-file", "x.gguf"][..], &ask[..]].concat());
+    assert_eq!(code, 2, "{err}");
+}
+
+/// File names under `root`, recursively.
+fn walkdir(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
