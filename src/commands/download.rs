@@ -43,7 +43,12 @@ impl Render for Output<'_> {
 
 pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> anyhow::Result<ExitCode> {
     let default_type = args.repo_type.map_or(RepoType::Model, super::repo_type);
-    let (repo, revision, uri_path) = match ModelRef::parse(&args.repo, default_type)? {
+    // `org/repo:Q4_K_M`: one quantization of a GGUF repository, as llama.cpp's `-hf` takes it.
+    let (reference, tag) = crate::cache::split_quant_tag(&args.repo);
+    if tag.is_some() && !args.files.is_empty() {
+        return Err(super::usage("a `:TAG` picks the file; do not name files as well"));
+    }
+    let (repo, revision, uri_path) = match ModelRef::parse(reference, default_type)? {
         ModelRef::Hub { repo, revision, path } => {
             if args.repo.starts_with("hf://") && (args.repo_type.is_some() || args.revision.is_some()) {
                 return Err(super::usage(
@@ -62,9 +67,26 @@ pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> anyhow::Result<Exi
             ));
         }
     };
+    let client = ctx.client()?;
+    let cache = ctx.cache();
+    let opts = ctx.download_options(usize::from(args.max_workers), args.force);
+    let progress = DownloadProgress::new(ctx.printer.progress && !args.dry_run, ctx.printer.quiet > 0);
+    let downloader = Downloader::new(&client, &cache, opts, &progress);
     let mut files = args.files.clone();
     if let Some(p) = uri_path {
         files.insert(0, p);
+    }
+    if let Some(tag) = tag {
+        let listing = SnapshotRequest {
+            repo: repo.clone(),
+            revision: revision.clone(),
+            allow: Vec::new(),
+            ignore: Vec::new(),
+            local_dir: None,
+        };
+        let listing = downloader.snapshot(&listing, true).await?;
+        let ggufs: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).filter(|f| f.ends_with(".gguf")).collect();
+        files = vec![crate::models::resolve::pick_gguf(&repo.id, &ggufs, Some(tag))?.to_string()];
     }
     let mut allow = args.include.clone();
     let single = files.len() == 1 && !files[0].ends_with('/');
@@ -78,11 +100,6 @@ pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> anyhow::Result<Exi
         allow = files.iter().map(|f| if f.ends_with('/') { format!("{f}*") } else { f.clone() }).collect();
     }
 
-    let client = ctx.client()?;
-    let cache = ctx.cache();
-    let opts = ctx.download_options(usize::from(args.max_workers), args.force);
-    let progress = DownloadProgress::new(ctx.printer.progress && !args.dry_run, ctx.printer.quiet > 0);
-    let downloader = Downloader::new(&client, &cache, opts, &progress);
     let outcome = if single {
         downloader.file(&repo, &revision, &files[0], args.local_dir.as_deref(), args.dry_run).await?
     } else {

@@ -698,6 +698,10 @@ fn a_gguf_repository_with_several_quantizations_picks_q4_k_m_or_the_tag() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("GGUF files"), "{err}");
     assert_eq!(ggufs(&env), ["SmolLM2-135M-Instruct-Q4_K_M.gguf", "SmolLM2-135M-Instruct-Q8_0.gguf"]);
+    // `hfx download` takes the tag too, and fetches that file only.
+    let path = env.ok(&["download", "acme/SmolLM2-GGUF:Q4_1"]);
+    assert!(path.trim().ends_with("SmolLM2-135M-Instruct-Q4_1.gguf"), "{path}");
+    assert_eq!(ggufs(&env).len(), 3);
     // A tag the repo does not have names the ones it has; a tag and --gguf-file conflict.
     let (code, _, err) = env.run(&[&["run", "acme/SmolLM2-GGUF:Q6_K"][..], &ask[..]].concat());
     assert_eq!(code, 1, "{err}");
