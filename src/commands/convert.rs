@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::cli::{ConvertArgs, ConvertDtype, ConvertQuant, ConvertTo};
 use crate::context::Context;
 use crate::models::export::{self, ExportOptions, Exported, FloatType, Quant, Target};
+use crate::models::resolve::Purpose;
 use crate::output::{BytesProgress, Printer, Render};
 
 impl Render for Exported {
@@ -49,12 +50,12 @@ pub(crate) async fn run(ctx: &Context, args: ConvertArgs) -> anyhow::Result<Exit
     let out = match args.to {
         ConvertTo::GgufLora => {
             let base = args.base.as_deref().unwrap_or_default();
-            let base_files = super::resolve_model(ctx, base, args.gguf_file.as_deref()).await?;
+            let base_files = super::resolve_model(ctx, base, args.gguf_file.as_deref(), Purpose::Weights).await?;
             let config = export::decoder_config(&base_files)?;
             export::lora_gguf::export(Path::new(&args.model), &config, &args.out, dtype, &progress)?
         }
         to => {
-            let files = super::resolve_model(ctx, &args.model, args.gguf_file.as_deref()).await?;
+            let files = super::resolve_model(ctx, &args.model, args.gguf_file.as_deref(), Purpose::Weights).await?;
             let target = if to == ConvertTo::Gguf { Target::Gguf } else { Target::Safetensors };
             let opts = ExportOptions { dtype, quant: args.quant.map(quant), lora: args.lora.clone() };
             export::export(&files, &args.out, target, &opts, &progress)?

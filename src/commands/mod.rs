@@ -228,17 +228,19 @@ pub(crate) async fn load_model(
         None => WeightDtype::Native,
         Some(d) => WeightDtype::parse(d).ok_or_else(|| usage(format!("unknown dtype `{d}`")))?,
     };
-    let files = resolve_model(ctx, &m.model, m.gguf_file.as_deref()).await?;
+    let files = resolve_model(ctx, &m.model, m.gguf_file.as_deref(), crate::models::resolve::Purpose::Weights).await?;
     // On this thread (the runtime's block_on): the peak-memory figures in README are measured so,
     // and `serve` answers /health from the runtime's workers meanwhile.
     Ok(crate::models::load::load(files, &device, dtype)?)
 }
 
-/// A model reference's local files: a path as it is, a Hub repo downloaded into the shared cache.
+/// A model reference's local files for `purpose`: a path as it is, a Hub repo downloaded into the
+/// shared cache (with progress bars for weights; a tokenizer's few small files get none).
 pub(crate) async fn resolve_model(
     ctx: &Context,
     model: &str,
     gguf_file: Option<&str>,
+    purpose: crate::models::resolve::Purpose,
 ) -> anyhow::Result<crate::models::resolve::ModelFiles> {
     use crate::cache::{ModelRef, RepoType, split_quant_tag};
     use crate::models::resolve::{self, ModelFiles, Purpose};
@@ -250,7 +252,7 @@ pub(crate) async fn resolve_model(
     let reference = ModelRef::parse(model, RepoType::Model)?;
     Ok(match &reference {
         ModelRef::Local(p) => {
-            if p.is_dir() && p.join("config.json").is_file() && gguf_file.is_none() {
+            if purpose == Purpose::Weights && p.is_dir() && p.join("config.json").is_file() && gguf_file.is_none() {
                 ModelFiles::Dir(p.clone())
             } else {
                 resolve::local(p, gguf_file)?
@@ -259,10 +261,11 @@ pub(crate) async fn resolve_model(
         ModelRef::Hub { .. } => {
             let client = ctx.client()?;
             let cache = ctx.cache();
-            let progress = crate::output::DownloadProgress::new(ctx.printer.progress, ctx.printer.quiet > 0);
+            let bars = ctx.printer.progress && purpose == Purpose::Weights;
+            let progress = crate::output::DownloadProgress::new(bars, ctx.printer.quiet > 0);
             let downloader =
                 crate::hub::download::Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
-            resolve::resolve(&reference, gguf_file, Purpose::Weights, &downloader).await?
+            resolve::resolve(&reference, gguf_file, purpose, &downloader).await?
         }
     })
 }

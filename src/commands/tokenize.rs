@@ -7,14 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::cache::{ModelRef, RepoType};
 use crate::cli::TokenizeArgs;
 use crate::context::Context;
-use crate::hub::download::{Downloader, NoProgress};
 use crate::models::ModelError;
 use crate::models::chat::{ChatTemplate, RenderOptions, parse_messages};
 use crate::models::encode::{self, Want};
-use crate::models::resolve::{self, ModelFiles, Purpose};
+use crate::models::resolve::{ModelFiles, Purpose};
 use crate::models::tokenizer::LoadedTokenizer;
 use crate::output::{BytesProgress, Printer, Render, token_view};
 
@@ -108,18 +106,7 @@ impl Render for FileCount {
 }
 
 pub(crate) async fn load(ctx: &Context, model: &str, gguf_file: Option<&str>) -> anyhow::Result<LoadedTokenizer> {
-    let (model, tag) = crate::cache::split_quant_tag(model);
-    let gguf_file = gguf_file.or(tag);
-    let reference = ModelRef::parse(model, RepoType::Model)?;
-    let files = match &reference {
-        ModelRef::Local(p) => resolve::local(p, gguf_file)?,
-        ModelRef::Hub { .. } => {
-            let client = ctx.client()?;
-            let cache = ctx.cache();
-            let downloader = Downloader::new(&client, &cache, ctx.download_options(8, false), &NoProgress);
-            resolve::resolve(&reference, gguf_file, Purpose::Tokenizer, &downloader).await?
-        }
-    };
+    let files = super::resolve_model(ctx, model, gguf_file, Purpose::Tokenizer).await?;
     Ok(match files {
         ModelFiles::Dir(d) => LoadedTokenizer::from_dir(&d)?,
         ModelFiles::Gguf(f) => LoadedTokenizer::from_gguf(&f)?,

@@ -12,6 +12,7 @@ use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde_json::Value;
 
 use super::error::{ModelError, Result, bad_model};
+use super::read_json;
 use super::tokenizer::LoadedTokenizer;
 
 /// Encoder `model_type`s hfx embeds with.
@@ -49,16 +50,6 @@ pub struct Embedder {
     pub max_tokens: usize,
     pub dim: usize,
     device: Device,
-}
-
-fn read_json(path: &Path) -> Result<Option<Value>> {
-    match std::fs::read(path) {
-        Ok(b) => serde_json::from_slice(&b)
-            .map(Some)
-            .map_err(|e| ModelError::BadModel { path: path.to_path_buf(), reason: e.to_string() }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
-    }
 }
 
 /// The safetensors files of a folder: `model.safetensors`, or the shards an index lists.

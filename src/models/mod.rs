@@ -32,6 +32,17 @@ pub(crate) fn release_free_memory() {
     }
 }
 
+/// A model file's JSON (config.json and friends); `None` when the file does not exist.
+pub(crate) fn read_json(path: &std::path::Path) -> error::Result<Option<serde_json::Value>> {
+    match std::fs::read(path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| ModelError::BadModel { path: path.to_path_buf(), reason: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
+    }
+}
+
 /// Write `v` as pretty JSON (what transformers writes) through a temporary file.
 pub(crate) fn write_json(path: &std::path::Path, v: &serde_json::Value) -> error::Result<()> {
     let text = serde_json::to_string_pretty(v).unwrap_or_default() + "\n";

@@ -187,16 +187,11 @@ impl DecoderConfig {
 
     pub fn from_gguf(g: &Gguf) -> Result<Self> {
         let name = g.architecture().unwrap_or("llama").to_string();
-        let arch = match name.as_str() {
-            "llama" => Arch::Llama,
-            "qwen2" => Arch::Qwen2,
-            "qwen3" => Arch::Qwen3,
-            "gemma" => Arch::Gemma,
-            "gemma2" => Arch::Gemma2,
-            "gemma3" => Arch::Gemma3,
-            "phi3" => Arch::Phi3,
-            _ => return Err(ModelError::UnsupportedArchitecture { model_type: name }),
-        };
+        // Mistral's GGUF name is `llama`: Llama, listed first, claims it.
+        let arch = [Arch::Llama, Arch::Qwen2, Arch::Qwen3, Arch::Gemma, Arch::Gemma2, Arch::Gemma3, Arch::Phi3]
+            .into_iter()
+            .find(|a| a.gguf_name() == name)
+            .ok_or_else(|| ModelError::UnsupportedArchitecture { model_type: name.clone() })?;
         let key = |k: &str| format!("{name}.{k}");
         let req = |k: &str| {
             g.u64(&key(k)).map(|v| v as usize).ok_or_else(|| ModelError::GgufKey { path: g.path.clone(), key: key(k) })
@@ -246,6 +241,13 @@ impl DecoderConfig {
         c.tie_embeddings = !g.content.tensor_infos.contains_key("output.weight");
         c.finish();
         Ok(c)
+    }
+
+    /// From the `config.json` of an HF folder.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let path = dir.join("config.json");
+        let cfg = crate::models::read_json(&path)?.ok_or_else(|| ModelError::NotFound { path: path.clone() })?;
+        Self::from_hf(&cfg, &path)
     }
 
     /// From an HF `config.json`.

@@ -70,10 +70,6 @@ pub enum Role {
     GateUp,
 }
 
-/// The tensors of a llama layer (what `hfx convert` writes).
-pub const LLAMA_ROLES: [Role; 9] =
-    [Role::AttnNorm, Role::Q, Role::K, Role::V, Role::O, Role::FfnNorm, Role::Gate, Role::Up, Role::Down];
-
 /// A layer tensor's name in GGUF files (`blk.N.<name>.weight`).
 pub fn gguf_name(role: Role) -> &'static str {
     match role {
@@ -416,11 +412,7 @@ pub fn permute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
 impl Decoder {
     /// Load an HF folder (config.json + model.safetensors or shards).
     pub fn from_safetensors(dir: &Path, device: &Device, dtype: WeightDtype) -> Result<Self> {
-        let cfg_path = dir.join("config.json");
-        let raw = std::fs::read(&cfg_path).map_err(|source| ModelError::Io { path: cfg_path.clone(), source })?;
-        let cfg: serde_json::Value = serde_json::from_slice(&raw)
-            .map_err(|e| ModelError::BadModel { path: cfg_path.clone(), reason: e.to_string() })?;
-        let config = DecoderConfig::from_hf(&cfg, &cfg_path)?;
+        let config = DecoderConfig::from_dir(dir)?;
         let files = super::embed::safetensors_files(dir)?;
         let st = safetensors::SafetensorsFiles::open(&files)?;
         let mut src = SafetensorsSource { st, device: device.clone() };

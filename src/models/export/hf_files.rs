@@ -12,7 +12,7 @@ use crate::models::error::{ModelError, Result, candle_message};
 use crate::models::gguf::Gguf;
 use crate::models::resolve::ModelFiles;
 use crate::models::tokenizer::{GgufVocab, LoadedTokenizer};
-use crate::models::write_json;
+use crate::models::{read_json, write_json};
 use crate::report::Progress;
 
 /// Small files a transformers folder carries besides weights and config.json.
@@ -31,10 +31,7 @@ const COPIED: &[&str] = &[
 
 /// The float type a folder's config.json says its weights are stored in.
 pub(super) fn source_dtype(dir: &Path) -> FloatType {
-    let cfg: Value = std::fs::read(dir.join("config.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
+    let cfg = read_json(&dir.join("config.json")).ok().flatten().unwrap_or(Value::Null);
     match cfg.get("torch_dtype").or_else(|| cfg.get("dtype")).and_then(Value::as_str) {
         Some("bfloat16") => FloatType::Bf16,
         Some("float16") => FloatType::F16,
@@ -102,7 +99,8 @@ pub(super) fn write_folder(
     let mut written = vec!["config.json".to_string(), "model.safetensors".to_string()];
     match files {
         ModelFiles::Dir(d) => {
-            let mut cfg: Value = read_json(&d.join("config.json"))?;
+            let path = d.join("config.json");
+            let mut cfg = read_json(&path)?.ok_or(ModelError::NotFound { path })?;
             if cfg.get("text_config").is_some() {
                 // A multimodal checkpoint's text model, written as the text model alone.
                 cfg = config_json(c, dtype, &Value::Null);
@@ -123,7 +121,10 @@ pub(super) fn write_folder(
                 }
             }
         }
-        ModelFiles::Gguf(p) => written.extend(gguf_tokenizer_files(p, c, dtype, out)?),
+        ModelFiles::Gguf(_) => {
+            let g = model.gguf.as_ref().ok_or_else(|| ModelError::Generation("GGUF header not kept".into()))?;
+            written.extend(gguf_tokenizer_files(g, c, dtype, out)?);
+        }
         ModelFiles::TokenizerJson(_) => {}
     }
     Ok(Exported {
@@ -152,11 +153,6 @@ fn refuse_other_weights(out: &Path) -> Result<()> {
         }),
         None => Ok(()),
     }
-}
-
-fn read_json(path: &Path) -> Result<Value> {
-    let raw = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-    serde_json::from_slice(&raw).map_err(|e| ModelError::BadModel { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 /// f32 as the short decimal a person (and transformers) would write: 9.99999974e-06 -> 1e-05.
@@ -233,10 +229,10 @@ fn config_json(c: &DecoderConfig, dtype: FloatType, ids: &Value) -> Value {
 
 /// config.json, generation_config.json, tokenizer.json and tokenizer_config.json (with the chat
 /// template) from a GGUF file's metadata.
-fn gguf_tokenizer_files(gguf: &Path, c: &DecoderConfig, dtype: FloatType, out: &Path) -> Result<Vec<String>> {
-    let g = Gguf::open(gguf)?;
-    let gv = GgufVocab::read(&g)?;
-    let sp = &gv.specials;
+fn gguf_tokenizer_files(g: &Gguf, c: &DecoderConfig, dtype: FloatType, out: &Path) -> Result<Vec<String>> {
+    let gv = GgufVocab::read(g)?;
+    let (sp, chat_template) = (gv.specials.clone(), gv.chat_template.clone());
+    let sp = &sp;
     let tokens = g.get("tokenizer.ggml.tokens").and_then(|v| v.to_vec().ok());
     let tok_id = |t: &Option<String>| {
         let t = t.as_ref()?;
@@ -248,7 +244,13 @@ fn gguf_tokenizer_files(gguf: &Path, c: &DecoderConfig, dtype: FloatType, out: &
         &out.join("generation_config.json"),
         &json!({"bos_token_id": ids["bos"], "eos_token_id": ids["eos"], "pad_token_id": ids["pad"]}),
     )?;
-    let tok = LoadedTokenizer::from_gguf(gguf)?;
+    let tokenizer = gv.build(&g.path)?;
+    let tok = LoadedTokenizer {
+        tokenizer,
+        specials: sp.clone(),
+        chat_template: chat_template.clone(),
+        source: g.path.clone(),
+    };
     tok.save_json(&out.join("tokenizer.json"))?;
     let mut tc = json!({
         "tokenizer_class": "PreTrainedTokenizerFast",
@@ -261,7 +263,7 @@ fn gguf_tokenizer_files(gguf: &Path, c: &DecoderConfig, dtype: FloatType, out: &
         "model_max_length": c.max_position,
         "clean_up_tokenization_spaces": false,
     });
-    if let Some(t) = &gv.chat_template {
+    if let Some(t) = &chat_template {
         tc["chat_template"] = json!(t);
     }
     write_json(&out.join("tokenizer_config.json"), &tc)?;

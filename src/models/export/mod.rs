@@ -344,16 +344,22 @@ fn float_file_type(f: FloatType) -> u32 {
     }
 }
 
-/// The model to export, loaded, with the adapter attached.
+/// The model to export, loaded, with the adapter attached; a GGUF source's parsed header (its
+/// metadata, vocabulary and tensor directory are read once for the whole export).
 struct Model {
     m: Decoder,
     merged: usize,
+    gguf: Option<Gguf>,
 }
 
 fn load(files: &ModelFiles, lora: Option<&Path>) -> Result<Model> {
     let cpu = Device::Cpu;
+    let mut gguf = None;
     let mut m = match files {
-        ModelFiles::Gguf(p) => Decoder::from_gguf(p, &cpu, WeightDtype::Native)?,
+        ModelFiles::Gguf(p) => {
+            let g = gguf.insert(Gguf::open(p)?);
+            Decoder::from_parsed_gguf(g, &cpu, WeightDtype::Native)?
+        }
         ModelFiles::Dir(d) => {
             let kind = super::embed::model_type(d)?;
             if !super::decoder::SAFETENSORS_DECODERS.contains(&kind.as_str()) && kind != "gemma3" {
@@ -367,7 +373,7 @@ fn load(files: &ModelFiles, lora: Option<&Path>) -> Result<Model> {
         Some(dir) => super::lora::apply(&mut m, dir)?,
         None => 0,
     };
-    Ok(Model { m, merged })
+    Ok(Model { m, merged, gguf })
 }
 
 /// Export `files` (a decoder) to `out` as `target`.
@@ -390,29 +396,23 @@ pub fn export(
 pub fn decoder_config(files: &ModelFiles) -> Result<super::decoder::DecoderConfig> {
     match files {
         ModelFiles::Gguf(p) => super::decoder::DecoderConfig::from_gguf(&Gguf::open(p)?),
-        ModelFiles::Dir(d) => {
-            let path = d.join("config.json");
-            let raw = std::fs::read(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
-            let cfg: serde_json::Value = serde_json::from_slice(&raw)
-                .map_err(|e| ModelError::BadModel { path: path.clone(), reason: e.to_string() })?;
-            super::decoder::DecoderConfig::from_hf(&cfg, &path)
-        }
+        ModelFiles::Dir(d) => super::decoder::DecoderConfig::from_dir(d),
         ModelFiles::TokenizerJson(p) => Err(ModelError::NotFound { path: p.with_file_name("config.json") }),
     }
 }
 
 /// Where a GGUF source keeps a tensor, to copy it unchanged.
-struct RawSource {
+struct RawSource<'a> {
     file: std::fs::File,
-    path: PathBuf,
-    g: Gguf,
+    path: &'a Path,
+    g: &'a Gguf,
 }
 
-impl RawSource {
-    fn open(path: &Path) -> Result<Self> {
-        let g = Gguf::open(path)?;
+impl<'a> RawSource<'a> {
+    fn open(g: &'a Gguf) -> Result<Self> {
+        let path = g.path.as_path();
         let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        Ok(Self { file, path: path.to_path_buf(), g })
+        Ok(Self { file, path, g })
     }
 
     fn dtype(&self, name: &str) -> Option<GgmlDType> {
@@ -420,7 +420,7 @@ impl RawSource {
     }
 
     fn bytes(&mut self, name: &str, len: usize) -> Result<Vec<u8>> {
-        let io = |source| ModelError::Io { path: self.path.clone(), source };
+        let io = |source| ModelError::Io { path: self.path.to_path_buf(), source };
         let info = &self.g.content.tensor_infos[name];
         let start = self.g.content.tensor_data_offset + info.offset;
         self.file.seek(SeekFrom::Start(start)).map_err(io)?;
@@ -450,10 +450,7 @@ fn to_gguf(
 ) -> Result<Exported> {
     let m = &model.m;
     let c = &m.config;
-    let mut raw = match files {
-        ModelFiles::Gguf(p) => Some(RawSource::open(p)?),
-        _ => None,
-    };
+    let mut raw = model.gguf.as_ref().map(RawSource::open).transpose()?;
     let mut slots = slots(m);
     if matches!(c.rope_scaling, super::decoder::RopeScaling::Factors(_) | super::decoder::RopeScaling::Llama3 { .. }) {
         slots.push(Slot::RopeFreqs);
@@ -466,7 +463,6 @@ fn to_gguf(
     };
     let tied = m.tied();
     let mut entries = Vec::with_capacity(slots.len());
-    let mut shapes = Vec::with_capacity(slots.len());
     for &slot in &slots {
         let name = gguf_tensor_name(slot);
         let dims = held_dims(m, slot)?;
@@ -482,7 +478,6 @@ fn to_gguf(
             };
             fit(want, dims[1])
         };
-        shapes.push(dims.clone());
         entries.push(Entry { name, dims, dtype });
     }
     let file_type = match (opts.quant, opts.dtype) {
@@ -495,7 +490,7 @@ fn to_gguf(
     };
     let quantized = entries.iter().any(|e| e.dtype.block_size() > 1);
     let metadata = match (&raw, files) {
-        (Some(r), _) => gguf_meta::from_gguf(&r.g, file_type, quantized),
+        (Some(r), _) => gguf_meta::from_gguf(r.g, file_type, quantized),
         (None, ModelFiles::Dir(d)) => {
             gguf_meta::from_hf(c, d, file_type, quantized, m.embed.dims2().map_or(0, |d| d.0))?
         }
