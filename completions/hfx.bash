@@ -513,7 +513,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__bench)
-            opts="-p -n -r -q -v -h -V --gguf-file --dtype --device --threads --n-prompt --n-gen --repetitions --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-p -n -r -q -v -h -V --gguf-file --dtype --quant --device --threads --n-prompt --n-gen --repetitions --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +525,10 @@ _hfx() {
                     ;;
                 --dtype)
                     COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --quant)
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -1359,7 +1363,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__finetune)
-            opts="-o -q -v -h -V --gguf-file --dtype --device --threads --lora --data --output --rank --alpha --dropout --target-modules --rslora --epochs --max-steps --batch-size --grad-accum --lr --optimizer --weight-decay --scheduler --warmup-steps --warmup-ratio --max-grad-norm --max-seq-len --drop-long --gradient-checkpointing --packing --eval-split --eval-data --eval-every --save-every --resume --overwrite --adapter --seed --messages-column --prompt-column --completion-column --text-column --push --private --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-o -q -v -h -V --gguf-file --dtype --quant --device --threads --lora --data --output --rank --alpha --dropout --target-modules --rslora --epochs --max-steps --batch-size --grad-accum --lr --optimizer --weight-decay --scheduler --warmup-steps --warmup-ratio --max-grad-norm --max-seq-len --drop-long --gradient-checkpointing --packing --eval-split --eval-data --eval-every --save-every --resume --overwrite --adapter --seed --messages-column --prompt-column --completion-column --text-column --push --private --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,6 +1375,10 @@ _hfx() {
                     ;;
                 --dtype)
                     COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --quant)
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -2567,7 +2575,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__run)
-            opts="-q -v -h -V --gguf-file --dtype --device --threads --system --raw --max-new-tokens --temperature --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed --stop --lora --file --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --system --raw --max-new-tokens --temperature --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed --stop --lora --file --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2579,6 +2587,10 @@ _hfx() {
                     ;;
                 --dtype)
                     COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --quant)
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -2719,7 +2731,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__serve)
-            opts="-q -v -h -V --gguf-file --dtype --device --threads --host --port --api-key --served-model-name --lora --max-batch-size --max-input-tokens --max-total-tokens --max-batch-total-tokens --max-queue --ctx --cors-origin --shutdown-timeout --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --host --port --api-key --served-model-name --lora --max-batch-size --max-input-tokens --max-total-tokens --max-batch-total-tokens --max-queue --ctx --cors-origin --shutdown-timeout --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2731,6 +2743,10 @@ _hfx() {
                     ;;
                 --dtype)
                     COMPREPLY=($(compgen -W "f32 f16 bf16" -- "${cur}"))
+                    return 0
+                    ;;
+                --quant)
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)

@@ -51,6 +51,6 @@ echo "== offline: no network needed any more" >&2
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true
 run download "$repo" smollm2-135m-instruct-q4_1.gguf --offline
 run tokenize "$repo" "still works offline" --count
-run run "$repo" "What is the capital of France?" --temperature 0
+run run "$repo" "What is the capital of France? Answer in one sentence." --temperature 0
 run dataset preview openai/openai_humaneval -n 1 --columns task_id --offline
 run env

@@ -15,7 +15,7 @@ pub use hub::{
     RepoDeleteArgs, RepoInfoArgs, RepoLsArgs, RepoRefArgs, RepoTarget, SearchArgs, SearchSort, UploadArgs,
 };
 pub use models::{
-    BenchArgs, ConvertArgs, ConvertDtype, ConvertQuant, ConvertTo, DatasetArgs, DatasetCommand, FinetuneArgs,
+    BenchArgs, ConvertArgs, ConvertQuant, ConvertTo, DatasetArgs, DatasetCommand, FinetuneArgs, FloatDtype, LoadQuant,
     ModelArgs, RunArgs, ServeArgs, TokenizeArgs,
 };
 

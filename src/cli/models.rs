@@ -164,7 +164,7 @@ pub struct ConvertArgs {
     /// Float type of the weights [default: as the source stores them; f32 from GGUF to
     /// safetensors].
     #[arg(long, value_enum)]
-    pub dtype: Option<ConvertDtype>,
+    pub dtype: Option<FloatDtype>,
     /// Quantize the GGUF with llama-quantize's tensor types for this preset.
     #[arg(long, value_enum, conflicts_with = "dtype")]
     pub quant: Option<ConvertQuant>,
@@ -181,11 +181,25 @@ pub enum ConvertTo {
     GgufLora,
 }
 
+/// A float storage type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ConvertDtype {
+pub enum FloatDtype {
     F32,
     F16,
     Bf16,
+}
+
+/// Blocks `--quant` quantizes float weights to while loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadQuant {
+    #[value(name = "q8_0")]
+    Q8_0,
+    #[value(name = "q4_0")]
+    Q4_0,
+    #[value(name = "q4_k")]
+    Q4K,
+    #[value(name = "q6_k")]
+    Q6K,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -209,8 +223,14 @@ pub struct ModelArgs {
     pub gguf_file: Option<String>,
     /// How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks
     /// included; safetensors as f32). Activations are f32.
-    #[arg(long, value_parser = ["f32", "f16", "bf16"])]
-    pub dtype: Option<String>,
+    #[arg(long, value_enum)]
+    pub dtype: Option<FloatDtype>,
+    /// Quantize float weights while loading, one tensor at a time (the peak never holds the
+    /// whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0
+    /// (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k.
+    /// Quantized GGUF tensors stay as they are.
+    #[arg(long, value_enum, conflicts_with = "dtype")]
+    pub quant: Option<LoadQuant>,
     /// Device: cpu, cuda[:N] or metal.
     #[arg(long, default_value = "cpu")]
     pub device: String,

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{ConvertArgs, ConvertDtype, ConvertQuant, ConvertTo};
+use crate::cli::{ConvertArgs, ConvertQuant, ConvertTo, FloatDtype};
 use crate::context::Context;
 use crate::models::export::{self, ExportOptions, Exported, FloatType, Quant, Target};
 use crate::models::resolve::Purpose;
@@ -16,11 +16,11 @@ impl Render for Exported {
     }
 }
 
-fn float(d: ConvertDtype) -> FloatType {
+fn float(d: FloatDtype) -> FloatType {
     match d {
-        ConvertDtype::F32 => FloatType::F32,
-        ConvertDtype::F16 => FloatType::F16,
-        ConvertDtype::Bf16 => FloatType::Bf16,
+        FloatDtype::F32 => FloatType::F32,
+        FloatDtype::F16 => FloatType::F16,
+        FloatDtype::Bf16 => FloatType::Bf16,
     }
 }
 

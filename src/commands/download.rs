@@ -85,8 +85,8 @@ pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> anyhow::Result<Exi
             local_dir: None,
         };
         let listing = downloader.snapshot(&listing, true).await?;
-        let ggufs: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).filter(|f| f.ends_with(".gguf")).collect();
-        files = vec![crate::models::resolve::pick_gguf(&repo.id, &ggufs, Some(tag))?.to_string()];
+        let listed: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+        files = crate::models::resolve::tagged_gguf_files(&repo.id, &listed, tag)?;
     }
     let mut allow = args.include.clone();
     let single = files.len() == 1 && !files[0].ends_with('/');

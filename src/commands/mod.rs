@@ -224,9 +224,17 @@ pub(crate) async fn load_model(
     let device = crate::models::device::DeviceSpec::parse(&m.device)
         .ok_or_else(|| usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
         .open(&m.device)?;
-    let dtype = match m.dtype.as_deref() {
-        None => WeightDtype::Native,
-        Some(d) => WeightDtype::parse(d).ok_or_else(|| usage(format!("unknown dtype `{d}`")))?,
+    use crate::cli::{FloatDtype, LoadQuant};
+    use candle_core::quantized::GgmlDType;
+    let dtype = match (m.dtype, m.quant) {
+        (Some(FloatDtype::F32), _) => WeightDtype::F32,
+        (Some(FloatDtype::F16), _) => WeightDtype::F16,
+        (Some(FloatDtype::Bf16), _) => WeightDtype::Bf16,
+        (None, Some(LoadQuant::Q8_0)) => WeightDtype::Quant(GgmlDType::Q8_0),
+        (None, Some(LoadQuant::Q4_0)) => WeightDtype::Quant(GgmlDType::Q4_0),
+        (None, Some(LoadQuant::Q4K)) => WeightDtype::Quant(GgmlDType::Q4K),
+        (None, Some(LoadQuant::Q6K)) => WeightDtype::Quant(GgmlDType::Q6K),
+        (None, None) => WeightDtype::Native,
     };
     let files = resolve_model(ctx, &m.model, m.gguf_file.as_deref(), crate::models::resolve::Purpose::Weights).await?;
     // On this thread (the runtime's block_on): the peak-memory figures in README are measured so,

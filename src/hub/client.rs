@@ -1,6 +1,8 @@
 //! The HTTP client: authentication, user agent, retries with backoff, and mapping of Hub
 //! error responses (`X-Error-Code`, status) to [`HubError`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -55,6 +57,19 @@ pub struct HubClient {
     http: reqwest::Client,
     opts: ClientOptions,
     endpoint: Url,
+    reach: Arc<Reach>,
+}
+
+/// Whether the Hub can be reached, learnt once per process (shared by clones). A connection that
+/// fails before the Hub ever answered means it is unreachable (no network, dead proxy, wrong
+/// endpoint): like huggingface_hub, callers with a cached copy use it at once instead of retrying
+/// for half a minute, and later requests fail at once instead of trying again. Once the Hub has
+/// answered, a failed connection is a blip and is retried with backoff.
+#[derive(Default)]
+struct Reach {
+    answered: AtomicBool,
+    unreachable: OnceLock<String>,
+    warned: AtomicBool,
 }
 
 impl std::fmt::Debug for HubClient {
@@ -101,7 +116,7 @@ impl HubClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| HubError::Network { url: opts.endpoint.clone(), source: e })?;
-        Ok(Self { http, opts, endpoint })
+        Ok(Self { http, opts, endpoint, reach: Arc::default() })
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -114,6 +129,22 @@ impl HubClient {
 
     pub fn is_offline(&self) -> bool {
         self.opts.offline
+    }
+
+    /// Whether a first connection to the Hub failed in this process.
+    pub fn is_unreachable(&self) -> bool {
+        self.reach.unreachable.get().is_some()
+    }
+
+    fn unreachable_error(&self, reason: &str) -> HubError {
+        HubError::Unreachable { endpoint: self.endpoint().to_string(), reason: reason.to_string() }
+    }
+
+    /// Say once per process that cached files stand in for the unreachable Hub.
+    pub fn warn_fallback(&self, notify: &dyn Notifier, err: &HubError, what: &str) {
+        if !self.reach.warned.swap(true, Ordering::Relaxed) {
+            notify.warn(&format!("{err}; using {what}"));
+        }
     }
 
     pub fn has_token(&self) -> bool {
@@ -154,6 +185,9 @@ impl HubClient {
         if self.opts.offline {
             return Err(HubError::Offline { what: url.to_string() });
         }
+        if let Some(reason) = self.reach.unreachable.get() {
+            return Err(self.unreachable_error(reason));
+        }
         let send_auth = self.is_hub_url(&url);
         let mut req = self.http.request(method, url);
         if send_auth && let Some(t) = token.or(self.opts.token.as_ref()) {
@@ -183,12 +217,20 @@ impl HubClient {
         let mut attempt = 0u32;
         loop {
             let req = build()?;
-            let outcome = match req.send().await {
+            let sent = req.send().await;
+            if sent.is_ok() {
+                self.reach.answered.store(true, Ordering::Relaxed);
+            }
+            let outcome = match sent {
                 Ok(resp) if resp.status().is_success() || resp.status().is_redirection() => return Ok(resp),
                 Ok(resp) => {
                     let retry_after = retry_after(&resp);
                     let url = resp.url().to_string();
                     (map_error(resp, ctx).await, retry_after, url)
+                }
+                Err(e) if !self.reach.answered.load(Ordering::Relaxed) => {
+                    let reason = self.reach.unreachable.get_or_init(|| innermost(&e));
+                    return Err(self.unreachable_error(reason));
                 }
                 Err(e) => {
                     let url = e.url().map(ToString::to_string).unwrap_or_default();
@@ -230,6 +272,16 @@ fn short_reason(err: &HubError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The innermost cause of a network error ("Connection refused (os error 111)", "failed to
+/// lookup address information: ..."): reqwest's own message is only "error sending request".
+fn innermost(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    if e.is_timeout() { "timed out".into() } else { cause.to_string() }
 }
 
 /// Where a redirect response points, resolved against the URL that answered.

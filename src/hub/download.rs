@@ -202,6 +202,11 @@ impl<'a> Downloader<'a> {
         self.reporter.warn(message);
     }
 
+    /// Say (once per process) that cached files stand in for the Hub that failed with `err`.
+    pub fn warn_fallback(&self, err: &HubError, what: &str) {
+        self.client.warn_fallback(self.reporter, err, what);
+    }
+
     pub fn client(&self) -> &HubClient {
         self.client
     }
@@ -281,7 +286,7 @@ impl<'a> Downloader<'a> {
                 // Like huggingface_hub: unreachable Hub, but a complete cached snapshot is fine.
                 return match self.snapshot_from_cache(req, &rc, false) {
                     Ok(out) => {
-                        self.reporter.warn(&format!("the Hub is unreachable ({e}); using the cached snapshot"));
+                        self.client.warn_fallback(self.reporter, &e, "the cached snapshot");
                         Ok(out)
                     }
                     Err(_) => Err(e),
@@ -527,7 +532,7 @@ impl<'a> Downloader<'a> {
             Err(e) if e.is_transient() => {
                 return match from_cache(false) {
                     Ok(out) => {
-                        self.reporter.warn(&format!("the Hub is unreachable ({e}); using the cached file"));
+                        self.client.warn_fallback(self.reporter, &e, "the cached file");
                         Ok(out)
                     }
                     Err(_) => Err(e),

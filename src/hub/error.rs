@@ -53,6 +53,9 @@ pub enum HubError {
         source: reqwest::Error,
     },
 
+    #[error("cannot reach the Hub at {endpoint} ({reason})")]
+    Unreachable { endpoint: String, reason: String },
+
     #[error("unexpected response from {url}: {reason}")]
     InvalidResponse { url: String, reason: String },
 
@@ -135,6 +138,7 @@ impl HubError {
             HubError::Network { .. } => {
                 "check your connection or `HF_ENDPOINT`; re-running resumes partial downloads".into()
             }
+            HubError::Unreachable { .. } => "check your connection, proxy and `HF_ENDPOINT`; models already in the cache run without the Hub (`--offline` or `HF_HUB_OFFLINE=1` skips it)".into(),
             HubError::ChecksumMismatch { .. } => "the corrupt download was deleted; run the command again".into(),
             HubError::LocalEntryNotFound { offline: true, .. } | HubError::RevisionNotCached { offline: true, .. } => {
                 "download it first without `--offline` (and without `HF_HUB_OFFLINE`)".into()
@@ -152,7 +156,7 @@ impl HubError {
     pub fn is_transient(&self) -> bool {
         match self {
             HubError::Http { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-            HubError::Network { .. } => true,
+            HubError::Network { .. } | HubError::Unreachable { .. } => true,
             _ => false,
         }
     }

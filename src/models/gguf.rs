@@ -1,27 +1,136 @@
 //! GGUF metadata access on top of candle's reader (which bounds-checks every length against the
 //! file size, so a truncated or hostile file is an error, not an allocation bomb).
 
+use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use candle_core::quantized::gguf_file::{Content, Value};
+use candle_core::quantized::gguf_file::{Content, TensorInfo, Value};
 
 use super::error::{ModelError, Result, candle_message};
 
-/// A parsed GGUF header: metadata and tensor directory (tensor data stays on disk).
+/// A parsed GGUF header: metadata and tensor directory (tensor data stays on disk). A split
+/// model (llama.cpp's `gguf-split`: `name-00001-of-00003.gguf`, ...) is one `Gguf`: the first
+/// file's metadata and every file's tensors.
 pub struct Gguf {
     pub path: PathBuf,
+    /// The first file's metadata; the tensor directory of all files (offsets within each file's
+    /// data section: use [`Gguf::locate`] for where a tensor's bytes are).
     pub content: Content,
+    /// The files of the model with the start of their tensor data (one for an unsplit file).
+    pub shards: Vec<Shard>,
+    /// The shard of each tensor not in the first file.
+    shard_of: HashMap<String, usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shard {
+    pub path: PathBuf,
+    pub data_offset: u64,
+}
+
+fn read_content(path: &Path) -> Result<Content> {
+    let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    Content::read(&mut reader).map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: candle_message(&e) })
+}
+
+/// `(prefix, number, count)` of a split file name `prefix-00002-of-00003.gguf` (1-based).
+pub fn split_name(name: &str) -> Option<(&str, u32, u32)> {
+    let stem = name.strip_suffix(".gguf")?;
+    let (rest, count) = stem.rsplit_once("-of-")?;
+    let (prefix, no) = rest.rsplit_once('-')?;
+    let digits = |s: &str| s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(no) || !digits(count) {
+        return None;
+    }
+    let (no, count) = (no.parse().ok()?, count.parse().ok()?);
+    (no >= 1 && no <= count).then_some((prefix, no, count))
+}
+
+/// The file name of shard `no` (1-based) of `count`, as llama.cpp's `llama_split_path` writes it.
+pub fn split_file(prefix: &str, no: u32, count: u32) -> String {
+    format!("{prefix}-{no:05}-of-{count:05}.gguf")
 }
 
 impl Gguf {
+    /// Parse a GGUF file's header; for any file of a split model, the headers of all its files.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
-        let mut reader = BufReader::with_capacity(1 << 20, file);
-        let content = Content::read(&mut reader)
-            .map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: candle_message(&e) })?;
-        Ok(Self { path: path.to_path_buf(), content })
+        let content = read_content(path)?;
+        let count = content.metadata.get("split.count").and_then(value_u64).unwrap_or(1);
+        let single = |content: Content| Self {
+            path: path.to_path_buf(),
+            shards: vec![Shard { path: path.to_path_buf(), data_offset: content.tensor_data_offset }],
+            content,
+            shard_of: HashMap::new(),
+        };
+        if count <= 1 {
+            return Ok(single(content));
+        }
+        let bad = |path: &Path, reason: String| ModelError::BadGguf { path: path.to_path_buf(), reason };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some((prefix, _, named_count)) = split_name(&name) else {
+            return Err(bad(
+                path,
+                format!(
+                    "shard of a {count}-file split model, but not named `PREFIX-00001-of-{count:05}.gguf`, so the other files cannot be found"
+                ),
+            ));
+        };
+        if count != u64::from(named_count) {
+            return Err(bad(path, format!("`split.count` is {count} but the file name says {named_count}")));
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let first = dir.join(split_file(prefix, 1, named_count));
+        let no = |c: &Content| c.metadata.get("split.no").and_then(value_u64);
+        let content = if first == path { content } else { read_content(&first)? };
+        if no(&content) != Some(0) {
+            return Err(bad(&first, "the first file of a split model has no `split.no = 0`".into()));
+        }
+        let mut g = single(content);
+        g.path = first.clone();
+        g.shards[0].path = first.clone();
+        for i in 1..named_count {
+            let p = dir.join(split_file(prefix, i + 1, named_count));
+            if !p.is_file() {
+                return Err(bad(
+                    &first,
+                    format!("file {} of {named_count} of this split model is missing: {}", i + 1, p.display()),
+                ));
+            }
+            let c = read_content(&p)?;
+            if no(&c) != Some(u64::from(i)) {
+                return Err(bad(&p, format!("expected `split.no = {i}`")));
+            }
+            let shard = g.shards.len();
+            for (name, info) in c.tensor_infos {
+                if g.content.tensor_infos.contains_key(&name) {
+                    return Err(bad(&p, format!("tensor `{name}` is also in an earlier file")));
+                }
+                g.shard_of.insert(name.clone(), shard);
+                g.content.tensor_infos.insert(name, info);
+            }
+            g.shards.push(Shard { path: p, data_offset: c.tensor_data_offset });
+        }
+        let want = g.content.metadata.get("split.tensors.count").and_then(value_u64);
+        if let Some(want) = want
+            && usize::try_from(want).ok() != Some(g.content.tensor_infos.len())
+        {
+            return Err(bad(
+                &first,
+                format!("`split.tensors.count` is {want}, the files hold {}", g.content.tensor_infos.len()),
+            ));
+        }
+        Ok(g)
+    }
+
+    /// A tensor's directory entry, the index of the shard it is in and the absolute offset of
+    /// its data in that file.
+    pub fn locate(&self, name: &str) -> Option<(&TensorInfo, usize, u64)> {
+        let info = self.content.tensor_infos.get(name)?;
+        let shard = self.shard_of.get(name).copied().unwrap_or(0);
+        Some((info, shard, self.shards[shard].data_offset.saturating_add(info.offset)))
     }
 
     /// Move the tokenizer's arrays (vocabulary, merges, scores, types: the bulk of the header)
@@ -40,7 +149,7 @@ impl Gguf {
             tensor_infos: Default::default(),
             tensor_data_offset: self.content.tensor_data_offset,
         };
-        Self { path: self.path.clone(), content }
+        Self { path: self.path.clone(), content, shards: self.shards.clone(), shard_of: HashMap::new() }
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -61,18 +170,7 @@ impl Gguf {
 
     /// Any integer type, as GGUF writers disagree on widths (u32 vs i32 vs u64).
     pub fn u64(&self, key: &str) -> Option<u64> {
-        let v = self.get(key)?;
-        match v {
-            Value::U8(x) => Some(u64::from(*x)),
-            Value::U16(x) => Some(u64::from(*x)),
-            Value::U32(x) => Some(u64::from(*x)),
-            Value::U64(x) => Some(*x),
-            Value::I8(x) => u64::try_from(*x).ok(),
-            Value::I16(x) => u64::try_from(*x).ok(),
-            Value::I32(x) => u64::try_from(*x).ok(),
-            Value::I64(x) => u64::try_from(*x).ok(),
-            _ => None,
-        }
+        self.get(key).and_then(value_u64)
     }
 
     pub fn u32(&self, key: &str) -> Option<u32> {
@@ -119,6 +217,21 @@ impl Gguf {
 
     pub fn architecture(&self) -> Option<&str> {
         self.str("general.architecture")
+    }
+}
+
+/// Any GGUF integer as u64 (writers disagree on widths: u32 vs i32 vs u64).
+pub fn value_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::U8(x) => Some(u64::from(*x)),
+        Value::U16(x) => Some(u64::from(*x)),
+        Value::U32(x) => Some(u64::from(*x)),
+        Value::U64(x) => Some(*x),
+        Value::I8(x) => u64::try_from(*x).ok(),
+        Value::I16(x) => u64::try_from(*x).ok(),
+        Value::I32(x) => u64::try_from(*x).ok(),
+        Value::I64(x) => u64::try_from(*x).ok(),
+        _ => None,
     }
 }
 

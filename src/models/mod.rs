@@ -13,6 +13,7 @@ pub mod generate;
 pub mod gguf;
 pub mod load;
 pub mod lora;
+pub mod quant;
 pub mod resolve;
 pub mod sequence;
 pub mod session;

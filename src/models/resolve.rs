@@ -7,6 +7,7 @@ use crate::cache::{ModelRef, RepoId};
 use crate::hub::download::{Downloader, SnapshotRequest};
 
 use super::error::ModelError;
+use super::gguf::{split_file, split_name};
 
 /// Local files of a model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,20 @@ mod tests {
         assert_eq!(default_gguf(&files), Some(("m-Q4_K_M.gguf", Some("Q4_K_M"))));
         assert_eq!(default_gguf(&["a-Q8_0.gguf", "a-Q4_0.gguf"]), Some(("a-Q4_0.gguf", Some("Q4_0"))));
         assert_eq!(default_gguf(&["b.gguf", "a.gguf"]), Some(("a.gguf", None)));
+    }
+
+    #[test]
+    fn a_split_model_is_listed_once_and_fetched_whole() {
+        let listing =
+            ["m-Q8_0.gguf", "big/m-Q4_K_M-00001-of-00002.gguf", "big/m-Q4_K_M-00002-of-00002.gguf", "x-1-of-2.gguf"];
+        let models = super::gguf_models(&listing);
+        assert_eq!(models, ["m-Q8_0.gguf", "big/m-Q4_K_M-00001-of-00002.gguf", "x-1-of-2.gguf"]);
+        assert_eq!(default_gguf(&models), Some(("big/m-Q4_K_M-00001-of-00002.gguf", Some("Q4_K_M"))));
+        assert_eq!(
+            super::tagged_gguf_files("r", &listing, "q4_k_m").unwrap(),
+            ["big/m-Q4_K_M-00001-of-00002.gguf", "big/m-Q4_K_M-00002-of-00002.gguf"]
+        );
+        assert_eq!(super::tagged_gguf_files("r", &listing, "Q8_0").unwrap(), ["m-Q8_0.gguf"]);
     }
 
     #[test]
@@ -147,6 +162,37 @@ fn tags_of(candidates: &[&str]) -> String {
     if tags.is_empty() { candidates.join(", ") } else { tags.join(", ") }
 }
 
+/// The GGUF files of a listing that name a model: whole files, and the first file of each split
+/// model (`name-00001-of-00003.gguf`; the others come with it).
+fn gguf_models<'a>(files: &[&'a str]) -> Vec<&'a str> {
+    files
+        .iter()
+        .copied()
+        .filter(|f| f.ends_with(".gguf"))
+        .filter(|f| split_name(f.rsplit('/').next().unwrap_or(f)).is_none_or(|(_, no, _)| no == 1))
+        .collect()
+}
+
+/// The files to fetch for the GGUF model `name`: it, and the other files of a split model.
+fn gguf_files(name: &str) -> Vec<String> {
+    let (dir, file) = name.rsplit_once('/').map_or(("", name), |(d, f)| (d, f));
+    match split_name(file) {
+        Some((prefix, _, count)) => (1..=count)
+            .map(|i| {
+                let f = split_file(prefix, i, count);
+                if dir.is_empty() { f } else { format!("{dir}/{f}") }
+            })
+            .collect(),
+        None => vec![name.to_string()],
+    }
+}
+
+/// The files of the GGUF model of quantization `tag` in a repository listing (several for a
+/// split model).
+pub fn tagged_gguf_files(location: &str, listing: &[&str], tag: &str) -> Result<Vec<String>, ModelError> {
+    Ok(gguf_files(pick_gguf(location, &gguf_models(listing), Some(tag))?))
+}
+
 /// Pick the GGUF file among `candidates` (repo paths or file names): the one `wanted` names (a
 /// file name, or a quantization tag such as `Q4_K_M`), else the only one.
 pub fn pick_gguf<'a>(location: &str, candidates: &[&'a str], wanted: Option<&str>) -> Result<&'a str, ModelError> {
@@ -203,13 +249,10 @@ pub fn local(path: &Path, gguf_file: Option<&str>) -> Result<ModelFiles, ModelEr
         return Ok(ModelFiles::Dir(path));
     }
     let entries = std::fs::read_dir(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".gguf"))
-        .collect();
+    let mut names: Vec<String> =
+        entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = gguf_models(&names.iter().map(String::as_str).collect::<Vec<_>>());
     let name = pick_gguf(&path.display().to_string(), &refs, gguf_file)?;
     Ok(ModelFiles::Gguf(path.join(name)))
 }
@@ -249,7 +292,21 @@ async fn hub(
         return offline(repo, revision, gguf_file, downloader);
     }
     // The listing (one call) decides what to fetch.
-    let listing = downloader.snapshot(&request(Vec::new(), revision), true).await?;
+    let listing = match downloader.snapshot(&request(Vec::new(), revision), true).await {
+        Ok(listing) => listing,
+        // No Hub, but the cache may hold what runs (a GGUF repo's one downloaded quantization
+        // is not the complete snapshot the download fallback looks for).
+        Err(e) if e.is_transient() => {
+            return match offline(repo, revision, gguf_file, downloader) {
+                Ok(files) => {
+                    downloader.warn_fallback(&e, &format!("the cached copy of {}", repo.id));
+                    Ok(files)
+                }
+                Err(_) => Err(e.into()),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
     let files: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
     let commit = listing.commit.clone();
     let folder = match purpose {
@@ -267,7 +324,7 @@ async fn hub(
         downloader.remember_ref(repo, revision, &commit)?;
         return Ok(ModelFiles::Dir(outcome.path));
     }
-    let ggufs: Vec<&str> = files.iter().copied().filter(|f| f.ends_with(".gguf")).collect();
+    let ggufs = gguf_models(&files);
     let name = match (gguf_file, default_gguf(&ggufs)) {
         (None, Some((name, tag))) if ggufs.len() > 1 => {
             let why = tag.map_or_else(|| "the first by name".to_string(), str::to_string);
@@ -282,7 +339,8 @@ async fn hub(
         }
         _ => pick_gguf(&repo.id, &ggufs, gguf_file)?,
     };
-    let outcome = downloader.snapshot(&request(vec![name.to_string()], &commit), false).await?;
+    let allow = gguf_files(name).iter().map(|f| crate::hub::literal_glob(f)).collect();
+    let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
     downloader.remember_ref(repo, revision, &commit)?;
     Ok(ModelFiles::Gguf(outcome.path.join(name)))
 }

@@ -163,6 +163,46 @@ fn quantized_exports_get_llama_quantize_types_and_keep_the_answer() {
 }
 
 #[test]
+fn quantizing_a_folder_on_load_matches_the_exported_gguf_and_keeps_the_answer() {
+    let env = TestEnv::new();
+    let folder = converted().to_str().unwrap();
+    // Q8_0 everywhere either way, rounded as llama.cpp rounds: the blocks are the exported
+    // GGUF's, bit for bit (q/k rows are in each format's rope order, so compare the others).
+    let q8 = env.dir.path().join("q8_0.gguf");
+    env.ok(&["convert", folder, q8.to_str().unwrap(), "--to", "gguf", "--quant", "q8_0"]);
+    let quant = WeightDtype::Quant(candle_core::quantized::GgmlDType::Q8_0);
+    let on_load = Decoder::from_safetensors(converted(), &cpu(), quant).unwrap();
+    let exported = Decoder::from_gguf(&q8, &cpu(), WeightDtype::Native).unwrap();
+    let flat = |w: &hfx::models::decoder::Weight| w.to_f32().unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(matches!(on_load.embed, hfx::models::decoder::Weight::Packed(_)), "Q8_0 runs on hfx's kernels");
+    assert_eq!(on_load.weight_bytes(), exported.weight_bytes());
+    assert!(flat(&on_load.embed) == flat(&exported.embed));
+    for i in [0, 17, 29] {
+        let (a, b) = (&on_load.layers[i], &exported.layers[i]);
+        for (x, y) in [(&a.v, &b.v), (&a.o, &b.o), (&a.gate, &b.gate), (&a.up, &b.up), (&a.down, &b.down)] {
+            assert!(flat(&x.weight) == flat(&y.weight), "layer {i}");
+        }
+    }
+    // Every type keeps README's answer (576-wide rows fall back from Q4_K to Q5_0 and from
+    // Q6_K to Q8_0, the tied output takes Q6_K's fallback).
+    for quant in ["q8_0", "q4_k", "q6_k"] {
+        let out = env.ok(&[
+            "run",
+            folder,
+            "What is the capital of France? Answer in one sentence.",
+            "--temperature",
+            "0",
+            "--quant",
+            quant,
+        ]);
+        assert_eq!(out.trim(), "The capital of France is Paris.", "{quant}");
+    }
+    let (code, _, err) = env.run(&["run", folder, "hi", "--quant", "q8_0", "--dtype", "f16"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--quant") && err.contains("--dtype"), "{err}");
+}
+
+#[test]
 fn convert_refuses_bad_requests_clearly() {
     let env = TestEnv::new();
     let a = adapter_dir();

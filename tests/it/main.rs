@@ -16,6 +16,7 @@ mod fake_hub_protocol;
 mod finetune;
 mod fixtures;
 mod generate;
+mod gguf_repos;
 mod reliability;
 mod repo;
 mod run;

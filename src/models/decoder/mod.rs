@@ -16,19 +16,19 @@ mod decode;
 pub mod linear;
 pub mod packed;
 mod safetensors;
+mod source;
 
 use std::path::Path;
 
-use candle_core::quantized::gguf_file::TensorInfo;
-use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::quantized::GgmlDType;
 use candle_core::{Device, Tensor};
-use packed::{BlockMatrix, Packed, PackedMatrix};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
 pub use linear::{Linear, Lora, RmsNorm, RowSpan, Weight};
 
 use super::error::{ModelError, Result, bad_model as cerr};
 use super::gguf::Gguf;
+use source::{GgufSource, SafetensorsSource, Source};
 
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -123,122 +123,21 @@ pub enum WeightDtype {
     F32,
     F16,
     Bf16,
+    /// Float weight matrices quantized to these blocks while loading, one tensor at a time
+    /// (mistral.rs's in-situ quantization): `Q8_0`, `Q4_0`, `Q4K` or `Q6K`, each fitted to the
+    /// row width as llama-quantize does (Q4_K rows that are not a multiple of 256 take Q5_0).
+    /// Quantized GGUF tensors stay as they are.
+    Quant(GgmlDType),
 }
 
 impl WeightDtype {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "auto" | "native" => Self::Native,
-            "f32" | "float32" => Self::F32,
-            "f16" | "float16" => Self::F16,
-            "bf16" | "bfloat16" => Self::Bf16,
-            _ => return None,
-        })
-    }
-}
-
-/// Where layer tensors come from.
-trait Source {
-    fn has(&self, name: &str) -> bool;
-    /// A projection weight, in the requested storage.
-    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight>;
-    /// A small f32 tensor (norms, biases).
-    fn tensor(&mut self, name: &str) -> Result<Tensor>;
-}
-
-fn convert(w: Weight, dtype: WeightDtype) -> candle_core::Result<Weight> {
-    let dense = |w: &Weight| w.to_f32().map(Weight::Dense);
-    match dtype {
-        WeightDtype::Native => Ok(w),
-        WeightDtype::F32 => dense(&w),
-        WeightDtype::F16 => dense(&w)?.quantize(GgmlDType::F16),
-        WeightDtype::Bf16 => dense(&w)?.quantize(GgmlDType::BF16),
-    }
-}
-
-struct GgufSource<'a> {
-    g: &'a Gguf,
-    file: std::fs::File,
-    file_len: u64,
-    device: Device,
-}
-
-impl GgufSource<'_> {
-    /// A tensor's directory entry and absolute offset, checked to lie within the file.
-    fn locate(&self, name: &str) -> Result<(&TensorInfo, u64)> {
-        let bad = |reason: String| ModelError::BadModel { path: self.g.path.clone(), reason };
-        let info = self.g.content.tensor_infos.get(name).ok_or_else(|| bad(format!("no tensor `{name}`")))?;
-        let (dtype, elems) = (info.ggml_dtype, info.shape.elem_count());
-        let bytes = (elems / dtype.block_size() * dtype.type_size()) as u64;
-        let start = self.g.content.tensor_data_offset.saturating_add(info.offset);
-        if start.saturating_add(bytes) > self.file_len {
-            return Err(bad(format!(
-                "tensor `{name}` needs {bytes} bytes at offset {start}, the file has {} (truncated?)",
-                self.file_len
-            )));
+    /// The storage of the output projection (or the embedding tied to it): llama-quantize's
+    /// 4-bit presets give it Q6_K, which logits need.
+    pub fn for_output(self) -> Self {
+        match self {
+            Self::Quant(GgmlDType::Q4_0 | GgmlDType::Q4K) => Self::Quant(GgmlDType::Q6K),
+            other => other,
         }
-        Ok((info, start))
-    }
-
-    /// The located `(rows, cols)` tensor read into hfx's blocks.
-    fn blocks<B: Packed>(&self, offset: u64, rows: usize, cols: usize) -> Result<BlockMatrix<B>> {
-        let blocks = buffers::read_blocks(&self.file, offset, rows * cols / packed::QK)
-            .map_err(|source| ModelError::Io { path: self.g.path.clone(), source })?;
-        BlockMatrix::from_blocks(blocks, rows, cols).map_err(cerr(&self.g.path))
-    }
-
-    /// The located tensor as a `QTensor`: on the CPU read into its final blocks, elsewhere
-    /// through candle's reader (which uploads it to the device).
-    fn qtensor(&self, name: &str, info: &TensorInfo, offset: u64) -> Result<QTensor> {
-        let e = cerr(&self.g.path);
-        if !matches!(self.device, Device::Cpu) {
-            return self.g.content.tensor(&mut &self.file, name, &self.device).map_err(&e);
-        }
-        buffers::read_qtensor(&self.file, offset, info.ggml_dtype, info.shape.clone()).map_err(&e)
-    }
-}
-
-impl Source for GgufSource<'_> {
-    fn has(&self, name: &str) -> bool {
-        self.g.content.tensor_infos.contains_key(name)
-    }
-
-    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
-        let e = cerr(&self.g.path);
-        let (info, offset) = self.locate(name)?;
-        let cpu = matches!(self.device, Device::Cpu);
-        let w = match (info.ggml_dtype, info.shape.dims()) {
-            // Straight into hfx's blocks (candle's would be copied into them).
-            (GgmlDType::Q4_1, &[rows, cols]) if cpu => PackedMatrix::Q4_1(self.blocks(offset, rows, cols)?).into(),
-            (GgmlDType::Q5_0, &[rows, cols]) if cpu => PackedMatrix::Q5_0(self.blocks(offset, rows, cols)?).into(),
-            _ => Weight::from_qtensor(self.qtensor(name, info, offset)?).map_err(&e)?,
-        };
-        convert(w, dtype).map_err(&e)
-    }
-
-    fn tensor(&mut self, name: &str) -> Result<Tensor> {
-        let (info, offset) = self.locate(name)?;
-        self.qtensor(name, info, offset)?.dequantize(&self.device).map_err(cerr(&self.g.path))
-    }
-}
-
-struct SafetensorsSource {
-    st: safetensors::SafetensorsFiles,
-    device: Device,
-}
-
-impl Source for SafetensorsSource {
-    fn has(&self, name: &str) -> bool {
-        self.st.has(name)
-    }
-
-    fn weight(&mut self, name: &str, dtype: WeightDtype) -> Result<Weight> {
-        let t = self.tensor(name)?;
-        convert(Weight::Dense(t), dtype).map_err(cerr(self.st.path()))
-    }
-
-    fn tensor(&mut self, name: &str) -> Result<Tensor> {
-        self.st.load_f32(name, &self.device)
     }
 }
 
@@ -445,9 +344,7 @@ impl Decoder {
     pub fn from_parsed_gguf(g: &Gguf, device: &Device, dtype: WeightDtype) -> Result<Self> {
         let path = g.path.as_path();
         let mut config = DecoderConfig::from_gguf(g)?;
-        let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        let file_len = file.metadata().map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?.len();
-        let mut src = GgufSource { g, file, file_len, device: device.clone() };
+        let mut src = GgufSource::open(g, device)?;
         if src.has("rope_freqs.weight") {
             let f = src.tensor("rope_freqs.weight")?.to_vec1::<f32>().map_err(cerr(path))?;
             config.rope_scaling = RopeScaling::Factors(f);
@@ -547,14 +444,12 @@ impl Decoder {
                 sliding: c.sliding_layers.get(i).copied().unwrap_or(false),
             });
         }
-        let embed = src.weight(&embed_name, dtype)?;
+        let untied = src.has(&head_name) && !config.tie_embeddings;
+        let embed = src.weight(&embed_name, if untied { dtype } else { dtype.for_output() })?;
         let norm =
             RmsNorm::new(src.tensor(&norm_name)?, eps, plus_one).map_err(|e| ModelError::Generation(e.to_string()))?;
-        let lm_head = if src.has(&head_name) && !config.tie_embeddings {
-            Linear::new(src.weight(&head_name, dtype)?)
-        } else {
-            Linear::new(embed.clone())
-        };
+        let lm_head =
+            if untied { Linear::new(src.weight(&head_name, dtype.for_output())?) } else { Linear::new(embed.clone()) };
         Self::assemble(config, embed, layers, norm, lm_head, device)
     }
 

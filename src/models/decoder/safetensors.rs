@@ -104,28 +104,51 @@ impl SafetensorsFiles {
 
     /// A tensor as f32 on `device`.
     pub(super) fn load_f32(&self, name: &str, device: &Device) -> Result<Tensor> {
-        let e = self.entries.get(name).ok_or_else(|| ModelError::BadModel {
+        let e = self.entry(name)?;
+        let numel = e.shape.iter().product();
+        let data = self.read_f32(e, 0, numel)?;
+        Tensor::from_vec(data, e.shape.as_slice(), device).map_err(bad_model(&self.files[e.file].0))
+    }
+
+    /// A tensor's shape.
+    pub(super) fn shape(&self, name: &str) -> Result<&[usize]> {
+        Ok(&self.entry(name)?.shape)
+    }
+
+    /// Rows `r0..r0 + n` of a matrix as f32 (quantizing on load reads a few MiB at a time).
+    pub(super) fn rows_f32(&self, name: &str, r0: usize, n: usize) -> Result<Vec<f32>> {
+        let e = self.entry(name)?;
+        let cols: usize = e.shape.iter().skip(1).product();
+        self.read_f32(e, r0 * cols, n * cols)
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry> {
+        self.entries.get(name).ok_or_else(|| ModelError::BadModel {
             path: self.path().to_path_buf(),
             reason: format!("no tensor `{name}` (is the model_type right?)"),
-        })?;
+        })
+    }
+
+    /// `count` values of a tensor from element `start` on, widened to f32.
+    fn read_f32(&self, e: &Entry, start: usize, count: usize) -> Result<Vec<f32>> {
         let (path, file) = &self.files[e.file];
         let bad = |reason: String| ModelError::BadModel { path: path.clone(), reason };
         let io = |source| ModelError::Io { path: path.clone(), source };
         let dtype = e.dtype.clone().map_err(bad)?;
-        let numel = e.shape.iter().product();
-        let data: Vec<f32> = match dtype {
+        let offset = e.offset + (start * dtype.size()) as u64;
+        Ok(match dtype {
             Dtype::F32 => {
-                let mut v = vec![0f32; numel];
+                let mut v = vec![0f32; count];
                 super::buffers::huge_pages(&v);
-                file.read_exact_at(bytemuck::cast_slice_mut(&mut v), e.offset).map_err(io)?;
+                file.read_exact_at(bytemuck::cast_slice_mut(&mut v), offset).map_err(io)?;
                 // Stored little-endian; a no-op on little-endian machines.
                 v.iter_mut().for_each(|x| *x = f32::from_bits(u32::from_le(x.to_bits())));
                 v
             }
             Dtype::F16 | Dtype::Bf16 => {
-                let mut raw = vec![0u16; numel];
-                file.read_exact_at(bytemuck::cast_slice_mut(&mut raw), e.offset).map_err(io)?;
-                let mut v = Vec::with_capacity(numel);
+                let mut raw = vec![0u16; count];
+                file.read_exact_at(bytemuck::cast_slice_mut(&mut raw), offset).map_err(io)?;
+                let mut v = Vec::with_capacity(count);
                 super::buffers::huge_pages(&v);
                 v.extend(raw.iter().map(|&b| {
                     let b = u16::from_le(b);
@@ -137,8 +160,7 @@ impl SafetensorsFiles {
                 }));
                 v
             }
-        };
-        Tensor::from_vec(data, e.shape.as_slice(), device).map_err(bad_model(path))
+        })
     }
 
     pub(super) fn path(&self) -> &Path {

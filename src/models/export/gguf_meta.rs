@@ -18,10 +18,12 @@ const USER_DEFINED: i32 = 4;
 const UNUSED: i32 = 5;
 
 /// A GGUF source's metadata with `general.file_type` replaced. Alignment is dropped (the writer
-/// aligns to GGUF's default 32 bytes).
+/// aligns to GGUF's default 32 bytes), and so are a split model's `split.*` keys.
 pub(super) fn from_gguf(g: &Gguf, file_type: u32, quantized: bool) -> Vec<(String, Value)> {
+    // The output is one file, whatever the source's split.
     let drop = ["general.file_type", "general.alignment", "general.quantization_version"];
-    let mut keys: Vec<&String> = g.content.metadata.keys().filter(|k| !drop.contains(&k.as_str())).collect();
+    let mut keys: Vec<&String> =
+        g.content.metadata.keys().filter(|k| !drop.contains(&k.as_str()) && !k.starts_with("split.")).collect();
     keys.sort();
     let mut out: Vec<(String, Value)> = keys.into_iter().map(|k| (k.clone(), g.content.metadata[k].clone())).collect();
     out.push(("general.file_type".into(), Value::U32(file_type)));

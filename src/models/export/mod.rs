@@ -17,12 +17,13 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::quantized::GgmlDType;
 use candle_core::{Device, Tensor};
 
 use super::decoder::{Arch, Decoder, Linear, Role, WeightDtype, gguf_name, permute};
 use super::error::{ModelError, Result, candle_message};
 use super::gguf::Gguf;
+use super::quant::{encode, fit};
 use super::resolve::ModelFiles;
 use crate::report::Progress;
 use write::Entry;
@@ -255,58 +256,9 @@ fn reorder(
     f(t, heads)
 }
 
-/// Bytes of `t` stored as `dtype`. Quantization runs on row chunks in parallel (candle's is
-/// single-threaded; rows are whole blocks, so the chunks' bytes concatenate).
-fn encode(t: &Tensor, dtype: GgmlDType) -> candle_core::Result<Vec<u8>> {
-    let t = t.to_dtype(candle_core::DType::F32)?.contiguous()?;
-    if dtype == GgmlDType::F32 {
-        return Ok(t.flatten_all()?.to_vec1::<f32>()?.iter().flat_map(|x| x.to_le_bytes()).collect());
-    }
-    let rows = if t.rank() == 2 { t.dim(0)? } else { 1 };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(rows.max(1));
-    if threads <= 1 || rows < 64 {
-        return Ok(QTensor::quantize(&t, dtype)?.data()?.into_owned());
-    }
-    let cols = t.elem_count() / rows;
-    let values = t.flatten_all()?.to_vec1::<f32>()?;
-    let per = rows.div_ceil(threads);
-    let parts: Vec<candle_core::Result<Vec<u8>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = values
-            .chunks(per * cols)
-            .map(|chunk| {
-                // Each chunk its own tensor: candle's quantize reads a narrowed view's whole storage.
-                s.spawn(move || -> candle_core::Result<Vec<u8>> {
-                    let part = Tensor::from_slice(chunk, (chunk.len() / cols, cols), &Device::Cpu)?;
-                    Ok(QTensor::quantize(&part, dtype)?.data()?.into_owned())
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
-}
-
 /// llama.cpp's `use_more_bits`: the layers Q4_K_M gives Q6_K for attn_v and ffn_down.
 fn more_bits(i: usize, n: usize) -> bool {
     i < n / 8 || i >= 7 * n / 8 || (i as i64 - (n / 8) as i64) % 3 == 2
-}
-
-/// The nearest type whose blocks fit a row of `cols` (llama.cpp's fallbacks for rows that are
-/// not a multiple of 256: Q4_K to Q5_0, Q6_K to Q8_0; F16 when nothing fits).
-fn fit(t: GgmlDType, cols: usize) -> GgmlDType {
-    if cols.is_multiple_of(t.block_size()) {
-        return t;
-    }
-    match t {
-        GgmlDType::Q4K => fit(GgmlDType::Q5_0, cols),
-        GgmlDType::Q5K => fit(GgmlDType::Q5_1, cols),
-        GgmlDType::Q6K => fit(GgmlDType::Q8_0, cols),
-        _ => GgmlDType::F16,
-    }
 }
 
 impl Quant {
@@ -403,16 +355,18 @@ pub fn decoder_config(files: &ModelFiles) -> Result<super::decoder::DecoderConfi
 
 /// Where a GGUF source keeps a tensor, to copy it unchanged.
 struct RawSource<'a> {
-    file: std::fs::File,
-    path: &'a Path,
+    files: Vec<std::fs::File>,
     g: &'a Gguf,
 }
 
 impl<'a> RawSource<'a> {
     fn open(g: &'a Gguf) -> Result<Self> {
-        let path = g.path.as_path();
-        let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        Ok(Self { file, path, g })
+        let files = g
+            .shards
+            .iter()
+            .map(|s| std::fs::File::open(&s.path).map_err(|source| ModelError::Io { path: s.path.clone(), source }))
+            .collect::<Result<_>>()?;
+        Ok(Self { files, g })
     }
 
     fn dtype(&self, name: &str) -> Option<GgmlDType> {
@@ -420,12 +374,13 @@ impl<'a> RawSource<'a> {
     }
 
     fn bytes(&mut self, name: &str, len: usize) -> Result<Vec<u8>> {
-        let io = |source| ModelError::Io { path: self.path.to_path_buf(), source };
-        let info = &self.g.content.tensor_infos[name];
-        let start = self.g.content.tensor_data_offset + info.offset;
-        self.file.seek(SeekFrom::Start(start)).map_err(io)?;
+        let missing = || ModelError::BadModel { path: self.g.path.clone(), reason: format!("no tensor `{name}`") };
+        let (_, shard, start) = self.g.locate(name).ok_or_else(missing)?;
+        let io = |source| ModelError::Io { path: self.g.shards[shard].path.clone(), source };
+        let file = &mut self.files[shard];
+        file.seek(SeekFrom::Start(start)).map_err(io)?;
         let mut buf = vec![0; len];
-        self.file.read_exact(&mut buf).map_err(io)?;
+        file.read_exact(&mut buf).map_err(io)?;
         Ok(buf)
     }
 }

@@ -1,0 +1,392 @@
+//! The block types hfx's kernels read: GGUF's Q4_1, Q5_0 and Q8_0 weight blocks and Q8_1
+//! activation blocks, in the layouts llama.cpp stores, with their quantization as llama.cpp
+//! rounds it.
+
+use std::sync::LazyLock;
+
+use candle_core::quantized::GgmlDType;
+use candle_core::quantized::k_quants::GgmlType;
+use half::f16;
+
+use super::QK;
+#[cfg(target_arch = "x86_64")]
+use super::kernels::{AVX2, quantize_avx2};
+use super::kernels::{dot, quantize, vec_dot};
+
+/// 32 weights: `w = d * q + m`, `q` in 0..16, two per byte (low nibbles first half).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ4_1 {
+    pub(super) d: u16,
+    pub(super) m: u16,
+    pub(super) qs: [u8; QK / 2],
+}
+
+/// 32 weights: `w = d * (q - 16)`, `q` in 0..32: the low four bits two per byte as in Q4_1,
+/// bit 4 of weight `j` in bit `j` of `qh`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ5_0 {
+    pub(super) d: u16,
+    pub(super) qh: [u8; 4],
+    pub(super) qs: [u8; QK / 2],
+}
+
+/// 32 weights: `w = d * q`, `q` a signed byte (GGUF's Q8_0: the embeddings and output of
+/// most quantized models, and every tensor of a Q8_0 file).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ8_0 {
+    pub(super) d: u16,
+    pub(super) qs: [i8; QK],
+}
+
+/// 32 activations: `x = d * q`, with `s = d * sum(q)` for Q4_1's offset term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ8_1 {
+    pub(super) d: f32,
+    pub(super) s: f32,
+    pub(super) qs: [i8; QK],
+}
+
+/// f16 bits to f32 by table, for the portable loop and dequantization: `half` converts in
+/// software unless built for F16C. The AVX2 kernels convert with F16C instead (the 256 KiB
+/// table missed the cache in decode).
+pub(super) static F16: LazyLock<Vec<f32>> =
+    LazyLock::new(|| (0..=u16::MAX).map(|b| f16::from_bits(b).to_f32()).collect());
+
+/// Weight blocks of 32 unsigned 4- or 5-bit integers `q` and f16 scales, which hfx's kernels
+/// multiply with Q8_1 activations.
+pub trait Packed:
+    GgmlType<VecDotType = BlockQ8_1> + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static
+{
+    /// Bytes per block in GGUF (and in memory: the structs are `repr(C)` without padding).
+    const BYTES: usize;
+    /// `w = d * (q - 16)` (Q5_0), subtracted in integers from the activations' sum as llama.cpp
+    /// does; otherwise `w = d * q + m` (Q4_1) with `m` times the activation block's `s`.
+    const CENTERED: bool;
+    /// `w = d * q` with `q` signed bytes (Q8_0): the kernels multiply `|q|` by the activations
+    /// carrying `q`'s sign, as llama.cpp does (u8 x i8 products without saturation).
+    const SIGNED: bool = false;
+    /// Weight `j` as the integer the scale multiplies (`q`, `q - 16` or the signed `q`).
+    fn level(&self, j: usize) -> i32;
+    /// `(d, m)` as f32 (`m` is 0 for centered blocks).
+    fn scales(&self, table: &[f32]) -> (f32, f32);
+    /// The 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks). Like `dot_body`, only for inlining into
+    /// the kernels built for AVX2 (and F16C), which callers enter after checking the CPU.
+    #[cfg(target_arch = "x86_64")]
+    fn unpack(&self) -> std::arch::x86_64::__m256i;
+    /// `d` in lane 0 and `m` in lane 1 (F16C; see `unpack`).
+    #[cfg(target_arch = "x86_64")]
+    fn scales_f16c(&self) -> std::arch::x86_64::__m128;
+}
+
+/// Low nibbles to bytes 0..16, high nibbles to bytes 16..32.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: only inlined into the AVX2 kernels (through `Packed::unpack`), whose callers
+    // checked for AVX2; the load reads
+    // exactly the 16 bytes of `qs`.
+    #[allow(unsafe_code)]
+    unsafe {
+        let low = _mm_set1_epi8(0x0F);
+        let q = _mm_loadu_si128(qs.as_ptr().cast());
+        _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low))
+    }
+}
+
+/// `(d, 0)` for blocks without an offset (Q5_0, Q8_0).
+#[inline(always)]
+fn scale_only(t: &[f32], d: u16) -> (f32, f32) {
+    (t[usize::from(d)], 0.0)
+}
+
+/// `d` in lane 0 and 0 in lane 1 (F16C), for blocks without an offset; inlined into the kernels.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
+    use std::arch::x86_64::*;
+    // SAFETY: only inlined into the kernels, whose callers checked for F16C; no memory is read.
+    #[allow(unsafe_code)]
+    unsafe {
+        _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(d)))
+    }
+}
+
+impl Packed for BlockQ4_1 {
+    const BYTES: usize = 20;
+    const CENTERED: bool = false;
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        i32::from(if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 })
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32]) -> (f32, f32) {
+        (t[usize::from(self.d)], t[usize::from(self.m)])
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn unpack(&self) -> std::arch::x86_64::__m256i {
+        nibbles(&self.qs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for F16C; the read covers exactly `d` and `m`, adjacent in
+        // the `repr(C)` block.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm_cvtph_ps(_mm_cvtsi32_si128(std::ptr::from_ref(self).cast::<i32>().read_unaligned()))
+        }
+    }
+}
+
+impl Packed for BlockQ5_0 {
+    const BYTES: usize = 22;
+    const CENTERED: bool = true;
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        let low = if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 };
+        let high = ((u32::from_le_bytes(self.qh) >> j) & 1) as u8;
+        i32::from(low | (high << 4)) - 16
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32]) -> (f32, f32) {
+        scale_only(t, self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn unpack(&self) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is
+        // read beyond the block's fields.
+        #[allow(unsafe_code)]
+        unsafe {
+            // llama.cpp's bytes_from_bits_32: byte j gets byte j / 8 of `qh`, all bits but bit
+            // j % 8 are set, and the byte is all ones exactly when bit j of `qh` was set.
+            let qh = _mm256_set1_epi32(i32::from_le_bytes(self.qh));
+            let spread = _mm256_shuffle_epi8(
+                qh,
+                _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
+            );
+            let bits = _mm256_cmpeq_epi8(
+                _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)),
+                _mm256_set1_epi8(-1),
+            );
+            _mm256_or_si256(nibbles(&self.qs), _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+        scale_only_f16c(self.d)
+    }
+}
+
+impl Packed for BlockQ8_0 {
+    const BYTES: usize = 34;
+    const CENTERED: bool = false;
+    const SIGNED: bool = true;
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        i32::from(self.qs[j])
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32]) -> (f32, f32) {
+        scale_only(t, self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn unpack(&self) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
+        // exactly the 32 bytes of `qs`.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm256_loadu_si256(self.qs.as_ptr().cast())
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+        scale_only_f16c(self.d)
+    }
+}
+
+/// Blocks from GGUF bytes (little-endian, in the layout of the `repr(C)` structs).
+pub(super) fn parse<B: Packed>(bytes: &[u8]) -> Vec<B> {
+    assert_eq!(std::mem::size_of::<B>(), B::BYTES, "{:?} block layout", B::DTYPE);
+    let mut blocks = vec![B::zeros(); bytes.len() / B::BYTES];
+    for (b, c) in blocks.iter_mut().zip(bytes.chunks_exact(B::BYTES)) {
+        // SAFETY: `B` is a `repr(C)` struct of integer fields and exactly `BYTES` bytes (asserted
+        // above), so it has no padding and any bytes are a valid value; the copy writes exactly
+        // one block.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::ptr::copy_nonoverlapping(c.as_ptr(), std::ptr::from_mut(b).cast::<u8>(), B::BYTES);
+        }
+    }
+    blocks
+}
+
+impl GgmlType for BlockQ8_1 {
+    const DTYPE: GgmlDType = GgmlDType::Q8_1;
+    const BLCK_SIZE: usize = QK;
+    type VecDotType = BlockQ8_1;
+
+    fn zeros() -> Self {
+        Self { d: 0.0, s: 0.0, qs: [0; QK] }
+    }
+
+    fn to_float(xs: &[Self], ys: &mut [f32]) {
+        for (b, out) in xs.iter().zip(ys.chunks_exact_mut(QK)) {
+            for (o, q) in out.iter_mut().zip(b.qs) {
+                *o = f32::from(q) * b.d;
+            }
+        }
+    }
+
+    /// llama.cpp's quantize_row_q8_1: scale and offset rounded through f16 as it stores them.
+    fn from_float(xs: &[f32], ys: &mut [Self]) {
+        #[cfg(target_arch = "x86_64")]
+        if *AVX2 {
+            // SAFETY: `quantize_avx2` only needs AVX2 and FMA, which the CPU was checked to have.
+            #[allow(unsafe_code)]
+            return unsafe { quantize_avx2(xs, ys) };
+        }
+        quantize(xs, ys)
+    }
+
+    fn vec_dot(_: usize, xs: &[Self], ys: &[Self]) -> f32 {
+        xs.iter()
+            .zip(ys)
+            .map(|(a, b)| {
+                a.d * b.d * a.qs.iter().zip(b.qs).map(|(p, q)| i32::from(*p) * i32::from(q)).sum::<i32>() as f32
+            })
+            .sum()
+    }
+
+    fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[Self]) -> f32 {
+        Self::vec_dot(n, xs, ys)
+    }
+}
+
+/// Dequantization through `Packed::q` and `scales`.
+pub(super) fn to_float<B: Packed>(xs: &[B], ys: &mut [f32]) {
+    let t = F16.as_slice();
+    for (b, out) in xs.iter().zip(ys.chunks_exact_mut(QK)) {
+        let (d, m) = b.scales(t);
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = b.level(j) as f32 * d + m;
+        }
+    }
+}
+
+/// candle's block-type trait for a `Packed` block type (its dtype, zeros, quantization and
+/// dequantization are what hfx uses; no candle driver runs these blocks any more).
+macro_rules! ggml_type {
+    ($block:ty, $dtype:expr) => {
+        impl GgmlType for $block {
+            const DTYPE: GgmlDType = $dtype;
+            const BLCK_SIZE: usize = QK;
+            type VecDotType = BlockQ8_1;
+
+            fn zeros() -> Self {
+                // SAFETY: all-zero bytes are a valid block (integer fields only).
+                #[allow(unsafe_code)]
+                unsafe {
+                    std::mem::zeroed()
+                }
+            }
+
+            fn to_float(xs: &[Self], ys: &mut [f32]) {
+                to_float(xs, ys)
+            }
+
+            fn from_float(xs: &[f32], ys: &mut [Self]) {
+                Self::quantize(xs, ys)
+            }
+
+            fn vec_dot(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
+                vec_dot(xs, ys)
+            }
+
+            fn vec_dot_unopt(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
+                dot(xs, ys, F16.as_slice())
+            }
+        }
+    };
+}
+ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
+ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
+ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
+
+impl BlockQ8_0 {
+    /// llama.cpp's quantize_row_q8_0_ref.
+    fn quantize(xs: &[f32], ys: &mut [Self]) {
+        for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+            let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+            y.d = f16::from_f32(d).to_bits();
+            for (q, v) in y.qs.iter_mut().zip(x) {
+                *q = (v * id).round() as i8;
+            }
+        }
+    }
+}
+
+impl BlockQ4_1 {
+    /// llama.cpp's quantize_row_q4_1: per block, `m` the minimum and `d` a fifteenth of the range.
+    fn quantize(xs: &[f32], ys: &mut [Self]) {
+        for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+            let (min, max) = x.iter().fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+            let d = (max - min) / 15.0;
+            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+            y.d = f16::from_f32(d).to_bits();
+            y.m = f16::from_f32(min).to_bits();
+            for j in 0..QK / 2 {
+                let lo = ((x[j] - min) * id + 0.5).clamp(0.0, 15.0) as u8;
+                let hi = ((x[j + QK / 2] - min) * id + 0.5).clamp(0.0, 15.0) as u8;
+                y.qs[j] = lo | (hi << 4);
+            }
+        }
+    }
+}
+
+impl BlockQ5_0 {
+    /// llama.cpp's quantize_row_q5_0_ref: `d` such that the value of largest magnitude maps
+    /// to -16.
+    fn quantize(xs: &[f32], ys: &mut [Self]) {
+        for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+            let max = x.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
+            let d = max / -16.0;
+            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+            y.d = f16::from_f32(d).to_bits();
+            let mut qh = 0u32;
+            for j in 0..QK / 2 {
+                let lo = ((x[j] * id + 16.5) as u8).min(31);
+                let hi = ((x[j + QK / 2] * id + 16.5) as u8).min(31);
+                y.qs[j] = (lo & 0x0F) | ((hi & 0x0F) << 4);
+                qh |= (u32::from(lo >> 4) << j) | (u32::from(hi >> 4) << (j + QK / 2));
+            }
+            y.qh = qh.to_le_bytes();
+        }
+    }
+}

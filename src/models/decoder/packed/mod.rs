@@ -1,0 +1,256 @@
+//! 4- and 5-bit weight blocks (Q4_1, Q5_0) times Q8_1 activations. candle's quantized matmul
+//! has AVX2 dot products for Q4_0, Q8_0 and the K-quants but runs Q4_1 and Q5_0 through its
+//! scalar reference loops: measured on SmolLM2-135M Q4_1 that was 29 tok/s prompt processing
+//! against llama.cpp's 288 (0.10x), and on Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices
+//! cannot take K-quants, so llama.cpp stores them as Q5_0) 7 tok/s generation against 49 with
+//! three quarters of the time in candle's Q5_0 loop. Prompts go through hfx's own tiled matmul
+//! on candle's thread pool, and hfx's decode step calls the dot products directly. The block
+//! layouts and the activation rounding are llama.cpp's, so results match its Q4_1 and Q5_0 paths.
+
+mod blocks;
+mod kernels;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Mutex;
+
+use candle_core::quantized::GgmlDType;
+use candle_core::quantized::k_quants::GgmlType;
+
+pub use blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
+use blocks::{parse, to_float};
+#[cfg(target_arch = "x86_64")]
+use kernels::VNNI;
+use kernels::dot_tile;
+
+use super::decode::{lock, run};
+
+pub(super) const QK: usize = 32;
+
+/// Prompt rows per work item of `BlockMatrix::matmul` (their Q8_1 blocks stay in L2 while the
+/// item's weight rows pass) and weight rows per item (a few hundred KiB of blocks at most).
+const TILE_M: usize = 16;
+const TILE_N: usize = 64;
+
+/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, `M` activation rows at a
+/// time from `c` on while `M` fit; returns the first row left over.
+fn sweep_by<B: Packed, const N: usize, const M: usize>(
+    xs: [&[B]; N],
+    ys: &[BlockQ8_1],
+    (mut c, m): (usize, usize),
+    put: &mut impl FnMut(usize, usize, f32),
+) -> usize {
+    let kb = ys.len() / m.max(1);
+    while c + M <= m {
+        let d = dot_tile(xs, std::array::from_fn::<_, M, _>(|i| &ys[(c + i) * kb..(c + i + 1) * kb]));
+        for (r, row) in d.iter().enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                put(c + i, r, *v);
+            }
+        }
+        c += M;
+    }
+    c
+}
+
+/// Whether kernel calls take four activation rows (else two): AVX-512's 32 vector registers
+/// hold a 4 x 4 tile's accumulators beside the Q5_0 operands, AVX2's 16 do not (Qwen2.5-0.5B
+/// prompt 100 -> 31 tok/s with 4 x 4 there, 130 with 4 x 2).
+fn wide_tiles() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return *VNNI;
+    #[cfg(not(target_arch = "x86_64"))]
+    true
+}
+
+/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, four (`wide`) or two at
+/// a time and the rest one by one; `put(c, r, v)` gets activation row `c` times weight row `r`.
+fn sweep<B: Packed, const N: usize>(
+    xs: [&[B]; N],
+    ys: &[BlockQ8_1],
+    (m, wide): (usize, bool),
+    mut put: impl FnMut(usize, usize, f32),
+) {
+    let c = if wide {
+        sweep_by::<B, N, 4>(xs, ys, (0, m), &mut put)
+    } else {
+        sweep_by::<B, N, 2>(xs, ys, (0, m), &mut put)
+    };
+    sweep_by::<B, N, 1>(xs, ys, (c, m), &mut put);
+}
+
+/// Rows `r0..r0 + n` of `blocks` (`kb` blocks each) times the `m.0` activation rows of `ys` (see
+/// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets
+/// activation row `c` times weight row `r0 + j`.
+fn sweep_rows<B: Packed>(
+    blocks: &[B],
+    kb: usize,
+    (r0, n): (usize, usize),
+    ys: &[BlockQ8_1],
+    m: (usize, bool),
+    mut put: impl FnMut(usize, usize, f32),
+) {
+    let row = |r: usize| &blocks[r * kb..(r + 1) * kb];
+    let mut j = 0;
+    while j + 4 <= n {
+        sweep::<B, 4>(std::array::from_fn(|i| row(r0 + j + i)), ys, m, |c, r, v| put(c, j + r, v));
+        j += 4;
+    }
+    for j in j..n {
+        sweep::<B, 1>([row(r0 + j)], ys, m, |c, _, v| put(c, j, v));
+    }
+}
+
+/// A matrix `(rows, cols)` of `Packed` blocks, row-major.
+#[derive(Debug, Clone)]
+pub struct BlockMatrix<B> {
+    pub blocks: Vec<B>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl<B: Packed> BlockMatrix<B> {
+    pub fn from_blocks(blocks: Vec<B>, rows: usize, cols: usize) -> candle_core::Result<Self> {
+        if !cols.is_multiple_of(QK) || blocks.len() != rows * cols / QK {
+            candle_core::bail!("{:?} tensor of {rows}x{cols} has {} blocks", B::DTYPE, blocks.len());
+        }
+        Ok(Self { blocks, rows, cols })
+    }
+
+    /// `x (m, cols)` times the transposed matrix: `(m, rows)`. candle's driver called the
+    /// kernels four weight rows by one activation row, so each weight block was unpacked again
+    /// for every prompt row (Qwen2.5-0.5B's Q5_0 prompt at 0.41x llama.cpp, two thirds of it in
+    /// that kernel). Here a work item is a block of `TILE_M` prompt rows by `TILE_N` weight rows
+    /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
+    /// per four (two) prompt rows.
+    fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
+        self.matmul_tiled(x, m, wide_tiles())
+    }
+
+    fn matmul_tiled(&self, x: &[f32], m: usize, wide: bool) -> candle_core::Result<Vec<f32>> {
+        let (n, k) = (self.rows, self.cols);
+        if x.len() != m * k {
+            candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
+        }
+        let kb = k / QK;
+        let mut ys = vec![BlockQ8_1::zeros(); m * kb];
+        for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
+            BlockQ8_1::from_float(xr, yr);
+        }
+        let mut out = vec![0f32; m * n];
+        // Each item owns its block of `out`: the `TILE_N`-wide pieces of `TILE_M` output rows.
+        let tiles_m = m.div_ceil(TILE_M);
+        let mut items: Vec<Vec<&mut [f32]>> = (0..tiles_m * n.div_ceil(TILE_N)).map(|_| Vec::new()).collect();
+        for (c, row) in out.chunks_mut(n.max(1)).enumerate() {
+            for (w, piece) in row.chunks_mut(TILE_N).enumerate() {
+                items[w * tiles_m + c / TILE_M].push(piece);
+            }
+        }
+        let items: Vec<Mutex<Vec<&mut [f32]>>> = items.into_iter().map(Mutex::new).collect();
+        run(items.len(), true, |range| {
+            for i in range {
+                let (w, t) = (i / tiles_m, i % tiles_m);
+                let mut pieces = lock(&items[i]);
+                let (r0, c0) = (w * TILE_N, t * TILE_M);
+                let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
+                let ys = &ys[c0 * kb..(c0 + m) * kb];
+                sweep_rows(&self.blocks, kb, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
+            }
+        });
+        drop(items);
+        Ok(out)
+    }
+
+    fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.rows * self.cols];
+        to_float(&self.blocks, &mut out);
+        out
+    }
+
+    fn rows(&self, start: usize, len: usize) -> Self {
+        let per_row = self.cols / QK;
+        Self { blocks: self.blocks[start * per_row..(start + len) * per_row].to_vec(), rows: len, cols: self.cols }
+    }
+
+    /// Rows `r0..r0 + out.len() / b` times each of the `b` quantized activation rows in `ys`,
+    /// written `(rows, b)`.
+    ///
+    /// One weight row at a time (with several sequences at once): four rows per call measured
+    /// 25-30% slower here in single-sequence decode (SmolLM2 Q4_1 tg128 146 -> 104 tok/s, Qwen
+    /// 35 -> 28).
+    fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
+        let kb = self.cols / QK;
+        let wide = wide_tiles();
+        for (r, o) in (r0..).zip(out.chunks_mut(b)) {
+            sweep::<B, 1>([&self.blocks[r * kb..(r + 1) * kb]], ys, (b, wide), |c, _, v| o[c] = v);
+        }
+    }
+}
+
+/// A weight matrix in one of the block types with hfx kernels.
+#[derive(Debug, Clone)]
+pub enum PackedMatrix {
+    Q4_1(BlockMatrix<BlockQ4_1>),
+    Q5_0(BlockMatrix<BlockQ5_0>),
+    Q8_0(BlockMatrix<BlockQ8_0>),
+}
+
+/// `$body` with `$m` bound to the inner `BlockMatrix`, whatever its block type.
+macro_rules! each {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            PackedMatrix::Q4_1($m) => $body,
+            PackedMatrix::Q5_0($m) => $body,
+            PackedMatrix::Q8_0($m) => $body,
+        }
+    };
+}
+
+impl PackedMatrix {
+    /// A matrix from GGUF bytes; `None` for a block type without hfx kernels.
+    pub fn from_bytes(dtype: GgmlDType, bytes: &[u8], rows: usize, cols: usize) -> Option<candle_core::Result<Self>> {
+        fn make<B: Packed>(bytes: &[u8], rows: usize, cols: usize) -> candle_core::Result<BlockMatrix<B>> {
+            if !bytes.len().is_multiple_of(B::BYTES) {
+                candle_core::bail!("{:?} tensor of {rows}x{cols} has {} bytes", B::DTYPE, bytes.len());
+            }
+            BlockMatrix::from_blocks(parse(bytes), rows, cols)
+        }
+        Some(match dtype {
+            GgmlDType::Q4_1 => make(bytes, rows, cols).map(Self::Q4_1),
+            GgmlDType::Q5_0 => make(bytes, rows, cols).map(Self::Q5_0),
+            GgmlDType::Q8_0 => make(bytes, rows, cols).map(Self::Q8_0),
+            _ => return None,
+        })
+    }
+
+    pub fn dims(&self) -> (usize, usize) {
+        each!(self, m => (m.rows, m.cols))
+    }
+
+    /// `x (m, cols)` times the transposed matrix: `(m, rows)`.
+    pub fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
+        each!(self, w => w.matmul(x, m))
+    }
+
+    pub fn dequantize(&self) -> Vec<f32> {
+        each!(self, m => m.dequantize())
+    }
+
+    /// Rows `start..start + len` (a copy).
+    pub fn rows(&self, start: usize, len: usize) -> Self {
+        match self {
+            Self::Q4_1(m) => Self::Q4_1(m.rows(start, len)),
+            Self::Q5_0(m) => Self::Q5_0(m.rows(start, len)),
+            Self::Q8_0(m) => Self::Q8_0(m.rows(start, len)),
+        }
+    }
+
+    pub fn size_in_bytes(&self) -> usize {
+        each!(self, m => std::mem::size_of_val(m.blocks.as_slice()))
+    }
+
+    /// See `BlockMatrix::dot_rows`.
+    pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
+        each!(self, m => m.dot_rows(r0, out, ys, b))
+    }
+}

@@ -1,0 +1,134 @@
+use super::blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
+#[cfg(target_arch = "x86_64")]
+use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
+use super::kernels::{dot, quantize, vec_dot};
+use super::*;
+use candle_core::quantized::QTensor;
+use candle_core::{Device, Tensor};
+
+/// Against candle's own path for the block type (its scalar reference dot product) on the
+/// same blocks, then every kernel this CPU can run against the portable loop.
+fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> PackedMatrix) {
+    let dev = Device::Cpu;
+    let (n, k) = (67, 256);
+    let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
+    let q = QTensor::quantize(&w, dtype).unwrap();
+    let bytes = q.data().unwrap();
+    let packed = PackedMatrix::from_bytes(dtype, &bytes, n, k).unwrap().unwrap();
+    let blocks: Vec<B> = parse(&bytes);
+    assert_eq!(packed.dims(), (n, k));
+    assert_eq!(packed.size_in_bytes(), bytes.len());
+    let deq: Vec<f32> = q.dequantize(&dev).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    assert_eq!(packed.dequantize(), deq, "{dtype:?} dequantization");
+    // Quantizing as llama.cpp does gives candle's (llama.cpp's reference) blocks.
+    let mut ours = vec![B::zeros(); blocks.len()];
+    B::from_float(&w.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &mut ours);
+    assert_eq!(ours, blocks, "{dtype:?} quantization");
+    // 1, 3: tails only; 17, 70: several prompt tiles, 4 x 4 tiles and their tails.
+    for m in [1, 3, 17, 70] {
+        let x = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap();
+        let want: Vec<f32> = x.apply_op1_no_bwd(&q).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let xv = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let got = packed.matmul(&xv, m).unwrap();
+        // The tiling this CPU does not use: both must run wherever the kernels do.
+        let whole = BlockMatrix::from_blocks(parse::<B>(&bytes), n, k).unwrap();
+        assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), got, "{dtype:?} tiles");
+        let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
+        for (a, b) in got.iter().zip(&want) {
+            // Same blocks; activations rounded as Q8_1 with `s` through f16 here (as
+            // llama.cpp stores it), in f32 by candle, and as Q8_0 in candle's Q5_0 path.
+            // Q4_1's `m * s` rounding reached 2e-3 of the largest output in about one run
+            // in a hundred; a wrong kernel is off by the order of the outputs themselves.
+            assert!((a - b).abs() <= 5e-3 * scale, "{dtype:?}: {a} vs {b}");
+        }
+    }
+    let nb = k / QK;
+    let xs4 = Tensor::randn(0f32, 1.0, (4, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let mut ys4 = vec![BlockQ8_1::zeros(); 4 * nb];
+    BlockQ8_1::from_float(&xs4, &mut ys4);
+    let (x, ys) = (&xs4[..k], &ys4[..nb]);
+    // The portable loop against a plain sum over dequantized weights and activations.
+    let mut xq = vec![0f32; k];
+    BlockQ8_1::to_float(ys, &mut xq);
+    let plain: f32 = deq[..k].iter().zip(&xq).map(|(a, b)| a * b).sum();
+    let slow = dot(&blocks[..nb], ys, F16.as_slice());
+    // Exact up to float rounding, but for Q4_1's `m * s`, where `s` went through f16 as
+    // llama.cpp stores it (relative error 2^-11).
+    let s_rounding: f32 = blocks[..nb].iter().zip(ys).map(|(b, y)| (b.scales(F16.as_slice()).1 * y.s).abs()).sum();
+    let tol = 1e-4 * plain.abs().max(1.0) + s_rounding / 1024.0;
+    assert!((plain - slow).abs() <= tol, "{dtype:?}: {plain} vs {slow}");
+    // Every kernel this CPU can run, for one or four weight rows against one or four
+    // activation rows, against the loop.
+    let rows: [&[B]; 4] = std::array::from_fn(|r| &blocks[r * nb..(r + 1) * nb]);
+    let acts: [&[BlockQ8_1]; 4] = std::array::from_fn(|c| &ys4[c * nb..(c + 1) * nb]);
+    let want = rows.map(|r| acts.map(|a| dot(r, a, F16.as_slice())));
+    let close = |got: [[f32; 4]; 4], what: &str| {
+        for (g, w) in got.iter().flatten().zip(want.iter().flatten()) {
+            assert!((g - w).abs() <= 1e-4 * w.abs().max(1.0), "{dtype:?} {what}: {g} vs {w}");
+        }
+    };
+    let by_row = |f: &dyn Fn(&[BlockQ8_1]) -> [f32; 4]| {
+        let cols = acts.map(f);
+        std::array::from_fn(|r| std::array::from_fn(|c| cols[c][r]))
+    };
+    close(dot_tile(rows, acts), "dispatch, 4 x 4");
+    close(by_row(&|a| dot_tile(rows, [a]).map(|[v]| v)), "dispatch, 4 x 1");
+    close(by_row(&|a| rows.map(|r| vec_dot(r, a))), "dispatch, 1 x 1");
+    // Decode steps: one sequence, and four sequences written (rows, b).
+    let mut out = vec![0f32; 4];
+    packed.dot_rows(0, &mut out, ys, 1);
+    for (g, w) in out.iter().zip(&want) {
+        assert!((g - w[0]).abs() <= 1e-4 * w[0].abs().max(1.0), "{dtype:?} dot_rows: {g} vs {}", w[0]);
+    }
+    let mut out = vec![0f32; 16];
+    packed.dot_rows(0, &mut out, &ys4, 4);
+    close(std::array::from_fn(|r| std::array::from_fn(|c| out[r * 4 + c])), "dot_rows, 4 sequences");
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    {
+        if *AVX2 {
+            // SAFETY: AVX2, FMA and F16C were checked just above.
+            close(unsafe { dot_avx2(rows, acts) }, "avx2, 4 x 4");
+            close(by_row(&|a| unsafe { dot_avx2(rows, [a]) }.map(|[v]| v)), "avx2, 4 x 1");
+            close(by_row(&|a| rows.map(|r| unsafe { dot_avx2([r], [a]) }[0][0])), "avx2, 1 x 1");
+        }
+        if *VNNI {
+            // SAFETY: AVX2, FMA, F16C and AVX-512 VNNI/VL were checked just above.
+            close(unsafe { dot_vnni(rows, acts) }, "vnni, 4 x 4");
+            close(by_row(&|a| unsafe { dot_vnni(rows, [a]) }.map(|[v]| v)), "vnni, 4 x 1");
+            close(by_row(&|a| rows.map(|r| unsafe { dot_vnni([r], [a]) }[0][0])), "vnni, 1 x 1");
+        }
+    }
+    // Quantizing the activations: the AVX2 build of the loop gives the same blocks.
+    let mut plain = vec![BlockQ8_1::zeros(); nb];
+    quantize(x, &mut plain);
+    assert_eq!(plain, ys);
+    let split = packed.rows(5, 2);
+    assert_eq!(split.dims(), (2, k));
+    assert_eq!(split.dequantize(), deq[5 * k..7 * k]);
+    let whole = wrap(BlockMatrix::from_blocks(blocks, n, k).unwrap());
+    assert_eq!(whole.dequantize(), deq);
+    assert!(BlockMatrix::<B>::from_blocks(Vec::new(), n, k).is_err());
+}
+
+#[test]
+fn q4_1_matches_candle() {
+    matches_candle::<BlockQ4_1>(GgmlDType::Q4_1, PackedMatrix::Q4_1);
+}
+
+#[test]
+fn q5_0_matches_candle() {
+    matches_candle::<BlockQ5_0>(GgmlDType::Q5_0, PackedMatrix::Q5_0);
+}
+
+#[test]
+fn q8_0_matches_candle() {
+    matches_candle::<BlockQ8_0>(GgmlDType::Q8_0, PackedMatrix::Q8_0);
+}
+
+#[test]
+fn other_block_types_are_left_to_candle() {
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q8_0, &[0; 33], 1, 32).unwrap().is_err());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
+}
