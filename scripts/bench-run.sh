@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${LLAMA_BIN:?set LLAMA_BIN to the bin directory of a llama.cpp build}"
 ROUNDS=${ROUNDS:-3}
+# llama.cpp 0.3.36's weight repacking dies with SIGILL on the CI machines' AMX CPUs (any
+# quantized type): set LLAMA_REPACK=1 where it runs.
+LLAMA_REPACK=${LLAMA_REPACK:-0}
 WORK=${WORK:-/tmp/hfx-bench-run}
 mkdir -p "$WORK"
 cargo build --release --quiet
@@ -26,7 +29,7 @@ for round in $(seq "$ROUNDS"); do
     IFS=: read -r name hfx_model cpp_model <<<"$pair"
     "$HFX" bench "$hfx_model" -p 512 -n 128 -r 3 --threads 2 --json |
       python3 -c 'import json,sys; [print(json.dumps({"tool":"hfx","model":sys.argv[1],"test":r["test"],"tok_s":r["tok_s"]})) for r in json.load(sys.stdin)]' "$name" >>"$WORK/results.jsonl"
-    "$LLAMA_BIN/llama-bench" -m "$cpp_model" -p 512 -n 128 -r 3 -t 2 -o json 2>/dev/null |
+    "$LLAMA_BIN/llama-bench" -m "$cpp_model" -p 512 -n 128 -r 3 -t 2 --repack "$LLAMA_REPACK" -o json 2>/dev/null |
       python3 -c 'import json,sys; [print(json.dumps({"tool":"llama.cpp","model":sys.argv[1],"test":"pp" if r["n_prompt"] else "tg","tok_s":r["avg_ts"]})) for r in json.load(sys.stdin)]' "$name" >>"$WORK/results.jsonl"
   done
 done
