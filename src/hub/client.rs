@@ -131,11 +131,6 @@ impl HubClient {
         self.opts.offline
     }
 
-    /// Whether a first connection to the Hub failed in this process.
-    pub fn is_unreachable(&self) -> bool {
-        self.reach.unreachable.get().is_some()
-    }
-
     fn unreachable_error(&self, reason: &str) -> HubError {
         HubError::Unreachable { endpoint: self.endpoint().to_string(), reason: reason.to_string() }
     }
