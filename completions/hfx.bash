@@ -2575,7 +2575,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__run)
-            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --system --raw --max-new-tokens --temperature --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed --stop --lora --file --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --system --raw --max-new-tokens --temperature --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed --stop --lora --file --json-schema --json-object --regex --grammar --tools --tool-choice --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2646,6 +2646,26 @@ _hfx() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json-schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grammar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tools)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tool-choice)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

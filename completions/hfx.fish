@@ -633,6 +633,11 @@ complete -c hfx -n "__fish_hfx_using_subcommand run" -l seed -d 'Random seed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l stop -d 'Stop strings (repeatable)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l lora -d 'Apply a LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF file' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l file -d 'Read one input per line from this file (embedding models)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l json-schema -d 'Constrain the answer to JSON valid against this JSON Schema file' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l regex -d 'Constrain the answer to match this regular expression' -r
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l grammar -d 'Constrain the answer to this grammar (llguidance\'s Lark syntax)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l tools -d 'Offer these functions to the model (a JSON file with OpenAI\'s `tools` list) and print its answer as JSON: `{"content", "tool_calls": [{"name", "arguments"}], "finish_reason"}` (`tool_calls` when it called)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l tool-choice -d 'With --tools: auto (the model chooses), required (at least one call), none, or a function\'s name (that call). Calls are held to the tools\' schemas' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''
@@ -642,6 +647,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand run" -l endpoint -d 'Hub endpoin
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l raw -d 'Do not apply the chat template'
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l json-object -d 'Constrain the answer to a JSON object'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l json -d 'Shorthand for `--format json`'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'

@@ -1,8 +1,9 @@
 """Concurrent streaming clients against an OpenAI-compatible server (hfx serve, llama-server).
 
-usage: bench-serve.py BASE_URL CLIENTS TOKENS ROUNDS
+usage: bench-serve.py BASE_URL CLIENTS TOKENS ROUNDS [RESPONSE_FORMAT_JSON]
 Each client streams one chat completion of exactly TOKENS tokens (ignore_eos, temperature 0) on
-its own prompt; all start together. Prints one JSON line per round: aggregate generated tokens/s
+its own prompt; all start together. With RESPONSE_FORMAT_JSON every request sends it as
+`response_format` (a schema that cannot end within TOKENS keeps the count exact). Prints one JSON line per round: aggregate generated tokens/s
 (all tokens over the wall time of the round) and time to first token p50/p95.
 """
 import asyncio
@@ -32,7 +33,7 @@ PROMPTS = [
 ]
 
 
-async def one(client, url, prompt, tokens):
+async def one(client, url, prompt, tokens, response_format):
     body = {
         "messages": [{"role": "user", "content": prompt}],
         "max_tokens": tokens,
@@ -41,6 +42,8 @@ async def one(client, url, prompt, tokens):
         "stream": True,
         "stream_options": {"include_usage": True},
     }
+    if response_format:
+        body["response_format"] = response_format
     start = time.perf_counter()
     first = None
     count = 0
@@ -58,10 +61,10 @@ async def one(client, url, prompt, tokens):
     return first, count
 
 
-async def round_(url, clients, tokens):
+async def round_(url, clients, tokens, response_format=None):
     async with httpx.AsyncClient(timeout=600) as client:
         start = time.perf_counter()
-        results = await asyncio.gather(*(one(client, url, PROMPTS[i % len(PROMPTS)], tokens) for i in range(clients)))
+        results = await asyncio.gather(*(one(client, url, PROMPTS[i % len(PROMPTS)], tokens, response_format) for i in range(clients)))
         wall = time.perf_counter() - start
     ttft = sorted(r[0] for r in results)
     total = sum(r[1] for r in results)
@@ -72,10 +75,11 @@ async def round_(url, clients, tokens):
 
 def main():
     base, clients, tokens, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    response_format = json.loads(sys.argv[5]) if len(sys.argv) > 5 else None
     url = base.rstrip("/") + "/v1/chat/completions"
-    asyncio.run(round_(url, 1, 8))  # warm-up
+    asyncio.run(round_(url, 1, 8, response_format))  # warm-up
     for _ in range(rounds):
-        print(json.dumps(asyncio.run(round_(url, clients, tokens))), flush=True)
+        print(json.dumps(asyncio.run(round_(url, clients, tokens, response_format))), flush=True)
 
 
 main()

@@ -5,15 +5,7 @@
 #   LLAMA_SERVER=/path/to/llama-server ROUNDS=3 scripts/bench-serve.sh
 # Prints one JSON line per round and server: aggregate tok/s and TTFT p50/p95 for CLIENTS
 # streams of TOKENS tokens, and for one stream alone.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-fixtures=$(scripts/fetch-fixtures.sh)
-model=${MODEL:-$fixtures/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
-threads=${THREADS:-2} clients=${CLIENTS:-8} tokens=${TOKENS:-96} rounds=${ROUNDS:-3}
-python=${PYTHON:-${XDG_CACHE_HOME:-$HOME/.cache}/hfx-ci/venv-hf/bin/python}  # has httpx2 (from openai, scripts/test.sh)
-hfx=${HFX_BIN:-$root/target/release/hfx}
-[ -x "$hfx" ] || cargo build --release --locked
+source "$(dirname "$0")/bench-serve-env.sh"
 
 wait_ready() {
     for _ in $(seq 600); do

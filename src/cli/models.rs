@@ -240,6 +240,7 @@ pub struct ModelArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("constraint").multiple(false)))]
 pub struct RunArgs {
     #[command(flatten)]
     pub model: ModelArgs,
@@ -284,6 +285,27 @@ pub struct RunArgs {
     /// Read one input per line from this file (embedding models).
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// Constrain the answer to JSON valid against this JSON Schema file.
+    #[arg(long, value_name = "FILE", group = "constraint", help_heading = "Structured output")]
+    pub json_schema: Option<PathBuf>,
+    /// Constrain the answer to a JSON object.
+    #[arg(long, group = "constraint", help_heading = "Structured output")]
+    pub json_object: bool,
+    /// Constrain the answer to match this regular expression.
+    #[arg(long, value_name = "RE", group = "constraint", help_heading = "Structured output")]
+    pub regex: Option<String>,
+    /// Constrain the answer to this grammar (llguidance's Lark syntax).
+    #[arg(long, value_name = "FILE.lark", group = "constraint", help_heading = "Structured output")]
+    pub grammar: Option<PathBuf>,
+    /// Offer these functions to the model (a JSON file with OpenAI's `tools` list) and print
+    /// its answer as JSON: `{"content", "tool_calls": [{"name", "arguments"}], "finish_reason"}`
+    /// (`tool_calls` when it called).
+    #[arg(long, value_name = "FILE", group = "constraint", help_heading = "Tool calling")]
+    pub tools: Option<PathBuf>,
+    /// With --tools: auto (the model chooses), required (at least one call), none, or a
+    /// function's name (that call). Calls are held to the tools' schemas.
+    #[arg(long, value_name = "CHOICE", default_value = "auto", requires = "tools", help_heading = "Tool calling")]
+    pub tool_choice: String,
 }
 
 #[derive(Debug, Args)]

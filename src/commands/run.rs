@@ -2,6 +2,7 @@
 //! encoder (BERT-family) models print sentence embeddings.
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -13,10 +14,13 @@ use crate::models::ModelError;
 use crate::models::decoder::Decoder;
 use crate::models::embed::Embedder;
 use crate::models::generate::{SamplingParams, Timings};
+use crate::models::grammar::GrammarSpec;
 use crate::models::load::Loaded;
 use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
 use crate::models::tokenizer::LoadedTokenizer;
+use crate::models::tools::{ToolChoice, ToolFormat, parse_tools};
 use crate::output::Line;
+use serde_json::{Value, json};
 
 /// Inputs per forward pass with `--file`.
 const BATCH: usize = 32;
@@ -43,6 +47,9 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     };
     if args.lora.is_some() {
         return Err(super::usage("`--lora` applies to decoder models, not to embedding models"));
+    }
+    if grammar(&args)?.is_some() {
+        return Err(super::usage("structured output applies to decoder models, not to embedding models"));
     }
     let embedder = Embedder::load(&dir)?;
     let p = &ctx.printer;
@@ -98,8 +105,55 @@ fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Decoder) -> anyhow::Resu
     Ok(())
 }
 
-fn settings(args: &RunArgs) -> Settings {
-    Settings {
+/// The constraint `--json-schema`, `--json-object`, `--regex` or `--grammar` asks for.
+fn grammar(args: &RunArgs) -> anyhow::Result<Option<GrammarSpec>> {
+    let read =
+        |path: &PathBuf| std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.clone(), source });
+    Ok(if let Some(path) = &args.json_schema {
+        let schema = serde_json::from_str(&read(path)?)
+            .map_err(|e| ModelError::Grammar(format!("`{}` is not JSON: {e}", path.display())))?;
+        Some(GrammarSpec::JsonSchema(schema))
+    } else if args.json_object {
+        Some(GrammarSpec::JsonObject)
+    } else if let Some(rx) = &args.regex {
+        Some(GrammarSpec::Regex(rx.clone()))
+    } else if let Some(path) = &args.grammar {
+        Some(GrammarSpec::Lark(read(path)?))
+    } else {
+        None
+    })
+}
+
+/// `--tools` and `--tool-choice`: the tools list for the template, the grammar that holds calls
+/// to it, and the model's call syntax.
+fn tools(args: &RunArgs, tok: &LoadedTokenizer) -> anyhow::Result<Option<(Value, Option<GrammarSpec>, ToolFormat)>> {
+    let Some(path) = &args.tools else { return Ok(None) };
+    let bad = |reason: String| ModelError::BadTools { path: path.clone(), reason };
+    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let list = match v {
+        Value::Object(mut o) if o.contains_key("tools") => o.remove("tools").unwrap_or_default(),
+        other => other,
+    };
+    let Value::Array(items) = &list else { return Err(bad("expected a list of tools".into()).into()) };
+    let parsed = parse_tools(items).map_err(|(_, message)| bad(message))?;
+    let format =
+        tok.chat_template.as_deref().and_then(|t| ToolFormat::detect(t, tok)).ok_or(ModelError::NoToolTemplate)?;
+    let choice = match args.tool_choice.as_str() {
+        "auto" => ToolChoice::Auto,
+        "required" => ToolChoice::Required,
+        "none" => return Ok(None),
+        name if parsed.iter().any(|t| t.name == name) => ToolChoice::Named(name.to_string()),
+        name => return Err(bad(format!("`--tool-choice {name}` is not one of its functions")).into()),
+    };
+    // Under `auto`, a format whose calls cannot be told apart from text while they are written
+    // gets no grammar: the answer is parsed afterwards.
+    let grammar = format.grammar(&parsed, &choice, true);
+    Ok(Some((list, grammar, format)))
+}
+
+fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
+    Ok(Settings {
         system: args.system.clone(),
         raw: args.raw,
         max_new_tokens: args.max_new_tokens,
@@ -113,7 +167,9 @@ fn settings(args: &RunArgs) -> Settings {
             repeat_last_n: args.repeat_last_n,
             seed: args.seed,
         },
-    }
+        grammar: grammar(args)?,
+        tools: None,
+    })
 }
 
 fn summary(p: &crate::output::Printer, t: &Timings) {
@@ -133,14 +189,28 @@ fn generate(
 ) -> anyhow::Result<ExitCode> {
     let p = &ctx.printer;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut session = Session::new(model, tok, settings(args))?;
+    let mut settings = settings(args)?;
+    let tools = tools(args, tok)?;
+    if let Some((list, grammar, format)) = &tools {
+        settings.tools = Some(list.clone());
+        settings.grammar = grammar.clone();
+        if p.verbose > 0 {
+            p.info(&format!("tool calls: {} format", format.name()));
+        }
+    }
+    let mut session = Session::new(model, tok, settings)?;
+    if let Some(c) = session.constraint().filter(|_| p.verbose > 0) {
+        p.info(&format!("structured output: {} (llguidance)", c.kind()));
+    }
     let prompt = match &args.prompt {
         Some(t) => t.clone(),
         None if !std::io::stdin().is_terminal() => piped_text()?,
         None if p.is_json() => return Err(super::usage("`--json` needs a prompt (argument or stdin)")),
+        None if tools.is_some() => return Err(super::usage("`--tools` needs a prompt (argument or stdin)")),
         None => return chat(ctx, &mut session, load_ms),
     };
-    let json = p.is_json();
+    // With tools the answer is printed whole, as JSON, once it is parsed.
+    let json = p.is_json() || tools.is_some();
     let mut out = p.stdout();
     let mut stream = |piece: &str| -> std::io::Result<()> {
         if !json && !piece.is_empty() {
@@ -151,7 +221,14 @@ fn generate(
     };
     let mut result = session.say(&prompt, &|| false, &mut stream)?;
     result.timings.load_ms = load_ms;
-    if json {
+    if let Some((_, _, format)) = &tools {
+        let (content, calls) = format.parse(&result.text);
+        let calls: Vec<Value> = calls.iter().map(|c| json!({"name": c.name, "arguments": c.arguments})).collect();
+        let content = if content.is_empty() { Value::Null } else { Value::String(content) };
+        let finish = if calls.is_empty() { json!(result.finish_reason) } else { json!("tool_calls") };
+        let v = json!({"content": content, "tool_calls": calls, "finish_reason": finish});
+        serde_json::to_writer(&mut out, &v)?;
+    } else if json {
         serde_json::to_writer(&mut out, &result)?;
     }
     out.write_all(b"\n")?;

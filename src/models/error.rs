@@ -93,6 +93,15 @@ pub enum ModelError {
     #[error("cannot export: {what}")]
     Export { what: String, hint: String },
 
+    #[error("invalid grammar: {0}")]
+    Grammar(String),
+
+    #[error("invalid tools in `{path}`: {reason}")]
+    BadTools { path: PathBuf, reason: String },
+
+    #[error("the model's chat template has no tool support")]
+    NoToolTemplate,
+
     #[error("invalid chat messages in `{path}`: {reason}")]
     BadMessages { path: PathBuf, reason: String },
 }
@@ -160,6 +169,15 @@ impl ModelError {
             ModelError::NoChatTemplate => {
                 "base models have no template; tokenize the text itself, or use the instruct variant".into()
             }
+            ModelError::Grammar(_) => {
+                "JSON Schema, regex and Lark syntax as llguidance reads them: \
+                 https://github.com/guidance-ai/llguidance/blob/main/docs/syntax.md"
+                    .into()
+            }
+            ModelError::BadTools { .. } => {
+                r#"expected OpenAI's list: [{"type": "function", "function": {"name": "f", "parameters": {...}}}]"#.into()
+            }
+            ModelError::NoToolTemplate => "use a model whose template renders `tools` (Qwen 2.5, Llama 3.1, Mistral)".into(),
             ModelError::BadMessages { .. } => r#"expected a JSON list like [{"role": "user", "content": "Hi"}]"#.into(),
             _ => return None,
         })

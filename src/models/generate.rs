@@ -224,6 +224,7 @@ pub struct Request<'a> {
     pub eos: &'a [u32],
     pub stops: Vec<String>,
     pub params: SamplingParams,
+    pub grammar: Option<super::grammar::Constraint>,
 }
 
 /// Generate, calling `on_text` with each piece of text as soon as it is final. `cancel` is
@@ -245,6 +246,7 @@ pub fn generate(
         eos: req.eos.to_vec(),
         stops: req.stops.clone(),
         sampling: req.params.clone(),
+        grammar: req.grammar.clone(),
         ..SequenceOptions::default()
     };
     let mut seq = Sequence::new(req.prompt.to_vec(), options, model.config.max_position)?;

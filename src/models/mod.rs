@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod generate;
 pub mod gguf;
+pub mod grammar;
 pub mod load;
 pub mod lora;
 pub mod quant;
@@ -18,6 +19,7 @@ pub mod resolve;
 pub mod sequence;
 pub mod session;
 pub mod tokenizer;
+pub mod tools;
 
 pub use error::ModelError;
 

@@ -5,6 +5,7 @@
 
 use super::error::{ModelError, Result};
 use super::generate::{Detokenizer, FinishReason, Sampler, SamplingParams, StopStrings};
+use super::grammar::Constraint;
 use super::tokenizer::Tokenizer;
 
 /// What a sequence is asked to do besides its prompt.
@@ -24,6 +25,8 @@ pub struct SequenceOptions {
     pub logit_bias: Vec<(u32, f32)>,
     /// Report the chosen token's log-probability and this many alternatives.
     pub logprobs: Option<usize>,
+    /// Only tokens this grammar allows are sampled; the sequence stops when it is complete.
+    pub grammar: Option<Constraint>,
 }
 
 /// A chosen token's log-probability under the (penalised) distribution, and the most likely
@@ -49,6 +52,7 @@ pub struct Step {
 
 pub struct Sequence {
     options: SequenceOptions,
+    constraint: Option<Constraint>,
     sampler: Sampler,
     detok: Detokenizer,
     stops: StopStrings,
@@ -64,7 +68,7 @@ pub struct Sequence {
 impl Sequence {
     /// A sequence for `prompt` on a model of `context` positions. Generation stops at the
     /// context's end too, whatever `max_new_tokens` says.
-    pub fn new(prompt: Vec<u32>, options: SequenceOptions, context: usize) -> Result<Self> {
+    pub fn new(prompt: Vec<u32>, mut options: SequenceOptions, context: usize) -> Result<Self> {
         if prompt.is_empty() {
             return Err(ModelError::Generation("the prompt is empty".into()));
         }
@@ -73,6 +77,7 @@ impl Sequence {
         }
         let max_new = options.max_new_tokens.min(context - prompt.len());
         Ok(Self {
+            constraint: options.grammar.take(),
             sampler: Sampler::new(options.sampling.clone()),
             detok: Detokenizer::new(),
             stops: StopStrings::new(options.stops.clone()),
@@ -124,6 +129,9 @@ impl Sequence {
             return Ok(Step { finish: self.finish, ..Step::default() });
         }
         self.penalise(logits);
+        if let Some(c) = &mut self.constraint {
+            c.mask(logits)?;
+        }
         let next = self.sampler.sample(logits, &self.history);
         let logprob = self.options.logprobs.map(|n| logprob_of(logits, next, n));
         let mut step = Step { logprob, ..Step::default() };
@@ -137,6 +145,9 @@ impl Sequence {
         }
         step.token = Some(next);
         self.history.push(next);
+        if let Some(c) = &mut self.constraint {
+            c.commit(next)?;
+        }
         if let Some(piece) = self.detok.push(tokenizer, next)? {
             let (show, stopped) = self.stops.push(&piece);
             step.text = show;
@@ -145,6 +156,12 @@ impl Sequence {
                 self.stopped_by_string = true;
             }
         }
+        // A complete grammar that allows nothing more ends the sequence now, without a step
+        // whose only allowed token is end-of-sequence.
+        if self.finish.is_none() && self.constraint.as_ref().is_some_and(Constraint::is_done) {
+            step.text.push_str(&self.stops.flush());
+            self.finish = Some(FinishReason::Stop);
+        }
         if self.finish.is_none() && self.generated().len() >= self.max_new {
             step.text.push_str(&self.stops.flush());
             self.finish = Some(FinishReason::Length);
@@ -152,6 +169,11 @@ impl Sequence {
         self.text.push_str(&step.text);
         step.finish = self.finish;
         Ok(step)
+    }
+
+    /// Time the grammar took since the last call (zero without one).
+    pub fn take_grammar_time(&mut self) -> std::time::Duration {
+        self.constraint.as_mut().map(Constraint::take_spent).unwrap_or_default()
     }
 
     /// End the sequence from outside; the text held back is released.

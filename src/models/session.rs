@@ -7,6 +7,7 @@ use super::chat::{ChatTemplate, Message, RenderOptions};
 use super::decoder::{Decoder, KvCache};
 use super::error::{ModelError, Result};
 use super::generate::{self, Generation, Request, SamplingParams};
+use super::grammar::{Constraint, GrammarSpec, Grammars};
 use super::tokenizer::{LoadedTokenizer, Tokenizer};
 
 /// What a line typed in the chat asks for.
@@ -57,6 +58,10 @@ pub struct Settings {
     pub max_new_tokens: usize,
     pub stops: Vec<String>,
     pub params: SamplingParams,
+    /// Every answer matches this grammar.
+    pub grammar: Option<GrammarSpec>,
+    /// Tools shown to the model through its chat template (OpenAI's `tools` list).
+    pub tools: Option<serde_json::Value>,
 }
 
 /// The ids that end a sequence: the model's metadata and the tokenizer's EOS token.
@@ -82,6 +87,8 @@ pub struct Session<'a> {
     cache: KvCache,
     /// The ids whose keys and values `cache` holds.
     fed: Vec<u32>,
+    /// `settings.grammar` compiled, fresh: each answer starts from a copy.
+    constraint: Option<Constraint>,
 }
 
 impl<'a> Session<'a> {
@@ -91,6 +98,10 @@ impl<'a> Session<'a> {
             _ => None,
         };
         let eos = eos_ids(model, tok);
+        let constraint = match &settings.grammar {
+            Some(spec) => Some(Grammars::new(tok, &eos, model.config.vocab_size)?.compile(spec)?),
+            None => None,
+        };
         let mut s = Self {
             model,
             tok,
@@ -101,9 +112,15 @@ impl<'a> Session<'a> {
             eos,
             cache: KvCache::new(model.layers.len()),
             fed: Vec::new(),
+            constraint,
         };
         s.clear();
         Ok(s)
+    }
+
+    /// The grammar every answer follows, if any.
+    pub fn constraint(&self) -> Option<&Constraint> {
+        self.constraint.as_ref()
     }
 
     /// Whether the model's chat template is in use.
@@ -145,6 +162,7 @@ impl<'a> Session<'a> {
                     add_generation_prompt: true,
                     bos_token: self.tok.specials.bos.clone(),
                     eos_token: self.tok.specials.eos.clone(),
+                    tools: self.settings.tools.clone(),
                     ..RenderOptions::default()
                 };
                 // The template writes BOS itself where the model wants one.
@@ -177,6 +195,7 @@ impl<'a> Session<'a> {
             eos: &self.eos,
             stops: self.settings.stops.clone(),
             params: self.settings.params.clone(),
+            grammar: self.constraint.clone(),
         };
         let tok = self.tok;
         let out = generate::generate(self.model, &tok.tokenizer, &req, &mut self.cache, cancel, on_text)?;

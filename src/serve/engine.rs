@@ -312,9 +312,11 @@ impl Scheduler {
         }
         add(&self.metrics.decode_steps, 1);
         add(&self.metrics.decode_rows, steps.len());
+        let started = Instant::now();
         let out = self.model.forward_batch(&mut steps, Logits::Last);
         drop(steps);
         self.take_logits(out, &who);
+        add(&self.metrics.decode_us, started.elapsed().as_micros() as usize);
     }
 
     /// Sample from the logits of the sequences in `who` (index, whether the logits are final:
@@ -340,6 +342,7 @@ impl Scheduler {
             s.prefilled = true;
             let step = logits.flatten_all().and_then(|l| l.to_vec1::<f32>()).map_err(|e| candle_message(&e));
             let step = step.and_then(|mut l| s.seq.accept(&mut l, &self.tok.tokenizer).map_err(|e| e.to_string()));
+            add(&self.metrics.grammar_us, s.seq.take_grammar_time().as_micros() as usize);
             match step {
                 Ok(step) => {
                     let now = Instant::now();

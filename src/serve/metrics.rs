@@ -73,6 +73,10 @@ pub struct Metrics {
     /// Decode steps, and the sequences they advanced together (rows / steps = batch occupancy).
     pub decode_steps: AtomicU64,
     pub decode_rows: AtomicU64,
+    /// Wall time of decode steps (forward pass and sampling).
+    pub decode_us: AtomicU64,
+    /// Time constrained sequences spent in their grammar (masks and parser steps).
+    pub grammar_us: AtomicU64,
     pub ttft: Histogram,
     pub inter_token: Histogram,
 }
@@ -92,6 +96,8 @@ impl Default for Metrics {
             cancelled: AtomicU64::new(0),
             decode_steps: AtomicU64::new(0),
             decode_rows: AtomicU64::new(0),
+            decode_us: AtomicU64::new(0),
+            grammar_us: AtomicU64::new(0),
             ttft: Histogram::new(TTFT_BUCKETS),
             inter_token: Histogram::new(ITL_BUCKETS),
         }
@@ -132,6 +138,13 @@ impl Metrics {
             ("hfx_cancelled_total", "counter", "sequences whose client went away", load(&self.cancelled)),
             ("hfx_decode_steps_total", "counter", "batched decode steps", load(&self.decode_steps)),
             ("hfx_decode_rows_total", "counter", "sequences advanced by decode steps", load(&self.decode_rows)),
+            ("hfx_decode_microseconds_total", "counter", "wall time of decode steps", load(&self.decode_us)),
+            (
+                "hfx_grammar_microseconds_total",
+                "counter",
+                "time spent in structured-output grammars (token masks, parser)",
+                load(&self.grammar_us),
+            ),
         ];
         for (name, kind, help, v) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");

@@ -6,11 +6,13 @@
 mod embed;
 pub mod engine;
 pub mod error;
+mod messages;
 pub mod metrics;
 mod openai;
 mod sse;
 mod text;
 mod tgi;
+mod tools;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -15,14 +15,17 @@ use serde_json::{Value, json};
 
 use super::engine::{Event, Usage};
 use super::error::{ApiError, ApiResult, Flavor, parse_body};
+use super::messages::{ChatMessage, messages};
 use super::sse;
 use super::text::{Choice, Knobs, TextModel};
+use super::tools;
 use super::{Shared, body};
 use crate::data::format::json_kind;
-use crate::models::chat::Message;
 use crate::models::generate::FinishReason;
+use crate::models::grammar::GrammarSpec;
 use crate::models::sequence::{SequenceOptions, TokenLogprob};
 use crate::models::tokenizer::LoadedTokenizer;
+use crate::models::tools::CallStream;
 
 const F: Flavor = Flavor::OpenAi;
 /// OpenAI's limit on `top_logprobs`.
@@ -64,6 +67,7 @@ struct Common {
     response_format: Option<Value>,
     tools: Option<Vec<Value>>,
     tool_choice: Option<Value>,
+    parallel_tool_calls: Option<bool>,
     best_of: Option<u64>,
     suffix: Option<String>,
     echo: Option<bool>,
@@ -72,18 +76,6 @@ struct Common {
 impl Common {
     /// Fields hfx refuses rather than ignores.
     fn refuse_unsupported(&self) -> ApiResult<()> {
-        if let Some(rf) = &self.response_format {
-            let kind = rf.get("type").and_then(Value::as_str).unwrap_or("?");
-            if kind != "text" {
-                return Err(ApiError::unsupported("response_format", &format!("of type `{kind}`")));
-            }
-        }
-        if self.tools.as_ref().is_some_and(|t| !t.is_empty()) {
-            return Err(ApiError::unsupported("tools", "(tool calling)"));
-        }
-        if let Some(c) = self.tool_choice.as_ref().filter(|c| !c.is_null() && c.as_str() != Some("none")) {
-            return Err(ApiError::unsupported("tool_choice", &format!("`{c}`")));
-        }
         if self.best_of.is_some_and(|b| b != 1) {
             return Err(ApiError::unsupported("best_of", "other than 1"));
         }
@@ -93,8 +85,35 @@ impl Common {
         Ok(())
     }
 
-    fn knobs(&self, logprobs: Option<usize>) -> Knobs {
-        Knobs {
+    /// `response_format`: `text`, `json_object`, or `json_schema` with its `schema`.
+    fn grammar(&self) -> ApiResult<Option<GrammarSpec>> {
+        let Some(rf) = self.response_format.as_ref().filter(|v| !v.is_null()) else { return Ok(None) };
+        let bad = |m: &str| ApiError::field("response_format", format!("`response_format` {m}"));
+        match rf.get("type").and_then(Value::as_str) {
+            Some("text") => Ok(None),
+            Some("json_object") => Ok(Some(GrammarSpec::JsonObject)),
+            Some("json_schema") => {
+                let Some(js) = rf.get("json_schema").filter(|v| v.is_object()) else {
+                    return Err(bad("of type `json_schema` needs a `json_schema` object with a `schema`"));
+                };
+                match js.get("schema") {
+                    // OpenAI makes the schema optional: any JSON value then.
+                    None | Some(Value::Null) => Ok(Some(GrammarSpec::JsonSchema(json!({})))),
+                    Some(s @ (Value::Object(_) | Value::Bool(_))) => Ok(Some(GrammarSpec::JsonSchema(s.clone()))),
+                    Some(other) => {
+                        Err(bad(&format!("`json_schema.schema` must be an object, not {}", json_kind(other))))
+                    }
+                }
+            }
+            Some(other) => {
+                Err(bad(&format!("of type `{other}` is not known; use `text`, `json_object` or `json_schema`")))
+            }
+            None => Err(bad("needs a `type`: `text`, `json_object` or `json_schema`")),
+        }
+    }
+
+    fn knobs(&self, logprobs: Option<usize>) -> ApiResult<Knobs> {
+        Ok(Knobs {
             temperature: self.temperature,
             top_p: self.top_p,
             top_k: self.top_k,
@@ -111,7 +130,8 @@ impl Common {
             logit_bias: self.logit_bias.clone(),
             ignore_eos: self.ignore_eos.unwrap_or(false),
             logprobs,
-        }
+            grammar: self.grammar()?,
+        })
     }
 
     fn n(&self, model: &TextModel) -> ApiResult<usize> {
@@ -132,21 +152,6 @@ impl Common {
             })
             .collect()
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct Part {
-    #[serde(rename = "type")]
-    kind: String,
-    text: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ChatMessage {
-    role: String,
-    content: Option<Value>,
-    #[serde(flatten)]
-    extra: serde_json::Map<String, Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,61 +194,6 @@ fn total_usage(choices: &[Choice]) -> Usage {
     }
 }
 
-fn messages(req: &ChatRequest) -> ApiResult<Vec<Message>> {
-    if req.messages.is_empty() {
-        return Err(ApiError::field("messages", "`messages` is empty"));
-    }
-    let mut out = Vec::with_capacity(req.messages.len());
-    for (i, m) in req.messages.iter().enumerate() {
-        let role = match m.role.as_str() {
-            "developer" => "system",
-            r @ ("system" | "user" | "assistant" | "tool") => r,
-            other => {
-                return Err(ApiError::field(
-                    &format!("messages[{i}].role"),
-                    format!("unknown role `{other}` (system, developer, user, assistant, tool)"),
-                ));
-            }
-        };
-        let param = format!("messages[{i}].content");
-        let text = match &m.content {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(t)) => t.clone(),
-            Some(parts @ Value::Array(_)) => {
-                let parts: Vec<Part> = serde_json::from_value(parts.clone()).map_err(|e| {
-                    ApiError::field(
-                        &param,
-                        format!("`{param}` parts must be {{\"type\": \"text\", \"text\": ...}}: {e}"),
-                    )
-                })?;
-                let mut t = String::new();
-                for p in &parts {
-                    match (p.kind.as_str(), &p.text) {
-                        ("text", Some(s)) => t.push_str(s),
-                        (kind, _) => {
-                            return Err(ApiError::field(
-                                &param,
-                                format!("content parts of type `{kind}` are not supported by this text model"),
-                            ));
-                        }
-                    }
-                }
-                t
-            }
-            Some(other) => {
-                return Err(ApiError::field(
-                    &param,
-                    format!("`{param}` must be a string or a list of content parts, not {}", json_kind(other)),
-                ));
-            }
-        };
-        let mut msg = Message::new(role, &text);
-        msg.extra = m.extra.clone();
-        out.push(msg);
-    }
-    Ok(out)
-}
-
 /// One token's entry of chat `logprobs.content`: the token, its bytes, and the alternatives.
 fn logprob_entry(tok: &LoadedTokenizer, id: u32, lp: &TokenLogprob) -> Value {
     let entry = |id: u32, l: f32| {
@@ -278,11 +228,28 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
         (true, k) => Some(k.unwrap_or(0) as usize),
         (false, _) => None,
     };
-    let prompt = model.render_chat(&messages(&req)?)?;
+    let tools = tools::check(model, common.tools.as_deref(), common.tool_choice.as_ref(), common.parallel_tool_calls)?;
+    if let Some(t) = &tools {
+        if logprobs.is_some() {
+            return Err(ApiError::unsupported("logprobs", "together with `tools`"));
+        }
+        if common.grammar()?.is_some() {
+            return Err(ApiError::field(
+                "response_format",
+                "`response_format` applies to text answers: with `tools`, send `tool_choice: \"none\"` or drop one",
+            ));
+        }
+        tracing::debug!(format = t.format.name(), choice = ?t.choice, "tool calling");
+    }
+    let prompt = model.render_chat(&messages(&req.messages)?, tools.as_ref().map(|t| t.template_tools.clone()))?;
     let asked = common.max_completion_tokens.or(common.max_tokens);
     let param = if common.max_completion_tokens.is_some() { "max_completion_tokens" } else { "max_tokens" };
     let max_new = model.budget(prompt.len(), asked, param, F)?;
-    let options = common.knobs(logprobs).options(model, max_new, 1.0, F)?;
+    let mut knobs = common.knobs(logprobs)?;
+    if let Some(t) = &tools {
+        knobs.grammar = t.grammar.clone();
+    }
+    let options = knobs.options(model, max_new, 1.0, F)?;
     let n = common.n(model)?;
     let rx = model.launch(common.sequences(&prompt, &options, n), adapter, F)?;
     let (id, created) = (request_id("chatcmpl"), now());
@@ -296,11 +263,15 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                let (message, called) = match &tools {
+                    Some(t) => tools::message(&t.format, &c.text),
+                    None => (json!({"role": "assistant", "content": c.text, "refusal": null}), false),
+                };
                 json!({
                     "index": i,
-                    "message": {"role": "assistant", "content": c.text, "refusal": null},
+                    "message": message,
                     "logprobs": if logprobs.is_some() { logprobs_json(&model.tok, &c.tokens) } else { Value::Null },
-                    "finish_reason": finish_name(c.finish),
+                    "finish_reason": if called { "tool_calls" } else { finish_name(c.finish) },
                 })
             })
             .collect();
@@ -317,7 +288,19 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
     let tok = model.tok.clone();
     let mut usage = Usage::default();
     let mut done = 0;
+    // Per choice: the text held while it may be a tool call.
+    let mut calls: Vec<Option<CallStream>> =
+        (0..n).map(|_| tools.as_ref().map(|t| CallStream::new(t.format.clone()))).collect();
     let convert: sse::Convert = Box::new(move |ev, out: &mut VecDeque<SseEvent>| match ev {
+        Event::Token { index, text, .. } if calls.get(index).is_some_and(Option::is_some) => {
+            let stream = calls[index].as_mut().expect("checked");
+            for delta in tools::deltas(stream, Some(&text)) {
+                out.push_back(sse::json(&with(
+                    json!({"index": index, "delta": delta, "logprobs": null, "finish_reason": null}),
+                )));
+            }
+            false
+        }
         Event::Token { index, token, text, logprob } => {
             if text.is_empty() && logprob.is_none() {
                 return false;
@@ -332,8 +315,19 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
             false
         }
         Event::Done { index, finish, usage: u, .. } => {
+            let mut reason = finish_name(Some(finish));
+            if let Some(stream) = calls.get_mut(index).and_then(Option::as_mut) {
+                for delta in tools::deltas(stream, None) {
+                    out.push_back(sse::json(&with(
+                        json!({"index": index, "delta": delta, "logprobs": null, "finish_reason": null}),
+                    )));
+                }
+                if stream.calls > 0 {
+                    reason = "tool_calls";
+                }
+            }
             out.push_back(sse::json(&with(
-                json!({"index": index, "delta": {}, "logprobs": null, "finish_reason": finish_name(Some(finish))}),
+                json!({"index": index, "delta": {}, "logprobs": null, "finish_reason": reason}),
             )));
             usage.prompt_tokens = u.prompt_tokens;
             usage.cached_tokens = u.cached_tokens;
@@ -401,6 +395,9 @@ pub(super) async fn completions(State(st): State<Shared>, b: Result<Bytes, Bytes
     let adapter = st.check_model(common.model.as_deref())?;
     let model = st.text(F)?;
     common.refuse_unsupported()?;
+    if common.tools.as_ref().is_some_and(|t| !t.is_empty()) {
+        return Err(ApiError::field("tools", "`tools` work on /v1/chat/completions, not on /v1/completions"));
+    }
     if let Some(k) = req.logprobs.filter(|k| *k > 5) {
         return Err(ApiError::field("logprobs", format!("`logprobs` must be at most 5, not {k}")));
     }
@@ -425,7 +422,7 @@ pub(super) async fn completions(State(st): State<Shared>, b: Result<Bytes, Bytes
     let mut echoes = Vec::new();
     for p in &prompts {
         let max_new = model.budget(p.len(), asked, "max_tokens", F)?;
-        let options = common.knobs(logprobs).options(model, max_new, 1.0, F)?;
+        let options = common.knobs(logprobs)?.options(model, max_new, 1.0, F)?;
         seqs.extend(common.sequences(p, &options, n));
         let text = if echo { model.tok.tokenizer.decode(p, true).unwrap_or_default() } else { String::new() };
         echoes.extend(std::iter::repeat_n(text, n));

@@ -3,7 +3,7 @@
 //! sampling fields checked and turned into `SequenceOptions`, and collecting a request's events.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -15,9 +15,12 @@ use crate::models::chat::{ChatTemplate, Message, RenderOptions};
 use crate::models::decoder::Decoder;
 use crate::models::error::{ModelError, Result};
 use crate::models::generate::{FinishReason, SamplingParams};
+use crate::models::grammar::{Constraint, GrammarSpec, Grammars};
 use crate::models::sequence::{SequenceOptions, TokenLogprob};
 use crate::models::session::eos_ids;
 use crate::models::tokenizer::LoadedTokenizer;
+use crate::models::tools::ToolFormat;
+use serde_json::Value;
 
 /// Prompt tokens per prefill step: long enough for the prompt kernels' tiles to pay off, short
 /// enough that running streams wait well under a second for it on two cores.
@@ -40,6 +43,11 @@ pub struct TextModel {
     pub eos: Vec<u32>,
     pub limits: Limits,
     pub vocab: usize,
+    /// The template's tool-call syntax (`None`: the template renders no tools).
+    pub tool_format: Option<ToolFormat>,
+    /// The grammar compiler, built on the first constrained request (the token trie takes
+    /// tens of milliseconds and a few MB for a 150k vocabulary).
+    grammars: OnceLock<std::result::Result<Grammars, String>>,
 }
 
 impl TextModel {
@@ -64,6 +72,7 @@ impl TextModel {
             return Err(over("--max-input-tokens", max_input, max_total));
         }
         let template = tok.chat_template.as_deref().map(ChatTemplate::new).transpose()?;
+        let tool_format = tok.chat_template.as_deref().and_then(|t| ToolFormat::detect(t, &tok));
         let eos = eos_ids(&model, &tok);
         let vocab = model.config.vocab_size;
         let tok = Arc::new(tok);
@@ -79,11 +88,24 @@ impl TextModel {
         let engine = Engine::start(Arc::new(model), tok.clone(), options, metrics)
             .map_err(|e| ModelError::Generation(format!("cannot start the scheduler thread: {e}")))?;
         let limits = Limits { context, max_input, max_total, max_batch: o.max_batch_size, max_queue: o.max_queue };
-        Ok(Self { engine, tok, template, eos, limits, vocab })
+        Ok(Self { engine, tok, template, eos, limits, vocab, tool_format, grammars: OnceLock::new() })
     }
 
-    /// The chat rendered through the model's template, as prompt ids.
-    pub fn render_chat(&self, messages: &[Message]) -> ApiResult<Vec<u32>> {
+    /// `spec` compiled for this model; what llguidance cannot compile is a 400 naming the field.
+    pub fn constrain(&self, spec: &GrammarSpec, flavor: Flavor) -> ApiResult<Constraint> {
+        let param = if flavor == Flavor::Tgi { "grammar" } else { "response_format" };
+        let grammars =
+            self.grammars.get_or_init(|| Grammars::new(&self.tok, &self.eos, self.vocab).map_err(|e| e.to_string()));
+        let compiled = match grammars {
+            Ok(g) => g.compile(spec).map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        compiled.map_err(|e| ApiError::field(param, format!("`{param}`: {e}")).flavor(flavor))
+    }
+
+    /// The chat rendered through the model's template (with `tools` as transformers passes
+    /// them), as prompt ids.
+    pub fn render_chat(&self, messages: &[Message], tools: Option<Value>) -> ApiResult<Vec<u32>> {
         let Some(t) = &self.template else {
             return Err(ApiError::field(
                 "messages",
@@ -94,6 +116,7 @@ impl TextModel {
             add_generation_prompt: true,
             bos_token: self.tok.specials.bos.clone(),
             eos_token: self.tok.specials.eos.clone(),
+            tools,
             ..RenderOptions::default()
         };
         let text = t.render(messages, &opts).map_err(|e| ApiError::field("messages", e.to_string()))?;
@@ -242,6 +265,8 @@ pub(super) struct Knobs {
     pub logit_bias: Option<HashMap<String, f32>>,
     pub ignore_eos: bool,
     pub logprobs: Option<usize>,
+    /// OpenAI's `response_format`, TGI's `grammar`.
+    pub grammar: Option<GrammarSpec>,
 }
 
 /// Up to this many stop strings (OpenAI's and TGI's limit).
@@ -316,6 +341,7 @@ impl Knobs {
             presence_penalty: self.presence_penalty.unwrap_or(0.0),
             logit_bias,
             logprobs: self.logprobs,
+            grammar: self.grammar.as_ref().map(|g| model.constrain(g, flavor)).transpose()?,
         })
     }
 }

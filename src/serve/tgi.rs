@@ -16,7 +16,9 @@ use super::engine::Event;
 use super::error::{ApiError, ApiResult, Flavor, parse_body};
 use super::text::{Knobs, TextModel};
 use super::{Backend, Shared, body, sse};
+use crate::data::format::json_kind;
 use crate::models::generate::FinishReason;
+use crate::models::grammar::GrammarSpec;
 
 const F: Flavor = Flavor::Tgi;
 
@@ -62,6 +64,34 @@ fn finish_name(f: Option<FinishReason>, stop_string: bool) -> &'static str {
     }
 }
 
+/// TGI's `grammar`: `{"type": "json", "value": SCHEMA}` (the schema as an object or a JSON
+/// string), `{"type": "json_schema", "value": {"name", "schema"}}` or `{"type": "regex", "value": RE}`.
+fn grammar(g: &Value) -> ApiResult<Option<GrammarSpec>> {
+    let bad = |m: String| tgi_err("grammar", format!("`grammar` {m}"));
+    if g.is_null() {
+        return Ok(None);
+    }
+    let value = g.get("value").ok_or_else(|| bad("needs a `value`".into()))?;
+    let schema = |v: &Value| match v {
+        Value::String(s) => serde_json::from_str(s).map_err(|e| bad(format!("`value` is not a JSON schema: {e}"))),
+        Value::Object(_) | Value::Bool(_) => Ok(v.clone()),
+        other => Err(bad(format!("`value` must be a JSON schema, not {}", json_kind(other)))),
+    };
+    match g.get("type").and_then(Value::as_str) {
+        Some("json") => Ok(Some(GrammarSpec::JsonSchema(schema(value)?))),
+        Some("json_schema") => {
+            let s = value.get("schema").ok_or_else(|| bad("of type `json_schema` needs `value.schema`".into()))?;
+            Ok(Some(GrammarSpec::JsonSchema(schema(s)?)))
+        }
+        Some("regex") => match value.as_str() {
+            Some(rx) => Ok(Some(GrammarSpec::Regex(rx.to_string()))),
+            None => Err(bad("of type `regex` needs a string `value`".into())),
+        },
+        Some(other) => Err(bad(format!("of type `{other}` is not known; use `json`, `json_schema` or `regex`"))),
+        None => Err(bad("needs a `type`: `json`, `json_schema` or `regex`".into())),
+    }
+}
+
 /// The request checked and queued: the receiver and what the response needs.
 struct Started {
     rx: super::text::Receiver,
@@ -85,9 +115,6 @@ fn start(st: &Shared, model: &TextModel, req: GenerateRequest) -> ApiResult<Star
     }
     if p.best_of.is_some_and(|b| b != 1) {
         return Err(ApiError::unsupported("best_of", "other than 1").flavor(F));
-    }
-    if p.grammar.as_ref().is_some_and(|g| !g.is_null()) {
-        return Err(ApiError::unsupported("grammar", "(constrained decoding)").flavor(F));
     }
     if p.typical_p.is_some() {
         return Err(ApiError::unsupported("typical_p", "").flavor(F));
@@ -119,6 +146,7 @@ fn start(st: &Shared, model: &TextModel, req: GenerateRequest) -> ApiResult<Star
         seed: p.seed,
         stop: p.stop.unwrap_or_default(),
         logprobs: Some(top_n),
+        grammar: p.grammar.as_ref().map(grammar).transpose()?.flatten(),
         ..Knobs::default()
     };
     // TGI's temperature may exceed OpenAI's 2.
@@ -273,6 +301,7 @@ pub(super) async fn info(State(st): State<Shared>) -> Response {
             v["max_input_tokens"] = t.limits.max_input.into();
             v["max_total_tokens"] = t.limits.max_total.into();
             v["max_batch_size"] = t.limits.max_batch.into();
+            v["tool_call_format"] = t.tool_format.as_ref().map(|f| f.name()).into();
         }
         Some(Backend::Embed(e)) => {
             v["model_pipeline_tag"] = "feature-extraction".into();

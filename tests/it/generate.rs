@@ -414,6 +414,8 @@ fn chat_session_keeps_history_reuses_the_cache_and_clears() {
         max_new_tokens: 40,
         stops: Vec::new(),
         params: SamplingParams::default(),
+        grammar: None,
+        tools: None,
     };
     let mut s = Session::new(&m, &tok, settings).unwrap();
     assert!(s.templated());
@@ -446,6 +448,7 @@ fn chat_session_keeps_history_reuses_the_cache_and_clears() {
         eos: &eos,
         stops: Vec::new(),
         params: SamplingParams::default(),
+        grammar: None,
     };
     let fresh =
         generate(&m, &tok.tokenizer, &req, &mut KvCache::new(m.layers.len()), &|| false, &mut |_| Ok(())).unwrap();

@@ -22,6 +22,7 @@ mod repo;
 mod run;
 mod search;
 mod serve;
+mod structured;
 mod symbol_order;
 mod tokenize;
 mod upload;

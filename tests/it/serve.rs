@@ -10,19 +10,19 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn gguf() -> String {
+pub(crate) fn gguf() -> String {
     fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").to_string_lossy().into_owned()
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    stderr: Arc<Mutex<String>>,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    pub(crate) stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
     /// `hfx serve MODEL ARGS... --port 0`, ready (`/health` 200).
-    fn start(env: &TestEnv, model: &str, args: &[&str]) -> Self {
+    pub(crate) fn start(env: &TestEnv, model: &str, args: &[&str]) -> Self {
         let mut c = env.hfx_std();
         c.args(["serve", model, "--port", "0"]).args(args).stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn hfx serve");
@@ -50,7 +50,7 @@ impl Server {
         s
     }
 
-    fn at(&self, path: &str) -> String {
+    pub(crate) fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
@@ -76,7 +76,7 @@ impl Drop for Server {
     }
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 }
 
@@ -102,7 +102,7 @@ async fn post_raw(url: &str, body: Vec<u8>, key: Option<&str>) -> (u16, Option<S
     (r.status().as_u16(), retry, r.text().await.unwrap())
 }
 
-async fn post(url: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post(url: &str, body: &Value) -> (u16, Value) {
     let (s, _, text) = post_raw(url, body.to_string().into_bytes(), None).await;
     (s, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")))
 }
@@ -353,7 +353,7 @@ fn bad_requests_get_4xx_with_a_reason_and_the_server_stays_healthy() {
                 "`tools`",
             ),
             (
-                br#"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#
+                br#"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema"}}"#
                     .to_vec(),
                 400,
                 "`response_format`",
@@ -553,7 +553,7 @@ fn kubernetes_examples_pass_schema_validation() {
     assert_eq!(deployment.matches("path: /health").count(), 3);
 }
 
-fn python() -> std::path::PathBuf {
+pub(crate) fn python() -> std::path::PathBuf {
     std::env::var_os("HFX_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
         let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
         home.join(".cache/hfx-ci/venv-hf/bin/python")
