@@ -2751,7 +2751,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__serve)
-            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --host --port --api-key --served-model-name --lora --max-batch-size --max-input-tokens --max-total-tokens --max-batch-total-tokens --max-queue --ctx --cors-origin --shutdown-timeout --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-q -v -h -V --gguf-file --dtype --quant --device --threads --host --port --api-key --served-model-name --lora --max-batch-size --max-input-tokens --max-total-tokens --max-batch-total-tokens --max-queue --ctx --cors-origin --shutdown-timeout --no-webui --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

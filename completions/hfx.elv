@@ -900,6 +900,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'
             cand --token 'Access token (overrides `HF_TOKEN` and the stored token); never printed'
             cand --cache-dir 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)'
+            cand --no-webui 'Do not serve the chat page at `/`'
             cand --json 'Shorthand for `--format json`'
             cand -q 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'
             cand --quiet 'Hide progress and messages (repeat to silence errors'' hints too); data still goes to stdout'

@@ -802,6 +802,7 @@ never\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l endpoint -d 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l token -d 'Access token (overrides `HF_TOKEN` and the stored token); never printed' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l cache-dir -d 'Hub cache directory (overrides `HF_HUB_CACHE`; default `$HF_HOME/hub`)' -r -F
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l no-webui -d 'Do not serve the chat page at `/`'
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l json -d 'Shorthand for `--format json`'
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -s q -l quiet -d 'Hide progress and messages (repeat to silence errors\' hints too); data still goes to stdout'
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -s v -l verbose -d 'More logging on stderr (`-v` debug, `-vv` trace); `RUST_LOG` overrides'

@@ -11,14 +11,14 @@ cd "$root"
 scripts/fetch-fixtures.sh --qwen >/dev/null
 
 # huggingface_hub's `hf`, pyarrow (an independent parquet reader), the official `openai` client,
-# kubernetes-validate (hfx serve's tests and examples) and jsonschema (structured output's answers)
-# in a venv outside the clone, reused by later runs.
+# kubernetes-validate (hfx serve's tests and examples), jsonschema (structured output's answers)
+# and selenium (the chat page in Chromium) in a venv outside the clone, reused by later runs.
 venv=${HFX_HF_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hfx-ci/venv-hf}
-if ! "$venv/bin/python" -c 'import huggingface_hub, pyarrow, sys; import openai, kubernetes_validate, jsonschema; sys.exit(huggingface_hub.__version__ != "2.4.0" or pyarrow.__version__ != "26.0.1" or openai.__version__ != "3.63.0")' 2>/dev/null; then
-    echo "installing huggingface_hub==2.4.0, pyarrow==26.0.1, openai==3.63.0, kubernetes-validate==1.37.0 and jsonschema==4.26.0 into $venv" >&2
+if ! "$venv/bin/python" -c 'import huggingface_hub, pyarrow, sys; import openai, kubernetes_validate, jsonschema, selenium; sys.exit(huggingface_hub.__version__ != "2.4.0" or pyarrow.__version__ != "26.0.1" or openai.__version__ != "3.63.0")' 2>/dev/null; then
+    echo "installing huggingface_hub==2.4.0, pyarrow==26.0.1, openai==3.63.0, kubernetes-validate==1.37.0, jsonschema==4.26.0 and selenium==4.50.0 into $venv" >&2
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check --quiet huggingface_hub==2.4.0 pyarrow==26.0.1 openai==3.63.0 kubernetes-validate==1.37.0 jsonschema==4.26.0
+    "$venv/bin/pip" install --disable-pip-version-check --quiet huggingface_hub==2.4.0 pyarrow==26.0.1 openai==3.63.0 kubernetes-validate==1.37.0 jsonschema==4.26.0 selenium==4.50.0
 fi
 export HFX_HF_BIN="$venv/bin/hf"
 export HFX_PYTHON="$venv/bin/python"

@@ -508,4 +508,7 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, default_value_t = 30)]
     pub shutdown_timeout: u64,
+    /// Do not serve the chat page at `/`.
+    #[arg(long)]
+    pub no_webui: bool,
 }

@@ -37,6 +37,7 @@ pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCo
         max_queue: args.max_queue,
         ctx: args.ctx,
         loras,
+        webui: !args.no_webui,
     };
     let state = AppState::new(options);
     let addr = format!("{}:{}", args.host, args.port);
@@ -76,6 +77,9 @@ pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCo
     let adapters: Vec<&str> = args.lora.iter().filter_map(|l| l.split_once('=').map(|(n, _)| n)).collect();
     let with = if adapters.is_empty() { String::new() } else { format!(" with adapters {}", adapters.join(", ")) };
     p.info(&format!("ready: {name}{with} loaded in {:.1} s", started.elapsed().as_secs_f64()));
+    if !args.no_webui {
+        p.info(&format!("chat page: http://{local}/"));
+    }
 
     let _ = signals.await;
     p.info(&format!("shutting down: finishing in-flight requests (at most {} s)", args.shutdown_timeout));

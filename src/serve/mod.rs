@@ -13,6 +13,7 @@ mod sse;
 mod text;
 mod tgi;
 mod tools;
+mod webui;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +52,8 @@ pub struct ServeOptions {
     pub ctx: Option<usize>,
     /// LoRA adapters by the name requests choose them with (`model` or TGI's `adapter_id`).
     pub loras: Vec<(String, PathBuf)>,
+    /// Serve the chat page at `/`.
+    pub webui: bool,
 }
 
 /// What the server answers with once loaded.
@@ -170,8 +173,12 @@ pub fn router(state: Shared) -> Router {
         .route("/tokenize", post(tgi::tokenize))
         .route("/metrics", get(metrics_route))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
-    let mut app = Router::new()
-        .route("/health", get(health))
+    let mut app = Router::new().route("/health", get(health));
+    if state.options.webui {
+        // The page is static and public; it asks for the API key the /v1 routes require.
+        app = app.route("/", get(webui::page));
+    }
+    let mut app = app
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count))
@@ -269,6 +276,7 @@ mod tests {
             max_queue: 16,
             ctx: None,
             loras: vec![("ada".into(), PathBuf::from("/nowhere"))],
+            webui: true,
         })
     }
 
@@ -313,6 +321,28 @@ mod tests {
         assert_eq!(
             (status, body["error"]["message"].as_str()),
             (StatusCode::SERVICE_UNAVAILABLE, Some("the server is shutting down"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_chat_page_is_public_self_contained_and_can_be_turned_off() {
+        let st = state(Some("k"), &[]);
+        let res = router(st.clone()).oneshot(axum::http::Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("connect-src 'self'"));
+        let page = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let page = std::str::from_utf8(&page).unwrap();
+        // Small, and nothing fetched from elsewhere (works offline).
+        assert!(page.len() < 300 << 10, "{} bytes", page.len());
+        for outside in ["src=\"http", "href=\"http", "@import", "url(http"] {
+            assert!(!page.contains(outside), "the page loads {outside}...");
+        }
+        assert!(page.contains("/v1/chat/completions") && page.contains("/v1/models"));
+        let off = AppState::new(ServeOptions { webui: false, ..st.options.clone() });
+        assert_eq!(
+            send(&off, axum::http::Request::get("/").body(Body::empty()).unwrap()).await.0,
+            StatusCode::NOT_FOUND
         );
     }
 

@@ -26,3 +26,4 @@ mod structured;
 mod symbol_order;
 mod tokenize;
 mod upload;
+mod webui;
