@@ -29,9 +29,9 @@ pub enum CacheError {
     Io(#[from] std::io::Error),
 }
 
-impl CacheError {
+impl crate::report::Hint for CacheError {
     /// An actionable suggestion, shown as `hint:` under the error.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             CacheError::InvalidRepoId { .. } => {
                 Some("repository ids look like `org/name`, with letters, digits, `-`, `_` and `.`".into())

@@ -40,6 +40,12 @@ pub struct Hinted {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+impl crate::report::Hint for Hinted {
+    fn hint(&self) -> Option<String> {
+        Some(self.hint.clone())
+    }
+}
+
 pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
     Hinted { message: message.into(), hint: hint.into() }.into()
 }
@@ -273,7 +279,81 @@ pub(crate) async fn resolve_model(
             let progress = crate::output::DownloadProgress::new(bars, ctx.printer.quiet > 0);
             let downloader =
                 crate::hub::download::Downloader::new(&client, &cache, ctx.download_options(8, false), &progress);
-            resolve::resolve(&reference, gguf_file, purpose, &downloader).await?
+            resolve::resolve(&reference, gguf_file, purpose, &HubSource(downloader)).await?
         }
     })
+}
+
+/// Model resolution's view of the Hub: hub's downloader behind `models::resolve::Source`.
+struct HubSource<'a>(crate::hub::download::Downloader<'a>);
+
+fn fetch_error(e: crate::hub::HubError) -> crate::models::resolve::FetchError {
+    crate::models::resolve::FetchError { unreachable: e.is_transient(), source: Box::new(e) }
+}
+
+impl crate::models::resolve::Source for HubSource<'_> {
+    fn is_offline(&self) -> bool {
+        self.0.is_offline()
+    }
+
+    async fn list(
+        &self,
+        repo: &crate::cache::RepoId,
+        revision: &str,
+    ) -> Result<(Vec<String>, String), crate::models::resolve::FetchError> {
+        let listing =
+            self.0.snapshot(&snapshot_request(repo, revision, Vec::new()), true).await.map_err(fetch_error)?;
+        Ok((listing.files.into_iter().map(|f| f.path).collect(), listing.commit))
+    }
+
+    async fn fetch(
+        &self,
+        repo: &crate::cache::RepoId,
+        commit: &str,
+        files: Vec<String>,
+    ) -> Result<std::path::PathBuf, crate::models::resolve::FetchError> {
+        let allow = files.iter().map(|f| crate::hub::literal_glob(f)).collect();
+        Ok(self.0.snapshot(&snapshot_request(repo, commit, allow), false).await.map_err(fetch_error)?.path)
+    }
+
+    fn remember_ref(
+        &self,
+        repo: &crate::cache::RepoId,
+        revision: &str,
+        commit: &str,
+    ) -> Result<(), crate::models::resolve::FetchError> {
+        self.0.remember_ref(repo, revision, commit).map_err(fetch_error)
+    }
+
+    fn cached_snapshot(
+        &self,
+        repo: &crate::cache::RepoId,
+        revision: &str,
+    ) -> Result<std::path::PathBuf, crate::models::resolve::FetchError> {
+        self.0.cached_snapshot(repo, revision).map(|(_, path)| path).map_err(fetch_error)
+    }
+
+    fn warn(&self, message: &str) {
+        self.0.warn(message);
+    }
+
+    fn warn_fallback(&self, err: &crate::models::resolve::FetchError, what: &str) {
+        if let Some(e) = err.source.downcast_ref::<crate::hub::HubError>() {
+            self.0.warn_fallback(e, what);
+        }
+    }
+}
+
+fn snapshot_request(
+    repo: &crate::cache::RepoId,
+    revision: &str,
+    allow: Vec<String>,
+) -> crate::hub::download::SnapshotRequest {
+    crate::hub::download::SnapshotRequest {
+        repo: repo.clone(),
+        revision: revision.to_string(),
+        allow,
+        ignore: Vec::new(),
+        local_dir: None,
+    }
 }

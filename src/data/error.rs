@@ -56,9 +56,9 @@ pub enum DataError {
 
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
 
-impl DataError {
+impl crate::report::Hint for DataError {
     /// An actionable suggestion, shown as `hint:` under the error.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             DataError::UnknownConfig { available, .. } | DataError::ConfigRequired { available } => {
                 format!("pass `--config` with one of: {}", available.join(", "))

@@ -95,8 +95,21 @@ fn message_suffix(message: &str, request_id: &Option<String>) -> String {
 }
 
 impl HubError {
+    /// Errors worth retrying: rate limits, server errors, timeouts, dropped connections.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HubError::Http { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            HubError::Network { .. } | HubError::Unreachable { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = HubError> = std::result::Result<T, E>;
+
+impl crate::report::Hint for HubError {
     /// An actionable suggestion, shown as `hint:` under the error.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             HubError::Offline { .. } => {
                 "download it once without `--offline`/`HF_HUB_OFFLINE`, then it is read from the cache".into()
@@ -151,15 +164,4 @@ impl HubError {
             _ => return None,
         })
     }
-
-    /// Errors worth retrying: rate limits, server errors, timeouts, dropped connections.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            HubError::Http { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-            HubError::Network { .. } | HubError::Unreachable { .. } => true,
-            _ => false,
-        }
-    }
 }
-
-pub type Result<T, E = HubError> = std::result::Result<T, E>;

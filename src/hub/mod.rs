@@ -12,13 +12,13 @@ pub mod xet;
 pub use client::{ClientOptions, HubClient, Notifier, Silent};
 pub use error::{HubError, Result};
 
-/// Include/exclude matchers with huggingface_hub's fnmatch semantics: `*` crosses `/`, and a
-/// pattern ending in `/` means the whole folder. `None` when there are no patterns.
 /// A path as a glob that matches only itself (metacharacters bracketed).
 pub fn literal_glob(path: &str) -> String {
     path.chars().map(|c| if matches!(c, '*' | '?' | '[' | ']') { format!("[{c}]") } else { c.to_string() }).collect()
 }
 
+/// Include/exclude matchers with huggingface_hub's fnmatch semantics: `*` crosses `/`, and a
+/// pattern ending in `/` means the whole folder. `None` when there are no patterns.
 pub(crate) fn fnmatch_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>> {
     if patterns.is_empty() {
         return Ok(None);

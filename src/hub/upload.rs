@@ -938,7 +938,7 @@ mod tests {
         assert_eq!(chosen_transfer(Some("xet"), offered_transfers(true), &repo).unwrap(), Transfer::Xet);
         let err = chosen_transfer(Some("xet"), offered_transfers(false), &repo).unwrap_err();
         assert!(matches!(err, HubError::Xet { .. }), "{err:?}");
-        assert!(err.hint().is_some());
+        assert!(crate::report::Hint::hint(&err).is_some());
 
         // Per object, within the LFS transfer: a chunk size means multipart.
         let header = |v: serde_json::Value| v.as_object().cloned().unwrap();

@@ -76,7 +76,7 @@ mod tests {
         if !cfg!(feature = "cuda") {
             let e = DeviceSpec::Cuda(1).open("cuda:1").unwrap_err();
             assert!(matches!(e, ModelError::DeviceNotBuilt { feature: "cuda", .. }), "{e:?}");
-            assert!(e.hint().unwrap().contains("--features cuda"));
+            assert!(crate::report::Hint::hint(&e).unwrap().contains("--features cuda"));
         }
     }
 }

@@ -108,9 +108,9 @@ pub enum ModelError {
 
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;
 
-impl ModelError {
+impl crate::report::Hint for ModelError {
     /// An actionable suggestion, shown as `hint:` under the error.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             ModelError::DeviceNotBuilt { feature, .. } => {
                 format!("build hfx with `cargo install hfx --features {feature}`, or use `--device cpu`")

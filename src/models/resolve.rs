@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::cache::{ModelRef, RepoId};
-use crate::hub::download::{Downloader, SnapshotRequest};
 
 use super::error::ModelError;
 use super::gguf::{split_file, split_name};
@@ -125,14 +124,43 @@ pub enum ResolveError {
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Hub(#[from] crate::hub::HubError),
+    Fetch(#[from] FetchError),
 }
 
-impl ResolveError {
-    pub fn hint(&self) -> Option<String> {
+/// What resolving a Hub reference needs from the Hub and the cache. The command layer provides
+/// it with hub's `Downloader`: models/ stays below hub/ and knows nothing of HTTP.
+#[allow(async_fn_in_trait)]
+pub trait Source {
+    fn is_offline(&self) -> bool;
+    /// The files of `revision` and the commit it points at (one request).
+    async fn list(&self, repo: &RepoId, revision: &str) -> Result<(Vec<String>, String), FetchError>;
+    /// Download these files of `commit`; the snapshot folder.
+    async fn fetch(&self, repo: &RepoId, commit: &str, files: Vec<String>) -> Result<PathBuf, FetchError>;
+    /// Record that `revision` now points at `commit`.
+    fn remember_ref(&self, repo: &RepoId, revision: &str, commit: &str) -> Result<(), FetchError>;
+    /// The cached snapshot folder of `revision`, without a request.
+    fn cached_snapshot(&self, repo: &RepoId, revision: &str) -> Result<PathBuf, FetchError>;
+    fn warn(&self, message: &str);
+    /// Say once that `err` made resolution use `what` from the cache.
+    fn warn_fallback(&self, err: &FetchError, what: &str);
+}
+
+/// A `Source` failure: its own error (hints and all, in the chain), and whether it means the
+/// Hub is out of reach (then the cache is used if it has the files).
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct FetchError {
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+    pub unreachable: bool,
+}
+
+impl crate::report::Hint for ResolveError {
+    /// A fetch error's own hint is found further down the chain.
+    fn hint(&self) -> Option<String> {
         match self {
             ResolveError::Model(e) => e.hint(),
-            ResolveError::Hub(e) => e.hint(),
+            ResolveError::Fetch(_) => None,
         }
     }
 }
@@ -262,14 +290,14 @@ pub async fn resolve(
     reference: &ModelRef,
     gguf_file: Option<&str>,
     purpose: Purpose,
-    downloader: &Downloader<'_>,
+    source: &impl Source,
 ) -> Result<ModelFiles, ResolveError> {
     match reference {
         ModelRef::Local(p) => Ok(local(p, gguf_file)?),
         ModelRef::Hub { repo, revision, path } => {
             let revision = revision.clone().unwrap_or_else(|| "main".into());
             let wanted = path.as_deref().or(gguf_file);
-            hub(repo, &revision, wanted, purpose, downloader).await
+            hub(repo, &revision, wanted, purpose, source).await
         }
     }
 }
@@ -279,27 +307,20 @@ async fn hub(
     revision: &str,
     gguf_file: Option<&str>,
     purpose: Purpose,
-    downloader: &Downloader<'_>,
+    source: &impl Source,
 ) -> Result<ModelFiles, ResolveError> {
-    let request = |allow: Vec<String>, revision: &str| SnapshotRequest {
-        repo: repo.clone(),
-        revision: revision.to_string(),
-        allow,
-        ignore: Vec::new(),
-        local_dir: None,
-    };
-    if downloader.is_offline() {
-        return offline(repo, revision, gguf_file, downloader);
+    if source.is_offline() {
+        return offline(repo, revision, gguf_file, source);
     }
     // The listing (one call) decides what to fetch.
-    let listing = match downloader.snapshot(&request(Vec::new(), revision), true).await {
+    let (listed, commit) = match source.list(repo, revision).await {
         Ok(listing) => listing,
         // No Hub, but the cache may hold what runs (a GGUF repo's one downloaded quantization
         // is not the complete snapshot the download fallback looks for).
-        Err(e) if e.is_transient() => {
-            return match offline(repo, revision, gguf_file, downloader) {
+        Err(e) if e.unreachable => {
+            return match offline(repo, revision, gguf_file, source) {
                 Ok(files) => {
-                    downloader.warn_fallback(&e, &format!("the cached copy of {}", repo.id));
+                    source.warn_fallback(&e, &format!("the cached copy of {}", repo.id));
                     Ok(files)
                 }
                 Err(_) => Err(e.into()),
@@ -307,8 +328,7 @@ async fn hub(
         }
         Err(e) => return Err(e.into()),
     };
-    let files: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
-    let commit = listing.commit.clone();
+    let files: Vec<&str> = listed.iter().map(String::as_str).collect();
     let folder = match purpose {
         Purpose::Tokenizer => files.contains(&"tokenizer.json"),
         Purpose::Weights => files.contains(&"config.json"),
@@ -318,17 +338,17 @@ async fn hub(
             Purpose::Tokenizer => {
                 TOKENIZER_FILES.iter().filter(|f| files.contains(f)).map(|f| (*f).to_string()).collect()
             }
-            Purpose::Weights => weight_files(&files).iter().map(|f| crate::hub::literal_glob(f)).collect(),
+            Purpose::Weights => weight_files(&files),
         };
-        let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
-        downloader.remember_ref(repo, revision, &commit)?;
-        return Ok(ModelFiles::Dir(outcome.path));
+        let path = source.fetch(repo, &commit, allow).await?;
+        source.remember_ref(repo, revision, &commit)?;
+        return Ok(ModelFiles::Dir(path));
     }
     let ggufs = gguf_models(&files);
     let name = match (gguf_file, default_gguf(&ggufs)) {
         (None, Some((name, tag))) if ggufs.len() > 1 => {
             let why = tag.map_or_else(|| "the first by name".to_string(), str::to_string);
-            downloader.warn(&format!(
+            source.warn(&format!(
                 "{} has {} GGUF files; using {name} ({why}). Pick another with `{}:TAG` ({}) or --gguf-file",
                 repo.id,
                 ggufs.len(),
@@ -339,10 +359,10 @@ async fn hub(
         }
         _ => pick_gguf(&repo.id, &ggufs, gguf_file)?,
     };
-    let allow = gguf_files(name).iter().map(|f| crate::hub::literal_glob(f)).collect();
-    let outcome = downloader.snapshot(&request(allow, &commit), false).await?;
-    downloader.remember_ref(repo, revision, &commit)?;
-    Ok(ModelFiles::Gguf(outcome.path.join(name)))
+    let allow = gguf_files(name);
+    let path = source.fetch(repo, &commit, allow).await?;
+    source.remember_ref(repo, revision, &commit)?;
+    Ok(ModelFiles::Gguf(path.join(name)))
 }
 
 /// Offline: whatever the cached snapshot of `revision` holds (it may be partial, e.g. only the
@@ -351,9 +371,9 @@ fn offline(
     repo: &RepoId,
     revision: &str,
     gguf_file: Option<&str>,
-    downloader: &Downloader<'_>,
+    source: &impl Source,
 ) -> Result<ModelFiles, ResolveError> {
-    let (_, snap) = downloader.cached_snapshot(repo, revision)?;
+    let snap = source.cached_snapshot(repo, revision)?;
     if gguf_file.is_none() && snap.join("tokenizer.json").is_file() {
         return Ok(ModelFiles::Dir(snap));
     }

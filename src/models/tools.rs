@@ -76,8 +76,9 @@ pub enum ToolFormat {
     Hermes { open: Option<u32> },
     /// `{"name": ..., "parameters": {...}}`, optionally after `<|python_tag|>` (Llama 3.1-3.3).
     Llama3,
-    /// `[TOOL_CALLS][{"name": ..., "arguments": {...}}]` (Mistral).
-    Mistral,
+    /// `[TOOL_CALLS][{"name": ..., "arguments": {...}}]` (Mistral). `open`: the id of
+    /// `[TOOL_CALLS]` when it is one (special) token.
+    Mistral { open: Option<u32> },
 }
 
 impl ToolFormat {
@@ -90,7 +91,7 @@ impl ToolFormat {
             return Some(ToolFormat::Hermes { open: tok.tokenizer.token_to_id("<tool_call>") });
         }
         if template.contains("[TOOL_CALLS]") {
-            return Some(ToolFormat::Mistral);
+            return Some(ToolFormat::Mistral { open: tok.tokenizer.token_to_id("[TOOL_CALLS]") });
         }
         if template.contains("<|python_tag|>") || template.contains("\"parameters\"") {
             return Some(ToolFormat::Llama3);
@@ -103,7 +104,7 @@ impl ToolFormat {
         match self {
             ToolFormat::Hermes { .. } => "hermes",
             ToolFormat::Llama3 => "llama3-json",
-            ToolFormat::Mistral => "mistral",
+            ToolFormat::Mistral { .. } => "mistral",
         }
     }
 
@@ -155,10 +156,11 @@ impl ToolFormat {
                 _ if parallel => format!("start: call (\";\" \" \"? call)*\ncall: {one}\n"),
                 _ => format!("start: {one}\n"),
             },
-            ToolFormat::Mistral => match choice {
+            ToolFormat::Mistral { open } => match choice {
                 ToolChoice::Auto => return None,
                 _ => format!(
-                    "start: \"[TOOL_CALLS]\" \"[\" call{} \"]\"\ncall: {one}\n",
+                    "start: {} \"[\" call{} \"]\"\ncall: {one}\n",
+                    open.map_or_else(|| "\"[TOOL_CALLS]\"".to_string(), |id| format!("<[{id}]>")),
                     if parallel { " (\", \" call)*" } else { "" }
                 ),
             },
@@ -176,22 +178,26 @@ impl ToolFormat {
             },
             ToolFormat::Llama3 => {
                 let body = output.trim().strip_prefix("<|python_tag|>").unwrap_or(output.trim());
-                let calls: Option<Vec<ToolCall>> = body
-                    .split(';')
-                    .map(|part| call_from(&serde_json::from_str(part.trim()).ok()?, "parameters"))
-                    .collect();
+                let calls: Option<Vec<ToolCall>> = json_values(body, ';')
+                    .and_then(|values| values.iter().map(|v| call_from(v, "parameters")).collect());
                 match calls {
                     Some(c) if !c.is_empty() => (String::new(), c),
                     _ => (output.to_string(), Vec::new()),
                 }
             }
-            ToolFormat::Mistral => {
-                let Some(at) = output.find("[TOOL_CALLS]") else { return (output.to_string(), Vec::new()) };
-                let list: Option<Vec<ToolCall>> = serde_json::from_str::<Value>(output[at + 12..].trim())
+            ToolFormat::Mistral { .. } => {
+                // `[TOOL_CALLS]` is a special token in most Mistral vocabularies, and decoding
+                // drops special tokens: a bare list of calls is the same answer.
+                let (at, list) = match output.find("[TOOL_CALLS]") {
+                    Some(at) => (at, &output[at + "[TOOL_CALLS]".len()..]),
+                    None if output.trim_start().starts_with('[') => (0, output),
+                    None => return (output.to_string(), Vec::new()),
+                };
+                let calls: Option<Vec<ToolCall>> = serde_json::from_str::<Value>(list.trim())
                     .ok()
                     .and_then(|v| v.as_array().cloned())
                     .and_then(|a| a.iter().map(|c| call_from(c, "arguments")).collect());
-                match list {
+                match calls {
                     Some(c) if !c.is_empty() => (output[..at].trim_end().to_string(), c),
                     _ => (output.to_string(), Vec::new()),
                 }
@@ -208,7 +214,10 @@ impl ToolFormat {
                 let t = text.trim_start();
                 (whole && (t.starts_with('{') || t.starts_with(JSON_FENCE))).then_some(text.len() - t.len())
             }),
-            ToolFormat::Mistral => text.find("[TOOL_CALLS]"),
+            ToolFormat::Mistral { .. } => text.find("[TOOL_CALLS]").or_else(|| {
+                let t = text.trim_start();
+                (whole && t.starts_with('[')).then_some(text.len() - t.len())
+            }),
             // A Llama 3 call is the whole answer: a JSON object from the first character.
             ToolFormat::Llama3 => {
                 let t = text.trim_start();
@@ -313,7 +322,7 @@ impl CallStream {
         }
         let marker = match self.format {
             ToolFormat::Hermes { .. } => "<tool_call>",
-            ToolFormat::Mistral => "[TOOL_CALLS]",
+            ToolFormat::Mistral { .. } => "[TOOL_CALLS]",
             ToolFormat::Llama3 => return 0,
         };
         (1..marker.len().min(self.held.len() + 1))
@@ -323,6 +332,20 @@ impl CallStream {
             })
             .unwrap_or(0)
     }
+}
+
+/// JSON values one after another, `sep` (and whitespace) between them; `None` when something
+/// else is in the way.
+fn json_values(text: &str, sep: char) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        out.push(it.next()?.ok()?);
+        rest = rest[it.byte_offset()..].trim_start();
+        rest = rest.strip_prefix(sep).unwrap_or(rest).trim_start();
+    }
+    Some(out)
 }
 
 fn call_from(v: &Value, key: &str) -> Option<ToolCall> {
@@ -403,9 +426,16 @@ mod tests {
         assert_eq!(calls[0], ToolCall { name: "f".into(), arguments: json!({"x": 1}) });
         assert_eq!(calls[1].name, "g");
         assert_eq!(ToolFormat::Llama3.parse("Paris is the capital.").1.len(), 0);
-        let (text, calls) = ToolFormat::Mistral.parse("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"a\": \"b\"}}]");
+        let (text, calls) =
+            ToolFormat::Mistral { open: None }.parse("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"a\": \"b\"}}]");
         assert_eq!((text.as_str(), calls[0].arguments.clone()), ("", json!({"a": "b"})));
-        assert_eq!(ToolFormat::Mistral.call_start("ok [TOOL_CALLS]", false), Some(3));
+        assert_eq!(ToolFormat::Mistral { open: None }.call_start("ok [TOOL_CALLS]", false), Some(3));
+        // Decoding drops the special `[TOOL_CALLS]` token: the bare list is read the same.
+        let (_, calls) = ToolFormat::Mistral { open: Some(5) }.parse("[{\"name\": \"f\", \"arguments\": {}}]");
+        assert_eq!(calls.len(), 1);
+        // A `;` inside an argument does not split Llama 3 calls.
+        let (_, calls) = ToolFormat::Llama3.parse("{\"name\": \"sh\", \"parameters\": {\"cmd\": \"a; b\"}}");
+        assert_eq!(calls[0].arguments, json!({"cmd": "a; b"}));
         assert_eq!(ToolFormat::Llama3.call_start("ok {", false), None);
     }
 

@@ -1,28 +1,35 @@
 //! Error rendering: `error: ...`, one `Caused by:` line per cause, then `hint:` lines, on stderr.
 
-use crate::cache::CacheError;
-use crate::hub::HubError;
+use crate::report::Hint;
+
+/// Tries each listed type on a cause of the error chain (anyhow yields `dyn Error`, which
+/// cannot be asked for a trait); `NAMES` is what the completeness test checks.
+macro_rules! hint_types {
+    ($($t:ty),* $(,)?) => {
+        #[cfg(test)]
+        const NAMES: &[&str] = &[$(stringify!($t)),*];
+        fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+            $(if let Some(e) = cause.downcast_ref::<$t>() { return e.hint(); })*
+            None
+        }
+    };
+}
+
+hint_types!(
+    crate::hub::HubError,
+    crate::cache::CacheError,
+    crate::models::ModelError,
+    crate::models::resolve::ResolveError,
+    crate::data::DataError,
+    crate::train::TrainError,
+    crate::commands::Hinted,
+);
 
 /// Hints found anywhere in the error chain.
 fn hints(err: &anyhow::Error) -> Vec<String> {
     let mut out = Vec::new();
     for cause in err.chain() {
-        let hint = if let Some(e) = cause.downcast_ref::<HubError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<CacheError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::models::ModelError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::models::resolve::ResolveError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::data::DataError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::train::TrainError>() {
-            e.hint()
-        } else {
-            cause.downcast_ref::<crate::commands::Hinted>().map(|h| h.hint.clone())
-        };
-        if let Some(h) = hint
+        if let Some(h) = hint_of(cause)
             && !out.contains(&h)
         {
             out.push(h);
@@ -63,4 +70,51 @@ pub fn format_error(err: &anyhow::Error, color: bool, show_hints: bool) -> Strin
 pub fn render_error(err: &anyhow::Error, color: bool, quiet: u8) {
     use std::io::Write;
     let _ = std::io::stderr().write_all(format_error(err, color, quiet < 2).as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every type the sources implement `Hint` for is in `hint_types!`: a type left out would
+    /// have its hints silently never shown.
+    #[test]
+    fn every_type_with_hints_is_listed() {
+        let mut found = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for rest in text.split("Hint for ").skip(1) {
+                        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                        let implemented = text.contains(&format!("impl crate::report::Hint for {name} "))
+                            || text.contains(&format!("impl Hint for {name} "));
+                        if !name.is_empty() && implemented {
+                            found.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found.len() >= 7, "{found:?}");
+        for name in found {
+            assert!(
+                NAMES.iter().any(|n| n.rsplit("::").next() == Some(name.as_str())),
+                "`{name}` implements Hint but is not in hint_types!"
+            );
+        }
+    }
+
+    #[test]
+    fn hints_come_from_every_level_of_the_chain_once() {
+        let inner = crate::models::ModelError::NoChatTemplate;
+        let err = anyhow::Error::new(inner).context("cannot render");
+        let text = format_error(&err, false, true);
+        assert!(text.starts_with("error: cannot render\n  Caused by: the model has no chat template\n"), "{text}");
+        assert_eq!(text.matches("hint: ").count(), 1, "{text}");
+    }
 }

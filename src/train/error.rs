@@ -42,8 +42,10 @@ impl TrainError {
     pub fn io(e: std::io::Error) -> Self {
         Self::Io(e)
     }
+}
 
-    pub fn hint(&self) -> Option<String> {
+impl crate::report::Hint for TrainError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             Self::Model(e) => return e.hint(),
             Self::Data(e) => return e.hint(),
