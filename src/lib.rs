@@ -4,6 +4,7 @@
 //! has one file per subcommand, domain modules (`cache`, `hub`) know nothing of terminals and
 //! report progress through traits that `output` implements. Only `output` prints.
 
+pub mod app;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -40,5 +41,5 @@ where
             return ExitCode::from(code);
         }
     };
-    commands::main(cli)
+    app::main(cli)
 }

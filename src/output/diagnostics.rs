@@ -2,6 +2,33 @@
 
 use crate::report::Hint;
 
+/// A command-level error with a hint (domain errors carry their own).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Hinted {
+    pub message: String,
+    pub hint: String,
+}
+
+/// Wrong use of the command line that clap cannot catch: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl crate::report::Hint for Hinted {
+    fn hint(&self) -> Option<String> {
+        Some(self.hint.clone())
+    }
+}
+
+pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Hinted { message: message.into(), hint: hint.into() }.into()
+}
+
+pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
 /// Tries each listed type on a cause of the error chain (anyhow yields `dyn Error`, which
 /// cannot be asked for a trait); `NAMES` is what the completeness test checks.
 macro_rules! hint_types {
@@ -22,7 +49,7 @@ hint_types!(
     crate::models::resolve::ResolveError,
     crate::data::DataError,
     crate::train::TrainError,
-    crate::commands::Hinted,
+    Hinted,
 );
 
 /// Hints found anywhere in the error chain.

@@ -13,7 +13,8 @@ use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
-pub use diagnostics::{format_error, render_error};
+pub use diagnostics::{Hinted, UsageError, format_error, render_error};
+pub(crate) use diagnostics::{hinted, usage};
 pub use line::{Line, LineReader};
 pub use progress::{BytesProgress, DownloadProgress, UploadProgress, VerifyProgress};
 pub use table::Table;
