@@ -230,7 +230,9 @@ fn tokenize_file(
     let want = if args.count { Want::Count } else { Want::Full };
     let mut out = p.stdout();
     let json = p.is_json();
-    let stats = encode::encode_lines(&tok.tokenizer, input, &name, add_special, want, &pool, &progress, total, |e| {
+    let lines = encode::Lines { reader: input, path: &name, total_bytes: total };
+    let options = encode::EncodeOptions { add_special, want, pool: &pool, progress: &progress };
+    let stats = encode::encode_lines(&tok.tokenizer, lines, &options, |e| {
         if json {
             let line =
                 LineJson { line: e.line, ids: &e.ids, tokens: &e.tokens, offsets: &e.offsets, count: e.ids.len() };

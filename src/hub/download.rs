@@ -69,6 +69,21 @@ pub struct NoProgress;
 impl Notifier for NoProgress {}
 impl DownloadReporter for NoProgress {}
 
+/// A file of a commit as the Hub lists it: path, content hash (the blob's name) and size.
+#[derive(Debug, Clone, Copy)]
+struct Remote<'a> {
+    path: &'a str,
+    etag: &'a str,
+    size: u64,
+}
+
+/// Where a blob download goes: the partial file, the lock other processes wait on, the result.
+struct BlobFiles<'a> {
+    partial: &'a Path,
+    lock: &'a Path,
+    dest: &'a Path,
+}
+
 /// What to download.
 #[derive(Debug, Clone)]
 pub struct SnapshotRequest {
@@ -345,16 +360,8 @@ impl<'a> Downloader<'a> {
         self.reporter.start(selected.len(), todo_bytes);
         let results: Vec<FileOutcome> = futures::stream::iter(selected.iter())
             .map(|(path, entry)| {
-                self.fetch_known(
-                    &req.repo,
-                    &rc,
-                    &commit,
-                    path,
-                    entry.etag(),
-                    entry.size,
-                    req.local_dir.as_deref(),
-                    None,
-                )
+                let file = Remote { path, etag: entry.etag(), size: entry.size };
+                self.fetch_known(&req.repo, &rc, &commit, file, req.local_dir.as_deref(), None)
             })
             .buffer_unordered(self.opts.max_workers.max(1))
             .try_collect()
@@ -555,7 +562,14 @@ impl<'a> Downloader<'a> {
         }
         self.reporter.start(1, meta.size);
         let outcome = self
-            .fetch_known(repo, &rc, &meta.commit, path, &meta.etag, meta.size, local_dir, Some(meta.location.clone()))
+            .fetch_known(
+                repo,
+                &rc,
+                &meta.commit,
+                Remote { path, etag: &meta.etag, size: meta.size },
+                local_dir,
+                Some(meta.location.clone()),
+            )
             .await?;
         self.reporter.finish();
         let p = local_dir.map_or_else(|| rc.snapshot_file(&meta.commit, path), |d| d.join(path));
@@ -564,19 +578,17 @@ impl<'a> Downloader<'a> {
         Ok(out)
     }
 
-    /// Make `path` at `commit` present, downloading its blob unless cached.
-    #[allow(clippy::too_many_arguments)]
+    /// Make `file` at `commit` present, downloading its blob unless cached.
     async fn fetch_known(
         &self,
         repo: &RepoId,
         rc: &RepoCache,
         commit: &str,
-        path: &str,
-        etag: &str,
-        size: u64,
+        file: Remote<'_>,
         local_dir: Option<&Path>,
         location: Option<Url>,
     ) -> Result<FileOutcome> {
+        let Remote { path, etag, size } = file;
         let done = |status| FileOutcome { path: path.to_string(), size, etag: etag.to_string(), status };
         if let Some(dir) = local_dir {
             let lp = local_paths(dir, path);
@@ -601,7 +613,8 @@ impl<'a> Downloader<'a> {
                     Some(u) => u,
                     None => self.client.resolve_url(repo, commit, path)?,
                 };
-                self.download_blob(url, path, etag, size, &lp.partial, &lp.lock, &lp.file, true).await?
+                let files = BlobFiles { partial: &lp.partial, lock: &lp.lock, dest: &lp.file };
+                self.download_blob(url, file, files, true).await?
             };
             if let Some(parent) = lp.metadata.parent() {
                 fs_err::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
@@ -623,35 +636,18 @@ impl<'a> Downloader<'a> {
                 None => self.client.resolve_url(repo, commit, path)?,
             };
             fs_err::create_dir_all(rc.blobs_dir()).map_err(|e| io_err(&rc.blobs_dir(), e))?;
-            self.download_blob(
-                url,
-                path,
-                etag,
-                size,
-                &rc.incomplete_path(etag),
-                &rc.lock_path(etag),
-                &blob,
-                self.opts.force,
-            )
-            .await?
+            let (partial, lock) = (rc.incomplete_path(etag), rc.lock_path(etag));
+            let files = BlobFiles { partial: &partial, lock: &lock, dest: &blob };
+            self.download_blob(url, file, files, self.opts.force).await?
         };
         rc.link_snapshot_file(commit, path, etag)?;
         Ok(done(status))
     }
 
-    /// Download into `partial` under `lock`, verify, and rename to `dest`.
-    #[allow(clippy::too_many_arguments)]
-    async fn download_blob(
-        &self,
-        url: Url,
-        label: &str,
-        etag: &str,
-        size: u64,
-        partial: &Path,
-        lock: &Path,
-        dest: &Path,
-        force: bool,
-    ) -> Result<FileState> {
+    /// Download `file` into `files.partial` under `files.lock`, verify, and rename to `files.dest`.
+    async fn download_blob(&self, url: Url, file: Remote<'_>, files: BlobFiles<'_>, force: bool) -> Result<FileState> {
+        let Remote { path: label, etag, size } = file;
+        let BlobFiles { partial, lock, dest } = files;
         let lock_path = lock.to_path_buf();
         // Wait for a concurrent download of the same blob (another process) to finish.
         let guard = tokio::task::spawn_blocking(move || FileLock::acquire(&lock_path))

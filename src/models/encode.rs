@@ -64,20 +64,31 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, EncodeError> {
         .map_err(|e| EncodeError::Pool { threads, reason: e.to_string() })
 }
 
-/// Encode every line of `input` (`path` names it in errors). `sink` receives full encodings in
-/// line order when `want` is `Full`; counts are always totalled.
-#[allow(clippy::too_many_arguments)]
+/// Lines to encode: a reader, the name errors give it, and its size when known (progress).
+pub struct Lines<'a> {
+    pub reader: Box<dyn Read + Send>,
+    pub path: &'a Path,
+    pub total_bytes: Option<u64>,
+}
+
+/// How to encode them.
+pub struct EncodeOptions<'a> {
+    pub add_special: bool,
+    pub want: Want,
+    pub pool: &'a rayon::ThreadPool,
+    pub progress: &'a dyn Progress,
+}
+
+/// Encode every line of `input`. `sink` receives full encodings in line order when `want` is
+/// `Full`; counts are always totalled.
 pub fn encode_lines(
     tokenizer: &Tokenizer,
-    input: Box<dyn Read + Send>,
-    path: &Path,
-    add_special: bool,
-    want: Want,
-    pool: &rayon::ThreadPool,
-    progress: &dyn Progress,
-    total_bytes: Option<u64>,
+    input: Lines<'_>,
+    options: &EncodeOptions<'_>,
     mut sink: impl FnMut(LineEncoding) -> std::io::Result<()>,
 ) -> Result<Throughput, EncodeError> {
+    let EncodeOptions { add_special, want, pool, progress } = *options;
+    let Lines { reader: input, path, total_bytes } = input;
     let started = Instant::now();
     let io = |source| EncodeError::Io { path: path.to_path_buf(), source };
     let mut reader = BufReader::with_capacity(1 << 20, input);

@@ -328,8 +328,6 @@ impl Decoder {
             device,
             &|i, role| format!("{prefix}layers.{i}.{}", hf_name(role, arch)),
             [format!("{prefix}embed_tokens.weight"), format!("{prefix}norm.weight"), "lm_head.weight".to_string()],
-            ".weight",
-            ".bias",
         )?;
         m.eos_ids = eos_ids_of(dir);
         Ok(m)
@@ -356,8 +354,6 @@ impl Decoder {
             device,
             &|i, role| format!("blk.{i}.{}", gguf_name(role)),
             ["token_embd.weight".to_string(), "output_norm.weight".to_string(), "output.weight".to_string()],
-            ".weight",
-            ".bias",
         )?;
         m.eos_ids =
             ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"].iter().filter_map(|k| g.u32(k)).collect();
@@ -365,7 +361,8 @@ impl Decoder {
         Ok(m)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `name(layer, role)` is a projection's tensor name without `.weight`/`.bias` (both formats
+    /// end that way); the three others are the embeddings', final norm's and output's.
     fn load(
         config: DecoderConfig,
         src: &mut dyn Source,
@@ -373,15 +370,13 @@ impl Decoder {
         device: &Device,
         name: &dyn Fn(usize, Role) -> String,
         [embed_name, norm_name, head_name]: [String; 3],
-        weight: &str,
-        bias: &str,
     ) -> Result<Self> {
         let c = &config;
         let eps = c.rms_norm_eps;
         let plus_one = c.norm_plus_one;
         let mut layers = Vec::with_capacity(c.num_layers);
         for i in 0..c.num_layers {
-            let n = |role: Role| format!("{}{weight}", name(i, role));
+            let n = |role: Role| format!("{}.weight", name(i, role));
             let norm = |src: &mut dyn Source, role: Role| -> Result<RmsNorm> {
                 let t = src.tensor(&n(role))?;
                 RmsNorm::new(t, eps, plus_one).map_err(|e| ModelError::Generation(e.to_string()))
@@ -412,7 +407,7 @@ impl Decoder {
                 )
             };
             if c.attn_bias {
-                let b = |role: Role| format!("{}{bias}", name(i, role));
+                let b = |role: Role| format!("{}.bias", name(i, role));
                 q.bias = Some(src.tensor(&b(Role::Q))?);
                 k.bias = Some(src.tensor(&b(Role::K))?);
                 v.bias = Some(src.tensor(&b(Role::V))?);
