@@ -46,15 +46,33 @@ pub struct GenRequest {
     pub index: usize,
     /// The LoRA adapter slot (`--lora NAME=DIR`), or the base model.
     pub adapter: Option<usize>,
+    /// Report each prompt token's log-probability (TGI's `decoder_input_details`): the prompt is
+    /// then prefilled alone, with logits at every position, and never from the prefix cache.
+    pub prompt_logprobs: bool,
     pub events: UnboundedSender<Event>,
 }
 
 /// What the scheduler tells a request, in order: tokens, then `Done` (or `Error`).
 #[derive(Debug)]
 pub enum Event {
-    Token { index: usize, token: Option<u32>, text: String, logprob: Option<TokenLogprob> },
-    Done { index: usize, finish: FinishReason, stop_string: bool, usage: Usage },
-    Error { index: usize, message: String },
+    Token {
+        index: usize,
+        token: Option<u32>,
+        text: String,
+        logprob: Option<TokenLogprob>,
+    },
+    Done {
+        index: usize,
+        finish: FinishReason,
+        stop_string: bool,
+        usage: Usage,
+        /// With `prompt_logprobs`: the log-probability of prompt token `i + 1` given those before.
+        prompt_logprobs: Option<Vec<f32>>,
+    },
+    Error {
+        index: usize,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -146,6 +164,7 @@ struct Slot {
     prefilled: bool,
     queued_at: Instant,
     last_token_at: Option<Instant>,
+    prompt_logprobs: Option<Vec<f32>>,
 }
 
 struct Scheduler {
@@ -225,7 +244,11 @@ impl Scheduler {
                     continue;
                 }
             };
-            let (mut cache, common) = self.take_cache(req.adapter, &req.prompt);
+            let (mut cache, common) = if req.prompt_logprobs {
+                (KvCache::new(self.layers), 0)
+            } else {
+                self.take_cache(req.adapter, &req.prompt)
+            };
             cache.truncate(common.min(prompt_len - 1));
             let cached = cache.len();
             if cached > 0 {
@@ -235,7 +258,6 @@ impl Scheduler {
             add(&self.metrics.prompt_tokens, prompt_len);
             self.reserved += reserve;
             self.running.push(Slot {
-                req,
                 seq,
                 cache,
                 reserved: reserve,
@@ -243,6 +265,8 @@ impl Scheduler {
                 prefilled: false,
                 queued_at: at,
                 last_token_at: None,
+                prompt_logprobs: req.prompt_logprobs.then(Vec::new),
+                req,
             });
         }
     }
@@ -265,6 +289,10 @@ impl Scheduler {
 
     /// One forward pass over prompt tokens of sequences not yet prefilled, up to the chunk budget.
     fn prefill(&mut self) {
+        let wants_logprobs = |s: &Slot| !s.prefilled && s.seq.finish_reason().is_none() && s.prompt_logprobs.is_some();
+        if let Some(i) = self.running.iter().position(wants_logprobs) {
+            return self.prefill_with_logprobs(i);
+        }
         let mut budget = self.options.prefill_chunk;
         let mut steps = Vec::new();
         let mut who = Vec::new();
@@ -285,6 +313,37 @@ impl Scheduler {
         let out = self.model.forward_batch(&mut steps, Logits::Last);
         drop(steps);
         self.take_logits(out, &who);
+    }
+
+    /// A chunk of one prompt with logits at every position: each gives the log-probability of
+    /// the prompt's next token; the last one, once the prompt is done, the first new token.
+    fn prefill_with_logprobs(&mut self, i: usize) {
+        let s = &mut self.running[i];
+        let prompt = s.seq.prompt();
+        let start = s.cache.len();
+        let end = prompt.len().min(start + self.options.prefill_chunk);
+        let mut steps = [ForwardStep { tokens: &prompt[start..end], cache: &mut s.cache, adapter: s.req.adapter }];
+        let out = self.model.forward_batch(&mut steps, Logits::All);
+        let rows = out.and_then(|mut o| {
+            let logits = o.remove(0);
+            let rows = logits.to_vec2::<f32>()?;
+            Ok((rows, logits))
+        });
+        let (rows, logits) = match rows {
+            Ok(r) => r,
+            Err(e) => return self.take_logits(Err(e), &[(i, true)]),
+        };
+        let slot = &mut self.running[i];
+        let prompt = slot.seq.prompt();
+        let lps = slot.prompt_logprobs.get_or_insert_with(Vec::new);
+        for (r, row) in rows.iter().enumerate() {
+            if let Some(&next) = prompt.get(start + r + 1) {
+                lps.push(log_softmax_at(row, next));
+            }
+        }
+        let done = end == prompt.len();
+        let last = logits.narrow(0, end - start - 1, 1);
+        self.take_logits(last.map(|l| vec![l]), &[(i, done)]);
     }
 
     /// One token for every prefilled sequence, in one batched step.
@@ -390,7 +449,13 @@ impl Scheduler {
                 completion_tokens: s.seq.generated().len(),
                 cached_tokens: s.cached,
             };
-            let done = Event::Done { index: s.req.index, finish, stop_string: s.seq.stopped_by_string(), usage };
+            let done = Event::Done {
+                index: s.req.index,
+                finish,
+                stop_string: s.seq.stopped_by_string(),
+                usage,
+                prompt_logprobs: s.prompt_logprobs.clone(),
+            };
             let _ = s.req.events.send(done);
             // Only the prompt's keys and values are kept: those of generated tokens came from
             // the decode kernels, whose rounding differs from a prefill's, and a next turn reusing
@@ -404,4 +469,11 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// `log softmax(row)[id]`.
+fn log_softmax_at(row: &[f32], id: u32) -> f32 {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = max + row.iter().map(|l| f64::from(l - max).exp()).sum::<f64>().ln() as f32;
+    row.get(id as usize).map_or(f32::NEG_INFINITY, |l| l - lse)
 }

@@ -251,7 +251,7 @@ pub(super) async fn chat(State(st): State<Shared>, b: Result<Bytes, BytesRejecti
     }
     let options = knobs.options(model, max_new, 1.0, F)?;
     let n = common.n(model)?;
-    let rx = model.launch(common.sequences(&prompt, &options, n), adapter, F)?;
+    let rx = model.launch(common.sequences(&prompt, &options, n), adapter, false, F)?;
     let (id, created) = (request_id("chatcmpl"), now());
     let name = common.model.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| st.options.model_name.clone());
     let head = json!({"id": id, "object": "chat.completion", "created": created, "model": name,
@@ -439,7 +439,7 @@ pub(super) async fn completions(State(st): State<Shared>, b: Result<Bytes, Bytes
         ));
     }
     let total = seqs.len();
-    let rx = model.launch(seqs, adapter, F)?;
+    let rx = model.launch(seqs, adapter, false, F)?;
     let (id, created) = (request_id("cmpl"), now());
     let name = common.model.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| st.options.model_name.clone());
     let head = json!({"id": id, "object": "text_completion", "created": created, "model": name,

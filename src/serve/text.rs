@@ -174,6 +174,7 @@ impl TextModel {
         &self,
         prompts: Vec<(Vec<u32>, SequenceOptions)>,
         adapter: Option<usize>,
+        prompt_logprobs: bool,
         flavor: Flavor,
     ) -> ApiResult<Receiver> {
         let (tx, rx) = unbounded_channel();
@@ -181,7 +182,14 @@ impl TextModel {
         let reqs = prompts
             .into_iter()
             .enumerate()
-            .map(|(index, (prompt, options))| GenRequest { prompt, options, index, adapter, events: tx.clone() })
+            .map(|(index, (prompt, options))| GenRequest {
+                prompt,
+                options,
+                index,
+                adapter,
+                prompt_logprobs,
+                events: tx.clone(),
+            })
             .collect();
         self.engine.submit(reqs).map_err(|r| {
             match r {
@@ -217,6 +225,8 @@ pub struct Choice {
     pub finish: Option<FinishReason>,
     pub stop_string: bool,
     pub usage: Usage,
+    /// Each prompt token's log-probability after the first (when asked for).
+    pub prompt_logprobs: Option<Vec<f32>>,
 }
 
 impl Receiver {
@@ -234,9 +244,10 @@ impl Receiver {
                     c.text.push_str(&text);
                     c.tokens.push((token, logprob));
                 }
-                Event::Done { index, finish, stop_string, usage } => {
+                Event::Done { index, finish, stop_string, usage, prompt_logprobs } => {
                     let c = &mut choices[index];
                     (c.finish, c.stop_string, c.usage) = (Some(finish), stop_string, usage);
+                    c.prompt_logprobs = prompt_logprobs;
                     done += 1;
                 }
                 Event::Error { message, .. } => return Err(server_error(&message, flavor)),

@@ -96,13 +96,15 @@ fn grammar(g: &Value) -> ApiResult<Option<GrammarSpec>> {
 struct Started {
     rx: super::text::Receiver,
     details: bool,
+    /// The prompt's ids, kept for `decoder_input_details`.
+    prefill: Option<Vec<u32>>,
     full_text: Option<String>,
     top_n: usize,
     seed: Option<u64>,
     prompt_tokens: usize,
 }
 
-fn start(st: &Shared, model: &TextModel, req: GenerateRequest) -> ApiResult<Started> {
+fn start(st: &Shared, model: &TextModel, req: GenerateRequest, streaming: bool) -> ApiResult<Started> {
     let p = req.parameters;
     if p.truncate.is_some() {
         return Err(tgi_err(
@@ -119,8 +121,13 @@ fn start(st: &Shared, model: &TextModel, req: GenerateRequest) -> ApiResult<Star
     if p.typical_p.is_some() {
         return Err(ApiError::unsupported("typical_p", "").flavor(F));
     }
-    if p.decoder_input_details == Some(true) {
-        return Err(ApiError::unsupported("decoder_input_details", "").flavor(F));
+    let input_details = p.decoder_input_details == Some(true);
+    if input_details && streaming {
+        // As TGI: the prompt's details come with the whole answer, not in a stream.
+        return Err(tgi_err(
+            "decoder_input_details",
+            "`decoder_input_details` is not supported when streaming tokens; use /generate".into(),
+        ));
     }
     let adapter = st.check_model(p.adapter_id.as_deref()).map_err(|mut e| {
         e.param = Some("adapter_id".into());
@@ -164,15 +171,32 @@ fn start(st: &Shared, model: &TextModel, req: GenerateRequest) -> ApiResult<Star
     }
     let seed = options.sampling.seed;
     let prompt_tokens = prompt.len();
-    let rx = model.launch(vec![(prompt, options)], adapter, F)?;
+    let prefill = input_details.then(|| prompt.clone());
+    let rx = model.launch(vec![(prompt, options)], adapter, input_details, F)?;
     let full_text = p.return_full_text.unwrap_or(false).then_some(req.inputs);
-    Ok(Started { rx, details: p.details.unwrap_or(false), full_text, top_n, seed, prompt_tokens })
+    Ok(Started { rx, details: p.details.unwrap_or(false), prefill, full_text, top_n, seed, prompt_tokens })
 }
 
 fn token_json(model: &TextModel, id: u32, logprob: f32) -> Value {
     let (text, _) = model.piece(id);
     let special = model.tok.tokenizer.get_added_tokens_decoder().get(&id).is_some_and(|t| t.special);
     json!({"id": id, "text": text, "logprob": logprob, "special": special})
+}
+
+/// TGI's `details.prefill`: each prompt token, with its log-probability given those before it
+/// (none for the first); empty unless `decoder_input_details` asked for it.
+fn prefill_json(model: &TextModel, prompt: Option<&[u32]>, logprobs: Option<&[f32]>) -> Value {
+    let (Some(prompt), Some(logprobs)) = (prompt, logprobs) else { return json!([]) };
+    prompt
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let mut t = token_json(model, id, 0.0);
+            t["logprob"] = i.checked_sub(1).and_then(|j| logprobs.get(j)).map_or(Value::Null, |&l| json!(l));
+            t.as_object_mut().map(|o| o.remove("special"));
+            t
+        })
+        .collect()
 }
 
 fn tops_json(model: &TextModel, top: &[(u32, f32)]) -> Value {
@@ -186,7 +210,7 @@ fn text_model(st: &Shared) -> ApiResult<&TextModel> {
 pub(super) async fn generate(State(st): State<Shared>, b: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let req: GenerateRequest = parse_body(&body(b, F)?, F)?;
     let model = text_model(&st)?;
-    let s = start(&st, model, req)?;
+    let s = start(&st, model, req, false)?;
     let mut choices = s.rx.collect(F).await?;
     let c = choices.remove(0);
     let text = format!("{}{}", s.full_text.unwrap_or_default(), c.text);
@@ -201,7 +225,7 @@ pub(super) async fn generate(State(st): State<Shared>, b: Result<Bytes, BytesRej
             "finish_reason": finish_name(c.finish, c.stop_string),
             "generated_tokens": c.usage.completion_tokens,
             "seed": s.seed,
-            "prefill": [],
+            "prefill": prefill_json(model, s.prefill.as_deref(), c.prompt_logprobs.as_deref()),
             "tokens": tokens,
         });
         if s.top_n > 0 {
@@ -220,7 +244,7 @@ pub(super) async fn generate(State(st): State<Shared>, b: Result<Bytes, BytesRej
 pub(super) async fn generate_stream(State(st): State<Shared>, b: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let req: GenerateRequest = parse_body(&body(b, F)?, F)?;
     let model = text_model(&st)?;
-    let s = start(&st, model, req)?;
+    let s = start(&st, model, req, true)?;
     let st2 = st.clone();
     let mut text = s.full_text.clone().unwrap_or_default();
     let mut index = 0usize;

@@ -24,6 +24,7 @@ mod search;
 mod serve;
 mod structured;
 mod symbol_order;
+mod tgi_details;
 mod tokenize;
 mod upload;
 mod webui;
