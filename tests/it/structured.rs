@@ -211,6 +211,15 @@ fn tool_turns_render_as_transformers_does_and_run_prints_calls_as_json() {
         let (status, v) = post(&s.at("/v1/chat/completions"), &turn).await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["usage"]["prompt_tokens"].as_u64().unwrap() as usize, want, "{v}");
+        // With `tool_choice: "none"` the answer to the tool result is text, never a call.
+        let mut none = turn.clone();
+        none["tool_choice"] = json!("none");
+        none["max_tokens"] = json!(40);
+        let (status, v) = post(&s.at("/v1/chat/completions"), &none).await;
+        assert_eq!(status, 200, "{v}");
+        let m = &v["choices"][0]["message"];
+        assert!(m["content"].as_str().is_some_and(|c| !c.trim().is_empty()) && m.get("tool_calls").is_none(), "{v}");
+        assert_ne!(v["choices"][0]["finish_reason"], "tool_calls");
         let mut bad = turn.clone();
         bad["messages"][1]["tool_calls"][0]["function"]["arguments"] = json!("{city");
         let (status, v) = post(&s.at("/v1/chat/completions"), &bad).await;
