@@ -8,7 +8,7 @@
 //! without the feature hfx never offers `xet`, so the Hub answers with `basic`/`multipart`
 //! (what huggingface_hub does under `HF_HUB_DISABLE_XET=1`). Nothing here can be exercised
 //! offline (the fake Hub has no CAS server); the choice of transfer is unit-tested in
-//! `upload.rs`.
+//! `upload/mod.rs`.
 
 use std::path::PathBuf;
 
