@@ -207,10 +207,20 @@ impl Sequence {
     }
 }
 
+/// `log(sum(exp(logits)))`, computed stably.
+fn log_sum_exp(logits: &[f32]) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    max + logits.iter().map(|l| f64::from(l - max).exp()).sum::<f64>().ln() as f32
+}
+
+/// log-softmax of `logits` at `id` (minus infinity outside the vocabulary).
+pub(crate) fn log_softmax_at(logits: &[f32], id: u32) -> f32 {
+    logits.get(id as usize).map_or(f32::NEG_INFINITY, |l| l - log_sum_exp(logits))
+}
+
 /// log-softmax of `logits` at `id`, and the `n` most likely ids with theirs.
 fn logprob_of(logits: &[f32], id: u32, n: usize) -> TokenLogprob {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let lse = max + logits.iter().map(|l| f64::from(l - max).exp()).sum::<f64>().ln() as f32;
+    let lse = log_sum_exp(logits);
     let mut top: Vec<(u32, f32)> = Vec::with_capacity(n + 1);
     for (i, &l) in logits.iter().enumerate() {
         if top.len() < n || top.last().is_some_and(|t| l > t.1) {

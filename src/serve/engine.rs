@@ -18,7 +18,7 @@ use super::metrics::Metrics;
 use crate::models::decoder::{Decoder, KvCache, Logits, Step as ForwardStep};
 use crate::models::error::candle_message;
 use crate::models::generate::FinishReason;
-use crate::models::sequence::{Sequence, SequenceOptions, TokenLogprob};
+use crate::models::sequence::{Sequence, SequenceOptions, TokenLogprob, log_softmax_at};
 use crate::models::tokenizer::LoadedTokenizer;
 
 #[derive(Debug, Clone)]
@@ -335,11 +335,9 @@ impl Scheduler {
         };
         let slot = &mut self.running[i];
         let prompt = slot.seq.prompt();
-        let lps = slot.prompt_logprobs.get_or_insert_with(Vec::new);
-        for (r, row) in rows.iter().enumerate() {
-            if let Some(&next) = prompt.get(start + r + 1) {
-                lps.push(log_softmax_at(row, next));
-            }
+        if let Some(lps) = slot.prompt_logprobs.as_mut() {
+            let nexts = prompt.get(start + 1..).unwrap_or_default();
+            lps.extend(rows.iter().zip(nexts).map(|(row, &next)| log_softmax_at(row, next)));
         }
         let done = end == prompt.len();
         let last = logits.narrow(0, end - start - 1, 1);
@@ -454,7 +452,7 @@ impl Scheduler {
                 finish,
                 stop_string: s.seq.stopped_by_string(),
                 usage,
-                prompt_logprobs: s.prompt_logprobs.clone(),
+                prompt_logprobs: s.prompt_logprobs,
             };
             let _ = s.req.events.send(done);
             // Only the prompt's keys and values are kept: those of generated tokens came from
@@ -469,11 +467,4 @@ impl Scheduler {
             }
         }
     }
-}
-
-/// `log softmax(row)[id]`.
-fn log_softmax_at(row: &[f32], id: u32) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let lse = max + row.iter().map(|l| f64::from(l - max).exp()).sum::<f64>().ln() as f32;
-    row.get(id as usize).map_or(f32::NEG_INFINITY, |l| l - lse)
 }
