@@ -859,6 +859,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
             [CompletionResult]::new('--n-gen', '--n-gen', [CompletionResultType]::ParameterName, 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Repetitions of each test (after one warm-up run)')
             [CompletionResult]::new('--repetitions', '--repetitions', [CompletionResultType]::ParameterName, 'Repetitions of each test (after one warm-up run)')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Sequences generating together, one token each per step as `hfx serve` batches them (comma-separated or repeated; llama-batched-bench''s `-npl`): generation tests report their aggregate tokens per second')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour output: auto (terminal and no `NO_COLOR`), always or never')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)')

@@ -513,7 +513,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__bench)
-            opts="-p -n -r -q -v -h -V --gguf-file --dtype --quant --device --threads --n-prompt --n-gen --repetitions --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-p -n -r -q -v -h -V --gguf-file --dtype --quant --device --threads --n-prompt --n-gen --repetitions --parallel --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +560,10 @@ _hfx() {
                     return 0
                     ;;
                 -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -800,6 +800,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --n-gen 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)'
             cand -r 'Repetitions of each test (after one warm-up run)'
             cand --repetitions 'Repetitions of each test (after one warm-up run)'
+            cand --parallel 'Sequences generating together, one token each per step as `hfx serve` batches them (comma-separated or repeated; llama-batched-bench''s `-npl`): generation tests report their aggregate tokens per second'
             cand --format 'Output format for data written to stdout'
             cand --color 'Colour output: auto (terminal and no `NO_COLOR`), always or never'
             cand --endpoint 'Hub endpoint URL (overrides `HF_ENDPOINT`; default https://huggingface.co)'

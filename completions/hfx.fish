@@ -693,6 +693,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand bench" -l threads -d 'CPU thread
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s p -l n-prompt -d 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s n -l n-gen -d 'Tokens to generate one at a time (comma-separated or repeated; 0 skips)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s r -l repetitions -d 'Repetitions of each test (after one warm-up run)' -r
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l parallel -d 'Sequences generating together, one token each per step as `hfx serve` batches them (comma-separated or repeated; llama-batched-bench\'s `-npl`): generation tests report their aggregate tokens per second' -r
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l format -d 'Output format for data written to stdout' -r -f -a "human\t'Tables and plain lines for people'
 json\t'JSON on stdout (snake_case fields, sizes in bytes, RFC 3339 times)'"
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l color -d 'Colour output: auto (terminal and no `NO_COLOR`), always or never' -r -f -a "auto\t''

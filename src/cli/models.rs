@@ -321,6 +321,11 @@ pub struct BenchArgs {
     /// Repetitions of each test (after one warm-up run).
     #[arg(short = 'r', long = "repetitions", default_value_t = 3)]
     pub repetitions: usize,
+    /// Sequences generating together, one token each per step as `hfx serve` batches them
+    /// (comma-separated or repeated; llama-batched-bench's `-npl`): generation tests report
+    /// their aggregate tokens per second.
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: Vec<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::BenchArgs;
 use crate::context::Context;
-use crate::models::bench::{self, BenchResult, Test};
+use crate::models::bench::{self, BenchResult, Spec, Test};
 use crate::output::{Printer, Render, Table, human_bytes};
 
 use crate::models::load::Loaded;
@@ -29,10 +29,7 @@ impl Render for Report {
     fn human(&self, p: &Printer) -> String {
         let mut t = Table::new(["MODEL", "SIZE", "PARAMS", "THREADS", "TEST", "TOK/S", "MIN..MAX"]);
         for r in &self.results {
-            let test = match r.test {
-                Test::Pp => format!("pp{}", r.n_tokens),
-                Test::Tg => format!("tg{}", r.n_tokens),
-            };
+            let test = label(r.test, r.n_tokens, r.parallel);
             t.row([
                 self.model.clone(),
                 human_bytes(self.weight_bytes),
@@ -47,28 +44,37 @@ impl Render for Report {
     }
 }
 
+/// `pp512`, `tg128`, and `tg128x8` for eight sequences together.
+fn label(test: Test, n: usize, parallel: usize) -> String {
+    match (test, parallel) {
+        (Test::Pp, _) => format!("pp{n}"),
+        (Test::Tg, 1) => format!("tg{n}"),
+        (Test::Tg, b) => format!("tg{n}x{b}"),
+    }
+}
+
 pub(crate) async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
     let Loaded::Decoder { model, .. } = super::load_model(ctx, &args.model).await? else {
         return Err(super::usage("`hfx bench` measures decoder (text generation) models"));
     };
     let threads = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    let tests = args
-        .n_prompt
+    let repetitions = args.repetitions;
+    let prompts = args.n_prompt.iter().map(|&n| Spec { test: Test::Pp, n, parallel: 1, repetitions });
+    let gens = args
+        .n_gen
         .iter()
-        .map(|&n| (Test::Pp, n))
-        .chain(args.n_gen.iter().map(|&n| (Test::Tg, n)))
-        .filter(|(_, n)| *n > 0);
+        .flat_map(|&n| args.parallel.iter().map(move |&b| Spec { test: Test::Tg, n, parallel: b.into(), repetitions }));
     let mut results = Vec::new();
-    for (test, n) in tests {
+    for spec in prompts.chain(gens).filter(|s| s.n > 0) {
         let mut done = 0;
-        let label = if test == Test::Pp { format!("pp{n}") } else { format!("tg{n}") };
+        let label = label(spec.test, spec.n, spec.parallel);
         let mut tick = || {
             done += 1;
             if ctx.printer.verbose > 0 {
-                ctx.printer.info(&format!("{label}: run {done}/{}", args.repetitions));
+                ctx.printer.info(&format!("{label}: run {done}/{repetitions}"));
             }
         };
-        results.push(bench::run(&model, test, n, args.repetitions, &mut tick)?);
+        results.push(bench::run(&model, spec, &mut tick)?);
     }
     let name = std::path::Path::new(&args.model.model)
         .file_name()

@@ -467,11 +467,16 @@ fn chat_session_keeps_history_reuses_the_cache_and_clears() {
 fn hfx_bench_reports_prompt_and_generation_speed() {
     let env = TestEnv::new();
     let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let out = run_json(&env, &["bench", g.to_str().unwrap(), "-p", "16,32", "-n", "4", "-r", "2", "--json"]);
+    let out = run_json(
+        &env,
+        &["bench", g.to_str().unwrap(), "-p", "16,32", "-n", "4", "-r", "2", "--parallel", "1,3", "--json"],
+    );
     let rows = out.as_array().unwrap();
-    let tests: Vec<(String, u64)> =
-        rows.iter().map(|r| (r["test"].as_str().unwrap().to_string(), r["n_tokens"].as_u64().unwrap())).collect();
-    assert_eq!(tests, [("pp".to_string(), 16), ("pp".to_string(), 32), ("tg".to_string(), 4)]);
+    let tests: Vec<(&str, u64, u64)> = rows
+        .iter()
+        .map(|r| (r["test"].as_str().unwrap(), r["n_tokens"].as_u64().unwrap(), r["parallel"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(tests, [("pp", 16, 1), ("pp", 32, 1), ("tg", 4, 1), ("tg", 4, 3)]);
     for r in rows {
         let (s, lo, hi) =
             (r["tok_s"].as_f64().unwrap(), r["tok_s_min"].as_f64().unwrap(), r["tok_s_max"].as_f64().unwrap());
@@ -480,6 +485,10 @@ fn hfx_bench_reports_prompt_and_generation_speed() {
     // The human table names the tests the way llama-bench does.
     let table = env.ok(&["bench", g.to_str().unwrap(), "-p", "8", "-n", "0", "-r", "1"]);
     assert!(table.contains("pp8") && table.contains("TOK/S") && !table.contains("tg"), "{table}");
+    let table = env.ok(&["bench", g.to_str().unwrap(), "-p", "0", "-n", "2", "-r", "1", "--parallel", "2"]);
+    assert!(table.contains("tg2x2") && !table.contains("pp"), "{table}");
+    let (code, _, err) = env.run(&["bench", g.to_str().unwrap(), "--parallel", "0"]);
+    assert_eq!(code, 2, "{err}");
     // A prompt longer than the context is refused.
     let (code, _, err) = env.run(&["bench", g.to_str().unwrap(), "-p", "9000", "-n", "0"]);
     assert_eq!(code, 1, "{err}");

@@ -36,13 +36,14 @@ impl Weight {
         }
     }
 
-    /// A GGUF tensor as a weight: Q4_1 and Q5_0 get hfx's kernels, F32 the dense path, the
-    /// rest candle's.
+    /// A GGUF tensor as a weight: Q4_1, Q5_0 and Q8_0 get hfx's kernels (see
+    /// `packed::reads_stored`), F32 the dense path, the rest candle's.
     pub fn from_qtensor(q: QTensor) -> candle_core::Result<Self> {
         if q.dtype() == GgmlDType::F32 {
             return Ok(Self::Dense(q.dequantize(&q.device())?));
         }
         if matches!(q.device(), Device::Cpu)
+            && super::packed::reads_stored(q.dtype())
             && let &[rows, cols] = q.shape().dims()
             && let Some(m) = PackedMatrix::from_bytes(q.dtype(), &q.data()?, rows, cols)
         {

@@ -5,7 +5,7 @@ use candle_core::quantized::gguf_file::TensorInfo;
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 
-use super::packed::{self, BlockMatrix, Packed, PackedMatrix};
+use super::packed::{self, Fill, Packed, PackedMatrix};
 use super::{Weight, WeightDtype, buffers};
 use crate::models::error::{ModelError, Result, bad_model as cerr};
 use crate::models::gguf::Gguf;
@@ -74,14 +74,6 @@ impl<'a> GgufSource<'a> {
         Ok((info, shard, start))
     }
 
-    /// The located `(rows, cols)` tensor read into hfx's blocks.
-    fn blocks<B: Packed>(&self, shard: usize, offset: u64, rows: usize, cols: usize) -> Result<BlockMatrix<B>> {
-        let path = &self.g.shards[shard].path;
-        let blocks = buffers::read_blocks(&self.files[shard].0, offset, rows * cols / packed::QK)
-            .map_err(|source| ModelError::Io { path: path.clone(), source })?;
-        BlockMatrix::from_blocks(blocks, rows, cols).map_err(cerr(path))
-    }
-
     /// The located tensor as a `QTensor`: on the CPU read into its final blocks, elsewhere read
     /// and handed to candle (which uploads it to the device).
     fn qtensor(&self, info: &TensorInfo, shard: usize, offset: u64) -> Result<QTensor> {
@@ -111,18 +103,16 @@ impl Source for GgufSource<'_> {
         let (info, shard, offset) = self.locate(name)?;
         let e = cerr(&self.g.shards[shard].path);
         let cpu = matches!(self.device, Device::Cpu);
-        let w = match (info.ggml_dtype, info.shape.dims()) {
-            // Straight into hfx's blocks (candle's would be copied into them).
-            (GgmlDType::Q4_1, &[rows, cols]) if cpu => {
-                PackedMatrix::Q4_1(self.blocks(shard, offset, rows, cols)?).into()
-            }
-            (GgmlDType::Q5_0, &[rows, cols]) if cpu => {
-                PackedMatrix::Q5_0(self.blocks(shard, offset, rows, cols)?).into()
-            }
-            (GgmlDType::Q8_0, &[rows, cols]) if cpu => {
-                PackedMatrix::Q8_0(self.blocks(shard, offset, rows, cols)?).into()
-            }
-            _ => Weight::from_qtensor(self.qtensor(info, shard, offset)?).map_err(&e)?,
+        let w = if let (&[rows, cols], true) = (info.shape.dims(), cpu && packed::reads_stored(info.ggml_dtype))
+            && let Some(m) = PackedMatrix::fill(
+                info.ggml_dtype,
+                (rows, cols),
+                // Straight into hfx's blocks (candle's would be copied into them).
+                &mut FileBlocks { file: &self.files[shard].0, offset, path: &self.g.shards[shard].path },
+            ) {
+            m?.into()
+        } else {
+            Weight::from_qtensor(self.qtensor(info, shard, offset)?).map_err(&e)?
         };
         convert(w, dtype).map_err(&e)
     }
@@ -149,21 +139,14 @@ impl Source for SafetensorsSource {
         if let (WeightDtype::Quant(q), &[rows, cols], true) = (dtype, self.st.shape(name)?, self.device.is_cpu()) {
             // Read and quantized a few MiB of rows at a time: the whole f32 matrix never exists.
             // hfx's own block types are filled directly (no copy out of a QTensor).
-            use crate::models::quant::{fit, quantize_rows, rows_to_blocks};
+            use crate::models::quant::{fit, quantize_rows};
             let st = &self.st;
             let mut read = |r0, n| st.rows_f32(name, r0, n);
             let shape = (rows, cols);
-            let w: Weight = match fit(q, cols) {
-                GgmlDType::Q8_0 => {
-                    PackedMatrix::Q8_0(packed_matrix(rows_to_blocks(shape, &mut read)?, shape, &e)?).into()
-                }
-                GgmlDType::Q5_0 => {
-                    PackedMatrix::Q5_0(packed_matrix(rows_to_blocks(shape, &mut read)?, shape, &e)?).into()
-                }
-                GgmlDType::Q4_1 => {
-                    PackedMatrix::Q4_1(packed_matrix(rows_to_blocks(shape, &mut read)?, shape, &e)?).into()
-                }
-                other => Weight::from_qtensor(quantize_rows(shape, other, read, &e)?).map_err(&e)?,
+            let dtype = fit(q, cols);
+            let w: Weight = match PackedMatrix::fill(dtype, shape, &mut Quantizer { shape, read: &mut read, e: &e }) {
+                Some(m) => m?.into(),
+                None => Weight::from_qtensor(quantize_rows(shape, dtype, read, &e)?).map_err(&e)?,
             };
             return Ok(w);
         }
@@ -176,10 +159,41 @@ impl Source for SafetensorsSource {
     }
 }
 
-fn packed_matrix<B: Packed>(
-    blocks: Vec<B>,
-    (rows, cols): (usize, usize),
-    e: &dyn Fn(candle_core::Error) -> ModelError,
-) -> Result<BlockMatrix<B>> {
-    BlockMatrix::from_blocks(blocks, rows, cols).map_err(e)
+/// Blocks read from a GGUF file at `offset`.
+struct FileBlocks<'a> {
+    file: &'a std::fs::File,
+    offset: u64,
+    path: &'a std::path::Path,
+}
+
+impl Fill for FileBlocks<'_> {
+    type Error = ModelError;
+
+    fn fill<B: Packed>(&mut self, count: usize) -> Result<Vec<B>> {
+        buffers::read_blocks(self.file, self.offset, count)
+            .map_err(|source| ModelError::Io { path: self.path.to_path_buf(), source })
+    }
+
+    fn invalid(&self, e: candle_core::Error) -> ModelError {
+        cerr(self.path)(e)
+    }
+}
+
+/// Blocks quantized from float rows read a few MiB at a time (see `rows_to_blocks`).
+struct Quantizer<'a> {
+    shape: (usize, usize),
+    read: &'a mut dyn FnMut(usize, usize) -> Result<Vec<f32>>,
+    e: &'a dyn Fn(candle_core::Error) -> ModelError,
+}
+
+impl Fill for Quantizer<'_> {
+    type Error = ModelError;
+
+    fn fill<B: Packed>(&mut self, _count: usize) -> Result<Vec<B>> {
+        crate::models::quant::rows_to_blocks(self.shape, self.read)
+    }
+
+    fn invalid(&self, e: candle_core::Error) -> ModelError {
+        (self.e)(e)
+    }
 }

@@ -12,6 +12,7 @@ use super::QK;
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, quantize_avx2};
 use super::kernels::{dot, quantize, vec_dot};
+use super::kquants::{BlockQ4K, BlockQ6K};
 
 /// 32 weights: `w = d * q + m`, `q` in 0..16, two per byte (low nibbles first half).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,30 +57,63 @@ pub struct BlockQ8_1 {
 pub(super) static F16: LazyLock<Vec<f32>> =
     LazyLock::new(|| (0..=u16::MAX).map(|b| f16::from_bits(b).to_f32()).collect());
 
-/// Weight blocks of 32 unsigned 4- or 5-bit integers `q` and f16 scales, which hfx's kernels
-/// multiply with Q8_1 activations.
+/// Weight blocks of 32 integers `q` (or 256 in 32-weight groups: the K-quants) and scales,
+/// which hfx's kernels multiply with Q8_1 activations, one 32-weight group per activation block.
 pub trait Packed:
     GgmlType<VecDotType = BlockQ8_1> + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static
 {
     /// Bytes per block in GGUF (and in memory: the structs are `repr(C)` without padding).
     const BYTES: usize;
-    /// `w = d * (q - 16)` (Q5_0), subtracted in integers from the activations' sum as llama.cpp
-    /// does; otherwise `w = d * q + m` (Q4_1) with `m` times the activation block's `s`.
-    const CENTERED: bool;
+    /// 32-weight groups per block: 1, or 8 for the K-quants' 256-weight super-blocks.
+    const GROUPS: usize = 1;
+    /// `c` in `w = d * (q - c)` (16 for Q5_0, 32 for Q6_K), subtracted in integers from the
+    /// activations' sum as llama.cpp does; 0 when `q` is used as it is.
+    const CENTRE: i8 = 0;
+    /// `w = d * q + m` (Q4_1, Q4_K): `m` times the activation block's `s` is added apart.
+    const OFFSET: bool = false;
     /// `w = d * q` with `q` signed bytes (Q8_0): the kernels multiply `|q|` by the activations
     /// carrying `q`'s sign, as llama.cpp does (u8 x i8 products without saturation).
     const SIGNED: bool = false;
-    /// Weight `j` as the integer the scale multiplies (`q`, `q - 16` or the signed `q`).
+    /// Weight `j` as the integer the scale multiplies (`q - c`, or the signed `q`).
     fn level(&self, j: usize) -> i32;
-    /// `(d, m)` as f32 (`m` is 0 for centered blocks).
-    fn scales(&self, table: &[f32]) -> (f32, f32);
-    /// The 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks). Like `dot_body`, only for inlining into
-    /// the kernels built for AVX2 (and F16C), which callers enter after checking the CPU.
+    /// Group `g`'s scales as f32: `d` of its first and of its last 16 weights (they differ only
+    /// in Q6_K), and `m` (0 without `OFFSET`).
+    fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], f32);
+    /// What the kernels compute once per block and row (scales in f32) for `group`.
     #[cfg(target_arch = "x86_64")]
-    fn unpack(&self) -> std::arch::x86_64::__m256i;
-    /// `d` in lane 0 and `m` in lane 1 (F16C; see `unpack`).
+    type Prep: Copy;
+    /// Like `unpack`, only for inlining into the kernels built for AVX2 and F16C, which
+    /// callers enter after checking the CPU.
     #[cfg(target_arch = "x86_64")]
-    fn scales_f16c(&self) -> std::arch::x86_64::__m128;
+    fn prepare(&self) -> Self::Prep;
+    /// Group `g`'s `d` per i32 lane of the kernels' products (lanes 0..4 sum weights 0..16, lanes
+    /// 4..8 the rest) and its `m`.
+    #[cfg(target_arch = "x86_64")]
+    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32);
+    /// The eight groups' `m` as one vector, for eight-group blocks with `OFFSET` (the kernels
+    /// then add the offsets once per block; `group`'s `m` is for one-group blocks).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn offsets(_prep: &Self::Prep) -> std::arch::x86_64::__m256 {
+        unreachable!("only eight-group blocks with offsets")
+    }
+    /// Group `g`'s 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks), before
+    /// `CENTRE` is subtracted. Only inlined into the kernels built for AVX2, which callers enter
+    /// after checking the CPU.
+    #[cfg(target_arch = "x86_64")]
+    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i;
+}
+
+/// `d` and `m` (lanes 0 and 1, F16C) to the kernels' per-lane `d` and `m`, for one-group blocks.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn one_group(dm: &std::arch::x86_64::__m128) -> (std::arch::x86_64::__m256, f32) {
+    use std::arch::x86_64::*;
+    // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is read.
+    #[allow(unsafe_code)]
+    unsafe {
+        (_mm256_broadcastss_ps(*dm), _mm_cvtss_f32(_mm_movehdup_ps(*dm)))
+    }
 }
 
 /// Low nibbles to bytes 0..16, high nibbles to bytes 16..32.
@@ -98,10 +132,11 @@ pub(super) fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
     }
 }
 
-/// `(d, 0)` for blocks without an offset (Q5_0, Q8_0).
+/// `([d, d], 0)` for blocks without an offset (Q5_0, Q8_0).
 #[inline(always)]
-fn scale_only(t: &[f32], d: u16) -> (f32, f32) {
-    (t[usize::from(d)], 0.0)
+fn scale_only(t: &[f32], d: u16) -> ([f32; 2], f32) {
+    let d = t[usize::from(d)];
+    ([d, d], 0.0)
 }
 
 /// `d` in lane 0 and 0 in lane 1 (F16C), for blocks without an offset; inlined into the kernels.
@@ -118,7 +153,9 @@ fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
 
 impl Packed for BlockQ4_1 {
     const BYTES: usize = 20;
-    const CENTERED: bool = false;
+    const OFFSET: bool = true;
+    #[cfg(target_arch = "x86_64")]
+    type Prep = std::arch::x86_64::__m128;
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -126,19 +163,26 @@ impl Packed for BlockQ4_1 {
     }
 
     #[inline(always)]
-    fn scales(&self, t: &[f32]) -> (f32, f32) {
-        (t[usize::from(self.d)], t[usize::from(self.m)])
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+        let d = t[usize::from(self.d)];
+        ([d, d], t[usize::from(self.m)])
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self) -> std::arch::x86_64::__m256i {
+    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         nibbles(&self.qs)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+        one_group(prep)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn prepare(&self) -> std::arch::x86_64::__m128 {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for F16C; the read covers exactly `d` and `m`, adjacent in
         // the `repr(C)` block.
@@ -151,7 +195,9 @@ impl Packed for BlockQ4_1 {
 
 impl Packed for BlockQ5_0 {
     const BYTES: usize = 22;
-    const CENTERED: bool = true;
+    const CENTRE: i8 = 16;
+    #[cfg(target_arch = "x86_64")]
+    type Prep = std::arch::x86_64::__m128;
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -161,13 +207,13 @@ impl Packed for BlockQ5_0 {
     }
 
     #[inline(always)]
-    fn scales(&self, t: &[f32]) -> (f32, f32) {
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
         scale_only(t, self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self) -> std::arch::x86_64::__m256i {
+    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is
         // read beyond the block's fields.
@@ -190,15 +236,22 @@ impl Packed for BlockQ5_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+    fn prepare(&self) -> std::arch::x86_64::__m128 {
         scale_only_f16c(self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+        one_group(prep)
     }
 }
 
 impl Packed for BlockQ8_0 {
     const BYTES: usize = 34;
-    const CENTERED: bool = false;
     const SIGNED: bool = true;
+    #[cfg(target_arch = "x86_64")]
+    type Prep = std::arch::x86_64::__m128;
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -206,13 +259,13 @@ impl Packed for BlockQ8_0 {
     }
 
     #[inline(always)]
-    fn scales(&self, t: &[f32]) -> (f32, f32) {
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
         scale_only(t, self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self) -> std::arch::x86_64::__m256i {
+    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
         // exactly the 32 bytes of `qs`.
@@ -224,8 +277,14 @@ impl Packed for BlockQ8_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn scales_f16c(&self) -> std::arch::x86_64::__m128 {
+    fn prepare(&self) -> std::arch::x86_64::__m128 {
         scale_only_f16c(self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+        one_group(prep)
     }
 }
 
@@ -287,13 +346,16 @@ impl GgmlType for BlockQ8_1 {
     }
 }
 
-/// Dequantization through `Packed::q` and `scales`.
+/// Dequantization through `Packed::level` and `scales`, in candle's (llama.cpp's) operation
+/// order, so the floats are its own.
 pub(super) fn to_float<B: Packed>(xs: &[B], ys: &mut [f32]) {
     let t = F16.as_slice();
-    for (b, out) in xs.iter().zip(ys.chunks_exact_mut(QK)) {
-        let (d, m) = b.scales(t);
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = b.level(j) as f32 * d + m;
+    for (b, out) in xs.iter().zip(ys.chunks_exact_mut(QK * B::GROUPS)) {
+        for (g, out) in out.chunks_exact_mut(QK).enumerate() {
+            let (d, m) = b.scales(t, g);
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = b.level(QK * g + j) as f32 * d[j / (QK / 2)] + m;
+            }
         }
     }
 }
@@ -304,7 +366,7 @@ macro_rules! ggml_type {
     ($block:ty, $dtype:expr) => {
         impl GgmlType for $block {
             const DTYPE: GgmlDType = $dtype;
-            const BLCK_SIZE: usize = QK;
+            const BLCK_SIZE: usize = QK * <$block as Packed>::GROUPS;
             type VecDotType = BlockQ8_1;
 
             fn zeros() -> Self {
@@ -336,6 +398,8 @@ macro_rules! ggml_type {
 ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
 ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
 ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
+ggml_type!(BlockQ4K, GgmlDType::Q4K);
+ggml_type!(BlockQ6K, GgmlDType::Q6K);
 
 impl BlockQ8_0 {
     /// llama.cpp's quantize_row_q8_0_ref.

@@ -12,24 +12,27 @@ use super::blocks::{BlockQ8_1, F16, Packed};
 #[inline(always)]
 pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
     let mut sum = 0f32;
-    for (x, y) in xs.iter().zip(ys) {
-        let mut acc = 0i32;
-        for (j, &a) in y.qs.iter().enumerate() {
-            acc += x.level(j) * i32::from(a);
+    for (x, ys) in xs.iter().zip(ys.chunks_exact(B::GROUPS)) {
+        for (g, y) in ys.iter().enumerate() {
+            let mut acc = [0i32; 2];
+            for (j, &a) in y.qs.iter().enumerate() {
+                acc[j / (QK / 2)] += x.level(QK * g + j) * i32::from(a);
+            }
+            let ([lo, hi], m) = x.scales(table, g);
+            sum += (acc[0] as f32 * lo + acc[1] as f32 * hi) * y.d + m * y.s;
         }
-        let (d, m) = x.scales(table);
-        sum += acc as f32 * d * y.d + m * y.s;
     }
     sum
 }
 
-/// llama.cpp's AVX2 scheme for `N` weight rows against `M` activation rows: the `q` unpacked
-/// to 32 bytes, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with AVX-512 VNNI,
-/// as llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and accumulated in
-/// f32; Q4_1's `m * s` offsets summed apart, Q5_0's `-16 * sum(a)` added in the i32 lanes.
-/// Each weight block is unpacked once for all `M` activation rows and each activation block
-/// loaded once for all `N` weight rows; the `N * M` accumulator chains are independent, which
-/// one pair alone leaves the FMA units waiting on.
+/// llama.cpp's AVX2 scheme for `N` weight rows against `M` activation rows: each 32-weight group
+/// unpacked to 32 bytes `q`, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with
+/// AVX-512 VNNI, as llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and
+/// accumulated in f32; the `m * s` offsets (Q4_1, Q4_K) summed apart, the `-c * sum(a)` of
+/// centred types (Q5_0, Q6_K) added in the i32 lanes. Each weight group is unpacked once for
+/// all `M` activation rows and each activation block loaded once for all `N` weight rows; the
+/// `N * M` accumulator chains are independent, which one pair alone leaves the FMA units
+/// waiting on.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(super) fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
@@ -47,53 +50,72 @@ pub(super) fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bo
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); M]; N];
         let mut offset = [[0f32; M]; N];
-        let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0);
+        // Eight-group blocks' offsets, eight groups at a time.
+        let wide_offsets = B::OFFSET && B::GROUPS == 8;
+        let mut offv = [[_mm256_setzero_ps(); M]; N];
+        let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0) / B::GROUPS;
         // The unchecked reads below stay inside every row.
         assert!(xs.iter().all(|x| x.len() >= kb), "weight rows shorter than the activations");
         for bi in 0..kb {
-            let mut yv = [_mm256_setzero_si256(); M];
-            let mut yd = [0f32; M];
-            let mut ysum = [0f32; M];
-            // Q5_0's -16 * sum(a) in the same lanes as the products, once for all weight rows:
-            // with VNNI the products accumulate onto it (no subtraction per pair).
-            let mut centre = [_mm256_setzero_si256(); M];
-            for c in 0..M {
-                let y = ys[c].get_unchecked(bi);
-                yv[c] = _mm256_loadu_si256(y.qs.as_ptr().cast());
-                (yd[c], ysum[c]) = (y.d, y.s);
-                if B::CENTERED {
-                    let sixteen = _mm256_set1_epi8(16);
-                    centre[c] = _mm256_sub_epi32(_mm256_setzero_si256(), products::<VNNI>(sixteen, yv[c]));
+            let mut prep = [xs[0].get_unchecked(bi).prepare(); N];
+            for r in 1..N {
+                prep[r] = xs[r].get_unchecked(bi).prepare();
+            }
+            if wide_offsets {
+                for c in 0..M {
+                    let y = ys[c].as_ptr().add(bi * 8);
+                    let s = _mm256_set_ps(
+                        (*y.add(7)).s,
+                        (*y.add(6)).s,
+                        (*y.add(5)).s,
+                        (*y.add(4)).s,
+                        (*y.add(3)).s,
+                        (*y.add(2)).s,
+                        (*y.add(1)).s,
+                        (*y).s,
+                    );
+                    for r in 0..N {
+                        offv[r][c] = _mm256_fmadd_ps(B::offsets(&prep[r]), s, offv[r][c]);
+                    }
                 }
             }
-            for r in 0..N {
-                let x = xs[r].get_unchecked(bi);
-                let xv = x.unpack();
-                // Signed weights: |q| against the activations with q's sign.
-                let ax = if B::SIGNED { _mm256_sign_epi8(xv, xv) } else { xv };
-                // d and m converted together by F16C: a 256 KiB table lookup per block missed
-                // the cache often enough to show in a decode profile (tg128 +6-15%).
-                let dm = x.scales_f16c();
-                let (d, dv, m) = (_mm_cvtss_f32(dm), _mm256_broadcastss_ps(dm), _mm_cvtss_f32(_mm_movehdup_ps(dm)));
+            for g in 0..B::GROUPS {
+                let mut yv = [_mm256_setzero_si256(); M];
+                let mut yd = [_mm256_setzero_ps(); M];
+                let mut ysum = [0f32; M];
+                // -c * sum(a) in the same lanes as the products, once for all weight rows: with
+                // VNNI the products accumulate onto it (no subtraction per pair).
+                let mut centre = [_mm256_setzero_si256(); M];
                 for c in 0..M {
-                    let prod = if B::SIGNED {
-                        products::<VNNI>(ax, _mm256_sign_epi8(yv[c], xv))
-                    } else if VNNI {
-                        _mm256_dpbusd_epi32(centre[c], xv, yv[c])
-                    } else {
-                        _mm256_add_epi32(products::<false>(xv, yv[c]), centre[c])
-                    };
-                    // On a tile, one vector multiply per pair (each side broadcast once per
-                    // row) instead of a scalar multiply and a broadcast; on a single row or
-                    // column (decode) the scalar way is an instruction shorter.
-                    let scale = if N >= 2 && M >= 2 {
-                        _mm256_mul_ps(dv, _mm256_set1_ps(yd[c]))
-                    } else {
-                        _mm256_set1_ps(d * yd[c])
-                    };
-                    acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
-                    if !B::CENTERED && !B::SIGNED {
-                        offset[r][c] += m * ysum[c];
+                    let y = ys[c].get_unchecked(bi * B::GROUPS + g);
+                    yv[c] = _mm256_loadu_si256(y.qs.as_ptr().cast());
+                    (yd[c], ysum[c]) = (_mm256_set1_ps(y.d), y.s);
+                    if B::CENTRE != 0 {
+                        let c8 = _mm256_set1_epi8(B::CENTRE);
+                        centre[c] = _mm256_sub_epi32(_mm256_setzero_si256(), products::<VNNI>(c8, yv[c]));
+                    }
+                }
+                for r in 0..N {
+                    let x = xs[r].get_unchecked(bi);
+                    let xv = x.unpack(g);
+                    // Signed weights: |q| against the activations with q's sign.
+                    let ax = if B::SIGNED { _mm256_sign_epi8(xv, xv) } else { xv };
+                    let (dv, m) = B::group(&prep[r], g);
+                    for c in 0..M {
+                        let prod = if B::SIGNED {
+                            products::<VNNI>(ax, _mm256_sign_epi8(yv[c], xv))
+                        } else if B::CENTRE == 0 {
+                            products::<VNNI>(xv, yv[c])
+                        } else if VNNI {
+                            _mm256_dpbusd_epi32(centre[c], xv, yv[c])
+                        } else {
+                            _mm256_add_epi32(products::<false>(xv, yv[c]), centre[c])
+                        };
+                        let scale = _mm256_mul_ps(dv, yd[c]);
+                        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
+                        if B::OFFSET && !wide_offsets {
+                            offset[r][c] += m * ysum[c];
+                        }
                     }
                 }
             }
@@ -101,7 +123,7 @@ pub(super) fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bo
         let mut out = [[0f32; M]; N];
         for r in 0..N {
             for c in 0..M {
-                let a = acc[r][c];
+                let a = if wide_offsets { _mm256_add_ps(acc[r][c], offv[r][c]) } else { acc[r][c] };
                 let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
                 let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
                 let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));

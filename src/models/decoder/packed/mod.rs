@@ -9,6 +9,7 @@
 
 mod blocks;
 mod kernels;
+mod kquants;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ use blocks::{parse, to_float};
 #[cfg(target_arch = "x86_64")]
 use kernels::VNNI;
 use kernels::dot_tile;
+pub use kquants::{BlockQ4K, BlockQ6K};
 
 use super::decode::{lock, run};
 
@@ -79,7 +81,7 @@ fn sweep<B: Packed, const N: usize>(
     sweep_by::<B, N, 1>(xs, ys, (c, m), &mut put);
 }
 
-/// Rows `r0..r0 + n` of `blocks` (`kb` blocks each) times the `m.0` activation rows of `ys` (see
+/// Rows `r0..r0 + n` of `blocks` (`kb` weight blocks each) times the `m.0` activation rows of `ys` (see
 /// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets
 /// activation row `c` times weight row `r0 + j`.
 fn sweep_rows<B: Packed>(
@@ -111,7 +113,7 @@ pub struct BlockMatrix<B> {
 
 impl<B: Packed> BlockMatrix<B> {
     pub fn from_blocks(blocks: Vec<B>, rows: usize, cols: usize) -> candle_core::Result<Self> {
-        if !cols.is_multiple_of(QK) || blocks.len() != rows * cols / QK {
+        if !cols.is_multiple_of(B::BLCK_SIZE) || blocks.len() != rows * cols / B::BLCK_SIZE {
             candle_core::bail!("{:?} tensor of {rows}x{cols} has {} blocks", B::DTYPE, blocks.len());
         }
         Ok(Self { blocks, rows, cols })
@@ -154,7 +156,7 @@ impl<B: Packed> BlockMatrix<B> {
                 let (r0, c0) = (w * TILE_N, t * TILE_M);
                 let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
                 let ys = &ys[c0 * kb..(c0 + m) * kb];
-                sweep_rows(&self.blocks, kb, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
+                sweep_rows(&self.blocks, k / B::BLCK_SIZE, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
             }
         });
         drop(items);
@@ -168,22 +170,20 @@ impl<B: Packed> BlockMatrix<B> {
     }
 
     fn rows(&self, start: usize, len: usize) -> Self {
-        let per_row = self.cols / QK;
+        let per_row = self.cols / B::BLCK_SIZE;
         Self { blocks: self.blocks[start * per_row..(start + len) * per_row].to_vec(), rows: len, cols: self.cols }
     }
 
     /// Rows `r0..r0 + out.len() / b` times each of the `b` quantized activation rows in `ys`,
     /// written `(rows, b)`.
     ///
-    /// One weight row at a time (with several sequences at once): four rows per call measured
-    /// 25-30% slower here in single-sequence decode (SmolLM2 Q4_1 tg128 146 -> 104 tok/s, Qwen
-    /// 35 -> 28).
+    /// Four weight rows per kernel call, as for prompts: four independent accumulator chains
+    /// hide the load latency one row alone waits on (Qwen2.5-0.5B Q4_K_M tg64 21.0 -> 25.4
+    /// tok/s, SmolLM2 Q4_1 96 -> 104, 2 threads; an earlier kernel measured the opposite).
     fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
-        let kb = self.cols / QK;
-        let wide = wide_tiles();
-        for (r, o) in (r0..).zip(out.chunks_mut(b)) {
-            sweep::<B, 1>([&self.blocks[r * kb..(r + 1) * kb]], ys, (b, wide), |c, _, v| o[c] = v);
-        }
+        let kb = self.cols / B::BLCK_SIZE;
+        let n = out.len() / b.max(1);
+        sweep_rows(&self.blocks, kb, (r0, n), ys, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
     }
 }
 
@@ -193,34 +193,109 @@ pub enum PackedMatrix {
     Q4_1(BlockMatrix<BlockQ4_1>),
     Q5_0(BlockMatrix<BlockQ5_0>),
     Q8_0(BlockMatrix<BlockQ8_0>),
+    Q4K(BlockMatrix<BlockQ4K>),
+    Q6K(BlockMatrix<BlockQ6K>),
 }
 
-/// `$body` with `$m` bound to the inner `BlockMatrix`, whatever its block type.
+/// `$body` with `$m` bound to the inner `BlockMatrix`, whatever its block type; `$wrap` names
+/// the variant it came from.
 macro_rules! each {
     ($self:expr, $m:ident => $body:expr) => {
+        each!($self, $m, _wrap => $body)
+    };
+    ($self:expr, $m:ident, $wrap:ident => $body:expr) => {
         match $self {
-            PackedMatrix::Q4_1($m) => $body,
-            PackedMatrix::Q5_0($m) => $body,
-            PackedMatrix::Q8_0($m) => $body,
+            PackedMatrix::Q4_1($m) => {
+                let $wrap = PackedMatrix::Q4_1;
+                $body
+            }
+            PackedMatrix::Q5_0($m) => {
+                let $wrap = PackedMatrix::Q5_0;
+                $body
+            }
+            PackedMatrix::Q8_0($m) => {
+                let $wrap = PackedMatrix::Q8_0;
+                $body
+            }
+            PackedMatrix::Q4K($m) => {
+                let $wrap = PackedMatrix::Q4K;
+                $body
+            }
+            PackedMatrix::Q6K($m) => {
+                let $wrap = PackedMatrix::Q6K;
+                $body
+            }
         }
     };
 }
 
+/// Whether a stored (GGUF) tensor of `dtype` is read into hfx's blocks. Stored K-quant tensors
+/// stay with candle: its repacked K-quant kernels were faster on prompts (Qwen2.5-0.5B Q4_K_M
+/// pp256 175 against hfx's 137 tok/s; generation equal) and multiply prompts with f32
+/// activations, where hfx's kernels, like llama.cpp's, round them to 8 bits, which changes the
+/// answer of a SmolLM2 Q4_K_M export as it does in llama.cpp. hfx's K blocks serve quantizing
+/// on load (`--quant q4_k|q6_k`), where candle's repacked copy holds the tensors twice (SmolLM2
+/// `--quant q4_k` peak RSS 205 -> 152 MB).
+pub fn reads_stored(dtype: GgmlDType) -> bool {
+    matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q8_0)
+}
+
+/// Where a matrix's blocks come from (GGUF bytes, a file, a quantizer), for any block type.
+pub trait Fill {
+    type Error;
+    /// `count` blocks of type `B`.
+    fn fill<B: Packed>(&mut self, count: usize) -> Result<Vec<B>, Self::Error>;
+    /// A shape the blocks do not fit, as this source's error.
+    fn invalid(&self, e: candle_core::Error) -> Self::Error;
+}
+
 impl PackedMatrix {
-    /// A matrix from GGUF bytes; `None` for a block type without hfx kernels.
-    pub fn from_bytes(dtype: GgmlDType, bytes: &[u8], rows: usize, cols: usize) -> Option<candle_core::Result<Self>> {
-        fn make<B: Packed>(bytes: &[u8], rows: usize, cols: usize) -> candle_core::Result<BlockMatrix<B>> {
-            if !bytes.len().is_multiple_of(B::BYTES) {
-                candle_core::bail!("{:?} tensor of {rows}x{cols} has {} bytes", B::DTYPE, bytes.len());
+    /// A `(rows, cols)` matrix of `dtype` blocks from `src`; `None` for a block type without hfx
+    /// kernels. The one place that maps GGUF block types to hfx's.
+    pub fn fill<F: Fill>(
+        dtype: GgmlDType,
+        (rows, cols): (usize, usize),
+        src: &mut F,
+    ) -> Option<Result<Self, F::Error>> {
+        fn make<B: Packed, F: Fill>(rows: usize, cols: usize, src: &mut F) -> Result<BlockMatrix<B>, F::Error> {
+            if !cols.is_multiple_of(B::BLCK_SIZE) {
+                let reason = format!("{:?} rows of {cols} are not whole blocks of {}", B::DTYPE, B::BLCK_SIZE);
+                return Err(src.invalid(candle_core::Error::Msg(reason)));
             }
-            BlockMatrix::from_blocks(parse(bytes), rows, cols)
+            let blocks = src.fill::<B>(rows * cols / B::BLCK_SIZE)?;
+            BlockMatrix::from_blocks(blocks, rows, cols).map_err(|e| src.invalid(e))
         }
         Some(match dtype {
-            GgmlDType::Q4_1 => make(bytes, rows, cols).map(Self::Q4_1),
-            GgmlDType::Q5_0 => make(bytes, rows, cols).map(Self::Q5_0),
-            GgmlDType::Q8_0 => make(bytes, rows, cols).map(Self::Q8_0),
+            GgmlDType::Q4_1 => make(rows, cols, src).map(Self::Q4_1),
+            GgmlDType::Q5_0 => make(rows, cols, src).map(Self::Q5_0),
+            GgmlDType::Q8_0 => make(rows, cols, src).map(Self::Q8_0),
+            GgmlDType::Q4K => make(rows, cols, src).map(Self::Q4K),
+            GgmlDType::Q6K => make(rows, cols, src).map(Self::Q6K),
             _ => return None,
         })
+    }
+
+    /// A matrix from GGUF bytes; `None` for a block type without hfx kernels.
+    pub fn from_bytes(dtype: GgmlDType, bytes: &[u8], rows: usize, cols: usize) -> Option<candle_core::Result<Self>> {
+        struct Bytes<'a>(&'a [u8]);
+        impl Fill for Bytes<'_> {
+            type Error = candle_core::Error;
+            fn fill<B: Packed>(&mut self, count: usize) -> candle_core::Result<Vec<B>> {
+                if self.0.len() != count * B::BYTES {
+                    candle_core::bail!(
+                        "{count} {:?} blocks need {} bytes, got {}",
+                        B::DTYPE,
+                        count * B::BYTES,
+                        self.0.len()
+                    );
+                }
+                Ok(parse(self.0))
+            }
+            fn invalid(&self, e: candle_core::Error) -> candle_core::Error {
+                e
+            }
+        }
+        Self::fill(dtype, (rows, cols), &mut Bytes(bytes))
     }
 
     pub fn dims(&self) -> (usize, usize) {
@@ -238,11 +313,7 @@ impl PackedMatrix {
 
     /// Rows `start..start + len` (a copy).
     pub fn rows(&self, start: usize, len: usize) -> Self {
-        match self {
-            Self::Q4_1(m) => Self::Q4_1(m.rows(start, len)),
-            Self::Q5_0(m) => Self::Q5_0(m.rows(start, len)),
-            Self::Q8_0(m) => Self::Q8_0(m.rows(start, len)),
-        }
+        each!(self, m, wrap => wrap(m.rows(start, len)))
     }
 
     pub fn size_in_bytes(&self) -> usize {

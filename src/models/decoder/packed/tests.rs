@@ -2,6 +2,7 @@ use super::blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
 use super::kernels::{dot, quantize, vec_dot};
+use super::kquants::{BlockQ4K, BlockQ6K};
 use super::*;
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
@@ -10,7 +11,8 @@ use candle_core::{Device, Tensor};
 /// same blocks, then every kernel this CPU can run against the portable loop.
 fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> PackedMatrix) {
     let dev = Device::Cpu;
-    let (n, k) = (67, 256);
+    // Two K-quant super-blocks per row.
+    let (n, k) = (67, 512);
     let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
     let q = QTensor::quantize(&w, dtype).unwrap();
     let bytes = q.data().unwrap();
@@ -25,21 +27,36 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     B::from_float(&w.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &mut ours);
     assert_eq!(ours, blocks, "{dtype:?} quantization");
     // 1, 3: tails only; 17, 70: several prompt tiles, 4 x 4 tiles and their tails.
+    let nw = k / B::BLCK_SIZE;
     for m in [1, 3, 17, 70] {
-        let x = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap();
-        let want: Vec<f32> = x.apply_op1_no_bwd(&q).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-        let xv = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let xv = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let got = packed.matmul(&xv, m).unwrap();
         // The tiling this CPU does not use: both must run wherever the kernels do.
         let whole = BlockMatrix::from_blocks(parse::<B>(&bytes), n, k).unwrap();
         assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), got, "{dtype:?} tiles");
-        let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
-        for (a, b) in got.iter().zip(&want) {
-            // Same blocks; activations rounded as Q8_1 with `s` through f16 here (as
-            // llama.cpp stores it), in f32 by candle, and as Q8_0 in candle's Q5_0 path.
-            // Q4_1's `m * s` rounding reached 2e-3 of the largest output in about one run
-            // in a hundred; a wrong kernel is off by the order of the outputs themselves.
-            assert!((a - b).abs() <= 5e-3 * scale, "{dtype:?}: {a} vs {b}");
+        // Against candle's dequantization times the f32 activations, within what rounding the
+        // activations to Q8_1 can move it: at most 0.57 d per weight (half a step, and `d`
+        // through f16: 127 * 2^-11 d), plus `m * s` with `s` through f16 for Q4_1 and Q4_K.
+        // (candle's own K-quant matmul rounds activations as Q8_K, independently, so comparing
+        // with it needs a bound twice as wide.) A wrong kernel is off by the outputs themselves.
+        for (c, xr) in xv.chunks_exact(k).enumerate() {
+            for (r, wr) in deq.chunks_exact(k).enumerate() {
+                let exact: f32 = wr.iter().zip(xr).map(|(a, b)| a * b).sum();
+                let bound: f32 = xr
+                    .chunks_exact(QK)
+                    .zip(wr.chunks_exact(QK))
+                    .enumerate()
+                    .map(|(i, (xb, wb))| {
+                        let d = xb.iter().fold(0f32, |a, v| a.max(v.abs())) / 127.0;
+                        let m = blocks[r * nw + i / B::GROUPS].scales(F16.as_slice(), i % B::GROUPS).1;
+                        let sum = xb.iter().sum::<f32>().abs() + 64.0 * d;
+                        0.57 * d * wb.iter().map(|w| w.abs()).sum::<f32>() + m.abs() * sum / 1024.0
+                    })
+                    .sum::<f32>()
+                    + 1e-5 * wr.iter().zip(xr).map(|(a, b)| (a * b).abs()).sum::<f32>();
+                let g = got[c * n + r];
+                assert!((g - exact).abs() <= bound, "{dtype:?} row {r} x {c}: {g} vs {exact} (bound {bound})");
+            }
         }
     }
     let nb = k / QK;
@@ -51,15 +68,19 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     let mut xq = vec![0f32; k];
     BlockQ8_1::to_float(ys, &mut xq);
     let plain: f32 = deq[..k].iter().zip(&xq).map(|(a, b)| a * b).sum();
-    let slow = dot(&blocks[..nb], ys, F16.as_slice());
+    let slow = dot(&blocks[..nw], ys, F16.as_slice());
     // Exact up to float rounding, but for Q4_1's `m * s`, where `s` went through f16 as
     // llama.cpp stores it (relative error 2^-11).
-    let s_rounding: f32 = blocks[..nb].iter().zip(ys).map(|(b, y)| (b.scales(F16.as_slice()).1 * y.s).abs()).sum();
+    let s_rounding: f32 = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| (blocks[i / B::GROUPS].scales(F16.as_slice(), i % B::GROUPS).1 * y.s).abs())
+        .sum();
     let tol = 1e-4 * plain.abs().max(1.0) + s_rounding / 1024.0;
     assert!((plain - slow).abs() <= tol, "{dtype:?}: {plain} vs {slow}");
     // Every kernel this CPU can run, for one or four weight rows against one or four
     // activation rows, against the loop.
-    let rows: [&[B]; 4] = std::array::from_fn(|r| &blocks[r * nb..(r + 1) * nb]);
+    let rows: [&[B]; 4] = std::array::from_fn(|r| &blocks[r * nw..(r + 1) * nw]);
     let acts: [&[BlockQ8_1]; 4] = std::array::from_fn(|c| &ys4[c * nb..(c + 1) * nb]);
     let want = rows.map(|r| acts.map(|a| dot(r, a, F16.as_slice())));
     let close = |got: [[f32; 4]; 4], what: &str| {
@@ -127,8 +148,19 @@ fn q8_0_matches_candle() {
 }
 
 #[test]
+fn q4_k_matches_candle() {
+    matches_candle::<BlockQ4K>(GgmlDType::Q4K, PackedMatrix::Q4K);
+}
+
+#[test]
+fn q6_k_matches_candle() {
+    matches_candle::<BlockQ6K>(GgmlDType::Q6K, PackedMatrix::Q6K);
+}
+
+#[test]
 fn other_block_types_are_left_to_candle() {
     assert!(PackedMatrix::from_bytes(GgmlDType::Q8_0, &[0; 33], 1, 32).unwrap().is_err());
-    assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q5K, &[0; 176], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
 }

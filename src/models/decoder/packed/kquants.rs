@@ -1,0 +1,242 @@
+//! GGUF's Q4_K and Q6_K super-blocks (256 weights as eight 32-weight groups) for hfx's kernels:
+//! Q4_K_M files store most of their large matrices in them (Qwen2.5-0.5B's `ffn_down`). candle
+//! ran them as a separate op after each round of hfx's projections, with Q8_K activations of
+//! its own; here each group meets one Q8_1 activation block, as Q4_1 and Q5_0 do, so K-quant
+//! matrices share the decode round, the tiles and the batched rows.
+
+use candle_core::quantized::k_quants::{self, GgmlType};
+
+use super::QK;
+use super::blocks::Packed;
+
+/// 256 weights: group `g` is `w = d * sc[g] * q - dmin * mn[g]`, `q` in 0..16, with the 6-bit
+/// `sc` and `mn` packed in `scales` (llama.cpp's `get_scale_min_k4`); groups `2i` and `2i + 1`
+/// are the low and high nibbles of `qs[32 i..32 i + 32]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ4K {
+    d: u16,
+    dmin: u16,
+    scales: [u8; 12],
+    qs: [u8; 128],
+}
+
+/// 256 weights: `w = d * sc[j / 16] * (q - 32)`, `q` in 0..64 split into the low four bits
+/// (`ql`) and the high two (`qh`) in llama.cpp's interleaved order (see `level`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ6K {
+    ql: [u8; 128],
+    qh: [u8; 64],
+    scales: [i8; 16],
+    d: u16,
+}
+
+impl BlockQ4K {
+    /// Group `g`'s 6-bit scale and minimum.
+    fn scale_min(&self, g: usize) -> (u8, u8) {
+        let q = &self.scales;
+        if g < 4 {
+            (q[g] & 63, q[g + 4] & 63)
+        } else {
+            ((q[g + 4] & 0xF) | ((q[g - 4] >> 6) << 4), (q[g + 4] >> 4) | ((q[g] >> 6) << 4))
+        }
+    }
+
+    pub(super) fn quantize(xs: &[f32], ys: &mut [Self]) {
+        quantize_as::<k_quants::BlockQ4K, Self>(xs, ys)
+    }
+}
+
+impl BlockQ6K {
+    pub(super) fn quantize(xs: &[f32], ys: &mut [Self]) {
+        quantize_as::<k_quants::BlockQ6K, Self>(xs, ys)
+    }
+}
+
+/// llama.cpp's quantization of the K-quants, as candle implements it, into hfx's blocks of the
+/// same layout.
+fn quantize_as<T: GgmlType, B: Packed>(xs: &[f32], ys: &mut [B]) {
+    assert_eq!((std::mem::size_of::<T>(), std::mem::size_of::<B>()), (B::BYTES, B::BYTES), "{:?} layout", B::DTYPE);
+    let mut theirs = vec![T::zeros(); ys.len()];
+    T::from_float(xs, &mut theirs);
+    // SAFETY: both are `repr(C)` blocks of exactly `BYTES` bytes (asserted above) in GGUF's
+    // layout; `B` has integer fields only, so any bytes are a valid value, and the copy writes
+    // exactly `ys`.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::ptr::copy_nonoverlapping(theirs.as_ptr().cast::<u8>(), ys.as_mut_ptr().cast::<u8>(), ys.len() * B::BYTES);
+    }
+}
+
+impl Packed for BlockQ4K {
+    const BYTES: usize = 144;
+    const GROUPS: usize = 8;
+    const OFFSET: bool = true;
+    /// Each group's `d * sc` and `-dmin * mn`.
+    #[cfg(target_arch = "x86_64")]
+    type Prep = ([f32; 8], [f32; 8]);
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        let (g, l) = (j / QK, j % QK);
+        let byte = self.qs[QK * (g / 2) + l];
+        i32::from(if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 })
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
+        let (sc, mn) = self.scale_min(g);
+        let d = t[usize::from(self.d)] * f32::from(sc);
+        ([d, d], -(t[usize::from(self.dmin)] * f32::from(mn)))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn prepare(&self) -> Self::Prep {
+        use std::arch::x86_64::*;
+        // llama.cpp's unpacking of the 12 scale bytes: the eight 6-bit scales to bytes 0..8 and
+        // the eight minimums to bytes 8..16.
+        let w =
+            |i: usize| u32::from_le_bytes([self.scales[i], self.scales[i + 1], self.scales[i + 2], self.scales[i + 3]]);
+        let (u0, u1, u2) = (w(0), w(4), w(8));
+        let (m1, m2, m3) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
+        let mins_hi = ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4);
+        let mins_lo = u1 & m1;
+        let sc_hi = (u2 & m2) | (((u0 >> 6) & m3) << 4);
+        let sc_lo = u0 & m1;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and F16C; no
+        // memory is read but the block's fields, and the stores write the two local arrays.
+        #[allow(unsafe_code)]
+        unsafe {
+            // No closures here: their bodies would not get the kernels' target features.
+            let dm = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(self.d) | (i32::from(self.dmin) << 16)));
+            let sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, sc_hi as i32, sc_lo as i32)));
+            let mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, mins_hi as i32, mins_lo as i32)));
+            let mut out = ([0f32; 8], [0f32; 8]);
+            let d = _mm256_broadcastss_ps(dm);
+            let dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(dm));
+            _mm256_storeu_ps(out.0.as_mut_ptr(), _mm256_mul_ps(d, sc));
+            _mm256_storeu_ps(out.1.as_mut_ptr(), _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(dmin, mn)));
+            out
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
+        #[allow(unsafe_code)]
+        unsafe {
+            (_mm256_set1_ps(prep.0[g]), prep.1[g])
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX; the load reads
+        // the eight floats of `prep.1`.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm256_loadu_ps(prep.1.as_ptr())
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
+        // 32 bytes of `qs` (`g < 8`, checked by the slice index).
+        #[allow(unsafe_code)]
+        unsafe {
+            let q = _mm256_loadu_si256(self.qs[QK * (g / 2)..QK * (g / 2) + QK].as_ptr().cast());
+            let q = if g.is_multiple_of(2) { q } else { _mm256_srli_epi16(q, 4) };
+            _mm256_and_si256(q, _mm256_set1_epi8(0x0F))
+        }
+    }
+}
+
+impl Packed for BlockQ6K {
+    const BYTES: usize = 210;
+    const GROUPS: usize = 8;
+    const CENTRE: i8 = 32;
+    /// `d * sc` for each 16 weights.
+    #[cfg(target_arch = "x86_64")]
+    type Prep = [f32; 16];
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        // Weight `128 n + 32 s + l`: low bits in `ql[64 n + 32 (s % 2) + l]` (the high nibble when
+        // s >= 2), high bits `2 s` up in `qh[32 n + l]`.
+        let (n, s, l) = (j / 128, (j % 128) / QK, j % QK);
+        let low = self.ql[64 * n + QK * (s % 2) + l];
+        let low = if s < 2 { low & 0x0F } else { low >> 4 };
+        let high = (self.qh[QK * n + l] >> (2 * s)) & 3;
+        i32::from(low | (high << 4)) - 32
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
+        let d = t[usize::from(self.d)];
+        ([d * f32::from(self.scales[2 * g]), d * f32::from(self.scales[2 * g + 1])], 0.0)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn prepare(&self) -> Self::Prep {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and F16C; the
+        // load reads the 16 bytes of `scales`, the stores write the local array.
+        #[allow(unsafe_code)]
+        unsafe {
+            let d = _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(self.d))));
+            let sc = _mm_loadu_si128(self.scales.as_ptr().cast());
+            let mut out = [0f32; 16];
+            _mm256_storeu_ps(out.as_mut_ptr(), _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(sc))));
+            let hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(sc, sc)));
+            _mm256_storeu_ps(out[8..].as_mut_ptr(), _mm256_mul_ps(d, hi));
+            out
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
+        #[allow(unsafe_code)]
+        unsafe {
+            (_mm256_set_m128(_mm_set1_ps(prep[2 * g + 1]), _mm_set1_ps(prep[2 * g])), 0.0)
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        let (n, s) = (g / 4, g % 4);
+        let low = &self.ql[64 * n + QK * (s % 2)..64 * n + QK * (s % 2) + QK];
+        let high = &self.qh[QK * n..QK * n + QK];
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the loads read
+        // the two 32-byte slices above.
+        #[allow(unsafe_code)]
+        unsafe {
+            let l = _mm256_loadu_si256(low.as_ptr().cast());
+            let l = if s < 2 { l } else { _mm256_srli_epi16(l, 4) };
+            let h = _mm256_loadu_si256(high.as_ptr().cast());
+            // Bits 2s and 2s + 1 of each `qh` byte to bits 4 and 5 (16-bit shifts: the bits that
+            // cross into the neighbouring byte are masked off).
+            let h = match s {
+                0 => _mm256_slli_epi16(h, 4),
+                1 => _mm256_slli_epi16(h, 2),
+                2 => h,
+                _ => _mm256_srli_epi16(h, 2),
+            };
+            _mm256_or_si256(_mm256_and_si256(l, _mm256_set1_epi8(0x0F)), _mm256_and_si256(h, _mm256_set1_epi8(0x30)))
+        }
+    }
+}
