@@ -726,7 +726,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;run'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
-            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
             cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -790,7 +790,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;bench'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
-            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
             cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -819,7 +819,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;finetune'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
-            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
             cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
@@ -879,7 +879,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         }
         &'hfx;serve'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
-            cand --dtype 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32'
+            cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
             cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'

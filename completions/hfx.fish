@@ -612,7 +612,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -l offline -d 'Never t
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand tokenize" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
@@ -681,7 +681,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand convert" -l offline -d 'Never to
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand bench" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
@@ -709,7 +709,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand bench" -l offline -d 'Never touc
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
@@ -773,7 +773,7 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l offline -d 'Never t
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -s V -l version -d 'Print version'
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)' -r
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks included; safetensors as f32). Activations are f32' -r -f -a "f32\t''
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hfx bench against llama.cpp's llama-bench on SmolLM2-135M, alternating, 2 threads:
-#   hfx on the f32 safetensors folder (made by `hfx convert`) vs llama.cpp on an F32 GGUF of the
-#   same weights (`llama-quantize --allow-requantize ... F32`), and both on the Q4_1 GGUF.
+#   hfx on the f32 and bf16 safetensors folders (made by `hfx convert`) vs llama.cpp on F32 and BF16
+#   GGUFs of the same weights (`llama-quantize --allow-requantize ... F32`), and both on the Q4_1 GGUF.
 # With QWEN=$(scripts/fetch-fixtures.sh --qwen) (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the larger demo
 # model), that file too.
 # Needs LLAMA_BIN: a llama.cpp build directory's bin/ (built from the sources vendored in the
@@ -21,8 +21,10 @@ HFX=target/release/hfx
 Q4=fixtures/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 [ -f "$WORK/f32.gguf" ] || "$LLAMA_BIN/llama-quantize" --allow-requantize "$Q4" "$WORK/f32.gguf" F32 >/dev/null 2>&1
 [ -d "$WORK/f32-hf" ] || "$HFX" convert "$Q4" --to safetensors "$WORK/f32-hf" >/dev/null
+[ -f "$WORK/bf16.gguf" ] || "$LLAMA_BIN/llama-quantize" --allow-requantize "$Q4" "$WORK/bf16.gguf" BF16 >/dev/null 2>&1
+[ -d "$WORK/bf16-hf" ] || "$HFX" convert "$Q4" --to safetensors --dtype bf16 "$WORK/bf16-hf" >/dev/null
 : > "$WORK/results.jsonl"
-pairs=("f32:$WORK/f32-hf:$WORK/f32.gguf" "q4_1:$Q4:$Q4")
+pairs=("f32:$WORK/f32-hf:$WORK/f32.gguf" "bf16:$WORK/bf16-hf:$WORK/bf16.gguf" "q4_1:$Q4:$Q4")
 [ -z "${QWEN:-}" ] || pairs+=("qwen_q4_k_m:$QWEN:$QWEN")
 for round in $(seq "$ROUNDS"); do
   for pair in "${pairs[@]}"; do

@@ -221,8 +221,8 @@ pub struct ModelArgs {
     /// Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`).
     #[arg(long)]
     pub gguf_file: Option<String>,
-    /// How weights are held: f32, f16 or bf16 (default: GGUF as stored, quantized blocks
-    /// included; safetensors as f32). Activations are f32.
+    /// How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay
+    /// quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32.
     #[arg(long, value_enum)]
     pub dtype: Option<FloatDtype>,
     /// Quantize float weights while loading, one tensor at a time (the peak never holds the

@@ -203,7 +203,7 @@ fn quantizing_a_folder_on_load_matches_the_exported_gguf_and_keeps_the_answer() 
 }
 
 #[test]
-fn a_bf16_folder_gives_the_f32_folders_greedy_ids_on_the_reference_prompts() {
+fn bf16_and_f16_weights_stay_16_bit_and_give_the_f32_folders_greedy_ids_on_the_reference_prompts() {
     let env = TestEnv::new();
     let dir = env.dir.path().join("bf16");
     let d = dir.to_str().unwrap();
@@ -212,18 +212,29 @@ fn a_bf16_folder_gives_the_f32_folders_greedy_ids_on_the_reference_prompts() {
     let len = u64::from_le_bytes(header[..8].try_into().unwrap()) as usize;
     let header: Value = serde_json::from_slice(&header[8..8 + len]).unwrap();
     assert_eq!(header["model.layers.0.mlp.down_proj.weight"]["dtype"], "BF16");
-    // The reference's ids (transformers on the f32 weights, which the f32 folder matches), widened
-    // or kept in bf16: the smallest top-2 logit gap on these prompts is 0.05, and bf16's
-    // rounding of the weights flips none of them.
+    // Kept at two bytes a weight unless widened.
+    let kept = Decoder::from_safetensors(&dir, &cpu(), WeightDtype::Native).unwrap();
+    let wide = Decoder::from_safetensors(&dir, &cpu(), WeightDtype::F32).unwrap();
+    assert_eq!((kept.weight_bytes(), wide.weight_bytes()), (2 * kept.parameters(), 4 * kept.parameters()));
+    // An f16 GGUF of the same weights, whose F16 tensors stay f16 as well.
+    let f16 = env.dir.path().join("f16.gguf");
+    let f16 = f16.to_str().unwrap();
+    env.ok(&["convert", &gguf(), f16, "--to", "gguf", "--dtype", "f16"]);
+    // The reference's ids (transformers on the f32 weights, which the f32 folder matches), kept
+    // in bf16 (the default: hfx's bf16 kernels), widened to f32, or kept in f16: the smallest
+    // top-2 logit gap on these prompts is 0.05, and the rounding of the weights flips none.
     for case in reference("greedy.json")["cases"].as_array().unwrap() {
         let prompt = case["prompt"].as_str().unwrap();
-        for dtype in [&[][..], &["--dtype", "bf16"][..]] {
-            let mut args = vec!["run", d, prompt, "--temperature", "0", "--max-new-tokens", "32", "--json"];
+        for (model, dtype) in
+            [(d, &[][..]), (d, &["--dtype", "f32"][..]), (d, &["--dtype", "bf16"][..]), (f16, &[][..])]
+        {
+            let mut args = vec!["run", model, prompt, "--temperature", "0", "--max-new-tokens", "32", "--json"];
             args.extend(dtype);
             if case["chat"] == false {
                 args.push("--raw");
             }
-            assert_eq!(ids(&run_json(&env, &args)["token_ids"]), ids(&case["generated_ids"]), "{prompt:?} {dtype:?}");
+            let got = ids(&run_json(&env, &args)["token_ids"]);
+            assert_eq!(got, ids(&case["generated_ids"]), "{prompt:?} {model} {dtype:?}");
         }
     }
 }

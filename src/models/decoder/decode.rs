@@ -111,7 +111,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
     // The input quantized once for every Q4_1/Q5_0 projection of the round.
     let kb = k / packed::QK;
     let mut ys = Vec::new();
-    if rows.iter().any(|r| matches!(r, Rows::Packed(_))) {
+    if rows.iter().any(|r| matches!(r, Rows::Packed(q) if q.quantized_input())) {
         ys = vec![BlockQ8_1::zeros(); b * kb];
         for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
             BlockQ8_1::from_float(xr, yr);
@@ -137,7 +137,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
                         }
                     }
                 }
-                Rows::Packed(q) => q.dot_rows(*r0, &mut out, &ys, b),
+                Rows::Packed(q) => q.dot_rows(*r0, &mut out, x, &ys, b),
                 Rows::Op => {}
             }
         }

@@ -117,7 +117,8 @@ pub fn hf_name(role: Role, arch: Arch) -> &'static str {
 /// How weights are held in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WeightDtype {
-    /// GGUF: as stored (quantized blocks stay quantized); safetensors: f32.
+    /// As stored: GGUF blocks stay quantized, f16/bf16 matrices stay 16-bit (in hfx's kernels
+    /// on the CPU), f32 stays f32.
     #[default]
     Native,
     F32,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 
+use super::packed::Half;
 use crate::models::error::{ModelError, Result, bad_model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,28 @@ impl SafetensorsFiles {
     /// A tensor's shape.
     pub(super) fn shape(&self, name: &str) -> Result<&[usize]> {
         Ok(&self.entry(name)?.shape)
+    }
+
+    /// The 16-bit float a tensor is stored as, if it is one.
+    pub(super) fn half_kind(&self, name: &str) -> Result<Option<Half>> {
+        Ok(match self.entry(name)?.dtype {
+            Ok(Dtype::F16) => Some(Half::F16),
+            Ok(Dtype::Bf16) => Some(Half::Bf16),
+            _ => None,
+        })
+    }
+
+    /// A tensor stored as f16 or bf16 (see `half_kind`), as its bits (little-endian on disk;
+    /// native here).
+    pub(super) fn half_bits(&self, name: &str) -> Result<Vec<u16>> {
+        let e = self.entry(name)?;
+        let (path, file) = &self.files[e.file];
+        let mut bits = vec![0u16; e.shape.iter().product()];
+        super::buffers::huge_pages(&bits);
+        file.read_exact_at(bytemuck::cast_slice_mut(&mut bits), e.offset)
+            .map_err(|source| ModelError::Io { path: path.clone(), source })?;
+        bits.iter_mut().for_each(|b| *b = u16::from_le(*b));
+        Ok(bits)
     }
 
     /// Rows `r0..r0 + n` of a matrix as f32 (quantizing on load reads a few MiB at a time).

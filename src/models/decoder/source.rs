@@ -5,7 +5,7 @@ use candle_core::quantized::gguf_file::TensorInfo;
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 
-use super::packed::{self, Fill, Packed, PackedMatrix};
+use super::packed::{self, Fill, Half, HalfMatrix, Packed, PackedMatrix};
 use super::{Weight, WeightDtype, buffers};
 use crate::models::error::{ModelError, Result, bad_model as cerr};
 use crate::models::gguf::Gguf;
@@ -149,6 +149,20 @@ impl Source for SafetensorsSource {
                 None => Weight::from_qtensor(quantize_rows(shape, dtype, read, &e)?).map_err(&e)?,
             };
             return Ok(w);
+        }
+        // f16/bf16 matrices stay 16-bit as stored (`--dtype` of the same kind keeps them too).
+        let keeps = |kind: Half| match dtype {
+            WeightDtype::Native => true,
+            WeightDtype::F16 => kind == Half::F16,
+            WeightDtype::Bf16 => kind == Half::Bf16,
+            _ => false,
+        };
+        if let (&[rows, cols], true) = (self.st.shape(name)?, self.device.is_cpu())
+            && let Some(kind) = self.st.half_kind(name)?
+            && keeps(kind)
+        {
+            let bits = self.st.half_bits(name)?;
+            return Ok(PackedMatrix::Half(HalfMatrix::from_bits(bits, rows, cols, kind).map_err(&e)?).into());
         }
         let t = self.tensor(name)?;
         convert(Weight::Dense(t), dtype).map_err(e)

@@ -1,4 +1,5 @@
-//! 4- and 5-bit weight blocks (Q4_1, Q5_0) times Q8_1 activations. candle's quantized matmul
+//! hfx's CPU matrix kernels: GGUF weight blocks (Q4_1, Q5_0, Q8_0; Q4_K, Q6_K) times Q8_1
+//! activations, and f16/bf16 matrices times f32 activations (`half`). Blocks first: candle's quantized matmul
 //! has AVX2 dot products for Q4_0, Q8_0 and the K-quants but runs Q4_1 and Q5_0 through its
 //! scalar reference loops: measured on SmolLM2-135M Q4_1 that was 29 tok/s prompt processing
 //! against llama.cpp's 288 (0.10x), and on Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices
@@ -8,100 +9,23 @@
 //! layouts and the activation rounding are llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
 mod blocks;
+mod half;
 mod kernels;
 mod kquants;
 #[cfg(test)]
 mod tests;
-
-use std::sync::Mutex;
+mod tiles;
 
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::GgmlType;
 
 pub use blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
 use blocks::{parse, to_float};
-#[cfg(target_arch = "x86_64")]
-use kernels::VNNI;
-use kernels::dot_tile;
+pub use half::{Half, HalfMatrix};
 pub use kquants::{BlockQ4K, BlockQ6K};
-
-use super::decode::{lock, run};
+use tiles::{Blocks, sweep_rows, tiled, wide_tiles};
 
 pub(super) const QK: usize = 32;
-
-/// Prompt rows per work item of `BlockMatrix::matmul` (their Q8_1 blocks stay in L2 while the
-/// item's weight rows pass) and weight rows per item (a few hundred KiB of blocks at most).
-const TILE_M: usize = 16;
-const TILE_N: usize = 64;
-
-/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, `M` activation rows at a
-/// time from `c` on while `M` fit; returns the first row left over.
-fn sweep_by<B: Packed, const N: usize, const M: usize>(
-    xs: [&[B]; N],
-    ys: &[BlockQ8_1],
-    (mut c, m): (usize, usize),
-    put: &mut impl FnMut(usize, usize, f32),
-) -> usize {
-    let kb = ys.len() / m.max(1);
-    while c + M <= m {
-        let d = dot_tile(xs, std::array::from_fn::<_, M, _>(|i| &ys[(c + i) * kb..(c + i + 1) * kb]));
-        for (r, row) in d.iter().enumerate() {
-            for (i, v) in row.iter().enumerate() {
-                put(c + i, r, *v);
-            }
-        }
-        c += M;
-    }
-    c
-}
-
-/// Whether kernel calls take four activation rows (else two): AVX-512's 32 vector registers
-/// hold a 4 x 4 tile's accumulators beside the Q5_0 operands, AVX2's 16 do not (Qwen2.5-0.5B
-/// prompt 100 -> 31 tok/s with 4 x 4 there, 130 with 4 x 2).
-fn wide_tiles() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return *VNNI;
-    #[cfg(not(target_arch = "x86_64"))]
-    true
-}
-
-/// `N` weight rows `xs` times each of the `m` activation rows of `ys`, four (`wide`) or two at
-/// a time and the rest one by one; `put(c, r, v)` gets activation row `c` times weight row `r`.
-fn sweep<B: Packed, const N: usize>(
-    xs: [&[B]; N],
-    ys: &[BlockQ8_1],
-    (m, wide): (usize, bool),
-    mut put: impl FnMut(usize, usize, f32),
-) {
-    let c = if wide {
-        sweep_by::<B, N, 4>(xs, ys, (0, m), &mut put)
-    } else {
-        sweep_by::<B, N, 2>(xs, ys, (0, m), &mut put)
-    };
-    sweep_by::<B, N, 1>(xs, ys, (c, m), &mut put);
-}
-
-/// Rows `r0..r0 + n` of `blocks` (`kb` weight blocks each) times the `m.0` activation rows of `ys` (see
-/// `sweep` for `m.1`), four weight rows at a time and the rest one by one; `put(c, j, v)` gets
-/// activation row `c` times weight row `r0 + j`.
-fn sweep_rows<B: Packed>(
-    blocks: &[B],
-    kb: usize,
-    (r0, n): (usize, usize),
-    ys: &[BlockQ8_1],
-    m: (usize, bool),
-    mut put: impl FnMut(usize, usize, f32),
-) {
-    let row = |r: usize| &blocks[r * kb..(r + 1) * kb];
-    let mut j = 0;
-    while j + 4 <= n {
-        sweep::<B, 4>(std::array::from_fn(|i| row(r0 + j + i)), ys, m, |c, r, v| put(c, j + r, v));
-        j += 4;
-    }
-    for j in j..n {
-        sweep::<B, 1>([row(r0 + j)], ys, m, |c, _, v| put(c, j, v));
-    }
-}
 
 /// A matrix `(rows, cols)` of `Packed` blocks, row-major.
 #[derive(Debug, Clone)]
@@ -139,28 +63,7 @@ impl<B: Packed> BlockMatrix<B> {
         for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
             BlockQ8_1::from_float(xr, yr);
         }
-        let mut out = vec![0f32; m * n];
-        // Each item owns its block of `out`: the `TILE_N`-wide pieces of `TILE_M` output rows.
-        let tiles_m = m.div_ceil(TILE_M);
-        let mut items: Vec<Vec<&mut [f32]>> = (0..tiles_m * n.div_ceil(TILE_N)).map(|_| Vec::new()).collect();
-        for (c, row) in out.chunks_mut(n.max(1)).enumerate() {
-            for (w, piece) in row.chunks_mut(TILE_N).enumerate() {
-                items[w * tiles_m + c / TILE_M].push(piece);
-            }
-        }
-        let items: Vec<Mutex<Vec<&mut [f32]>>> = items.into_iter().map(Mutex::new).collect();
-        run(items.len(), true, |range| {
-            for i in range {
-                let (w, t) = (i / tiles_m, i % tiles_m);
-                let mut pieces = lock(&items[i]);
-                let (r0, c0) = (w * TILE_N, t * TILE_M);
-                let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
-                let ys = &ys[c0 * kb..(c0 + m) * kb];
-                sweep_rows(&self.blocks, k / B::BLCK_SIZE, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
-            }
-        });
-        drop(items);
-        Ok(out)
+        Ok(tiled::<Blocks<B>>(&self.blocks, (n, k / B::BLCK_SIZE), &ys, (m, kb), wide))
     }
 
     fn dequantize(&self) -> Vec<f32> {
@@ -180,10 +83,10 @@ impl<B: Packed> BlockMatrix<B> {
     /// Four weight rows per kernel call, as for prompts: four independent accumulator chains
     /// hide the load latency one row alone waits on (Qwen2.5-0.5B Q4_K_M tg64 21.0 -> 25.4
     /// tok/s, SmolLM2 Q4_1 96 -> 104, 2 threads; an earlier kernel measured the opposite).
-    fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
+    fn dot_rows(&self, r0: usize, out: &mut [f32], _x: &[f32], ys: &[BlockQ8_1], b: usize) {
         let kb = self.cols / B::BLCK_SIZE;
         let n = out.len() / b.max(1);
-        sweep_rows(&self.blocks, kb, (r0, n), ys, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
+        sweep_rows::<Blocks<B>>(&self.blocks, kb, (r0, n), ys, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
     }
 }
 
@@ -195,6 +98,8 @@ pub enum PackedMatrix {
     Q8_0(BlockMatrix<BlockQ8_0>),
     Q4K(BlockMatrix<BlockQ4K>),
     Q6K(BlockMatrix<BlockQ6K>),
+    /// f16 or bf16, against f32 activations.
+    Half(HalfMatrix),
 }
 
 /// `$body` with `$m` bound to the inner `BlockMatrix`, whatever its block type; `$wrap` names
@@ -223,6 +128,10 @@ macro_rules! each {
             }
             PackedMatrix::Q6K($m) => {
                 let $wrap = PackedMatrix::Q6K;
+                $body
+            }
+            PackedMatrix::Half($m) => {
+                let $wrap = PackedMatrix::Half;
                 $body
             }
         }
@@ -320,8 +229,14 @@ impl PackedMatrix {
         each!(self, m => std::mem::size_of_val(m.blocks.as_slice()))
     }
 
-    /// See `BlockMatrix::dot_rows`.
-    pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], ys: &[BlockQ8_1], b: usize) {
-        each!(self, m => m.dot_rows(r0, out, ys, b))
+    /// Whether `dot_rows` multiplies Q8_1 activation blocks (else the f32 activations).
+    pub(super) fn quantized_input(&self) -> bool {
+        !matches!(self, Self::Half(_))
+    }
+
+    /// Rows `r0..r0 + out.len() / b` times each of the `b` activation rows, given as f32 `x`
+    /// and (for block matrices) quantized `ys`, written `(rows, b)`.
+    pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], x: &[f32], ys: &[BlockQ8_1], b: usize) {
+        each!(self, m => m.dot_rows(r0, out, x, ys, b))
     }
 }

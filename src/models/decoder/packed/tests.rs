@@ -1,7 +1,7 @@
 use super::blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
-use super::kernels::{dot, quantize, vec_dot};
+use super::kernels::{dot, dot_tile, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ6K};
 use super::*;
 use candle_core::quantized::QTensor;
@@ -97,12 +97,12 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     close(by_row(&|a| rows.map(|r| vec_dot(r, a))), "dispatch, 1 x 1");
     // Decode steps: one sequence, and four sequences written (rows, b).
     let mut out = vec![0f32; 4];
-    packed.dot_rows(0, &mut out, ys, 1);
+    packed.dot_rows(0, &mut out, x, ys, 1);
     for (g, w) in out.iter().zip(&want) {
         assert!((g - w[0]).abs() <= 1e-4 * w[0].abs().max(1.0), "{dtype:?} dot_rows: {g} vs {}", w[0]);
     }
     let mut out = vec![0f32; 16];
-    packed.dot_rows(0, &mut out, &ys4, 4);
+    packed.dot_rows(0, &mut out, &xs4, &ys4, 4);
     close(std::array::from_fn(|r| std::array::from_fn(|c| out[r * 4 + c])), "dot_rows, 4 sequences");
     #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code)]
