@@ -108,7 +108,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
         }
         outs.push(vec![0f32; n * b]);
     }
-    // The input quantized once for every Q4_1/Q5_0 projection of the round.
+    // The input quantized once for every block-quantized projection of the round.
     let kb = k / packed::QK;
     let mut ys = Vec::new();
     if rows.iter().any(|r| matches!(r, Rows::Packed(q) if q.quantized_input())) {

@@ -14,8 +14,9 @@ pub enum Weight {
     /// f32 (or f16/bf16) tensor: gemm for prompts and training, a parallel matrix-vector
     /// product for single-token decode.
     Dense(Tensor),
-    /// GGUF blocks (Q4_0 .. Q8_0, K-quants, F16): candle's quantized matmul, which quantizes
-    /// the activations once and runs llama.cpp's block dot products on its thread pool.
+    /// GGUF blocks without hfx kernels (Q4_0, Q5_1, the K-quants of a GGUF file; any type off
+    /// the CPU): candle's quantized matmul, which quantizes the activations once and runs
+    /// llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
     /// Blocks (Q4_1, Q5_0, Q8_0, Q4_K, Q6_K) or f16/bf16 values with hfx's kernels (see
     /// `packed`).

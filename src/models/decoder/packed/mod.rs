@@ -1,12 +1,14 @@
 //! hfx's CPU matrix kernels: GGUF weight blocks (Q4_1, Q5_0, Q8_0; Q4_K, Q6_K) times Q8_1
-//! activations, and f16/bf16 matrices times f32 activations (`half`). Blocks first: candle's quantized matmul
-//! has AVX2 dot products for Q4_0, Q8_0 and the K-quants but runs Q4_1 and Q5_0 through its
-//! scalar reference loops: measured on SmolLM2-135M Q4_1 that was 29 tok/s prompt processing
-//! against llama.cpp's 288 (0.10x), and on Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices
-//! cannot take K-quants, so llama.cpp stores them as Q5_0) 7 tok/s generation against 49 with
-//! three quarters of the time in candle's Q5_0 loop. Prompts go through hfx's own tiled matmul
-//! on candle's thread pool, and hfx's decode step calls the dot products directly. The block
-//! layouts and the activation rounding are llama.cpp's, so results match its Q4_1 and Q5_0 paths.
+//! activations, and f16/bf16 matrices times f32 activations (`half`), in shared tiles (`tiles`).
+//!
+//! Why blocks of its own: candle's quantized matmul has AVX2 dot products for Q4_0, Q8_0 and the
+//! K-quants but runs Q4_1 and Q5_0 through its scalar reference loops: measured on SmolLM2-135M
+//! Q4_1 that was 29 tok/s prompt processing against llama.cpp's 288 (0.10x), and on
+//! Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices cannot take K-quants, so llama.cpp stores
+//! them as Q5_0) 7 tok/s generation against 49 with three quarters of the time in candle's Q5_0
+//! loop. Prompts go through hfx's own tiled matmul on candle's thread pool, and hfx's decode
+//! step calls the dot products directly. The block layouts and the activation rounding are
+//! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
 mod blocks;
 mod half;
