@@ -61,6 +61,18 @@ pub(super) fn read_blocks<T: GgmlType>(file: &File, offset: u64, n: usize) -> st
     Ok(blocks)
 }
 
+/// `n` little-endian 16-bit values (f16/bf16 bits, GGUF's and safetensors' layout) read from
+/// `file` at `offset`, in a buffer allocated once (with huge pages).
+pub(super) fn read_u16s(file: &File, offset: u64, n: usize) -> std::io::Result<Vec<u16>> {
+    let mut bits = Vec::with_capacity(n);
+    huge_pages(&bits);
+    bits.resize(n, 0u16);
+    file.read_exact_at(bytemuck::cast_slice_mut(&mut bits), offset)?;
+    // A no-op on little-endian machines.
+    bits.iter_mut().for_each(|b| *b = u16::from_le(*b));
+    Ok(bits)
+}
+
 /// A GGUF tensor's data as a CPU `QTensor`, read into its final blocks.
 pub(super) fn read_qtensor(file: &File, offset: u64, dtype: GgmlDType, shape: Shape) -> candle_core::Result<QTensor> {
     fn storage<T: GgmlType + 'static>(file: &File, offset: u64, n: usize) -> std::io::Result<QStorage> {

@@ -130,12 +130,8 @@ impl SafetensorsFiles {
     pub(super) fn half_bits(&self, name: &str) -> Result<Vec<u16>> {
         let e = self.entry(name)?;
         let (path, file) = &self.files[e.file];
-        let mut bits = vec![0u16; e.shape.iter().product()];
-        super::buffers::huge_pages(&bits);
-        file.read_exact_at(bytemuck::cast_slice_mut(&mut bits), e.offset)
-            .map_err(|source| ModelError::Io { path: path.clone(), source })?;
-        bits.iter_mut().for_each(|b| *b = u16::from_le(*b));
-        Ok(bits)
+        super::buffers::read_u16s(file, e.offset, e.shape.iter().product())
+            .map_err(|source| ModelError::Io { path: path.clone(), source })
     }
 
     /// Rows `r0..r0 + n` of a matrix as f32 (quantizing on load reads a few MiB at a time).

@@ -103,6 +103,15 @@ impl Source for GgufSource<'_> {
         let (info, shard, offset) = self.locate(name)?;
         let e = cerr(&self.g.shards[shard].path);
         let cpu = matches!(self.device, Device::Cpu);
+        // f16/bf16 bits straight into hfx's 16-bit matrix (through a QTensor they were read
+        // into its storage and then copied).
+        if let (&[rows, cols], true, Some(kind)) = (info.shape.dims(), cpu, Half::of(info.ggml_dtype)) {
+            let path = &self.g.shards[shard].path;
+            let bits = buffers::read_u16s(&self.files[shard].0, offset, rows * cols)
+                .map_err(|source| ModelError::Io { path: path.clone(), source })?;
+            let w = PackedMatrix::Half(HalfMatrix::from_bits(bits, rows, cols, kind).map_err(&e)?).into();
+            return convert(w, dtype).map_err(&e);
+        }
         let w = if let (&[rows, cols], true) = (info.shape.dims(), cpu && packed::reads_stored(info.ggml_dtype))
             && let Some(m) = PackedMatrix::fill(
                 info.ggml_dtype,

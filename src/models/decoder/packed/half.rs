@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use candle_core::quantized::GgmlDType;
 
+use super::blocks::F16;
 #[cfg(target_arch = "x86_64")]
 use super::kernels::AVX2;
 use super::tiles::{Tile, sweep_rows, tiled, wide_tiles};
@@ -39,7 +40,8 @@ impl Half {
     #[inline(always)]
     fn to_f32(self, b: u16) -> f32 {
         match self {
-            Self::F16 => half::f16::from_bits(b).to_f32(),
+            // The blocks' f16 table: `half` converts in software unless built for F16C.
+            Self::F16 => F16[usize::from(b)],
             Self::Bf16 => f32::from_bits(u32::from(b) << 16),
         }
     }
