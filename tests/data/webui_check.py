@@ -37,8 +37,13 @@ def wait(cond, what, timeout=120):
     raise SystemExit(f"timed out waiting for {what}")
 
 
-def assistants():
-    return driver.find_elements(By.CSS_SELECTOR, ".msg.assistant")
+# The page re-renders a message while it streams, so an element found in one call can be stale
+# by the next: read the answers' text and state in one script call instead.
+def answers():
+    return driver.execute_script(
+        "return [...document.querySelectorAll('.msg.assistant')]"
+        ".map(m => ({text: m.innerText, done: !!m.querySelector('.stats')}))"
+    )
 
 
 def cancelled():
@@ -60,7 +65,7 @@ try:
     box.send_keys("What is the capital of France?")
     box.send_keys(Keys.SHIFT, Keys.ENTER)
     assert box.get_attribute("value") == "What is the capital of France?\n", repr(box.get_attribute("value"))
-    assert not assistants()
+    assert not answers()
     driver.execute_script("arguments[0].value = ''", box)
     driver.find_element(By.ID, "temperature").clear()
     driver.find_element(By.ID, "temperature").send_keys("0")
@@ -68,12 +73,12 @@ try:
     # The answer streams in: it is seen growing before it is done.
     lengths = set()
     def finished():
-        a = assistants()
+        a = answers()
         if a:
-            lengths.add(len(a[-1].text))
-        return a and a[-1].find_elements(By.CSS_SELECTOR, ".stats")
+            lengths.add(len(a[-1]["text"]))
+        return a and a[-1]["done"]
     wait(finished, "the first answer")
-    first = assistants()[-1].text
+    first = answers()[-1]["text"]
     assert "Paris" in first, first
     assert "tokens/s" in first, first
     assert len(lengths) >= 3, lengths
@@ -84,17 +89,17 @@ try:
     driver.find_element(By.ID, "max-tokens").clear()
     driver.find_element(By.ID, "max-tokens").send_keys("2000")
     box.send_keys("Write a very long story about a dragon who learns to cook, in many chapters." + Keys.ENTER)
-    wait(lambda: len(assistants()) == 2 and len(assistants()[-1].text) > 40, "the long answer to start")
+    wait(lambda: len(a := answers()) == 2 and len(a[-1]["text"]) > 40, "the long answer to start")
     assert driver.find_element(By.ID, "send").text == "Stop"
     driver.find_element(By.ID, "send").click()
-    wait(lambda: assistants()[-1].find_elements(By.CSS_SELECTOR, ".stats"), "the stop")
-    assert "(stopped)" in assistants()[-1].text, assistants()[-1].text
+    wait(lambda: answers()[-1]["done"], "the stop")
+    assert "(stopped)" in answers()[-1]["text"], answers()[-1]["text"]
     wait(lambda: cancelled() > before, "the server to cancel the sequence", timeout=30)
 
     # Reload: the conversation is still there (kept in localStorage), the key too.
     driver.refresh()
     wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".msg.user")) == 2, "the kept conversation")
-    assert "Paris" in assistants()[0].text
+    assert "Paris" in answers()[0]["text"]
     assert driver.find_element(By.ID, "key-dialog").get_attribute("open") is None
     driver.save_screenshot(shot)
 
