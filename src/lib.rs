@@ -13,6 +13,7 @@ pub mod data;
 pub mod hub;
 pub mod models;
 pub mod output;
+pub mod positioned;
 pub mod pyjson;
 pub mod report;
 pub mod serve;

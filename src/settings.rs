@@ -142,7 +142,7 @@ fn non_empty(env: &dyn Env, name: &str) -> Option<String> {
 
 /// `os.path.expanduser(os.path.expandvars(p))`, as huggingface_hub applies to every path variable.
 fn expand_path(raw: &str, env: &dyn Env) -> PathBuf {
-    let home = || env.var("HOME");
+    let home = || user_home(env);
     let context = |name: &str| -> Result<Option<String>, std::convert::Infallible> { Ok(env.var(name)) };
     match shellexpand::full_with_context(raw, home, context) {
         Ok(expanded) => PathBuf::from(expanded.as_ref()),
@@ -151,7 +151,13 @@ fn expand_path(raw: &str, env: &dyn Env) -> PathBuf {
 }
 
 fn home_dir(env: &dyn Env) -> PathBuf {
-    env.var("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
+    user_home(env).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+/// The home directory as Python's `os.path.expanduser("~")` finds it: `HOME`, else (Windows sets
+/// no `HOME`) `USERPROFILE`.
+fn user_home(env: &dyn Env) -> Option<String> {
+    env.var("HOME").or_else(|| env.var("USERPROFILE"))
 }
 
 /// Make a path absolute against the current directory without touching the file system,
@@ -290,6 +296,12 @@ mod tests {
 
         let s = Settings::resolve(&Overrides::default(), &env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/x")]));
         assert_eq!(s.hub_cache, PathBuf::from("/x/huggingface/hub"));
+
+        // Windows has no HOME: the profile folder stands in, as for Python's expanduser.
+        let s =
+            Settings::resolve(&Overrides::default(), &env(&[("USERPROFILE", "/users/u"), ("HF_TOKEN_PATH", "~/t")]));
+        assert_eq!(s.hub_cache, PathBuf::from("/users/u/.cache/huggingface/hub"));
+        assert_eq!(s.token_path, PathBuf::from("/users/u/t"));
     }
 
     #[test]

@@ -283,3 +283,30 @@ fn datasets_and_spaces_use_their_prefixes() {
     let p3 = env.ok(&["download", "acme/demo", "--repo-type", "space"]);
     assert!(p3.contains("spaces--acme--demo"));
 }
+
+#[test]
+fn without_symlinks_snapshots_hold_real_files_that_stay_cached_and_verify() {
+    // HF_HUB_DISABLE_SYMLINKS=1 asks for what Windows without developer mode gets anyway.
+    let env = TestEnv::new();
+    env.hub.add_repo(tiny_model("acme/tiny"));
+    let run = |args: &[&str]| {
+        let out = env.hfx().env("HF_HUB_DISABLE_SYMLINKS", "1").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim_end().to_string()
+    };
+    let snap = PathBuf::from(run(&["download", "acme/tiny"]));
+    let files: Vec<_> = tree_picture(&snap).into_iter().filter(|(_, kind)| kind != "dir").collect();
+    assert!(files.len() == 5 && files.iter().all(|(_, kind)| !kind.starts_with("->")), "{files:?}");
+    assert_eq!(std::fs::read(snap.join("model.safetensors")).unwrap(), pseudo_random(3 << 20, 7));
+    assert_eq!(std::fs::read_to_string(snap.join("tokenizer/vocab.txt")).unwrap(), "a\nb\nc\n");
+    // The real files count as present: the next download asks for the revision and nothing else.
+    env.hub.clear_log();
+    run(&["download", "acme/tiny"]);
+    let log = env.hub.log();
+    assert_eq!(log.len(), 1, "{:?}", log.iter().map(|r| r.path.clone()).collect::<Vec<_>>());
+    // And they re-hash to their etags.
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["cache", "verify", "acme/tiny", "--format", "json"])).unwrap();
+    assert_eq!(v["mismatches"], 0, "{v}");
+    assert_eq!(v["checked_files"].as_u64(), Some(5), "{v}");
+}

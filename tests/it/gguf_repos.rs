@@ -26,7 +26,7 @@ fn smollm2() -> PathBuf {
 fn serve_smollm2(env: &TestEnv) {
     let dir = env.dir.path().join("smollm2-repo");
     std::fs::create_dir_all(&dir).unwrap();
-    std::os::unix::fs::symlink(smollm2(), dir.join("smollm2-135m-instruct-q4_1.gguf")).unwrap();
+    link_file(smollm2(), dir.join("smollm2-135m-instruct-q4_1.gguf"));
     std::fs::write(dir.join("README.md"), "# SmolLM2-135M-Instruct (GGUF)\n").unwrap();
     env.hub.add_repo(RepoSpec::new(RepoType::Model, REPO).gitattributes().dir(&dir));
 }
@@ -146,7 +146,7 @@ fn a_split_gguf_is_one_model_from_a_folder_and_from_the_hub() {
     assert_eq!(ask(one.to_str().unwrap()), whole);
 
     // On the Hub, beside a whole Q8_0 file: the tag fetches all three files, and only them.
-    std::os::unix::fs::symlink(smollm2(), dir.join("SmolLM2-135M-Instruct-Q8_0.gguf")).unwrap();
+    link_file(smollm2(), dir.join("SmolLM2-135M-Instruct-Q8_0.gguf"));
     env.hub.add_repo(RepoSpec::new(RepoType::Model, "acme/split-GGUF").gitattributes().dir(&dir));
     assert_eq!(ask("acme/split-GGUF:Q4_1"), whole);
     let snaps = env.cache_dir().join("models--acme--split-GGUF/snapshots");
@@ -178,7 +178,7 @@ fn a_gguf_repository_with_several_quantizations_picks_q4_k_m_or_the_tag() {
     std::fs::create_dir_all(&dir).unwrap();
     let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     for q in ["Q4_1", "Q4_K_M", "Q8_0"] {
-        std::os::unix::fs::symlink(&g, dir.join(format!("SmolLM2-135M-Instruct-{q}.gguf"))).unwrap();
+        link_file(&g, dir.join(format!("SmolLM2-135M-Instruct-{q}.gguf")));
     }
     env.hub.add_repo(RepoSpec::new(RepoType::Model, "acme/SmolLM2-GGUF").gitattributes().dir(&dir));
     let ggufs = |env: &TestEnv| -> Vec<String> {

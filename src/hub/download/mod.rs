@@ -13,8 +13,8 @@
 //! Written on reqwest directly rather than the hf-hub crate because hf-hub 1.x has no resume,
 //! no parallel ranges, no offline switch and maps 404s by call site instead of `X-Error-Code`.
 
+use crate::positioned::FileAt;
 use std::collections::BTreeMap;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -6,8 +6,8 @@
 //! Q8_0 embedding, and massif showed it at the process's peak (144 MB of heap for 98 MB of
 //! weights). Here the blocks are allocated once and the file is read into them.
 
+use crate::positioned::FileAt;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 
 use candle_core::Shape;
 use candle_core::quantized::k_quants::{
@@ -22,6 +22,7 @@ use candle_core::quantized::{GgmlDType, QStorage, QTensor};
 /// token, and with 4 KiB pages that is one TLB miss per 4 KiB: on SmolLM2-135M in f32 (538 MB
 /// per token) huge pages took generation from 70 to 79 tok/s. Best effort: errors are ignored.
 #[allow(clippy::ptr_arg)] // the capacity, not the length, is the allocation
+#[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
 pub(super) fn huge_pages<T>(v: &Vec<T>) {
     #[cfg(target_os = "linux")]
     {

@@ -4,9 +4,9 @@
 //! SmolLM2 in f32); reading costs one copy from the page cache and peaks at the weights' size.
 //! The header is parsed here (it is a JSON object) and every offset checked against the file.
 
+use crate::positioned::FileAt;
 use std::collections::HashMap;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};

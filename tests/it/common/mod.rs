@@ -168,3 +168,15 @@ pub fn commit_config_v2(env: &TestEnv, id: &str) -> String {
         "v2",
     )
 }
+
+/// Links `link` to the (large) file `target` without copying it: a symlink, or on Windows
+/// without the privilege for one, a copy.
+pub fn link_file(target: impl AsRef<Path>, link: impl AsRef<Path>) {
+    let (target, link) = (target.as_ref(), link.as_ref());
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, link).unwrap();
+    #[cfg(windows)]
+    if std::os::windows::fs::symlink_file(target, link).is_err() {
+        std::fs::copy(target, link).unwrap();
+    }
+}

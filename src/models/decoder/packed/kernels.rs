@@ -1,6 +1,7 @@
 //! Dot products of weight blocks with Q8_1 activation blocks: the portable loop and the AVX2
 //! and AVX-512 VNNI kernels, for tiles of weight rows times activation rows.
 
+#[cfg(target_arch = "x86_64")]
 use std::sync::LazyLock;
 
 use half::f16;
