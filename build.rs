@@ -35,6 +35,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
     // ELF targets (lld's Mach-O and COFF flavours have other options).
+    let mut ordered = false;
     if var("CARGO_CFG_TARGET_FAMILY") == "unix"
         && var("CARGO_CFG_TARGET_VENDOR") != "apple"
         && let Some(args) = symbol_order_args()
@@ -42,7 +43,10 @@ fn main() {
         for arg in args {
             println!("cargo:rustc-link-arg-bins={arg}");
         }
+        ordered = true;
     }
+    // Tells tests/it/symbol_order.rs whether the binary was linked in symbol order.
+    println!("cargo:rustc-env=HFX_SYMBOL_ORDER={}", u8::from(ordered));
 }
 
 const ORDER: &str = "scripts/symbol-order.txt";

@@ -10,7 +10,9 @@ use crate::context::Context;
 use crate::output::{Printer, UsageError, render_error};
 use crate::settings::{Overrides, Settings};
 
-fn init_logging(verbose: u8) {
+/// Logs go to stderr, coloured only when the rest of the output is (`color`: a terminal, no
+/// `NO_COLOR`, or `--color always`).
+fn init_logging(verbose: u8, color: bool) {
     use tracing_subscriber::EnvFilter;
     let debug = std::env::var(crate::settings::vars::HF_DEBUG).is_ok_and(|v| crate::settings::is_truthy(&v));
     // Never trace the HTTP stack's internals globally: only hfx and reqwest's own summaries.
@@ -20,8 +22,12 @@ fn init_logging(verbose: u8) {
         _ => "hfx=trace,reqwest=debug",
     };
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(color)
+        .try_init();
 }
 
 /// candle asks for its thread count on every matmul and, without `RAYON_NUM_THREADS`, works it
@@ -82,7 +88,6 @@ pub(crate) fn take_interrupt() -> bool {
 pub fn main(cli: Cli) -> ExitCode {
     pin_compute_threads(&cli.command);
     let g = cli.global.clone();
-    init_logging(g.verbose);
     let overrides = Overrides {
         endpoint: g.endpoint.clone(),
         token: g.token.clone(),
@@ -91,6 +96,7 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     let settings = Settings::from_env(&overrides);
     let printer = Printer::new(g.effective_format(), g.quiet, g.verbose, g.color, settings.disable_progress_bars);
+    init_logging(g.verbose, printer.color);
     let ctx = Context { settings, printer, global: g };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

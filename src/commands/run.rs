@@ -13,7 +13,7 @@ use crate::context::Context;
 use crate::models::ModelError;
 use crate::models::decoder::Decoder;
 use crate::models::embed::Embedder;
-use crate::models::generate::{SamplingParams, Timings};
+use crate::models::generate::{FinishReason, SamplingParams, Timings};
 use crate::models::grammar::GrammarSpec;
 use crate::models::load::Loaded;
 use crate::models::session::{COMMANDS, Input, Session, Settings, parse_input};
@@ -277,6 +277,9 @@ fn chat(ctx: &Context, session: &mut Session<'_>, load_ms: f64) -> anyhow::Resul
                 let result = session.say(&text, &super::take_interrupt, &mut stream)?;
                 out.write_all(b"\n\n")?;
                 out.flush()?;
+                if result.finish_reason == FinishReason::Cancelled {
+                    p.info("(answer stopped)");
+                }
                 if p.verbose > 0 {
                     summary(p, &result.timings);
                 }

@@ -328,4 +328,65 @@ mod tests {
         let mut s = Sampler::new(SamplingParams { repeat_penalty: 1.5, ..Default::default() });
         assert_eq!(s.sample(&mut l, &[1]), 0);
     }
+
+    /// How often each token comes out of `n` seeded draws.
+    fn frequencies(params: SamplingParams, logits: &[f32], n: usize) -> Vec<f64> {
+        let mut s = Sampler::new(params);
+        let mut counts = vec![0usize; logits.len()];
+        for _ in 0..n {
+            counts[s.sample(&mut logits.to_vec(), &[]) as usize] += 1;
+        }
+        counts.iter().map(|&c| c as f64 / n as f64).collect()
+    }
+
+    /// `p` raised to `1/t` and renormalised over the tokens in `keep`: what temperature `t` and a
+    /// filter keeping `keep` should give.
+    fn expected(p: &[f64], t: f64, keep: usize) -> Vec<f64> {
+        let w: Vec<f64> = p.iter().enumerate().map(|(i, x)| if i < keep { x.powf(1.0 / t) } else { 0.0 }).collect();
+        let sum: f64 = w.iter().sum();
+        w.iter().map(|x| x / sum).collect()
+    }
+
+    #[test]
+    fn each_sampling_knob_shapes_the_distribution() {
+        // Eight tokens with known probabilities at temperature 1, in a shuffled order.
+        let p = [0.4, 0.25, 0.15, 0.1, 0.05, 0.03, 0.015, 0.005];
+        let order = [5usize, 2, 7, 0, 3, 6, 1, 4];
+        let mut logits = vec![0f32; 8];
+        for (rank, &slot) in order.iter().enumerate() {
+            logits[slot] = (p[rank] as f32).ln() + 3.0;
+        }
+        // Frequencies listed by rank (most likely first).
+        let by_rank = |f: Vec<f64>| order.iter().map(|&slot| f[slot]).collect::<Vec<_>>();
+        let base = SamplingParams { temperature: 1.0, seed: Some(11), ..Default::default() };
+        let close = |got: &[f64], want: &[f64]| {
+            // 20,000 draws: one standard deviation is at most 0.0035.
+            assert!(got.iter().zip(want).all(|(g, w)| (g - w).abs() < 0.015), "got {got:.3?}\nwant {want:.3?}");
+        };
+        let n = 20_000;
+        for (t, keep) in [(1.0, 8), (0.5, 8), (2.0, 8)] {
+            let f = by_rank(frequencies(SamplingParams { temperature: t, ..base.clone() }, &logits, n));
+            close(&f, &expected(&p, t, keep));
+        }
+        // top-k 1 is greedy, whatever the temperature; top-k 3 renormalises over three tokens.
+        let f = by_rank(frequencies(SamplingParams { top_k: Some(1), ..base.clone() }, &logits, 2_000));
+        assert_eq!(f[0], 1.0, "{f:?}");
+        let f = by_rank(frequencies(SamplingParams { top_k: Some(3), ..base.clone() }, &logits, n));
+        close(&f, &expected(&p, 1.0, 3));
+        // top-p 0.75: the smallest set reaching 0.75 is the first three (0.4 + 0.25 + 0.15).
+        let f = by_rank(frequencies(SamplingParams { top_p: Some(0.75), ..base.clone() }, &logits, n));
+        assert!(f[3..].iter().all(|&x| x == 0.0), "outside the nucleus: {f:?}");
+        close(&f, &expected(&p, 1.0, 3));
+        // min-p 0.3: tokens under 0.3 x 0.4 = 0.12 never come out (0.15 stays, 0.1 goes).
+        let f = by_rank(frequencies(SamplingParams { min_p: Some(0.3), ..base.clone() }, &logits, n));
+        assert!(f[3..].iter().all(|&x| x == 0.0) && f[2] > 0.1, "{f:?}");
+        // The seed matters: another seed draws another sequence; no seed differs run to run.
+        let draws = |seed: Option<u64>| {
+            let mut s = Sampler::new(SamplingParams { seed, ..base.clone() });
+            (0..64).map(|_| s.sample(&mut logits.clone(), &[])).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(Some(1)), draws(Some(1)));
+        assert_ne!(draws(Some(1)), draws(Some(2)));
+        assert_ne!(draws(None), draws(None));
+    }
 }

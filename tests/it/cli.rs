@@ -140,3 +140,23 @@ fn completion_scripts_mention_subcommands() {
         assert!(out.contains("download") && out.contains("cache"), "{shell}");
     }
 }
+
+#[test]
+fn verbose_logs_are_coloured_only_when_asked() {
+    let env = TestEnv::new();
+    env.hub.add_repo(tiny_model("acme/tiny"));
+    // stderr is a pipe here: plain text, with or without NO_COLOR.
+    for no_color in [false, true] {
+        let mut cmd = env.hfx();
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.args(["-vv", "download", "acme/tiny", "config.json", "--force"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.contains("DEBUG"), "{err}");
+        assert!(!err.contains('\x1b'), "escape codes in piped logs (NO_COLOR={no_color}): {err:?}");
+    }
+    // `--color always` colours them, as it does the rest of the output.
+    let out = env.hfx().env_remove("NO_COLOR").args(["-vv", "--color", "always", "whoami"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\x1b["), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -138,9 +138,25 @@ fn branches_tags_and_commits() {
     assert_eq!(std::fs::read_to_string(refs.join("v1.0")).unwrap(), c1);
     assert_eq!(std::fs::read_to_string(refs.join("main")).unwrap(), c2);
     assert_eq!(std::fs::read_to_string(refs.join("dev")).unwrap(), c3);
-    // Unchanged regular files share one blob across revisions.
-    let blobs = std::fs::read_dir(env.cache_dir().join("models--acme--tiny/blobs")).unwrap().count();
-    assert!(blobs >= 3);
+    // Unchanged files share one blob across revisions: every snapshot entry resolves into
+    // blobs/, each blob is used, and there are fewer blobs than entries.
+    env.ok(&["download", "acme/tiny", "--revision", "v1.0"]);
+    let repo = env.cache_dir().join("models--acme--tiny");
+    let blobs: std::collections::BTreeSet<PathBuf> =
+        std::fs::read_dir(repo.join("blobs")).unwrap().map(|e| e.unwrap().path().canonicalize().unwrap()).collect();
+    let entries: Vec<PathBuf> = [&c1, &c2, &c3]
+        .iter()
+        .flat_map(|c| walk(&repo.join("snapshots").join(c)).into_iter().map(move |f| (c.to_string(), f)))
+        .map(|(c, f)| repo.join("snapshots").join(c).join(f).canonicalize().unwrap())
+        .collect();
+    let used: std::collections::BTreeSet<PathBuf> = entries.iter().cloned().collect();
+    assert_eq!(used, blobs);
+    // v1.0 in full (5 files), main's config.json, dev in full (6): 12 entries over 7 contents
+    // (two config.json versions, extra.txt, four files unchanged since v1.0).
+    assert_eq!((entries.len(), blobs.len()), (12, 7));
+    // config.json changed between the tag and main: two blobs there.
+    let config = |c: &str| repo.join("snapshots").join(c).join("config.json").canonicalize().unwrap();
+    assert_ne!(config(&c1), config(&c2));
 }
 
 #[test]
@@ -162,8 +178,10 @@ fn offline_reads_the_cache_with_zero_requests() {
     assert!(err.contains("not in the local cache") && err.contains("hint:"), "{err}");
     let (code, _, err) = env.run(&["download", "acme/other", "--offline"]);
     assert_eq!(code, 1, "{err}");
+    assert!(err.contains("acme/other") && err.contains("hint:"), "{err}");
     let (code, _, err) = env.run(&["download", "acme/tiny", "--revision", "v9", "--offline"]);
     assert_eq!(code, 1, "{err}");
+    assert!(err.contains("v9") && err.contains("hint:"), "{err}");
     assert!(env.hub.log().is_empty());
     // A partial snapshot is detected from the cached listing.
     let partial = env.dir.path().join("partial");
@@ -265,10 +283,12 @@ fn errors_are_clear_and_exit_1() {
     let out = env.hfx().args(["download", "acme/private", "config.json"]).env("HF_TOKEN", TOKEN).output().unwrap();
     assert!(out.status.success());
     // Usage errors exit 2.
-    let (code, _, _) = env.run(&["download", "hf://acme/tiny", "--revision", "main"]);
+    let (code, _, err) = env.run(&["download", "hf://acme/tiny", "--revision", "main"]);
     assert_eq!(code, 2);
-    let (code, _, _) = env.run(&["download", "acme/tiny", "a", "b", "--include", "*.json"]);
+    assert!(err.starts_with("error: ") && err.contains("--revision"), "{err}");
+    let (code, _, err) = env.run(&["download", "acme/tiny", "a", "b", "--include", "*.json"]);
     assert_eq!(code, 2);
+    assert!(err.starts_with("error: ") && err.contains("--include"), "{err}");
 }
 
 #[test]

@@ -601,16 +601,18 @@ async fn fault_delay_and_bandwidth_limit() {
     let hub = hub();
     hub.add_repo(RepoSpec::new(RepoType::Model, "acme/b").file("w.bin", big(200_000)));
     let c = http();
-    hub.add_fault(Fault::new("/api/models/acme/b", FaultKind::Delay { ms: 300 }, 1));
+    // Lower bounds are exact; the upper bounds leave a loaded 2-core machine 10x its usual time
+    // for a local request, far below the injected costs they tell apart.
+    hub.add_fault(Fault::new("/api/models/acme/b", FaultKind::Delay { ms: 1500 }, 1));
     let t = Instant::now();
     assert_eq!(c.get(format!("{}/api/models/acme/b", hub.url())).send().await.unwrap().status(), 200);
-    assert!(t.elapsed() >= Duration::from_millis(300));
+    assert!(t.elapsed() >= Duration::from_millis(1500));
     let t = Instant::now();
     assert_eq!(c.get(format!("{}/api/models/acme/b", hub.url())).send().await.unwrap().status(), 200);
-    assert!(t.elapsed() < Duration::from_millis(300));
+    assert!(t.elapsed() < Duration::from_millis(1000), "the fault fired twice: {:?}", t.elapsed());
 
     let loc = h(&c.head(format!("{}/acme/b/resolve/main/w.bin", hub.url())).send().await.unwrap(), "location");
-    hub.set_bandwidth_limit(Some(400_000));
+    hub.set_bandwidth_limit(Some(100_000));
     let t = Instant::now();
     let mut r = c.get(&loc).send().await.unwrap();
     // Partway through, the log already shows a partial count.
@@ -625,11 +627,11 @@ async fn fault_delay_and_bandwidth_limit() {
     }
     assert_eq!(got, 200_000);
     assert!(seen_partial);
-    assert!(t.elapsed() >= Duration::from_millis(400), "{:?}", t.elapsed());
+    assert!(t.elapsed() >= Duration::from_millis(1600), "{:?}", t.elapsed());
     hub.set_bandwidth_limit(None);
     let t = Instant::now();
     c.get(&loc).send().await.unwrap().bytes().await.unwrap();
-    assert!(t.elapsed() < Duration::from_millis(300));
+    assert!(t.elapsed() < Duration::from_millis(1000), "still capped: {:?}", t.elapsed());
 }
 
 #[test]

@@ -623,6 +623,8 @@ fn chat_repl_through_a_pseudo_terminal() {
     say("\x03");
     let cut = out.wait_for(mark, "the prompt after Ctrl-C", idle);
     assert!(child.try_wait().unwrap().is_none(), "the session survives Ctrl-C: {cut}");
+    // The story was cut, not finished before the signal (300 tokens take seconds).
+    assert!(cut.contains("(answer stopped)"), "{cut}");
     let mark = out.text().len();
     say("What is the capital of Italy?\n");
     let after = out.wait_for(mark, "an answer after Ctrl-C", idle);

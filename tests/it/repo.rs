@@ -40,8 +40,10 @@ fn ls_lists_children_or_everything() {
     assert!(human.contains("tokenizer/") && human.contains("lfs"), "{human}");
     let (code, _, err) = env.run(&["repo", "ls", "acme/tiny", "nope"]);
     assert_eq!(code, 1, "{err}");
-    let (code, _, _) = env.run(&["repo", "ls", "acme/tiny", "../x"]);
+    assert!(err.contains("nope"), "{err}");
+    let (code, _, err) = env.run(&["repo", "ls", "acme/tiny", "../x"]);
     assert_eq!(code, 1);
+    assert!(err.contains("../x"), "{err}");
 }
 
 #[test]
@@ -91,8 +93,9 @@ fn create_delete_and_permissions() {
     assert_eq!(code, 1);
     assert!(err.contains("--yes"), "{err}");
     env.ok(&["repo", "delete", "alice/new", "--yes"]);
-    let (code, _, _) = env.run(&["repo", "info", "alice/new"]);
+    let (code, _, err) = env.run(&["repo", "info", "alice/new"]);
     assert_eq!(code, 1);
+    assert!(err.contains("not found") && err.contains("alice/new"), "{err}");
     let (code, _, err) = env.run(&["repo", "delete", "alice/new", "--yes"]);
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
@@ -111,9 +114,10 @@ fn branches_and_tags() {
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
     env.ok(&["repo", "branch", "delete", "acme/tiny", "old"]);
-    let (code, _, _) =
+    let (code, _, err) =
         env.run(&["download", "acme/tiny", "config.json", "--revision", "old", "--cache-dir", "/tmp/hfx-none"]);
     assert_eq!(code, 1);
+    assert!(err.contains("old") && err.contains("not found"), "{err}");
 
     env.ok(&["repo", "tag", "create", "acme/tiny", "v1.0", "--revision", &c1, "-m", "first"]);
     env.ok(&["repo", "tag", "create", "acme/tiny", "v2.0"]);

@@ -72,13 +72,21 @@ fn symbol_order_names_functions_of_this_build() {
 
 #[test]
 fn lld_links_hfx_in_symbol_order() {
-    let out = Command::new("readelf").args(["-p", ".comment"]).arg(hfx_bin()).output().expect("binutils' readelf");
-    let comment = String::from_utf8_lossy(&out.stdout);
-    if !comment.contains("Linker: LLD") {
-        // build.rs leaves the order out for other linkers (rustc links with lld by default on
-        // x86_64 Linux, as in CI); nothing to check then.
+    // build.rs hands lld the order when a probe links with it; rustc links with lld by default
+    // on x86_64 Linux (CI's platform), so there the order must have been applied.
+    let ordered = env!("HFX_SYMBOL_ORDER") == "1";
+    if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+        assert!(
+            ordered,
+            "build.rs did not link hfx in symbol order: its lld probe failed (another linker in RUSTFLAGS?)"
+        );
+    }
+    if !ordered {
         return;
     }
+    let out = Command::new("readelf").args(["-p", ".comment"]).arg(hfx_bin()).output().expect("binutils' readelf");
+    let comment = String::from_utf8_lossy(&out.stdout);
+    assert!(comment.contains("Linker: LLD"), "linked in symbol order, but not by lld: {comment}");
     let list: HashSet<String> = listed().into_iter().collect();
     let symbols = text_symbols();
     // lld puts the listed functions this build has first, in list order.

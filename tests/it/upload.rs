@@ -194,7 +194,8 @@ fn a_concurrent_commit_is_reported_not_overwritten() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // The preupload call comes after the upload has read its parent commit; it is held 1.5 s.
+    wait_for_request(&env.hub, "POST", "/preupload/");
     let theirs = env.hub.commit(
         RepoType::Model,
         "alice/busy",

@@ -180,3 +180,13 @@ pub fn link_file(target: impl AsRef<Path>, link: impl AsRef<Path>) {
         std::fs::copy(target, link).unwrap();
     }
 }
+
+/// Waits until the fake Hub has received a `method` request whose path contains `path_contains`
+/// (logged on arrival, before any injected delay): an event to act on instead of a sleep.
+pub fn wait_for_request(hub: &FakeHub, method: &str, path_contains: &str) {
+    let start = std::time::Instant::now();
+    while !hub.log().iter().any(|r| r.method == method && r.path.contains(path_contains)) {
+        assert!(start.elapsed().as_secs() < 60, "no {method} {path_contains} request within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
