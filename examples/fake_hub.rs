@@ -11,7 +11,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "../tests/it/common/fake_hub.rs"]
+#[path = "../tests/it/common/fake_hub/mod.rs"]
 mod fake_hub;
 
 use std::io::Write;
