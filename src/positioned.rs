@@ -69,10 +69,11 @@ mod tests {
     fn reads_and_writes_at_offsets_and_reports_a_short_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+        let f = fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+        let f = f.file();
         f.write_all_at(b"world", 6).unwrap();
         f.write_all_at(b"hello ", 0).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"hello world");
+        assert_eq!(fs_err::read(&path).unwrap(), b"hello world");
         let mut buf = [0u8; 5];
         f.read_exact_at(&mut buf, 6).unwrap();
         assert_eq!(&buf, b"world");

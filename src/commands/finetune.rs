@@ -85,7 +85,7 @@ fn targets(list: &[String]) -> anyhow::Result<Vec<Module>> {
 /// with `apply`, clear what a replaced run wrote and create it. Checked before the model and
 /// data load, applied once they have: a run that fails early leaves an existing folder as it was.
 fn prepare_output(dir: &Path, overwrite: bool, resume: bool, apply: bool) -> anyhow::Result<()> {
-    let occupied = dir.exists() && (dir.is_file() || std::fs::read_dir(dir).map(|mut d| d.next().is_some())?);
+    let occupied = dir.exists() && (dir.is_file() || fs_err::read_dir(dir).map(|mut d| d.next().is_some())?);
     if resume {
         if run::checkpoints(&dir.join(CHECKPOINTS)).is_empty() {
             return Err(TrainError::NoCheckpoint { path: dir.to_path_buf() }.into());

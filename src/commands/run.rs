@@ -66,7 +66,7 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode
     };
 
     if let Some(file) = &args.file {
-        let text = std::fs::read(file).map_err(|source| ModelError::Io { path: file.clone(), source })?;
+        let text = fs_err::read(file)?;
         let text = String::from_utf8(text)
             .map_err(|e| ModelError::BadModel { path: file.clone(), reason: format!("not UTF-8 text: {e}") })?;
         let lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -108,7 +108,7 @@ fn with_lora(ctx: &Context, args: &RunArgs, model: &mut Decoder) -> anyhow::Resu
 /// The constraint `--json-schema`, `--json-object`, `--regex` or `--grammar` asks for.
 fn grammar(args: &RunArgs) -> anyhow::Result<Option<GrammarSpec>> {
     let read =
-        |path: &PathBuf| std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.clone(), source });
+        |path: &PathBuf| fs_err::read_to_string(path).map_err(|source| ModelError::Io { path: path.clone(), source });
     Ok(if let Some(path) = &args.json_schema {
         let schema = serde_json::from_str(&read(path)?)
             .map_err(|e| ModelError::Grammar(format!("`{}` is not JSON: {e}", path.display())))?;
@@ -129,7 +129,7 @@ fn grammar(args: &RunArgs) -> anyhow::Result<Option<GrammarSpec>> {
 fn tools(args: &RunArgs, tok: &LoadedTokenizer) -> anyhow::Result<Option<(Value, Option<GrammarSpec>, ToolFormat)>> {
     let Some(path) = &args.tools else { return Ok(None) };
     let bad = |reason: String| ModelError::BadTools { path: path.clone(), reason };
-    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+    let text = fs_err::read_to_string(path)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
     let list = match v {
         Value::Object(mut o) if o.contains_key("tools") => o.remove("tools").unwrap_or_default(),

@@ -148,7 +148,7 @@ pub(crate) async fn run(ctx: &Context, args: TokenizeArgs) -> anyhow::Result<Exi
     }
 
     let (text, rendered, add_special) = if let Some(chat) = &args.chat {
-        let bytes = std::fs::read(chat).with_context(|| format!("cannot read `{}`", chat.display()))?;
+        let bytes = fs_err::read(chat).with_context(|| format!("cannot read `{}`", chat.display()))?;
         let messages =
             parse_messages(&bytes).map_err(|reason| ModelError::BadMessages { path: chat.clone(), reason })?;
         let template = ChatTemplate::new(tok.chat_template.as_deref().ok_or(ModelError::NoChatTemplate)?)?;
@@ -220,7 +220,7 @@ fn tokenize_file(
     let (input, total, name): (Box<dyn Read + Send>, Option<u64>, PathBuf) = if file == Path::new("-") {
         (Box::new(std::io::stdin()), None, PathBuf::from("<stdin>"))
     } else {
-        let f = std::fs::File::open(file).map_err(|source| ModelError::Io { path: file.to_path_buf(), source })?;
+        let f = fs_err::File::open(file)?;
         let len = f.metadata().ok().map(|m| m.len());
         (Box::new(f), len, file.to_path_buf())
     };

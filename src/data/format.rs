@@ -1,7 +1,6 @@
 //! Reading data files as rows: parquet (arrow), JSON lines, JSON, CSV/TSV and text, plain or
 //! `.gz`/`.zst` compressed. Rows are JSON objects in column order; errors name file and line.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -76,7 +75,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> DataError + '_ {
 
 /// A decompressing reader over a text data file.
 fn open_text(path: &Path, compression: Compression) -> Result<Box<dyn BufRead + Send>> {
-    let f = File::open(path).map_err(io(path))?;
+    let f = fs_err::File::open(path)?.into_parts().0;
     Ok(match compression {
         Compression::None => Box::new(BufReader::with_capacity(1 << 20, f)),
         Compression::Gzip => Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))),
@@ -293,7 +292,7 @@ fn bad_parquet(path: &Path, e: impl std::fmt::Display) -> DataError {
 /// A parquet reader limited to `columns` (root columns, by name) and `limit` rows: only the
 /// row groups and column chunks needed are read.
 pub fn parquet_reader(path: &Path, columns: &[String], limit: Option<usize>) -> Result<ParquetRecordBatchReader> {
-    let f = File::open(path).map_err(io(path))?;
+    let f = fs_err::File::open(path)?.into_parts().0;
     let mut b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| bad_parquet(path, e))?;
     if !columns.is_empty() {
         let schema = b.schema().clone();
@@ -315,7 +314,7 @@ pub fn parquet_reader(path: &Path, columns: &[String], limit: Option<usize>) -> 
 
 /// Row count and schema from the footer alone.
 pub fn parquet_footer(path: &Path) -> Result<(u64, Arc<Schema>)> {
-    let f = File::open(path).map_err(io(path))?;
+    let f = fs_err::File::open(path)?.into_parts().0;
     let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| bad_parquet(path, e))?;
     let rows = u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
     Ok((rows, b.schema().clone()))

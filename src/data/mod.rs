@@ -42,7 +42,7 @@ pub struct Dataset {
 /// Every file under `dir` as a repo-relative path with its size (hidden entries skipped).
 fn walk(dir: &Path) -> Result<Vec<DataFile>> {
     fn go(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|source| DataError::Io { path: dir.to_path_buf(), source })?;
+        let entries = fs_err::read_dir(dir)?;
         for e in entries {
             let e = e.map_err(|source| DataError::Io { path: dir.to_path_buf(), source })?;
             let name = e.file_name().to_string_lossy().into_owned();
@@ -51,7 +51,7 @@ fn walk(dir: &Path) -> Result<Vec<DataFile>> {
             }
             let path = e.path();
             // `metadata` follows the snapshot's symlinks into blobs/.
-            let md = std::fs::metadata(&path).map_err(|source| DataError::Io { path: path.clone(), source })?;
+            let md = fs_err::metadata(&path)?;
             if md.is_dir() {
                 go(root, &path, out)?;
             } else {
@@ -87,7 +87,7 @@ impl Dataset {
         let (repo, revision) = match &location {
             Location::Local(dir) => {
                 let files = walk(dir)?;
-                let card = std::fs::read_to_string(dir.join("README.md")).ok();
+                let card = fs_err::read_to_string(dir.join("README.md")).ok();
                 let layout = layout_of(card.as_deref(), &files)?
                     .ok_or_else(|| DataError::NoDataFiles { repo: dir.display().to_string() })?;
                 return Ok(Self { location, revision: None, commit: None, layout });
@@ -97,7 +97,7 @@ impl Dataset {
         let (files, commit) = Self::listing(&repo, &revision, downloader).await?;
         let card = if files.iter().any(|f| f.path == "README.md") {
             let out = downloader.snapshot(&request(&repo, &commit, vec!["README.md".into()]), false).await?;
-            std::fs::read_to_string(out.path.join("README.md")).ok()
+            fs_err::read_to_string(out.path.join("README.md")).ok()
         } else {
             None
         };

@@ -174,7 +174,7 @@ impl Embedder {
         if !SUPPORTED_ENCODERS.contains(&kind.as_str()) {
             return Err(ModelError::UnsupportedArchitecture { model_type: kind });
         }
-        let raw = std::fs::read(&cfg_path).map_err(|source| ModelError::Io { path: cfg_path.clone(), source })?;
+        let raw = fs_err::read(&cfg_path)?;
         let config: BertConfig = serde_json::from_slice(&raw)
             .map_err(|e| ModelError::BadModel { path: cfg_path.clone(), reason: e.to_string() })?;
         let files = safetensors_files(dir)?;

@@ -4,12 +4,17 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A positioned read from an open file (which does not know its path).
     #[error("cannot read `{path}`")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+
+    /// A file system call through fs-err, whose message names the operation and the path.
+    #[error(transparent)]
+    File(#[from] std::io::Error),
 
     #[error("cannot write `{path}`")]
     Write {

@@ -30,7 +30,7 @@ pub struct Shard {
 }
 
 fn read_content(path: &Path) -> Result<Content> {
-    let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    let file = fs_err::File::open(path)?;
     // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
     let mut reader = BufReader::with_capacity(1 << 20, file);
     Content::read(&mut reader).map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: candle_message(&e) })

@@ -41,7 +41,7 @@ const MODULES: &[&str] =
 impl AdapterConfig {
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("adapter_config.json");
-        let raw = std::fs::read(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+        let raw = fs_err::read(&path)?;
         serde_json::from_slice(&raw).map_err(|e| ModelError::BadAdapter { path, reason: e.to_string() })
     }
 

@@ -37,7 +37,7 @@ pub(crate) fn release_free_memory() {
 
 /// A model file's JSON (config.json and friends); `None` when the file does not exist.
 pub(crate) fn read_json(path: &std::path::Path) -> error::Result<Option<serde_json::Value>> {
-    match std::fs::read(path) {
+    match fs_err::read(path) {
         Ok(b) => serde_json::from_slice(&b)
             .map(Some)
             .map_err(|e| ModelError::BadModel { path: path.to_path_buf(), reason: e.to_string() }),

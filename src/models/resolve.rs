@@ -276,7 +276,7 @@ pub fn local(path: &Path, gguf_file: Option<&str>) -> Result<ModelFiles, ModelEr
     if path.join("tokenizer.json").is_file() && gguf_file.is_none() {
         return Ok(ModelFiles::Dir(path));
     }
-    let entries = std::fs::read_dir(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+    let entries = fs_err::read_dir(&path)?;
     let mut names: Vec<String> =
         entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();

@@ -110,12 +110,12 @@ mod tests {
         let mut found = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
         while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
+            for entry in fs_err::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
+                    let text = fs_err::read_to_string(&path).unwrap();
                     for rest in text.split("Hint for ").skip(1) {
                         let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                         let implemented = text.contains(&format!("impl crate::report::Hint for {name} "))

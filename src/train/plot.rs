@@ -32,7 +32,7 @@ fn font() -> bool {
         let candidates =
             std::env::var_os("HFX_FONT").map(PathBuf::from).into_iter().chain(FONTS.iter().map(PathBuf::from));
         for path in candidates {
-            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let Ok(bytes) = fs_err::read(&path) else { continue };
             // plotters keeps fonts for the life of the process.
             let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
             if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {

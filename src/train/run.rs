@@ -411,7 +411,7 @@ fn open_log(path: &Path, step: u64) -> Result<std::fs::File> {
 
 /// `step-N` checkpoint folders under `root`, oldest first.
 pub fn checkpoints(root: &Path) -> Vec<(u64, PathBuf)> {
-    let mut out: Vec<(u64, PathBuf)> = std::fs::read_dir(root)
+    let mut out: Vec<(u64, PathBuf)> = fs_err::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()

@@ -152,8 +152,8 @@ fn hf_weights(a: &Arch) -> HashMap<String, Tensor> {
 }
 
 fn write_hf(dir: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&a.config).unwrap()).unwrap();
+    fs_err::create_dir_all(dir).unwrap();
+    fs_err::write(dir.join("config.json"), serde_json::to_vec_pretty(&a.config).unwrap()).unwrap();
     candle_core::safetensors::save(w, dir.join("model.safetensors")).unwrap();
 }
 
@@ -245,7 +245,7 @@ fn write_gguf_as(path: &Path, a: &Arch, w: &HashMap<String, Tensor>, dtype: Ggml
         .collect();
     let meta_refs: Vec<(&str, &GValue)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let q_refs: Vec<(&str, &QTensor)> = q.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let mut f = std::fs::File::create(path).unwrap();
+    let mut f = fs_err::File::create(path).unwrap();
     candle_core::quantized::gguf_file::write(&mut f, &meta_refs, &q_refs).unwrap();
 }
 
@@ -809,7 +809,7 @@ fn write_tokenizer(dir: &Path) {
                   "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
                   "vocab": vocab, "merges": [["t1", "t2"]]},
     });
-    std::fs::write(dir.join("tokenizer.json"), serde_json::to_vec(&tj).unwrap()).unwrap();
+    fs_err::write(dir.join("tokenizer.json"), serde_json::to_vec(&tj).unwrap()).unwrap();
 }
 
 #[test]

@@ -13,15 +13,15 @@ fn login_with_flag_stores_token_like_huggingface_hub() {
     assert!(out.is_empty(), "login prints nothing on stdout: {out}");
     assert!(err.contains("logged in as `alice`"), "{err}");
     let home = env.hf_home();
-    assert_eq!(std::fs::read_to_string(home.join("token")).unwrap(), TOKEN);
+    assert_eq!(fs_err::read_to_string(home.join("token")).unwrap(), TOKEN);
     assert_eq!(
-        std::fs::read_to_string(home.join("stored_tokens")).unwrap(),
+        fs_err::read_to_string(home.join("stored_tokens")).unwrap(),
         format!("[laptop]\nhf_token = {TOKEN}\n\n")
     );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let mode = |p: std::path::PathBuf| fs_err::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(home.join("token")), 0o600);
         assert_eq!(mode(home.join("stored_tokens")), 0o600);
         assert_eq!(mode(home.clone()), 0o700);
@@ -40,7 +40,7 @@ fn login_reads_stdin_when_not_a_terminal() {
     child.stdin.take().unwrap().write_all(format!("{TOKEN}\n").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(env.hf_home().join("token")).unwrap(), TOKEN);
+    assert_eq!(fs_err::read_to_string(env.hf_home().join("token")).unwrap(), TOKEN);
 }
 
 #[test]
@@ -106,13 +106,13 @@ fn auth_list_switch_and_logout() {
     assert_eq!(v.as_array().unwrap().len(), 2);
 
     env.ok(&["auth", "switch", "--token-name", "laptop"]);
-    assert_eq!(std::fs::read_to_string(env.hf_home().join("token")).unwrap(), TOKEN);
+    assert_eq!(fs_err::read_to_string(env.hf_home().join("token")).unwrap(), TOKEN);
     let (code, _, err) = env.run(&["auth", "switch"]);
     assert_eq!(code, 2, "no terminal and no name is a usage error: {err}");
 
     env.ok(&["logout", "--token-name", "ci"]);
     assert_eq!(
-        std::fs::read_to_string(env.hf_home().join("stored_tokens")).unwrap(),
+        fs_err::read_to_string(env.hf_home().join("stored_tokens")).unwrap(),
         format!("[laptop]\nhf_token = {TOKEN}\n\n")
     );
     env.ok(&["logout"]);
@@ -155,7 +155,7 @@ fn token_path_env_moves_both_token_files() {
     let custom = env.dir.path().join("secrets/hf-token");
     let out = env.hfx().args(["login", "--token", TOKEN]).env("HF_TOKEN_PATH", &custom).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&custom).unwrap(), TOKEN);
+    assert_eq!(fs_err::read_to_string(&custom).unwrap(), TOKEN);
     assert!(env.dir.path().join("secrets/stored_tokens").is_file());
     assert!(!env.hf_home().join("token").exists());
     let out = env.hfx().args(["whoami", "--json"]).env("HF_TOKEN_PATH", &custom).output().unwrap();

@@ -86,8 +86,8 @@ fn prune_removes_detached_revisions_partials_and_orphans() {
     let env = TestEnv::new();
     let (c1, c2) = two_revisions(&env);
     let repo_dir = env.cache_dir().join("models--acme--tiny");
-    std::fs::write(repo_dir.join("blobs/deadbeef.incomplete"), b"partial").unwrap();
-    std::fs::write(repo_dir.join("blobs/0000000000000000000000000000000000000000"), b"orphan").unwrap();
+    fs_err::write(repo_dir.join("blobs/deadbeef.incomplete"), b"partial").unwrap();
+    fs_err::write(repo_dir.join("blobs/0000000000000000000000000000000000000000"), b"orphan").unwrap();
     let v: serde_json::Value = serde_json::from_str(&env.ok(&["cache", "prune", "--dry-run", "--json"])).unwrap();
     let kinds: Vec<&str> = v["deletions"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"revision") && kinds.contains(&"incomplete") && kinds.contains(&"blob"), "{kinds:?}");

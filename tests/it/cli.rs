@@ -97,9 +97,9 @@ fn completions_and_man_pages_do_not_drift() {
         let want = completion_script(shell);
         expected_files.push(path.clone());
         if bless {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &want).unwrap();
-        } else if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(&path, &want).unwrap();
+        } else if fs_err::read(&path).ok().as_deref() != Some(&want[..]) {
             stale.push(path);
         }
     }
@@ -110,19 +110,19 @@ fn completions_and_man_pages_do_not_drift() {
         let path = root.join("man").join(name);
         expected_files.push(path.clone());
         if bless {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, text).unwrap();
-        } else if std::fs::read(&path).ok().as_deref() != Some(&text[..]) {
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(&path, text).unwrap();
+        } else if fs_err::read(&path).ok().as_deref() != Some(&text[..]) {
             stale.push(path);
         }
     }
     // No leftover pages for commands that no longer exist.
     for dir in ["completions", "man"] {
-        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+        for e in fs_err::read_dir(root.join(dir)).unwrap() {
             let p = e.unwrap().path();
             if !expected_files.contains(&p) {
                 if bless {
-                    std::fs::remove_file(&p).unwrap();
+                    fs_err::remove_file(&p).unwrap();
                 } else {
                     stale.push(p);
                 }

@@ -105,11 +105,11 @@ fn hf_and_hfx_write_identical_caches_and_read_each_other() {
     let p = hf(&env, &rs, &["acme/tiny"], true);
     assert_eq!(p, rs.join(format!("hub/models--acme--tiny/snapshots/{commit}")).to_str().unwrap());
     let p = hf(&env, &rs, &["acme/tiny", "nested/deep/notes.md"], true);
-    assert_eq!(std::fs::read_to_string(p).unwrap(), "deep\n");
+    assert_eq!(fs_err::read_to_string(p).unwrap(), "deep\n");
     let p = hfx_at(&env, &py, &["acme/tiny"], true);
     assert_eq!(p, py.join(format!("hub/models--acme--tiny/snapshots/{commit}")).to_str().unwrap());
     let p = hfx_at(&env, &py, &["acme/tiny", "model.safetensors", "--revision", "v1.0"], true);
-    assert_eq!(std::fs::read(p).unwrap(), pseudo_random(3 << 20, 7));
+    assert_eq!(fs_err::read(p).unwrap(), pseudo_random(3 << 20, 7));
     let p = hfx_at(&env, &py, &["acme/data", "--repo-type", "dataset"], true);
     assert!(p.ends_with(&ds_commit));
     assert!(env.hub.log().is_empty(), "offline reads made requests");
@@ -144,11 +144,11 @@ fn hf_upload_and_hfx_upload_agree() {
     let env = TestEnv::new();
     env.hub.set_lfs_chunk_size(1 << 20); // the 3 MB file goes multipart
     let src = env.dir.path().join("src");
-    std::fs::create_dir_all(src.join("sub")).unwrap();
-    std::fs::write(src.join("config.json"), "{\"a\": 1}\n").unwrap();
-    std::fs::write(src.join("sub/notes.txt"), "notes\n").unwrap();
-    std::fs::write(src.join("model.safetensors"), pseudo_random(3_000_000, 5)).unwrap();
-    std::fs::write(src.join("small.bin"), pseudo_random(1000, 6)).unwrap();
+    fs_err::create_dir_all(src.join("sub")).unwrap();
+    fs_err::write(src.join("config.json"), "{\"a\": 1}\n").unwrap();
+    fs_err::write(src.join("sub/notes.txt"), "notes\n").unwrap();
+    fs_err::write(src.join("model.safetensors"), pseudo_random(3_000_000, 5)).unwrap();
+    fs_err::write(src.join("small.bin"), pseudo_random(1000, 6)).unwrap();
 
     let out = Command::new(hf_bin())
         .env_clear()
@@ -194,9 +194,9 @@ fn hf_upload_and_hfx_upload_agree() {
         let a = PathBuf::from(hf(&env, &env.dir.path().join(format!("dl-py-{}", repo.len())), &[repo], false));
         let b = PathBuf::from(hfx_at(&env, &env.dir.path().join(format!("dl-rs-{}", repo.len())), &[repo], false));
         for rel in ["config.json", "sub/notes.txt", "model.safetensors", "small.bin"] {
-            let want = std::fs::read(src.join(rel)).unwrap();
-            assert_eq!(std::fs::read(a.join(rel)).unwrap(), want, "hf download {repo} {rel}");
-            assert_eq!(std::fs::read(b.join(rel)).unwrap(), want, "hfx download {repo} {rel}");
+            let want = fs_err::read(src.join(rel)).unwrap();
+            assert_eq!(fs_err::read(a.join(rel)).unwrap(), want, "hf download {repo} {rel}");
+            assert_eq!(fs_err::read(b.join(rel)).unwrap(), want, "hfx download {repo} {rel}");
         }
     }
 }

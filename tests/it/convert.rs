@@ -208,7 +208,7 @@ fn bf16_and_f16_weights_stay_16_bit_and_give_the_f32_folders_greedy_ids_on_the_r
     let dir = env.dir.path().join("bf16");
     let d = dir.to_str().unwrap();
     env.ok(&["convert", &gguf(), d, "--to", "safetensors", "--dtype", "bf16"]);
-    let header = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let header = fs_err::read(dir.join("model.safetensors")).unwrap();
     let len = u64::from_le_bytes(header[..8].try_into().unwrap()) as usize;
     let header: Value = serde_json::from_slice(&header[8..8 + len]).unwrap();
     assert_eq!(header["model.layers.0.mlp.down_proj.weight"]["dtype"], "BF16");
@@ -254,7 +254,7 @@ fn convert_refuses_bad_requests_clearly() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--base"), "{err}");
     // A GGUF written onto an existing folder.
-    std::fs::create_dir_all(&out).unwrap();
+    fs_err::create_dir_all(&out).unwrap();
     let (code, _, err) = env.run(&["convert", &gguf(), o, "--to", "gguf"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("is a folder") && err.contains("hint:"), "{err}");
@@ -264,19 +264,19 @@ fn convert_refuses_bad_requests_clearly() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("cannot write") && err.contains("m.gguf") && err.contains("hint:"), "{err}");
     let shards = env.dir.path().join("shards");
-    std::fs::create_dir_all(&shards).unwrap();
-    std::fs::write(shards.join("model.safetensors.index.json"), "{}").unwrap();
+    fs_err::create_dir_all(&shards).unwrap();
+    fs_err::write(shards.join("model.safetensors.index.json"), "{}").unwrap();
     let (code, _, err) = env.run(&["convert", &gguf(), shards.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("already holds other weights") && err.contains("hint:"), "{err}");
     assert!(!shards.join("model.safetensors").exists());
     // An adapter for another model: the base's shapes do not match.
     let other = env.dir.path().join("other");
-    std::fs::create_dir_all(&other).unwrap();
-    let mut cfg: Value = serde_json::from_slice(&std::fs::read(a.join("adapter_config.json")).unwrap()).unwrap();
+    fs_err::create_dir_all(&other).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&fs_err::read(a.join("adapter_config.json")).unwrap()).unwrap();
     cfg["target_modules"] = serde_json::json!(["q_proj", "down_proj"]);
-    std::fs::write(other.join("adapter_config.json"), cfg.to_string()).unwrap();
-    std::fs::copy(a.join("adapter_model.safetensors"), other.join("adapter_model.safetensors")).unwrap();
+    fs_err::write(other.join("adapter_config.json"), cfg.to_string()).unwrap();
+    fs_err::copy(a.join("adapter_model.safetensors"), other.join("adapter_model.safetensors")).unwrap();
     let lg = env.dir.path().join("a.gguf");
     let (code, _, err) =
         env.run(&["convert", other.to_str().unwrap(), lg.to_str().unwrap(), "--to", "gguf-lora", "--base", &gguf()]);
@@ -290,7 +290,7 @@ fn convert_refuses_bad_requests_clearly() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unsupported model type") && err.contains("hint:"), "{err}");
     // Nothing was left behind that looks like a result.
-    let names: Vec<String> = std::fs::read_dir(env.dir.path())
+    let names: Vec<String> = fs_err::read_dir(env.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

@@ -10,7 +10,7 @@ use crate::common::*;
 use crate::fixtures::serve_fixtures;
 
 fn humaneval_jsonl() -> Vec<u8> {
-    let gz = std::fs::read(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
+    let gz = fs_err::read(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).unwrap();
     out
@@ -77,7 +77,7 @@ fn jsonl_form_info_preview_and_byte_identical_export() {
 
     let out = env.dir.path().join("out.jsonl");
     env.ok(&["dataset", "export", "openai/openai_humaneval", "--split", "train", "--to", out.to_str().unwrap()]);
-    assert_eq!(std::fs::read(&out).unwrap(), original, "jsonl export is not byte-identical");
+    assert_eq!(fs_err::read(&out).unwrap(), original, "jsonl export is not byte-identical");
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn parquet_form_with_configs_card_round_trips() {
     let env = TestEnv::new();
     serve_fixtures(&env);
     let parquet = make_parquet(&env, "he.parquet");
-    assert_eq!(&std::fs::read(&parquet).unwrap()[..4], b"PAR1");
+    assert_eq!(&fs_err::read(&parquet).unwrap()[..4], b"PAR1");
     let card = "---\nlicense: mit\nconfigs:\n- config_name: openai_humaneval\n  data_files:\n  - split: test\n    path: openai_humaneval/test-*\n---\n# HumanEval\n";
     env.hub.add_repo(
         RepoSpec::new(RepoType::Dataset, "acme/humaneval-parquet")
@@ -95,11 +95,11 @@ fn parquet_form_with_configs_card_round_trips() {
     );
     let info = json(&env, &["dataset", "info", "acme/humaneval-parquet", "--json"]);
     // Row count and columns came from the footer (a Range request), not from the whole file.
-    let size = std::fs::metadata(&parquet).unwrap().len();
+    let size = fs_err::metadata(&parquet).unwrap().len();
     let served = env.hub.bytes_served("test-00000-of-00001.parquet");
     assert!(served > 0 && served <= 32 << 10 && served < size, "served {served} of {size} bytes");
     let snaps = env.cache_dir().join("datasets--acme--humaneval-parquet/snapshots");
-    let snap = std::fs::read_dir(&snaps).unwrap().next().unwrap().unwrap().path();
+    let snap = fs_err::read_dir(&snaps).unwrap().next().unwrap().unwrap().path();
     assert!(snap.join("README.md").is_file());
     assert!(!snap.join("openai_humaneval/test-00000-of-00001.parquet").exists());
     assert_eq!(info["source"], "card");
@@ -116,12 +116,12 @@ fn parquet_form_with_configs_card_round_trips() {
     // parquet -> jsonl gives back the original bytes; parquet -> parquet and -> csv work too.
     let out = env.dir.path().join("back.jsonl");
     env.ok(&["dataset", "export", "acme/humaneval-parquet", "--split", "test", "--to", out.to_str().unwrap()]);
-    assert_eq!(std::fs::read(&out).unwrap(), original);
+    assert_eq!(fs_err::read(&out).unwrap(), original);
     let pq = env.dir.path().join("copy.parquet");
     env.ok(&["dataset", "export", "acme/humaneval-parquet", "--split", "test", "--to", pq.to_str().unwrap()]);
     let local = env.dir.path().join("local");
-    std::fs::create_dir_all(local.join("data")).unwrap();
-    std::fs::rename(&pq, local.join("data/test.parquet")).unwrap();
+    fs_err::create_dir_all(local.join("data")).unwrap();
+    fs_err::rename(&pq, local.join("data/test.parquet")).unwrap();
     let info = json(&env, &["dataset", "info", local.to_str().unwrap(), "--json"]);
     assert_eq!(split_rows(&info, "default", "test"), 164);
     let csv = env.dir.path().join("he.csv");
@@ -144,14 +144,13 @@ fn parquet_form_with_configs_card_round_trips() {
 fn serve_multi(env: &TestEnv) -> Vec<String> {
     let all = lines(&humaneval_jsonl());
     let dir = env.dir.path().join("multi");
-    std::fs::create_dir_all(dir.join("full")).unwrap();
-    std::fs::create_dir_all(dir.join("parity")).unwrap();
+    fs_err::create_dir_all(dir.join("full")).unwrap();
+    fs_err::create_dir_all(dir.join("parity")).unwrap();
     let join = |ls: &[String]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
     // full: train = rows 0..100 (jsonl, two shards), test = rows 100..164 (zstd jsonl)
-    std::fs::write(dir.join("full/train-0.jsonl"), join(&all[..50])).unwrap();
-    std::fs::write(dir.join("full/train-1.jsonl"), join(&all[50..100])).unwrap();
-    std::fs::write(dir.join("full/test.jsonl.zst"), zstd::encode_all(join(&all[100..]).as_bytes(), 3).unwrap())
-        .unwrap();
+    fs_err::write(dir.join("full/train-0.jsonl"), join(&all[..50])).unwrap();
+    fs_err::write(dir.join("full/train-1.jsonl"), join(&all[50..100])).unwrap();
+    fs_err::write(dir.join("full/test.jsonl.zst"), zstd::encode_all(join(&all[100..]).as_bytes(), 3).unwrap()).unwrap();
     // parity: even rows as csv (train), odd rows as a json array (validation)
     let even: Vec<Value> = all.iter().step_by(2).map(|l| serde_json::from_str(l).unwrap()).collect();
     let odd: Vec<Value> = all.iter().skip(1).step_by(2).map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -161,9 +160,9 @@ fn serve_multi(env: &TestEnv) -> Vec<String> {
         w.write_record([r["task_id"].as_str().unwrap(), r["entry_point"].as_str().unwrap()]).unwrap();
     }
     w.flush().unwrap();
-    std::fs::write(dir.join("parity/odd.json"), serde_json::to_vec(&odd).unwrap()).unwrap();
+    fs_err::write(dir.join("parity/odd.json"), serde_json::to_vec(&odd).unwrap()).unwrap();
     let card = "---\nconfigs:\n- config_name: full\n  default: true\n  data_files:\n  - split: train\n    path: full/train-*.jsonl\n  - split: test\n    path: full/test.jsonl.zst\n- config_name: parity\n  data_files:\n    train: parity/even.csv\n    validation: [parity/odd.json]\n---\n";
-    std::fs::write(dir.join("README.md"), card).unwrap();
+    fs_err::write(dir.join("README.md"), card).unwrap();
     env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "acme/humaneval-multi").gitattributes().dir(&dir));
     all
 }
@@ -191,7 +190,7 @@ fn multi_config_multi_split_layout() {
         local.to_str().unwrap(),
     ]);
     assert!(local.join("full/test.jsonl.zst").is_file() && !local.join("full/train-0.jsonl").exists());
-    assert!(!std::fs::symlink_metadata(local.join("full/test.jsonl.zst")).unwrap().file_type().is_symlink());
+    assert!(!fs_err::symlink_metadata(local.join("full/test.jsonl.zst")).unwrap().file_type().is_symlink());
     let before = env.hub.requests("").len();
     let out = env
         .hfx()
@@ -252,7 +251,7 @@ fn multi_config_multi_split_layout() {
     // Export of a two-shard split concatenates in order, byte for byte.
     let out = env.dir.path().join("train.jsonl");
     env.ok(&["dataset", "export", "acme/humaneval-multi", "--split", "train", "--to", out.to_str().unwrap()]);
-    assert_eq!(lines(&std::fs::read(&out).unwrap()), all[..100]);
+    assert_eq!(lines(&fs_err::read(&out).unwrap()), all[..100]);
 }
 
 #[test]
@@ -297,11 +296,11 @@ fn bad_input_is_a_clear_error() {
 
     // A corrupt parquet file: named, exit 1, no panic.
     let dir = env.dir.path().join("corrupt");
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    let mut bytes = std::fs::read(make_parquet(&env, "ok.parquet")).unwrap();
+    fs_err::create_dir_all(dir.join("data")).unwrap();
+    let mut bytes = fs_err::read(make_parquet(&env, "ok.parquet")).unwrap();
     let n = bytes.len();
     bytes[n / 2..n - 8].fill(0x5a);
-    std::fs::write(dir.join("data/train.parquet"), &bytes).unwrap();
+    fs_err::write(dir.join("data/train.parquet"), &bytes).unwrap();
     let (code, _, err) = env.run(&["dataset", "info", dir.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("data/train.parquet") && err.contains("hint:"), "{err}");
@@ -311,8 +310,8 @@ fn bad_input_is_a_clear_error() {
 
     // Invalid UTF-8 and invalid JSON in jsonl: file and line number.
     let dir = env.dir.path().join("badjsonl");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("train.jsonl"), b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": \"\xff\"}\n").unwrap();
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("train.jsonl"), b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": \"\xff\"}\n").unwrap();
     let out = env.dir.path().join("x.jsonl");
     let (code, _, err) =
         env.run(&["dataset", "export", dir.to_str().unwrap(), "--split", "train", "--to", out.to_str().unwrap()]);
@@ -323,13 +322,13 @@ fn bad_input_is_a_clear_error() {
     );
     assert!(!out.exists(), "a failed export left {}", out.display());
     assert!(
-        std::fs::read_dir(env.dir.path()).unwrap().all(|e| !e
+        fs_err::read_dir(env.dir.path()).unwrap().all(|e| !e
             .unwrap()
             .file_name()
             .to_string_lossy()
             .starts_with(".hfx-export"))
     );
-    std::fs::write(dir.join("train.jsonl"), b"{\"a\": 1}\n{\"a\": 2,}\n").unwrap();
+    fs_err::write(dir.join("train.jsonl"), b"{\"a\": 1}\n{\"a\": 2,}\n").unwrap();
     let (code, _, err) = env.run(&["dataset", "preview", dir.to_str().unwrap(), "--json"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("line 2") && err.contains("invalid JSON"), "{err}");

@@ -12,25 +12,25 @@ fn snapshot_download_builds_the_hub_cache_layout() {
     let path = env.ok(&["download", "acme/tiny"]);
     let repo_dir = env.cache_dir().join("models--acme--tiny");
     assert_eq!(PathBuf::from(&path), repo_dir.join("snapshots").join(&commit));
-    assert_eq!(std::fs::read_to_string(repo_dir.join("refs/main")).unwrap(), commit);
+    assert_eq!(fs_err::read_to_string(repo_dir.join("refs/main")).unwrap(), commit);
     assert!(env.cache_dir().join("CACHEDIR.TAG").is_file());
     // Relative symlinks into blobs named by etag: git sha1 for regular files, sha256 for LFS.
-    let link = std::fs::read_link(repo_dir.join("snapshots").join(&commit).join("tokenizer/vocab.txt")).unwrap();
+    let link = fs_err::read_link(repo_dir.join("snapshots").join(&commit).join("tokenizer/vocab.txt")).unwrap();
     assert!(link.starts_with("../../../blobs/"), "{}", link.display());
     let weights = pseudo_random(3 << 20, 7);
-    let lfs = std::fs::read_link(repo_dir.join("snapshots").join(&commit).join("model.safetensors")).unwrap();
+    let lfs = fs_err::read_link(repo_dir.join("snapshots").join(&commit).join("model.safetensors")).unwrap();
     assert_eq!(lfs, PathBuf::from(format!("../../blobs/{}", sha256_hex(&weights))));
-    assert_eq!(std::fs::read(PathBuf::from(&path).join("model.safetensors")).unwrap(), weights);
+    assert_eq!(fs_err::read(PathBuf::from(&path).join("model.safetensors")).unwrap(), weights);
     // `echo -n 'a\nb\nc\n' | git hash-object --stdin`
     assert!(repo_dir.join("blobs/de980441c3ab03a8c07dda1ad27b8a11f39deb1e").is_file());
     // The 2.x tree listing cache.
     let tree: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_dir.join(format!("trees/{commit}.json"))).unwrap()).unwrap();
+        serde_json::from_str(&fs_err::read_to_string(repo_dir.join(format!("trees/{commit}.json"))).unwrap()).unwrap();
     assert_eq!(tree["format_version"], 1);
     assert_eq!(tree["files"]["model.safetensors"]["lfs_sha256"], sha256_hex(&weights));
     // The token-less CDN served the LFS file; nothing else left behind.
     assert!(
-        std::fs::read_dir(repo_dir.join("blobs")).unwrap().all(|e| !e
+        fs_err::read_dir(repo_dir.join("blobs")).unwrap().all(|e| !e
             .unwrap()
             .file_name()
             .to_string_lossy()
@@ -65,7 +65,7 @@ fn single_file_prints_file_path_and_json() {
     let commit = env.hub.add_repo(tiny_model("acme/tiny"));
     let path = env.ok(&["download", "acme/tiny", "config.json"]);
     assert!(path.ends_with(&format!("snapshots/{commit}/config.json")), "{path}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
+    assert_eq!(fs_err::read_to_string(&path).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
     let v: serde_json::Value =
         serde_json::from_str(&env.ok(&["download", "hf://acme/tiny/model.safetensors", "--json"])).unwrap();
     assert_eq!(v["commit"], commit.as_str());
@@ -129,21 +129,21 @@ fn branches_tags_and_commits() {
     assert!(p_tag.contains(&c1));
     let p_main = env.ok(&["download", "acme/tiny@main", "config.json"]);
     assert!(p_main.contains(&c2));
-    assert_eq!(std::fs::read_to_string(&p_main).unwrap(), "{\"v\": 2}");
+    assert_eq!(fs_err::read_to_string(&p_main).unwrap(), "{\"v\": 2}");
     let p_dev = env.ok(&["download", "acme/tiny", "--revision", "dev"]);
     assert!(p_dev.ends_with(&c3) && PathBuf::from(&p_dev).join("extra.txt").exists());
     let p_short = env.ok(&["download", "acme/tiny", "config.json", "--revision", &c1[..10]]);
     assert!(p_short.contains(&c1));
     let refs = env.cache_dir().join("models--acme--tiny/refs");
-    assert_eq!(std::fs::read_to_string(refs.join("v1.0")).unwrap(), c1);
-    assert_eq!(std::fs::read_to_string(refs.join("main")).unwrap(), c2);
-    assert_eq!(std::fs::read_to_string(refs.join("dev")).unwrap(), c3);
+    assert_eq!(fs_err::read_to_string(refs.join("v1.0")).unwrap(), c1);
+    assert_eq!(fs_err::read_to_string(refs.join("main")).unwrap(), c2);
+    assert_eq!(fs_err::read_to_string(refs.join("dev")).unwrap(), c3);
     // Unchanged files share one blob across revisions: every snapshot entry resolves into
     // blobs/, each blob is used, and there are fewer blobs than entries.
     env.ok(&["download", "acme/tiny", "--revision", "v1.0"]);
     let repo = env.cache_dir().join("models--acme--tiny");
     let blobs: std::collections::BTreeSet<PathBuf> =
-        std::fs::read_dir(repo.join("blobs")).unwrap().map(|e| e.unwrap().path().canonicalize().unwrap()).collect();
+        fs_err::read_dir(repo.join("blobs")).unwrap().map(|e| e.unwrap().path().canonicalize().unwrap()).collect();
     let entries: Vec<PathBuf> = [&c1, &c2, &c3]
         .iter()
         .flat_map(|c| walk(&repo.join("snapshots").join(c)).into_iter().map(move |f| (c.to_string(), f)))
@@ -236,13 +236,13 @@ fn local_dir_gets_real_files_and_metadata() {
     let printed = env.ok(&["download", "acme/tiny", "--local-dir", dir.to_str().unwrap()]);
     assert_eq!(PathBuf::from(printed), dir);
     let weights = dir.join("model.safetensors");
-    assert!(!std::fs::symlink_metadata(&weights).unwrap().file_type().is_symlink());
-    assert_eq!(std::fs::read(&weights).unwrap(), pseudo_random(3 << 20, 7));
-    let meta = std::fs::read_to_string(dir.join(".cache/huggingface/download/model.safetensors.metadata")).unwrap();
+    assert!(!fs_err::symlink_metadata(&weights).unwrap().file_type().is_symlink());
+    assert_eq!(fs_err::read(&weights).unwrap(), pseudo_random(3 << 20, 7));
+    let meta = fs_err::read_to_string(dir.join(".cache/huggingface/download/model.safetensors.metadata")).unwrap();
     let lines: Vec<&str> = meta.lines().collect();
     assert_eq!(lines[0], commit);
     assert_eq!(lines[1], sha256_hex(&pseudo_random(3 << 20, 7)));
-    assert_eq!(std::fs::read_to_string(dir.join(".cache/huggingface/.gitignore")).unwrap(), "*");
+    assert_eq!(fs_err::read_to_string(dir.join(".cache/huggingface/.gitignore")).unwrap(), "*");
     assert!(!env.cache_dir().join("models--acme--tiny").exists(), "local-dir does not fill the cache");
     // Up to date: nothing transferred the second time.
     env.hub.clear_log();
@@ -317,8 +317,8 @@ fn without_symlinks_snapshots_hold_real_files_that_stay_cached_and_verify() {
     let snap = PathBuf::from(run(&["download", "acme/tiny"]));
     let files: Vec<_> = tree_picture(&snap).into_iter().filter(|(_, kind)| kind != "dir").collect();
     assert!(files.len() == 5 && files.iter().all(|(_, kind)| !kind.starts_with("->")), "{files:?}");
-    assert_eq!(std::fs::read(snap.join("model.safetensors")).unwrap(), pseudo_random(3 << 20, 7));
-    assert_eq!(std::fs::read_to_string(snap.join("tokenizer/vocab.txt")).unwrap(), "a\nb\nc\n");
+    assert_eq!(fs_err::read(snap.join("model.safetensors")).unwrap(), pseudo_random(3 << 20, 7));
+    assert_eq!(fs_err::read_to_string(snap.join("tokenizer/vocab.txt")).unwrap(), "a\nb\nc\n");
     // The real files count as present: the next download asks for the revision and nothing else.
     env.hub.clear_log();
     run(&["download", "acme/tiny"]);

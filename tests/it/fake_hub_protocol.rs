@@ -451,7 +451,7 @@ async fn ranges_206_and_416() {
     let hub = hub();
     let dir = tempfile::tempdir().unwrap();
     let data = big(1_000_000);
-    std::fs::write(dir.path().join("w.bin"), &data).unwrap();
+    fs_err::write(dir.path().join("w.bin"), &data).unwrap();
     hub.add_repo(
         RepoSpec::new(RepoType::Model, "acme/r")
             .file_from_disk("w.bin", dir.path().join("w.bin"))
@@ -667,9 +667,9 @@ fn big_disk_file_is_hashed_streaming() {
     let dir = tempfile::tempdir().unwrap();
     let mut content = big(11 << 20);
     content[5] = 7;
-    std::fs::create_dir_all(dir.path().join("nested/deep")).unwrap();
-    std::fs::write(dir.path().join("nested/deep/big.dat"), &content).unwrap();
-    std::fs::write(dir.path().join("small.dat"), b"abc").unwrap();
+    fs_err::create_dir_all(dir.path().join("nested/deep")).unwrap();
+    fs_err::write(dir.path().join("nested/deep/big.dat"), &content).unwrap();
+    fs_err::write(dir.path().join("small.dat"), b"abc").unwrap();
     let hub = FakeHub::start();
     hub.add_repo(RepoSpec::new(RepoType::Model, "acme/d").dir(dir.path()));
     // Over 10 MiB: LFS whatever the extension; small .dat file: regular.

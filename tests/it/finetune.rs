@@ -126,11 +126,11 @@ fn write_chat_set(path: &std::path::Path, n: usize) {
         out.push_str(&rec.to_string());
         out.push('\n');
     }
-    std::fs::write(path, out).unwrap();
+    fs_err::write(path, out).unwrap();
 }
 
 fn log_lines(dir: &std::path::Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("training_log.jsonl"))
+    fs_err::read_to_string(dir.join("training_log.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -186,7 +186,7 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
     assert!((evals[1]["eval_perplexity"].as_f64().unwrap() - e2.exp()).abs() < 1e-9);
 
     // PEFT's folder: config fields and tensor names, shapes and nothing else.
-    let cfg: Value = serde_json::from_slice(&std::fs::read(out.join("adapter_config.json")).unwrap()).unwrap();
+    let cfg: Value = serde_json::from_slice(&fs_err::read(out.join("adapter_config.json")).unwrap()).unwrap();
     assert_eq!(cfg["peft_type"], "LORA");
     assert_eq!(cfg["task_type"], "CAUSAL_LM");
     assert_eq!((cfg["r"].as_u64(), cfg["lora_alpha"].as_f64()), (Some(8), Some(16.0)));
@@ -202,11 +202,11 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
         assert_eq!(st[&format!("{p}.q_proj.lora_B.weight")].dims(), [576, 8]);
         assert_eq!(st[&format!("{p}.v_proj.lora_B.weight")].dims(), [192, 8]);
     }
-    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    let card = fs_err::read_to_string(out.join("README.md")).unwrap();
     assert!(card.starts_with("---\nbase_model: ") && card.contains("library_name: peft"), "{card}");
     assert!(card.contains("final_train_loss: ") && card.contains("final_eval_loss: "), "{card}");
     assert!(out.join("training_args.json").is_file());
-    let png = std::fs::read(out.join("loss.png")).unwrap();
+    let png = fs_err::read(out.join("loss.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     // IHDR: width and height.
     assert_eq!(
@@ -220,7 +220,7 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
         let mut m = f32_model();
         let tok = hfx::models::tokenizer::LoadedTokenizer::from_gguf(std::path::Path::new(&gguf())).unwrap();
         let enc = hfx::train::records::Encoder::new(&tok, 2, Default::default()).unwrap();
-        let rows = std::fs::read_to_string(&data).unwrap();
+        let rows = fs_err::read_to_string(&data).unwrap();
         let mut batch = Batch::default();
         for l in rows.lines().take(8) {
             let row: serde_json::Map<String, Value> = serde_json::from_str(l).unwrap();
@@ -260,11 +260,11 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
     assert_eq!(ask(&gguf(), &["--lora", lg.to_str().unwrap()]), answer);
 
     // An existing output is refused, and nothing in it is touched.
-    let before = std::fs::read(out.join("adapter_model.safetensors")).unwrap();
+    let before = fs_err::read(out.join("adapter_model.safetensors")).unwrap();
     let (code, _, err) = env.run(&args);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("already exists") && err.contains("hint: pass --overwrite"), "{err}");
-    assert_eq!(std::fs::read(out.join("adapter_model.safetensors")).unwrap(), before);
+    assert_eq!(fs_err::read(out.join("adapter_model.safetensors")).unwrap(), before);
 }
 
 #[test]
@@ -298,7 +298,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_follows_the_uninterrupted_curve() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while std::fs::read_to_string(cut.join("training_log.jsonl")).map_or(0, |s| s.lines().count()) < 2 {
+    while fs_err::read_to_string(cut.join("training_log.jsonl")).map_or(0, |s| s.lines().count()) < 2 {
         assert!(started.elapsed() < std::time::Duration::from_secs(300), "no progress");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -310,7 +310,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_follows_the_uninterrupted_curve() {
     assert!(err.contains("--resume"), "{err}");
     // Not presented as a finished adapter; a checkpoint holds the state.
     assert!(!cut.join("adapter_model.safetensors").exists());
-    let checkpoints: Vec<_> = std::fs::read_dir(cut.join("checkpoints")).unwrap().flatten().collect();
+    let checkpoints: Vec<_> = fs_err::read_dir(cut.join("checkpoints")).unwrap().flatten().collect();
     assert_eq!(checkpoints.len(), 1, "{checkpoints:?}");
 
     let args = run(&cut, &["--resume"]);
@@ -323,8 +323,8 @@ fn ctrl_c_saves_a_checkpoint_and_resume_follows_the_uninterrupted_curve() {
             assert_eq!(g[k], w[k], "step {}: {k}", w["step"]);
         }
     }
-    let a = std::fs::read(whole.join("adapter_model.safetensors")).unwrap();
-    assert_eq!(std::fs::read(cut.join("adapter_model.safetensors")).unwrap(), a);
+    let a = fs_err::read(whole.join("adapter_model.safetensors")).unwrap();
+    assert_eq!(fs_err::read(cut.join("adapter_model.safetensors")).unwrap(), a);
 
     // --resume where there is nothing to resume.
     let args = run(&env.dir.path().join("fresh"), &["--resume"]);
@@ -339,7 +339,7 @@ fn bad_inputs_are_clear_errors_that_leave_no_adapter() {
     let dir = env.dir.path();
     let out = dir.join("out");
     let fail = |data: &std::path::Path, extra: &[&str], model: &str, want: &[&str]| {
-        let _ = std::fs::remove_dir_all(&out);
+        let _ = fs_err::remove_dir_all(&out);
         let mut args =
             vec!["finetune", model, "--lora", "--data", data.to_str().unwrap(), "--output", out.to_str().unwrap()];
         args.extend_from_slice(extra);
@@ -354,16 +354,16 @@ fn bad_inputs_are_clear_errors_that_leave_no_adapter() {
     };
     let g = gguf();
     let empty = dir.join("empty.jsonl");
-    std::fs::write(&empty, "").unwrap();
+    fs_err::write(&empty, "").unwrap();
     fail(&empty, &[], &g, &["no usable records", "empty"]);
     let cols = dir.join("cols.jsonl");
-    std::fs::write(&cols, "{\"question\": \"a\", \"answer\": \"b\"}\n").unwrap();
+    fs_err::write(&cols, "{\"question\": \"a\", \"answer\": \"b\"}\n").unwrap();
     fail(&cols, &[], &g, &["record shape", "question"]);
     let broken = dir.join("broken.jsonl");
-    std::fs::write(&broken, "{\"text\": \"fine\"}\n{\"text\": \"oops\"\n").unwrap();
+    fs_err::write(&broken, "{\"text\": \"fine\"}\n{\"text\": \"oops\"\n").unwrap();
     fail(&broken, &[], &g, &["broken.jsonl", "line 2"]);
     let no_assistant = dir.join("user_only.jsonl");
-    std::fs::write(&no_assistant, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n").unwrap();
+    fs_err::write(&no_assistant, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n").unwrap();
     fail(&no_assistant, &[], &g, &["no usable records", "record 1", "no assistant turn"]);
     let good = dir.join("good.jsonl");
     write_chat_set(&good, 4);
@@ -371,9 +371,9 @@ fn bad_inputs_are_clear_errors_that_leave_no_adapter() {
     fail(&good, &[], minilm.to_str().unwrap(), &["embedding (encoder) model"]);
     // An adapter for another base shape, and a DoRA adapter.
     let other = dir.join("other");
-    std::fs::create_dir_all(&other).unwrap();
+    fs_err::create_dir_all(&other).unwrap();
     let a = start_adapter();
-    std::fs::copy(a.join("adapter_config.json"), other.join("adapter_config.json")).unwrap();
+    fs_err::copy(a.join("adapter_config.json"), other.join("adapter_config.json")).unwrap();
     let mut t = std::collections::HashMap::new();
     for i in 0..30 {
         for m in ["q_proj", "v_proj"] {
@@ -387,11 +387,11 @@ fn bad_inputs_are_clear_errors_that_leave_no_adapter() {
     candle_core::safetensors::save(&t, other.join("adapter_model.safetensors")).unwrap();
     fail(&good, &["--adapter", other.to_str().unwrap()], &g, &["A 8x1024", "576"]);
     let dora = dir.join("dora");
-    std::fs::create_dir_all(&dora).unwrap();
-    let mut cfg: Value = serde_json::from_slice(&std::fs::read(a.join("adapter_config.json")).unwrap()).unwrap();
+    fs_err::create_dir_all(&dora).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&fs_err::read(a.join("adapter_config.json")).unwrap()).unwrap();
     cfg["use_dora"] = Value::Bool(true);
-    std::fs::write(dora.join("adapter_config.json"), cfg.to_string()).unwrap();
-    std::fs::copy(a.join("adapter_model.safetensors"), dora.join("adapter_model.safetensors")).unwrap();
+    fs_err::write(dora.join("adapter_config.json"), cfg.to_string()).unwrap();
+    fs_err::copy(a.join("adapter_model.safetensors"), dora.join("adapter_model.safetensors")).unwrap();
     fail(&good, &["--adapter", dora.to_str().unwrap()], &g, &["DoRA"]);
     // Usage errors: exit 2.
     let (code, _, err) = env.run(&["finetune", &g, "--lora", "--data", "x", "--output", "y", "--target-modules", "qq"]);
@@ -540,8 +540,7 @@ fn trains_on_a_hub_dataset_and_pushes_the_adapter_without_its_checkpoints() {
     env.ok(&["login", "--token", TOKEN]);
     let data = env.dir.path().join("train.jsonl");
     write_chat_set(&data, 8);
-    env.hub
-        .add_repo(RepoSpec::new(RepoType::Dataset, "alice/chats").file("train.jsonl", std::fs::read(&data).unwrap()));
+    env.hub.add_repo(RepoSpec::new(RepoType::Dataset, "alice/chats").file("train.jsonl", fs_err::read(&data).unwrap()));
     let out = env.dir.path().join("pushed");
     let stdout = env.ok(&[
         "finetune",
@@ -564,10 +563,10 @@ fn trains_on_a_hub_dataset_and_pushes_the_adapter_without_its_checkpoints() {
     ]);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["pushed"].as_str().unwrap().contains("/alice/smol-lora/commit/"), "{v}");
-    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    let card = fs_err::read_to_string(out.join("README.md")).unwrap();
     assert!(card.contains("datasets:\n- \"alice/chats\""), "{card}");
     for f in ["adapter_model.safetensors", "adapter_config.json", "README.md", "training_log.jsonl", "loss.png"] {
-        let want = sha256_hex(&std::fs::read(out.join(f)).unwrap());
+        let want = sha256_hex(&fs_err::read(out.join(f)).unwrap());
         assert_eq!(env.hub.file_sha256(RepoType::Model, "alice/smol-lora", "main", f), Some(want), "{f}");
     }
     assert!(out.join("checkpoints/step-1").is_dir());
@@ -581,7 +580,7 @@ fn trains_on_a_hub_dataset_and_pushes_the_adapter_without_its_checkpoints() {
 /// HumanEval (the PyPI fixture) as chat records: the user names the function, the assistant
 /// answers with its code (prompt and canonical solution).
 fn write_humaneval_chats(train: &std::path::Path, eval: &std::path::Path) {
-    let gz = std::fs::File::open(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
+    let gz = fs_err::File::open(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz), &mut text).unwrap();
     let (mut t, mut e) = (String::new(), String::new());
@@ -596,8 +595,8 @@ fn write_humaneval_chats(train: &std::path::Path, eval: &std::path::Path) {
         dest.push_str(&rec.to_string());
         dest.push('\n');
     }
-    std::fs::write(train, t).unwrap();
-    std::fs::write(eval, e).unwrap();
+    fs_err::write(train, t).unwrap();
+    fs_err::write(eval, e).unwrap();
 }
 
 #[test]

@@ -39,17 +39,17 @@ fn real_models_download_and_verify() {
     let path = PathBuf::from(env.ok(&["download", "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF", "--include", "*.gguf"]));
     assert!(path.ends_with(&gguf_commit));
     let gguf = path.join("smollm2-135m-instruct-q4_1.gguf");
-    let blob = std::fs::canonicalize(&gguf).unwrap();
+    let blob = fs_err::canonicalize(&gguf).unwrap();
     assert_eq!(blob.file_name().unwrap().to_str().unwrap(), SMOLLM2_GGUF_SHA256, "blob named by the reference sha256");
-    assert_eq!(&std::fs::read(&gguf).unwrap()[..4], b"GGUF");
+    assert_eq!(&fs_err::read(&gguf).unwrap()[..4], b"GGUF");
 
     let minilm = PathBuf::from(env.ok(&["download", "sentence-transformers/all-MiniLM-L6-v2"]));
     for f in ["config.json", "tokenizer.json", "model.safetensors", "1_Pooling/config.json", "modules.json"] {
         assert!(minilm.join(f).is_file(), "{f}");
     }
     assert_eq!(
-        std::fs::read(minilm.join("model.safetensors")).unwrap(),
-        std::fs::read(fixtures_dir().join("minilm/model.safetensors")).unwrap()
+        fs_err::read(minilm.join("model.safetensors")).unwrap(),
+        fs_err::read(fixtures_dir().join("minilm/model.safetensors")).unwrap()
     );
     let ds = PathBuf::from(env.ok(&["download", "openai/openai_humaneval", "--repo-type", "dataset"]));
     assert!(ds.join("data/HumanEval.jsonl.gz").is_file());

@@ -8,7 +8,7 @@ use hfx::models::decoder::{Decoder, KvCache, WeightDtype, argmax};
 
 pub(crate) fn reference(name: &str) -> Value {
     let p = repo_root().join("tests/data/reference/smollm2").join(name);
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    serde_json::from_slice(&fs_err::read(p).unwrap()).unwrap()
 }
 
 pub(crate) fn ids(v: &Value) -> Vec<u32> {
@@ -161,7 +161,7 @@ pub(crate) fn converted() -> &'static std::path::Path {
     DIR.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("smollm2-converted");
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).unwrap();
+            fs_err::remove_dir_all(&dir).unwrap();
         }
         let gguf = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
         let env = TestEnv::new();
@@ -175,7 +175,7 @@ pub(crate) fn converted() -> &'static std::path::Path {
 #[test]
 fn convert_writes_an_hf_folder_whose_forward_equals_the_gguf_one() {
     let dir = converted();
-    let cfg: Value = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let cfg: Value = serde_json::from_slice(&fs_err::read(dir.join("config.json")).unwrap()).unwrap();
     // The reference config (model.json) in the fields that define the computation.
     for (k, v) in [
         ("model_type", serde_json::json!("llama")),
@@ -193,7 +193,7 @@ fn convert_writes_an_hf_folder_whose_forward_equals_the_gguf_one() {
     ] {
         assert_eq!(cfg[k], v, "config.json {k}");
     }
-    let tc: Value = serde_json::from_slice(&std::fs::read(dir.join("tokenizer_config.json")).unwrap()).unwrap();
+    let tc: Value = serde_json::from_slice(&fs_err::read(dir.join("tokenizer_config.json")).unwrap()).unwrap();
     assert_eq!(tc["chat_template"], reference_template());
     let st = candle_core::safetensors::load(dir.join("model.safetensors"), &candle_core::Device::Cpu).unwrap();
     assert_eq!(st.len(), 272);
@@ -213,7 +213,7 @@ fn convert_writes_an_hf_folder_whose_forward_equals_the_gguf_one() {
 
 fn reference_template() -> Value {
     let p = repo_root().join("tests/data/reference/smollm2/chat_template.json");
-    serde_json::from_slice::<Value>(&std::fs::read(p).unwrap()).unwrap()["chat_template"].clone()
+    serde_json::from_slice::<Value>(&fs_err::read(p).unwrap()).unwrap()["chat_template"].clone()
 }
 
 #[test]
@@ -304,19 +304,19 @@ fn hfx_run_lora_and_its_errors() {
     assert_eq!(ids(&without["token_ids"]), [2068]);
 
     let dora = env.dir.path().join("dora");
-    std::fs::create_dir_all(&dora).unwrap();
-    let mut cfg: Value = serde_json::from_slice(&std::fs::read(a.join("adapter_config.json")).unwrap()).unwrap();
+    fs_err::create_dir_all(&dora).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&fs_err::read(a.join("adapter_config.json")).unwrap()).unwrap();
     cfg["use_dora"] = Value::Bool(true);
-    std::fs::write(dora.join("adapter_config.json"), cfg.to_string()).unwrap();
-    std::fs::copy(a.join("adapter_model.safetensors"), dora.join("adapter_model.safetensors")).unwrap();
+    fs_err::write(dora.join("adapter_config.json"), cfg.to_string()).unwrap();
+    fs_err::copy(a.join("adapter_model.safetensors"), dora.join("adapter_model.safetensors")).unwrap();
     let (code, _, err) = env.run(&["run", g, "hi", "--lora", dora.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("DoRA") && err.contains("hint:"), "{err}");
 
     // An adapter for another base shape: rank-8 A/B whose widths do not match.
     let other = env.dir.path().join("other");
-    std::fs::create_dir_all(&other).unwrap();
-    std::fs::copy(a.join("adapter_config.json"), other.join("adapter_config.json")).unwrap();
+    fs_err::create_dir_all(&other).unwrap();
+    fs_err::copy(a.join("adapter_config.json"), other.join("adapter_config.json")).unwrap();
     let mut t = std::collections::HashMap::new();
     for i in 0..30 {
         for m in ["q_proj", "v_proj"] {

@@ -25,9 +25,9 @@ fn smollm2() -> PathBuf {
 /// The SmolLM2 GGUF under its real name, as scripts/demo.sh serves it.
 fn serve_smollm2(env: &TestEnv) {
     let dir = env.dir.path().join("smollm2-repo");
-    std::fs::create_dir_all(&dir).unwrap();
+    fs_err::create_dir_all(&dir).unwrap();
     link_file(smollm2(), dir.join("smollm2-135m-instruct-q4_1.gguf"));
-    std::fs::write(dir.join("README.md"), "# SmolLM2-135M-Instruct (GGUF)\n").unwrap();
+    fs_err::write(dir.join("README.md"), "# SmolLM2-135M-Instruct (GGUF)\n").unwrap();
     env.hub.add_repo(RepoSpec::new(RepoType::Model, REPO).gitattributes().dir(&dir));
 }
 
@@ -96,7 +96,7 @@ fn readme_first_command_answers_and_a_cached_model_starts_at_once_without_the_hu
 /// Split `src` into `n` files as llama.cpp's `gguf-split` does: the first keeps the metadata, each
 /// gets `split.no`, `split.count` and (the first) `split.tensors.count`.
 fn split_gguf(src: &Path, dir: &Path, prefix: &str, n: u16) -> Vec<PathBuf> {
-    let mut f = std::fs::File::open(src).unwrap();
+    let mut f = fs_err::File::open(src).unwrap();
     let content = gguf_file::Content::read(&mut f).unwrap();
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
     names.sort_by_key(|n| content.tensor_infos[*n].offset);
@@ -113,7 +113,7 @@ fn split_gguf(src: &Path, dir: &Path, prefix: &str, n: u16) -> Vec<PathBuf> {
         meta.push(("split.no".into(), Value::U16(i as u16)));
         meta.push(("split.count".into(), Value::U16(n)));
         let path = dir.join(format!("{prefix}-{:05}-of-{n:05}.gguf", i + 1));
-        let mut out = std::fs::File::create(&path).unwrap();
+        let mut out = fs_err::File::create(&path).unwrap();
         let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let t_refs: Vec<(&str, &candle_core::quantized::QTensor)> = chunk.iter().map(|(k, t)| (*k, t)).collect();
         gguf_file::write(&mut out, &meta_refs, &t_refs).unwrap();
@@ -127,7 +127,7 @@ fn split_gguf(src: &Path, dir: &Path, prefix: &str, n: u16) -> Vec<PathBuf> {
 fn a_split_gguf_is_one_model_from_a_folder_and_from_the_hub() {
     let env = TestEnv::new();
     let dir = env.dir.path().join("split");
-    std::fs::create_dir_all(&dir).unwrap();
+    fs_err::create_dir_all(&dir).unwrap();
     let shards = split_gguf(&smollm2(), &dir, "SmolLM2-135M-Instruct-Q4_1", 3);
     let ask = |model: &str| {
         let args = ["run", model, "Name three primary colors.", "--temperature", "0", "--max-new-tokens", "24"];
@@ -141,7 +141,7 @@ fn a_split_gguf_is_one_model_from_a_folder_and_from_the_hub() {
     // Exported to one GGUF: no split keys, the same answer.
     let one = env.dir.path().join("one.gguf");
     env.ok(&["convert", shards[0].to_str().unwrap(), one.to_str().unwrap(), "--to", "gguf"]);
-    let c = gguf_file::Content::read(&mut std::fs::File::open(&one).unwrap()).unwrap();
+    let c = gguf_file::Content::read(&mut fs_err::File::open(&one).unwrap()).unwrap();
     assert!(!c.metadata.keys().any(|k| k.starts_with("split.")));
     assert_eq!(ask(one.to_str().unwrap()), whole);
 
@@ -161,7 +161,7 @@ fn a_split_gguf_is_one_model_from_a_folder_and_from_the_hub() {
     assert_eq!(out.matches("-of-00003.gguf").count(), 3, "{out}");
 
     // A missing file is named.
-    std::fs::remove_file(&shards[1]).unwrap();
+    fs_err::remove_file(&shards[1]).unwrap();
     let (code, _, err) = env.run(&["run", shards[0].to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -175,7 +175,7 @@ fn a_gguf_repository_with_several_quantizations_picks_q4_k_m_or_the_tag() {
     let env = TestEnv::new();
     // Three names for the SmolLM2 file (the choice is under test, not the bytes).
     let dir = env.dir.path().join("repo");
-    std::fs::create_dir_all(&dir).unwrap();
+    fs_err::create_dir_all(&dir).unwrap();
     let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     for q in ["Q4_1", "Q4_K_M", "Q8_0"] {
         link_file(&g, dir.join(format!("SmolLM2-135M-Instruct-{q}.gguf")));
@@ -221,7 +221,7 @@ fn walkdir(root: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+        for e in fs_err::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);

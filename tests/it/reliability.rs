@@ -55,7 +55,7 @@ fn resume_after_kill_9_transfers_under_10_percent_again() {
     let path = env.ok(&["download", "acme/big"]);
     let second = cdn_bytes(&env);
     assert!(path.ends_with(&commit));
-    assert_eq!(std::fs::read(PathBuf::from(&path).join("model.safetensors")).unwrap(), data);
+    assert_eq!(fs_err::read(PathBuf::from(&path).join("model.safetensors")).unwrap(), data);
     let again = (first + second).saturating_sub(size as u64);
     assert!(again < (size as u64) / 10, "transferred {first} + {second} bytes for a {size}-byte file: {again} twice");
     assert!(second < size as u64, "the second run resumed with Range requests");
@@ -76,7 +76,7 @@ fn dropped_connection_is_finished_with_range() {
         times: 1,
     });
     let path = env.ok(&["download", "acme/drop", "model.safetensors"]);
-    assert_eq!(std::fs::read(&path).unwrap(), data);
+    assert_eq!(fs_err::read(&path).unwrap(), data);
     let gets: Vec<_> =
         env.hub.log().into_iter().filter(|r| matches!(r.server, Server::Cdn) && r.method == "GET").collect();
     assert_eq!(gets.len(), 2, "one dropped GET, one resumed GET");
@@ -105,7 +105,7 @@ fn dropped_connection_in_parallel_chunks() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let path = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(std::fs::read(path.trim()).unwrap(), data);
+    assert_eq!(fs_err::read(path.trim()).unwrap(), data);
     let ranged = env.hub.log().iter().filter(|r| matches!(r.server, Server::Cdn) && r.range.is_some()).count();
     assert!(ranged >= 10, "expected parallel range requests, saw {ranged}");
 }
@@ -136,7 +136,7 @@ fn rate_limits_and_server_errors_are_retried() {
     let (code, out, err) = env.run(&["download", "acme/flaky"]);
     assert_eq!(code, 0, "{err}");
     assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After: 1 was honoured");
-    assert_eq!(std::fs::read(PathBuf::from(out.trim()).join("model.safetensors")).unwrap(), data);
+    assert_eq!(fs_err::read(PathBuf::from(out.trim()).join("model.safetensors")).unwrap(), data);
     let statuses: Vec<u16> = env.hub.log().iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 1);
     assert_eq!(statuses.iter().filter(|s| **s == 503).count(), 4);
@@ -171,14 +171,14 @@ fn concurrent_downloads_share_one_blob() {
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     assert_eq!(a.stdout, b.stdout);
-    let blobs: Vec<String> = std::fs::read_dir(env.cache_dir().join("models--acme--shared/blobs"))
+    let blobs: Vec<String> = fs_err::read_dir(env.cache_dir().join("models--acme--shared/blobs"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(blobs.iter().filter(|b| b.len() == 64).count(), 1, "{blobs:?}");
     assert!(blobs.iter().all(|b| !b.contains("incomplete")), "{blobs:?}");
     let snap = env.cache_dir().join(format!("models--acme--shared/snapshots/{commit}/model.safetensors"));
-    assert_eq!(std::fs::read(snap).unwrap(), data);
+    assert_eq!(fs_err::read(snap).unwrap(), data);
     // The second process waited on the lock instead of downloading again.
     assert!(cdn_bytes(&env) < (data.len() + data.len() / 2) as u64, "served {} bytes", cdn_bytes(&env));
 }
@@ -192,10 +192,10 @@ fn corrupted_blob_fails_verify_and_names_the_file() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("all match"), "{err}");
     let snap = env.cache_dir().join(format!("models--acme--tiny/snapshots/{commit}"));
-    let blob = std::fs::canonicalize(snap.join("model.safetensors")).unwrap();
-    let mut bytes = std::fs::read(&blob).unwrap();
+    let blob = fs_err::canonicalize(snap.join("model.safetensors")).unwrap();
+    let mut bytes = fs_err::read(&blob).unwrap();
     bytes[1000] ^= 0xff;
-    std::fs::write(&blob, bytes).unwrap();
+    fs_err::write(&blob, bytes).unwrap();
     let (code, out, err) = env.run(&["cache", "verify", "acme/tiny"]);
     assert_eq!(code, 1);
     assert!(out.contains("MISMATCH model.safetensors"), "{out}");
@@ -213,22 +213,22 @@ fn corrupt_partial_download_is_caught_by_the_streaming_hash() {
     let (_, data) = big_repo(&env, "acme/resume", 2 * MB);
     let etag = sha256_hex(&data);
     let blobs = env.cache_dir().join("models--acme--resume/blobs");
-    std::fs::create_dir_all(&blobs).unwrap();
+    fs_err::create_dir_all(&blobs).unwrap();
     // A partial file whose state claims the first half is done, but with wrong bytes.
     let mut junk = vec![0u8; data.len()];
     junk[..MB].fill(0xAB);
-    std::fs::write(blobs.join(format!("{etag}.incomplete")), &junk).unwrap();
+    fs_err::write(blobs.join(format!("{etag}.incomplete")), &junk).unwrap();
     let mut state = b"HFXPART1".to_vec();
     for v in [data.len() as u64, data.len() as u64, 1u64, MB as u64] {
         state.extend_from_slice(&v.to_le_bytes());
     }
-    std::fs::write(blobs.join(format!("{etag}.incomplete.state")), &state).unwrap();
+    fs_err::write(blobs.join(format!("{etag}.incomplete.state")), &state).unwrap();
     let (code, _, err) = env.run(&["download", "acme/resume", "model.safetensors"]);
     assert_eq!(code, 1);
     assert!(err.contains("checksum mismatch for `model.safetensors`"), "{err}");
     assert!(!blobs.join(&etag).exists() && !blobs.join(format!("{etag}.incomplete")).exists());
     let path = env.ok(&["download", "acme/resume", "model.safetensors"]);
-    assert_eq!(std::fs::read(path).unwrap(), data);
+    assert_eq!(fs_err::read(path).unwrap(), data);
 }
 
 #[test]
@@ -275,6 +275,6 @@ fn interrupt_exits_130_and_resumes() {
     let first = cdn_bytes(&env);
     env.hub.clear_log();
     let path = env.ok(&["download", "acme/int"]);
-    assert_eq!(std::fs::read(PathBuf::from(path).join("model.safetensors")).unwrap(), data);
+    assert_eq!(fs_err::read(PathBuf::from(path).join("model.safetensors")).unwrap(), data);
     assert!(first + cdn_bytes(&env) < (size + size / 10) as u64);
 }

@@ -8,7 +8,7 @@ use crate::fixtures::serve_fixtures;
 
 fn reference() -> Value {
     let p = repo_root().join("tests/data/reference/minilm/embeddings.json");
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    serde_json::from_slice(&fs_err::read(p).unwrap()).unwrap()
 }
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -40,7 +40,7 @@ fn minilm_embeddings_match_sentence_transformers() {
     // Batched with padding (`--file`): the same vectors, and the reference cosine matrix.
     let file = env.dir.path().join("sentences.txt");
     let text: String = cases.iter().map(|c| format!("{}\n", c["text"].as_str().unwrap())).collect();
-    std::fs::write(&file, text).unwrap();
+    fs_err::write(&file, text).unwrap();
     let out = env.ok(&["run", model, "--file", file.to_str().unwrap(), "--json"]);
     let vecs: Vec<Vec<f64>> =
         out.lines().map(|l| floats(&serde_json::from_str::<Value>(l).unwrap()["embedding"])).collect();
@@ -92,36 +92,36 @@ fn what_cannot_run_yet_or_ever_is_a_clear_error() {
     let env = TestEnv::new();
     // An architecture hfx does not run: named, with what is supported.
     let mamba = env.dir.path().join("mamba");
-    std::fs::create_dir_all(&mamba).unwrap();
-    std::fs::write(mamba.join("config.json"), r#"{"model_type": "mamba"}"#).unwrap();
+    fs_err::create_dir_all(&mamba).unwrap();
+    fs_err::write(mamba.join("config.json"), r#"{"model_type": "mamba"}"#).unwrap();
     let (code, _, err) = env.run(&["run", mamba.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unsupported model type `mamba`") && err.contains("qwen3, gemma"), "{err}");
 
     let pickle = env.dir.path().join("pickle");
-    std::fs::create_dir_all(&pickle).unwrap();
-    std::fs::copy(fixtures_dir().join("minilm/config.json"), pickle.join("config.json")).unwrap();
-    std::fs::copy(fixtures_dir().join("minilm/tokenizer.json"), pickle.join("tokenizer.json")).unwrap();
-    std::fs::write(pickle.join("pytorch_model.bin"), b"\x80\x02not really a pickle").unwrap();
+    fs_err::create_dir_all(&pickle).unwrap();
+    fs_err::copy(fixtures_dir().join("minilm/config.json"), pickle.join("config.json")).unwrap();
+    fs_err::copy(fixtures_dir().join("minilm/tokenizer.json"), pickle.join("tokenizer.json")).unwrap();
+    fs_err::write(pickle.join("pytorch_model.bin"), b"\x80\x02not really a pickle").unwrap();
     let (code, _, err) = env.run(&["run", pickle.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no safetensors") && err.contains("never loads"), "{err}");
 
     let t5 = env.dir.path().join("t5");
-    std::fs::create_dir_all(&t5).unwrap();
-    std::fs::write(t5.join("config.json"), r#"{"model_type": "t5"}"#).unwrap();
+    fs_err::create_dir_all(&t5).unwrap();
+    fs_err::write(t5.join("config.json"), r#"{"model_type": "t5"}"#).unwrap();
     let (code, _, err) = env.run(&["run", t5.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unsupported model type `t5`") && err.contains("bert"), "{err}");
 
     // A truncated safetensors file: an error, not a panic.
     let trunc = env.dir.path().join("trunc");
-    std::fs::create_dir_all(&trunc).unwrap();
+    fs_err::create_dir_all(&trunc).unwrap();
     for f in ["config.json", "tokenizer.json", "modules.json"] {
-        std::fs::copy(fixtures_dir().join("minilm").join(f), trunc.join(f)).unwrap();
+        fs_err::copy(fixtures_dir().join("minilm").join(f), trunc.join(f)).unwrap();
     }
-    let weights = std::fs::read(fixtures_dir().join("minilm/model.safetensors")).unwrap();
-    std::fs::write(trunc.join("model.safetensors"), &weights[..weights.len() / 2]).unwrap();
+    let weights = fs_err::read(fixtures_dir().join("minilm/model.safetensors")).unwrap();
+    fs_err::write(trunc.join("model.safetensors"), &weights[..weights.len() / 2]).unwrap();
     let (code, _, err) = env.run(&["run", trunc.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("model.safetensors") && err.contains("hint:"), "{err}");
@@ -148,11 +148,11 @@ fn embeddings_apply_dense_and_normalize_only_as_modules_json_lists() {
     ];
     let folder = |name: &str, modules: &str| -> PathBuf {
         let d = env.dir.path().join(name);
-        std::fs::create_dir_all(d.join("1_Pooling")).unwrap();
+        fs_err::create_dir_all(d.join("1_Pooling")).unwrap();
         for f in files {
-            std::fs::copy(src.join(f), d.join(f)).unwrap();
+            fs_err::copy(src.join(f), d.join(f)).unwrap();
         }
-        std::fs::write(d.join("modules.json"), modules).unwrap();
+        fs_err::write(d.join("modules.json"), modules).unwrap();
         d
     };
     let embed = |d: &Path| -> Vec<f64> {
@@ -178,8 +178,8 @@ fn embeddings_apply_dense_and_normalize_only_as_modules_json_lists() {
             r#"[{t}, {{"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}}]"#
         ),
     );
-    std::fs::create_dir_all(dense.join("2_Dense")).unwrap();
-    std::fs::write(
+    fs_err::create_dir_all(dense.join("2_Dense")).unwrap();
+    fs_err::write(
         dense.join("2_Dense/config.json"),
         r#"{"in_features": 384, "out_features": 8, "bias": true, "activation_function": "torch.nn.modules.activation.Tanh"}"#,
     )

@@ -539,7 +539,7 @@ fn kubernetes_examples_pass_schema_validation() {
         .with_file_name("kubernetes-validate");
     assert!(bin.is_file(), "no kubernetes-validate: run scripts/test.sh (it installs kubernetes-validate==1.37.0)");
     let dir = repo_root().join("examples/kubernetes");
-    let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
+    let kustomization = fs_err::read_to_string(dir.join("kustomization.yaml")).unwrap();
     let files = ["deployment.yaml", "service.yaml", "hpa.yaml"];
     for f in files {
         assert!(kustomization.contains(&format!("- {f}")), "kustomization.yaml misses {f}");
@@ -549,7 +549,7 @@ fn kubernetes_examples_pass_schema_validation() {
     assert!(out.status.success(), "{text}");
     assert_eq!(text.matches(" passed for resource ").count(), 3, "{text}");
     // The probes point at the route that is 503 until the model is loaded.
-    let deployment = std::fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    let deployment = fs_err::read_to_string(dir.join("deployment.yaml")).unwrap();
     assert_eq!(deployment.matches("path: /health").count(), 3);
 }
 
@@ -561,7 +561,7 @@ pub(crate) fn python() -> std::path::PathBuf {
 }
 
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let status = fs_err::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").parse().unwrap()
 }
 

@@ -41,7 +41,7 @@ fn run_constrains_answers_to_a_schema_a_regex_and_a_lark_grammar_and_refuses_bad
     let env = TestEnv::new();
     let dir = env.dir.path();
     let schema_path = dir.join("person.json");
-    std::fs::write(&schema_path, PERSON).unwrap();
+    fs_err::write(&schema_path, PERSON).unwrap();
     let schema: Value = serde_json::from_str(PERSON).unwrap();
     let (q, s) = (qwen(), gguf());
     let schema_arg = schema_path.to_str().unwrap();
@@ -85,7 +85,7 @@ fn run_constrains_answers_to_a_schema_a_regex_and_a_lark_grammar_and_refuses_bad
         );
     }
     let lark = dir.join("yesno.lark");
-    std::fs::write(&lark, "start: answer \".\"\nanswer: \"yes\" | \"no\"\n").unwrap();
+    fs_err::write(&lark, "start: answer \".\"\nanswer: \"yes\" | \"no\"\n").unwrap();
     let answer = env.ok(&["run", &s, "Is water wet?", "--grammar", lark.to_str().unwrap(), "--temperature", "0.8"]);
     assert!(answer == "yes." || answer == "no.", "{answer:?}");
 
@@ -97,11 +97,11 @@ fn run_constrains_answers_to_a_schema_a_regex_and_a_lark_grammar_and_refuses_bad
         assert!(err.contains("error: invalid grammar") && err.contains(needle) && err.contains("hint:"), "{err}");
         assert!(out.is_empty(), "{out}");
     };
-    std::fs::write(&bad, r#"{"type": "integer", "minimum": 5, "maximum": 1}"#).unwrap();
+    fs_err::write(&bad, r#"{"type": "integer", "minimum": 5, "maximum": 1}"#).unwrap();
     refuse(&["run", &s, "x", "--json-schema", bad.to_str().unwrap()], "minimum (5) is greater than maximum (1)");
-    std::fs::write(&bad, r##"{"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}}"##).unwrap();
+    fs_err::write(&bad, r##"{"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}}"##).unwrap();
     refuse(&["run", &s, "x", "--json-schema", bad.to_str().unwrap()], "/nowhere");
-    std::fs::write(&bad, r#"{"type": "#).unwrap();
+    fs_err::write(&bad, r#"{"type": "#).unwrap();
     refuse(&["run", &s, "x", "--json-schema", bad.to_str().unwrap()], "is not JSON");
     refuse(&["run", &s, "x", "--regex", "(abc"], "unclosed group");
     let (code, _, err) = env.run(&["run", &s, "x", "--regex", "a", "--json-object"]);
@@ -231,7 +231,7 @@ fn tool_turns_render_as_transformers_does_and_run_prints_calls_as_json() {
     let two = json!([tools[0], {"type": "function", "function": {"name": "get_time", "description": "Current time in a timezone",
         "parameters": {"type": "object", "properties": {"tz": {"type": "string", "maxLength": 40}}, "required": ["tz"],
         "additionalProperties": false}}}]);
-    std::fs::write(&file, two.to_string()).unwrap();
+    fs_err::write(&file, two.to_string()).unwrap();
     let f = file.to_str().unwrap();
     let (code, out, err) = env.run(&[
         "run",
@@ -258,7 +258,7 @@ fn tool_turns_render_as_transformers_does_and_run_prints_calls_as_json() {
     assert!(code == 1 && err.contains("no tool support"), "{err}");
     let (code, _, err) = env.run(&["run", &q, "x", "--tools", f, "--tool-choice", "nope"]);
     assert!(code == 1 && err.contains("`--tool-choice nope` is not one of its functions"), "{err}");
-    std::fs::write(&file, r#"[{"type": "function", "function": {"name": "a b"}}]"#).unwrap();
+    fs_err::write(&file, r#"[{"type": "function", "function": {"name": "a b"}}]"#).unwrap();
     let (code, _, err) = env.run(&["run", &q, "x", "--tools", f]);
     assert!(code == 1 && err.contains("`tools[0]` needs a `function.name`"), "{err}");
 }

@@ -9,7 +9,7 @@ use crate::common::{hfx_bin, repo_root};
 
 fn listed() -> Vec<String> {
     let path = repo_root().join("scripts/symbol-order.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = fs_err::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
 }
 

@@ -10,7 +10,7 @@ use crate::fixtures::serve_fixtures;
 
 fn reference(name: &str) -> Value {
     let path = repo_root().join("tests/data/reference").join(name);
-    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    serde_json::from_slice(&fs_err::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 fn gguf() -> PathBuf {
@@ -74,7 +74,7 @@ fn gguf_compact_bpe_encodes_like_tokenizers_bpe_on_humaneval() {
     assert!(matches!(reference.tokenizer.get_model(), TokenModel::Json(_)));
     assert_eq!(compact.vocab_size(), reference.vocab_size());
 
-    let gz = std::fs::read(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
+    let gz = fs_err::read(fixtures_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap();
     let mut rows = String::new();
     flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut rows).unwrap();
     let mut texts: Vec<String> = Vec::new();
@@ -127,7 +127,7 @@ fn minilm_tokenizer_json_matches_reference_input_ids() {
 
 fn write_messages(dir: &Path, name: &str, messages: &Value) -> PathBuf {
     let p = dir.join(format!("{name}.json"));
-    std::fs::write(&p, serde_json::to_vec(messages).unwrap()).unwrap();
+    fs_err::write(&p, serde_json::to_vec(messages).unwrap()).unwrap();
     p
 }
 
@@ -157,7 +157,7 @@ fn tokenize_a_hub_repo_fetches_only_what_it_needs() {
         json_out(&env, &["tokenize", "sentence-transformers/all-MiniLM-L6-v2", "A man is playing a guitar.", "--json"]);
     assert_eq!(ids(&got["ids"]), [101, 1037, 2158, 2003, 2652, 1037, 2858, 1012, 102]);
     let repo = env.cache_dir().join("models--sentence-transformers--all-MiniLM-L6-v2/snapshots");
-    let snap = std::fs::read_dir(&repo).unwrap().next().unwrap().unwrap().path();
+    let snap = fs_err::read_dir(&repo).unwrap().next().unwrap().unwrap().path();
     assert!(snap.join("tokenizer.json").is_file());
     assert!(!snap.join("model.safetensors").exists(), "weights were downloaded for tokenize");
     // And offline, from the cache, with no request.
@@ -212,7 +212,7 @@ fn file_mode_encodes_lines_in_parallel_in_order() {
         text.push_str(CORPUS[i % CORPUS.len()].replace(['\n', '\r'], " ").as_str());
         text.push_str(&format!(" line {i}\n"));
     }
-    std::fs::write(&path, &text).unwrap();
+    fs_err::write(&path, &text).unwrap();
     let p = path.to_str().unwrap();
     let one = env.ok(&["tokenize", g, "--file", p, "--ids", "--threads", "1"]);
     let two = env.ok(&["tokenize", g, "--file", p, "--ids", "--threads", "2"]);
@@ -252,7 +252,7 @@ fn bad_input_is_a_clear_error() {
     assert!(err.contains("error:") && err.contains("nobody/missing-model") && err.contains("hint:"), "{err}");
 
     let bad = env.dir.path().join("bad.txt");
-    std::fs::write(&bad, b"fine\nalso fine\nbroken \xff\xfe here\n").unwrap();
+    fs_err::write(&bad, b"fine\nalso fine\nbroken \xff\xfe here\n").unwrap();
     let (code, _, err) = env.run(&["tokenize", g, "--file", bad.to_str().unwrap(), "--count"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
@@ -262,13 +262,13 @@ fn bad_input_is_a_clear_error() {
     assert!(err.contains("999999") && err.contains("hint:"), "{err}");
 
     let truncated = env.dir.path().join("trunc.gguf");
-    std::fs::write(&truncated, &std::fs::read(g).unwrap()[..100_000]).unwrap();
+    fs_err::write(&truncated, &fs_err::read(g).unwrap()[..100_000]).unwrap();
     let (code, _, err) = env.run(&["tokenize", truncated.to_str().unwrap(), "hi"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("not a valid GGUF") && err.contains("hint:"), "{err}");
 
     let msgs = env.dir.path().join("m.json");
-    std::fs::write(&msgs, "{\"role\": \"user\"}").unwrap();
+    fs_err::write(&msgs, "{\"role\": \"user\"}").unwrap();
     let (code, _, err) = env.run(&["tokenize", g, "--chat", msgs.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("invalid chat messages") && err.contains("hint:"), "{err}");
@@ -327,7 +327,7 @@ fn sentencepiece_gguf_vocabulary_builds_a_llama_style_tokenizer() {
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spm.gguf");
-    let mut f = std::fs::File::create(&path).unwrap();
+    let mut f = fs_err::File::create(&path).unwrap();
     let md_refs: Vec<(&str, &G)> = md.iter().map(|(k, v)| (*k, v)).collect();
     write(&mut f, &md_refs, &[]).unwrap();
     drop(f);

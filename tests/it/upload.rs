@@ -8,8 +8,8 @@ use crate::common::*;
 
 fn write(dir: &Path, rel: &str, data: &[u8]) {
     let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
+    fs_err::create_dir_all(p.parent().unwrap()).unwrap();
+    fs_err::write(p, data).unwrap();
 }
 
 fn folder(env: &TestEnv) -> PathBuf {
@@ -52,11 +52,11 @@ fn upload_folder_then_download_it_back_identically() {
     let snap = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
     assert!(snap.ends_with(&commit));
     for rel in ["config.json", "README.md", "empty.txt", "tokenizer/vocab.txt", "model.safetensors"] {
-        assert_eq!(std::fs::read(snap.join(rel)).unwrap(), std::fs::read(d.join(rel)).unwrap(), "{rel}");
+        assert_eq!(fs_err::read(snap.join(rel)).unwrap(), fs_err::read(d.join(rel)).unwrap(), "{rel}");
     }
     assert!(!snap.join(".git").exists(), "git internals are never uploaded");
     assert!(snap.join(".gitattributes").exists(), "the repo was created with its .gitattributes");
-    let weights = std::fs::canonicalize(snap.join("model.safetensors")).unwrap();
+    let weights = fs_err::canonicalize(snap.join("model.safetensors")).unwrap();
     assert_eq!(
         weights.file_name().unwrap().to_str().unwrap(),
         sha256_hex(&pseudo_random(3 << 20, 11)),
@@ -103,7 +103,7 @@ fn single_file_path_in_repo_and_pull_requests() {
     env.ok(&["repo", "create", "alice/one"]);
     env.ok(&["upload", "alice/one", d.join("config.json").to_str().unwrap(), "configs/base.json"]);
     let p = env.ok(&["download", "alice/one", "configs/base.json"]);
-    assert_eq!(std::fs::read(p).unwrap(), std::fs::read(d.join("config.json")).unwrap());
+    assert_eq!(fs_err::read(p).unwrap(), fs_err::read(d.join("config.json")).unwrap());
     let before: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", "alice/one", "--json"])).unwrap();
     let v: serde_json::Value = serde_json::from_str(&env.ok(&[
         "upload",
@@ -117,21 +117,21 @@ fn single_file_path_in_repo_and_pull_requests() {
     let after: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", "alice/one", "--json"])).unwrap();
     assert_eq!(before["sha"], after["sha"], "main is untouched by a pull request");
     let p = env.ok(&["download", "alice/one", "README.md", "--revision", "refs/pr/1"]);
-    assert_eq!(std::fs::read(p).unwrap(), b"# my model\n");
+    assert_eq!(fs_err::read(p).unwrap(), b"# my model\n");
 }
 
 #[test]
 fn large_file_goes_multipart_and_a_failed_part_is_retried() {
     let env = logged_in();
     let d = env.dir.path().join("big");
-    std::fs::create_dir_all(&d).unwrap();
+    fs_err::create_dir_all(&d).unwrap();
     // 40 MiB in 4 MiB parts: the same ten parts as a large model, a tenth of the disk (CI
     // machines share theirs), and still over the 32 MiB above which the download goes in chunks.
     let mut data = Vec::with_capacity(40 << 20);
     for i in 0..40u64 {
         data.extend_from_slice(&pseudo_random(1 << 20, i + 1));
     }
-    std::fs::write(d.join("model.safetensors"), &data).unwrap();
+    fs_err::write(d.join("model.safetensors"), &data).unwrap();
     env.hub.set_lfs_chunk_size(4 << 20);
     env.hub.add_fault(Fault {
         method: Some("PUT"),
@@ -149,7 +149,7 @@ fn large_file_goes_multipart_and_a_failed_part_is_retried() {
     assert!(log.iter().any(|r| r.method == "POST" && r.path.contains("/complete")));
     assert!(env.hub.has_lfs_object(&sha256_hex(&data)));
     let p = env.ok(&["download", "alice/big", "model.safetensors"]);
-    let blob = std::fs::canonicalize(p).unwrap();
+    let blob = fs_err::canonicalize(p).unwrap();
     assert_eq!(blob.file_name().unwrap().to_str().unwrap(), sha256_hex(&data));
 }
 
@@ -259,7 +259,7 @@ fn no_right_to_create_and_per_file_limit() {
     assert!(err.contains("403"), "{err}");
     // A sparse file over the 200 GB limit is refused before anything is hashed or sent.
     let huge = env.dir.path().join("huge.bin");
-    std::fs::File::create(&huge).unwrap().set_len(200_000_000_001).unwrap();
+    fs_err::File::create(&huge).unwrap().set_len(200_000_000_001).unwrap();
     let before = env.hub.log().len();
     let (code, _, err) = env.run(&["upload", "alice/x", huge.to_str().unwrap()]);
     assert_eq!(code, 1);

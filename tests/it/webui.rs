@@ -14,9 +14,9 @@ fn the_chat_page_streams_stops_and_keeps_the_conversation_in_a_real_browser() {
     let env = TestEnv::new();
     let s = Server::start(&env, &gguf(), &["--served-model-name", "smollm2", "--api-key", "k"]);
     let dir = repo_root().join("target/test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
+    fs_err::create_dir_all(&dir).unwrap();
     let shot = dir.join("webui.png");
-    let _ = std::fs::remove_file(&shot);
+    let _ = fs_err::remove_file(&shot);
     let out = std::process::Command::new(python())
         .arg(repo_root().join("tests/data/webui_check.py"))
         .args([s.url.as_str(), "k", shot.to_str().unwrap()])
@@ -26,6 +26,6 @@ fn the_chat_page_streams_stops_and_keeps_the_conversation_in_a_real_browser() {
     assert!(out.status.success(), "{stdout}\n{stderr}\nserver:\n{}", s.stderr.lock().unwrap());
     assert!(stdout.contains("all checks passed"), "{stdout}");
     // A PNG of the page with both answers.
-    let png = std::fs::read(&shot).unwrap();
+    let png = fs_err::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
 }

@@ -135,12 +135,12 @@ mod tests {
             dtypes.iter().map(|d| (format!("{d:?}"), QTensor::quantize(&x, *d).unwrap())).collect();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.gguf");
-        let mut f = File::create(&path).unwrap();
+        let mut f = fs_err::File::create(&path).unwrap();
         let refs: Vec<(&str, &QTensor)> = qs.iter().map(|(n, q)| (n.as_str(), q)).collect();
         gguf_file::write(&mut f, &[], &refs).unwrap();
         drop(f);
 
-        let mut file = File::open(&path).unwrap();
+        let mut file = fs_err::File::open(&path).unwrap().into_parts().0;
         let content = gguf_file::Content::read(&mut file).unwrap();
         for (name, _) in &qs {
             let info = &content.tensor_infos[name];

@@ -713,7 +713,7 @@ impl Decoder {
 fn eos_ids_of(dir: &Path) -> Vec<u32> {
     let mut ids = Vec::new();
     for f in ["generation_config.json", "config.json"] {
-        let Ok(raw) = std::fs::read(dir.join(f)) else { continue };
+        let Ok(raw) = fs_err::read(dir.join(f)) else { continue };
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&raw) else { continue };
         match v.get("eos_token_id") {
             Some(serde_json::Value::Number(n)) => ids.extend(n.as_u64().map(|x| x as u32)),

@@ -57,7 +57,7 @@ impl SafetensorsFiles {
         let mut entries = HashMap::new();
         for (i, path) in paths.iter().enumerate() {
             let bad = |reason: String| ModelError::BadModel { path: path.clone(), reason };
-            let f = File::open(path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+            let f = fs_err::File::open(path)?.into_parts().0;
             let file_len = f.metadata().map_err(|source| ModelError::Io { path: path.clone(), source })?.len();
             let mut n = [0u8; 8];
             f.read_exact_at(&mut n, 0).map_err(|_| bad("not a safetensors file (shorter than its header)".into()))?;
@@ -206,7 +206,7 @@ mod tests {
         let mut out = (h.len() as u64).to_le_bytes().to_vec();
         out.extend_from_slice(&h);
         out.extend_from_slice(&data);
-        std::fs::write(path, out).unwrap();
+        fs_err::write(path, out).unwrap();
     }
 
     #[test]
@@ -238,14 +238,14 @@ mod tests {
         assert!(st.load_f32("zzz", &dev).unwrap_err().to_string().contains("no tensor `zzz`"));
 
         // Truncated: the last tensor's bytes are missing.
-        let full = std::fs::read(&p).unwrap();
+        let full = fs_err::read(&p).unwrap();
         let cut = dir.path().join("cut.safetensors");
-        std::fs::write(&cut, &full[..full.len() - 10]).unwrap();
+        fs_err::write(&cut, &full[..full.len() - 10]).unwrap();
         let e = SafetensorsFiles::open(&[cut]).err().unwrap().to_string();
         assert!(e.contains("truncated"), "{e}");
         // Not a safetensors file at all.
         let junk = dir.path().join("junk.safetensors");
-        std::fs::write(&junk, b"\xff\xff\xff\xff\xff\xff\xff\x7fhello").unwrap();
+        fs_err::write(&junk, b"\xff\xff\xff\xff\xff\xff\xff\x7fhello").unwrap();
         assert!(SafetensorsFiles::open(&[junk]).is_err());
     }
 }

@@ -46,9 +46,10 @@ impl<'a> GgufSource<'a> {
             .shards
             .iter()
             .map(|s| {
-                let io = |source| ModelError::Io { path: s.path.clone(), source };
-                let f = std::fs::File::open(&s.path).map_err(io)?;
-                let len = f.metadata().map_err(io)?.len();
+                let f = fs_err::File::open(&s.path)?;
+                let len = f.metadata()?.len();
+                // Positioned reads need the std file (positioned::FileAt); errors name the path.
+                let f = f.into_parts().0;
                 Ok((f, len))
             })
             .collect::<Result<_>>()?;

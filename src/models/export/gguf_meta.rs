@@ -98,7 +98,7 @@ pub(super) fn from_hf(
 /// SmolLM, ...), as `convert_hf_to_gguf.py`'s `gpt2` vocabulary.
 fn tokenizer(dir: &Path, vocab_rows: usize) -> Result<Vec<(String, Value)>> {
     let path = dir.join("tokenizer.json");
-    let raw = std::fs::read(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+    let raw = fs_err::read(&path)?;
     let bad = |reason: String| ModelError::BadTokenizer { path: path.clone(), reason };
     let j: Json = serde_json::from_slice(&raw).map_err(|e| bad(e.to_string()))?;
     let model = &j["model"];

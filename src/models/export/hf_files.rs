@@ -69,7 +69,7 @@ pub(super) fn write_folder(
         ModelFiles::Dir(d) => source_dtype(d),
         _ => FloatType::F32,
     });
-    std::fs::create_dir_all(out).map_err(|source| ModelError::Write { path: out.to_path_buf(), source })?;
+    fs_err::create_dir_all(out).map_err(|source| ModelError::Write { path: out.to_path_buf(), source })?;
     refuse_other_weights(out)?;
     let slots = super::slots(m);
     let mut entries = Vec::with_capacity(slots.len());
@@ -116,7 +116,7 @@ pub(super) fn write_folder(
                 let src = d.join(f);
                 if src.is_file() {
                     let dest = out.join(f);
-                    std::fs::copy(&src, &dest).map_err(|source| ModelError::Write { path: dest, source })?;
+                    fs_err::copy(&src, &dest).map_err(|source| ModelError::Write { path: dest, source })?;
                     written.push((*f).to_string());
                 }
             }
@@ -141,7 +141,7 @@ pub(super) fn write_folder(
 /// A folder that already holds other weights (shards and their index, which transformers would
 /// load instead of the new `model.safetensors`) is refused rather than left inconsistent.
 fn refuse_other_weights(out: &Path) -> Result<()> {
-    let entries = std::fs::read_dir(out).map_err(|source| ModelError::Io { path: out.to_path_buf(), source })?;
+    let entries = fs_err::read_dir(out)?;
     let other = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| {
         n != "model.safetensors"
             && (n.ends_with(".safetensors") || n.ends_with(".safetensors.index.json") || n.ends_with(".gguf"))

@@ -137,7 +137,7 @@ pub struct GgufAdapter {
 /// Read a llama.cpp LoRA GGUF for a model configured as `c`.
 pub fn read(path: &Path, c: &DecoderConfig) -> Result<GgufAdapter> {
     let bad = |reason: String| ModelError::BadAdapter { path: path.to_path_buf(), reason };
-    let mut f = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    let mut f = fs_err::File::open(path)?;
     let content = Content::read(&mut f).map_err(|e| bad(candle_message(&e)))?;
     let s = |k: &str| content.metadata.get(k).and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
     if s("general.type") != "adapter" || s("adapter.type") != "lora" {

@@ -361,11 +361,7 @@ struct RawSource<'a> {
 
 impl<'a> RawSource<'a> {
     fn open(g: &'a Gguf) -> Result<Self> {
-        let files = g
-            .shards
-            .iter()
-            .map(|s| std::fs::File::open(&s.path).map_err(|source| ModelError::Io { path: s.path.clone(), source }))
-            .collect::<Result<_>>()?;
+        let files = g.shards.iter().map(|s| Ok(fs_err::File::open(&s.path)?.into_parts().0)).collect::<Result<_>>()?;
         Ok(Self { files, g })
     }
 

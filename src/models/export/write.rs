@@ -65,8 +65,10 @@ impl Pending {
     fn create(dest: &Path) -> Result<Self> {
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.hfx-tmp"));
-        let file =
-            std::fs::File::create(&tmp).map_err(|source| ModelError::Write { path: dest.to_path_buf(), source })?;
+        let file = fs_err::File::create(&tmp)
+            .map_err(|source| ModelError::Write { path: dest.to_path_buf(), source })?
+            .into_parts()
+            .0;
         Ok(Self { tmp, dest: dest.to_path_buf(), out: Some(BufWriter::with_capacity(1 << 20, file)) })
     }
 
@@ -88,7 +90,7 @@ impl Pending {
             out.into_inner().map_err(|e| ModelError::Write { path: self.dest.clone(), source: e.into_error() })?;
         file.sync_all().map_err(|e| self.io(e))?;
         let len = file.metadata().map_err(|e| self.io(e))?.len();
-        std::fs::rename(&self.tmp, &self.dest)
+        fs_err::rename(&self.tmp, &self.dest)
             .map_err(|source| ModelError::Write { path: self.dest.clone(), source })?;
         Ok(len)
     }
@@ -97,7 +99,7 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         if self.out.is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
+            let _ = fs_err::remove_file(&self.tmp);
         }
     }
 }
@@ -292,7 +294,7 @@ mod tests {
         ];
         let path = dir.path().join("m.gguf");
         gguf(&path, &meta, &entries, data, &crate::report::Quiet).unwrap();
-        let mut f = std::fs::File::open(&path).unwrap();
+        let mut f = fs_err::File::open(&path).unwrap();
         let c = candle_core::quantized::gguf_file::Content::read(&mut f).unwrap();
         assert_eq!(c.metadata["general.architecture"].to_string().unwrap(), "llama");
         let back = c.tensor(&mut f, "a", &Device::Cpu).unwrap().dequantize(&Device::Cpu).unwrap();
@@ -318,6 +320,6 @@ mod tests {
         let err =
             gguf(&path, &[], &e, |_| Err(ModelError::Generation("boom".into())), &crate::report::Quiet).unwrap_err();
         assert!(err.to_string().contains("boom"));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -442,7 +442,7 @@ fn bad(path: &Path, e: &dyn std::fmt::Display) -> ModelError {
 }
 
 fn read_json(path: &Path) -> Result<Option<Value>> {
-    match std::fs::read(path) {
+    match fs_err::read(path) {
         Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| bad(path, &e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
@@ -454,7 +454,7 @@ fn read_json(path: &Path) -> Result<Option<Value>> {
 /// which `default` is used).
 fn chat_template_from_dir(dir: &Path, config: &Value) -> Result<Option<String>> {
     let jinja = dir.join("chat_template.jinja");
-    match std::fs::read_to_string(&jinja) {
+    match fs_err::read_to_string(&jinja) {
         Ok(s) => return Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => return Err(ModelError::Io { path: jinja, source }),

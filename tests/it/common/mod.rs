@@ -107,18 +107,18 @@ pub fn tree_picture(root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read_dir") {
+        for e in fs_err::read_dir(&d).expect("read_dir") {
             let e = e.expect("entry");
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
             let ft = e.file_type().unwrap();
             if ft.is_symlink() {
-                out.push((rel, format!("-> {}", std::fs::read_link(&p).unwrap().display())));
+                out.push((rel, format!("-> {}", fs_err::read_link(&p).unwrap().display())));
             } else if ft.is_dir() {
                 out.push((rel.clone(), "dir".into()));
                 stack.push(p);
             } else {
-                let bytes = std::fs::read(&p).unwrap();
+                let bytes = fs_err::read(&p).unwrap();
                 out.push((rel, hex::encode(sha2::Sha256::digest(&bytes))));
             }
         }
@@ -177,7 +177,7 @@ pub fn link_file(target: impl AsRef<Path>, link: impl AsRef<Path>) {
     std::os::unix::fs::symlink(target, link).unwrap();
     #[cfg(windows)]
     if std::os::windows::fs::symlink_file(target, link).is_err() {
-        std::fs::copy(target, link).unwrap();
+        fs_err::copy(target, link).unwrap();
     }
 }
 

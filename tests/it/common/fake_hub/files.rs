@@ -291,8 +291,8 @@ fn body_stream(
             }
             FileSource::Path(p) => {
                 if s.file.is_none() {
-                    match std::fs::File::open(p) {
-                        Ok(f) => s.file = Some(Arc::new(f)),
+                    match fs_err::File::open(p) {
+                        Ok(f) => s.file = Some(Arc::new(f.into_parts().0)),
                         Err(e) => return Some((Err(e), StreamState { pos: s.end, ..s })),
                     }
                 }

@@ -187,7 +187,7 @@ impl RepoSpec {
         let mut found = Vec::new();
         let mut stack = vec![root.to_path_buf()];
         while let Some(d) = stack.pop() {
-            let rd = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("read_dir {}: {e}", d.display()));
+            let rd = fs_err::read_dir(&d).unwrap_or_else(|e| panic!("read_dir {}: {e}", d.display()));
             for e in rd {
                 let p = e.expect("dir entry").path();
                 if p.is_dir() {

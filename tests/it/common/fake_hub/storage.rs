@@ -170,7 +170,7 @@ fn store_file(path: &str, src: FileSource) -> StoredFile {
             (size, hex::encode(s2.finalize()), if lfs { String::new() } else { hex::encode(s1.finalize()) })
         }
         FileSource::Path(p) => {
-            let mut f = std::fs::File::open(p).unwrap_or_else(|e| panic!("open {}: {e}", p.display()));
+            let mut f = fs_err::File::open(p).unwrap();
             let size = f.metadata().unwrap().len();
             let lfs = is_lfs(path, size);
             let mut s2 = sha2::Sha256::new();
