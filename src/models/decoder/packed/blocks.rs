@@ -80,28 +80,47 @@ pub trait Packed:
     /// in Q6_K), and `m` (0 without `OFFSET`).
     fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], f32);
     /// What the kernels compute once per block and row (scales in f32) for `group`.
+    ///
+    /// `prepare`, `group`, `offsets` and `unpack` are `unsafe`: the CPU must have AVX2, FMA and
+    /// F16C. They are `#[inline(always)]` into the kernels built for those features (which
+    /// their callers enter after checking the CPU), not `#[target_feature]`: the two cannot be
+    /// combined, and an un-inlined helper costs a call per 32 weights.
     #[cfg(target_arch = "x86_64")]
     type Prep: Copy;
-    /// Like `unpack`, only for inlining into the kernels built for AVX2 and F16C, which
-    /// callers enter after checking the CPU.
+    /// The block's scales for `group`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
     #[cfg(target_arch = "x86_64")]
-    fn prepare(&self) -> Self::Prep;
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> Self::Prep;
     /// Group `g`'s `d` per i32 lane of the kernels' products (lanes 0..4 sum weights 0..16, lanes
     /// 4..8 the rest) and its `m`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
     #[cfg(target_arch = "x86_64")]
-    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32);
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32);
     /// The eight groups' `m` as one vector, for eight-group blocks with `OFFSET` (the kernels
     /// then add the offsets once per block; `group`'s `m` is for one-group blocks).
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn offsets(_prep: &Self::Prep) -> std::arch::x86_64::__m256 {
+    #[allow(unsafe_code)]
+    unsafe fn offsets(_prep: &Self::Prep) -> std::arch::x86_64::__m256 {
         unreachable!("only eight-group blocks with offsets")
     }
     /// Group `g`'s 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks), before
-    /// `CENTRE` is subtracted. Only inlined into the kernels built for AVX2, which callers enter
-    /// after checking the CPU.
+    /// `CENTRE` is subtracted.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
     #[cfg(target_arch = "x86_64")]
-    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i;
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i;
 }
 
 /// `d` and `m` (lanes 0 and 1, F16C) to the kernels' per-lane `d` and `m`, for one-group blocks.
@@ -117,13 +136,16 @@ fn one_group(dm: &std::arch::x86_64::__m128) -> (std::arch::x86_64::__m256, f32)
 }
 
 /// Low nibbles to bytes 0..16, high nibbles to bytes 16..32.
+///
+/// # Safety
+/// The CPU must have AVX2 (it is inlined into the kernels built for it, through
+/// `Packed::unpack`).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
+#[allow(unsafe_code)]
+pub(super) unsafe fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
     use std::arch::x86_64::*;
-    // SAFETY: only inlined into the AVX2 kernels (through `Packed::unpack`), whose callers
-    // checked for AVX2; the load reads
-    // exactly the 16 bytes of `qs`.
+    // SAFETY: the caller guarantees AVX2; the load reads exactly the 16 bytes of `qs`.
     #[allow(unsafe_code)]
     unsafe {
         let low = _mm_set1_epi8(0x0F);
@@ -170,19 +192,23 @@ impl Packed for BlockQ4_1 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
-        nibbles(&self.qs)
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2, as `nibbles` needs.
+        unsafe { nibbles(&self.qs) }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
         one_group(prep)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn prepare(&self) -> std::arch::x86_64::__m128 {
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for F16C; the read covers exactly `d` and `m`, adjacent in
         // the `repr(C)` block.
@@ -213,7 +239,8 @@ impl Packed for BlockQ5_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is
         // read beyond the block's fields.
@@ -236,13 +263,15 @@ impl Packed for BlockQ5_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn prepare(&self) -> std::arch::x86_64::__m128 {
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
         scale_only_f16c(self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
         one_group(prep)
     }
 }
@@ -265,7 +294,8 @@ impl Packed for BlockQ8_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
         // exactly the 32 bytes of `qs`.
@@ -277,13 +307,15 @@ impl Packed for BlockQ8_0 {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn prepare(&self) -> std::arch::x86_64::__m128 {
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
         scale_only_f16c(self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
         one_group(prep)
     }
 }

@@ -34,15 +34,20 @@ pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 /// all `M` activation rows and each activation block loaded once for all `N` weight rows; the
 /// `N * M` accumulator chains are independent, which one pair alone leaves the FMA units
 /// waiting on.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C, and AVX-512 VNNI and VL when `VNNI`. It is
+/// `#[inline(always)]` rather than `#[target_feature]` (the two cannot be combined) so that its
+/// intrinsics are compiled with the features of `dot_avx2`/`dot_vnni`, its only callers.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
+#[allow(unsafe_code)]
+pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
     use std::arch::x86_64::*;
-    // SAFETY: only inlined into `dot_avx2` and `dot_vnni`, whose callers checked that the CPU
-    // has AVX2, FMA and F16C (and AVX-512 VNNI/VL for `VNNI`); the loads read the blocks' own
+    // SAFETY: the caller guarantees the CPU features (see above); the loads read the blocks' own
     // fields (see `Packed`) and the 32 bytes of each `y.qs`.
     // Plain loops, no closures: a closure's body is a function of its own, without the
     // caller's target features, and when LLVM left one un-inlined every intrinsic in it became
@@ -136,14 +141,18 @@ pub(super) fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bo
 }
 
 /// u8 x i8 pair products summed into i32 lanes; inlined into the kernels like `dot_body`.
+///
+/// # Safety
+/// The CPU must have AVX2, and AVX-512 VNNI and VL when `VNNI`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn products<const VNNI: bool>(
+#[allow(unsafe_code)]
+pub(super) unsafe fn products<const VNNI: bool>(
     xv: std::arch::x86_64::__m256i,
     yv: std::arch::x86_64::__m256i,
 ) -> std::arch::x86_64::__m256i {
     use std::arch::x86_64::*;
-    // SAFETY: as `dot_body`, into whose callers (which checked the CPU) it is inlined.
+    // SAFETY: the caller guarantees the CPU features; no memory is read.
     #[allow(unsafe_code)]
     unsafe {
         if VNNI {
@@ -160,7 +169,11 @@ pub(super) fn dot_avx2<B: Packed, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
-    dot_body::<B, N, M, false>(xs, ys)
+    // SAFETY: this function's features are `dot_body::<_, _, _, false>`'s requirement.
+    #[allow(unsafe_code)]
+    unsafe {
+        dot_body::<B, N, M, false>(xs, ys)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -169,7 +182,11 @@ pub(super) fn dot_vnni<B: Packed, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
-    dot_body::<B, N, M, true>(xs, ys)
+    // SAFETY: this function's features are `dot_body::<_, _, _, true>`'s requirement.
+    #[allow(unsafe_code)]
+    unsafe {
+        dot_body::<B, N, M, true>(xs, ys)
+    }
 }
 
 /// llama.cpp's quantize_row_q8_1 for one row of activations.

@@ -93,7 +93,8 @@ impl Packed for BlockQ4K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn prepare(&self) -> Self::Prep {
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> Self::Prep {
         use std::arch::x86_64::*;
         // llama.cpp's unpacking of the 12 scale bytes: the eight 6-bit scales to bytes 0..8 and
         // the eight minimums to bytes 8..16.
@@ -124,7 +125,8 @@ impl Packed for BlockQ4K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
         #[allow(unsafe_code)]
@@ -135,7 +137,8 @@ impl Packed for BlockQ4K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
+    #[allow(unsafe_code)]
+    unsafe fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX; the load reads
         // the eight floats of `prep.1`.
@@ -147,7 +150,8 @@ impl Packed for BlockQ4K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
         // 32 bytes of `qs` (`g < 8`, checked by the slice index).
@@ -187,7 +191,8 @@ impl Packed for BlockQ6K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn prepare(&self) -> Self::Prep {
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> Self::Prep {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and F16C; the
         // load reads the 16 bytes of `scales`, the stores write the local array.
@@ -205,7 +210,8 @@ impl Packed for BlockQ6K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
         #[allow(unsafe_code)]
@@ -216,7 +222,8 @@ impl Packed for BlockQ6K {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         let (n, s) = (g / 4, g % 4);
         let low = &self.ql[64 * n + QK * (s % 2)..64 * n + QK * (s % 2) + QK];
