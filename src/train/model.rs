@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng, rngs::SmallRng};
 use rayon::prelude::*;
 
 use super::ops::{self, AttnShape, Gate};
-use crate::models::decoder::{Activation, Decoder, Layer, Linear};
+use crate::models::decoder::{Activation, Decoder, Layer, Linear, Span};
 
 /// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
 /// discriminant indexes `LoraSet`'s table).
@@ -250,7 +250,7 @@ impl Trainer<'_> {
             x = (x * (c.hidden_size as f64).sqrt())?;
         }
         let half = c.head_dim / 2;
-        let spans3: Vec<(usize, usize, usize)> = batch.spans.iter().map(|&(s, t)| (s, t, 0)).collect();
+        let spans3: Vec<Span> = batch.spans.iter().map(|&(start, len)| Span { start, len, pos: 0 }).collect();
         let mut angles = Vec::new();
         for (&(_, t), (global, local)) in batch.spans.iter().zip(m.span_angles(&spans3)) {
             let pair = |a: &crate::models::decoder::Angles| -> Result<(Tensor, Tensor)> {

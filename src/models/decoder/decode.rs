@@ -18,7 +18,7 @@ use candle_core::{DType, Device, Storage, Tensor};
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
 use super::packed::{self, BlockQ8_1, PackedMatrix};
-use super::{Decoder, Linear, Lora, RmsNorm, Step, Weight};
+use super::{Decoder, Linear, Lora, RmsNorm, Span, Step, Weight};
 
 type CResult<T> = candle_core::Result<T>;
 
@@ -228,12 +228,7 @@ fn rope(x: &mut [f32], dim: usize, cos: &[f32], sin: &[f32], interleaved: bool) 
 impl Decoder {
     /// `forward_batch` for steps of one token each, on the CPU. `spans` are `forward_batch`'s
     /// `(row, tokens, position)` per step; `ids` the steps' tokens.
-    pub(super) fn decode_cpu(
-        &self,
-        steps: &mut [Step<'_>],
-        ids: &[u32],
-        spans: &[(usize, usize, usize)],
-    ) -> CResult<Vec<Tensor>> {
+    pub(super) fn decode_cpu(&self, steps: &mut [Step<'_>], ids: &[u32], spans: &[Span]) -> CResult<Vec<Tensor>> {
         let c = &self.config;
         let b = ids.len();
         let (hidden, hd) = (c.hidden_size, c.head_dim);
@@ -260,7 +255,7 @@ impl Decoder {
             }
             // Rotate, append to each sequence's cache, and keep the caches' tensors for reading.
             let mut kvs = Vec::with_capacity(b);
-            for (si, &(_, _, pos)) in spans.iter().enumerate() {
+            for (si, &Span { pos, .. }) in spans.iter().enumerate() {
                 let a = match &angles[si] {
                     (_, Some(local)) if layer.sliding => local,
                     (global, _) => global,
@@ -284,11 +279,11 @@ impl Decoder {
             let scale = c.attn_scale as f32;
             // One item per (sequence, head), written into its slice of `y`.
             let heads: Vec<Mutex<&mut [f32]>> = y.chunks_mut(hd).map(Mutex::new).collect();
-            let work: usize = spans.iter().map(|s| (s.2 + 1) * nh * hd).sum();
+            let work: usize = spans.iter().map(|s| (s.pos + 1) * nh * hd).sum();
             run(heads.len(), work >= PARALLEL_ATTENTION, |range| {
                 for item in range {
                     let (si, head) = (item / nh, item % nh);
-                    let pos = spans[si].2;
+                    let pos = spans[si].pos;
                     let (kc, vc) = &caches[si];
                     // (1, kv_heads, positions, head_dim) views of the cache buffers.
                     let (ks, vs) = (kc.get(), vc.get());

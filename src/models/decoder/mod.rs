@@ -13,8 +13,11 @@ mod buffers;
 pub mod config;
 mod cpu_ops;
 mod decode;
+mod kv;
 pub mod linear;
+mod names;
 pub mod packed;
+mod rope;
 mod safetensors;
 mod source;
 
@@ -24,7 +27,11 @@ use candle_core::quantized::GgmlDType;
 use candle_core::{Device, Tensor};
 
 pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SAFETENSORS_DECODERS};
+pub use kv::KvCache;
 pub use linear::{Linear, Lora, RmsNorm, RowSpan, Weight};
+pub use names::{Role, gguf_name, hf_name};
+pub(crate) use rope::Angles;
+use rope::Rope;
 
 use super::error::{ModelError, Result, bad_model as cerr};
 use super::gguf::Gguf;
@@ -47,71 +54,6 @@ pub struct Layer {
     pub post_ffn_norm: Option<RmsNorm>,
     /// Attends only to the last `sliding_window` positions.
     pub sliding: bool,
-}
-
-/// A layer tensor's role; each source names the roles its own way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    AttnNorm,
-    Q,
-    K,
-    V,
-    O,
-    QNorm,
-    KNorm,
-    PostAttnNorm,
-    FfnNorm,
-    Gate,
-    Up,
-    Down,
-    PostFfnNorm,
-    /// Phi-3's fused q/k/v and gate/up projections.
-    Qkv,
-    GateUp,
-}
-
-/// A layer tensor's name in GGUF files (`blk.N.<name>.weight`).
-pub fn gguf_name(role: Role) -> &'static str {
-    match role {
-        Role::AttnNorm => "attn_norm",
-        Role::Q => "attn_q",
-        Role::K => "attn_k",
-        Role::V => "attn_v",
-        Role::O => "attn_output",
-        Role::QNorm => "attn_q_norm",
-        Role::KNorm => "attn_k_norm",
-        Role::PostAttnNorm => "post_attention_norm",
-        Role::FfnNorm => "ffn_norm",
-        Role::Gate => "ffn_gate",
-        // Phi-3's GGUF keeps gate and up fused under the up name.
-        Role::Up | Role::GateUp => "ffn_up",
-        Role::Down => "ffn_down",
-        Role::PostFfnNorm => "post_ffw_norm",
-        Role::Qkv => "attn_qkv",
-    }
-}
-
-/// A layer tensor's name in transformers checkpoints (`model.layers.N.<name>.weight`).
-pub fn hf_name(role: Role, arch: Arch) -> &'static str {
-    let sandwich = matches!(arch, Arch::Gemma2 | Arch::Gemma3);
-    match role {
-        Role::AttnNorm => "input_layernorm",
-        Role::Q => "self_attn.q_proj",
-        Role::K => "self_attn.k_proj",
-        Role::V => "self_attn.v_proj",
-        Role::O => "self_attn.o_proj",
-        Role::QNorm => "self_attn.q_norm",
-        Role::KNorm => "self_attn.k_norm",
-        Role::PostAttnNorm => "post_attention_layernorm",
-        Role::FfnNorm if sandwich => "pre_feedforward_layernorm",
-        Role::FfnNorm => "post_attention_layernorm",
-        Role::Gate => "mlp.gate_proj",
-        Role::Up => "mlp.up_proj",
-        Role::Down => "mlp.down_proj",
-        Role::PostFfnNorm => "post_feedforward_layernorm",
-        Role::Qkv => "self_attn.qkv_proj",
-        Role::GateUp => "mlp.gate_up_proj",
-    }
 }
 
 /// How weights are held in memory.
@@ -142,107 +84,21 @@ impl WeightDtype {
     }
 }
 
-/// One layer's keys and values `(1, kv_heads, capacity, head_dim)`, filled up to `len`.
-#[derive(Debug, Default)]
-struct LayerKv {
-    k: Option<Tensor>,
-    v: Option<Tensor>,
-}
-
-/// One sequence's keys and values per layer, in buffers that double when full (from one chunk:
-/// a short prompt holds 64 positions, not a whole context): appending a token writes in place
-/// instead of copying the whole cache, and truncating (a chat turn that shares a prefix with
-/// the previous one) is free. Not `Clone`: clones would share buffers.
-#[derive(Debug, Default)]
-pub struct KvCache {
-    layers: Vec<LayerKv>,
-    len: usize,
-}
-
-/// Cache buffers hold a multiple of this many positions.
-const KV_CHUNK: usize = 64;
-
-impl KvCache {
-    pub fn new(layers: usize) -> Self {
-        Self { layers: (0..layers).map(|_| LayerKv::default()).collect(), len: 0 }
-    }
-
-    /// Positions already cached.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Keep the first `n` positions only.
-    pub fn truncate(&mut self, n: usize) {
-        self.len = self.len.min(n);
-    }
-
-    /// Forget everything (a new conversation).
-    pub fn clear(&mut self) {
-        self.len = 0;
-    }
-
-    /// Positions the buffers can hold before they grow.
-    pub fn capacity(&self) -> usize {
-        self.layers.first().and_then(|l| l.k.as_ref()).map_or(0, |b| b.dims()[2])
-    }
-
-    /// Bytes the buffers hold.
-    pub fn size_in_bytes(&self) -> usize {
-        let bytes = |t: &Option<Tensor>| t.as_ref().map_or(0, |t| t.elem_count() * t.dtype().size_in_bytes());
-        self.layers.iter().map(|l| bytes(&l.k) + bytes(&l.v)).sum()
-    }
-
-    /// Write `k`, `v` `(1, kv_heads, t, head_dim)` at `pos` in layer `li`; the layer's keys and
-    /// values for positions `0..pos + t`. Buffers never grow past `context` positions.
-    fn append(
-        &mut self,
-        li: usize,
-        pos: usize,
-        k: &Tensor,
-        v: &Tensor,
-        context: usize,
-    ) -> candle_core::Result<(Tensor, Tensor)> {
-        let t = k.dim(2)?;
-        let last = li + 1 == self.layers.len();
-        let layer = &mut self.layers[li];
-        let cap = layer.k.as_ref().map_or(0, |b| b.dims()[2]);
-        if pos + t > cap {
-            let doubled = (pos + t).max(2 * cap).div_ceil(KV_CHUNK) * KV_CHUNK;
-            let new_cap = doubled.min(context.max(pos + t));
-            let grow = |old: &Option<Tensor>, like: &Tensor| -> candle_core::Result<Tensor> {
-                let (b, h, _, d) = like.dims4()?;
-                let buf = Tensor::zeros((b, h, new_cap, d), like.dtype(), like.device())?;
-                if let Some(old) = old
-                    && pos > 0
-                {
-                    buf.slice_set(&old.narrow(2, 0, pos)?.contiguous()?, 2, 0)?;
-                }
-                Ok(buf)
-            };
-            layer.k = Some(grow(&layer.k, k)?);
-            layer.v = Some(grow(&layer.v, v)?);
-        }
-        let (Some(kb), Some(vb)) = (&layer.k, &layer.v) else { candle_core::bail!("KV buffers missing") };
-        kb.slice_set(k, 2, pos)?;
-        vb.slice_set(v, 2, pos)?;
-        if last {
-            self.len = pos + t;
-        }
-        Ok((kb.narrow(2, 0, pos + t)?, vb.narrow(2, 0, pos + t)?))
-    }
-}
-
 /// One sequence's part of a forward step.
 pub struct Step<'a> {
     pub tokens: &'a [u32],
     pub cache: &'a mut KvCache,
     /// The adapter slot this sequence's rows use (`Linear::adapters`), besides any `lora`.
     pub adapter: Option<usize>,
+}
+
+/// One sequence's rows in a batched forward step: its tokens are rows `start..start + len` of
+/// the step, at positions `pos..pos + len` of its own sequence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    pub(crate) pos: usize,
 }
 
 /// Which positions get logits.
@@ -252,36 +108,6 @@ pub enum Logits {
     /// The last position of each sequence (generation: skips the vocabulary projection for the
     /// rest of the prompt).
     Last,
-}
-
-/// Rotary frequencies. The angles are computed for the positions a step needs rather than kept
-/// as cos/sin tables over the whole context: SmolLM2's 8192 x 32 tables were 2 MiB resident (3 MiB
-/// while built), about a tenth of everything hfx run holds besides the weights of a 135M model.
-struct Rope {
-    inv_freqs: Vec<f32>,
-}
-
-/// cos and sin of a run of positions, `(positions, head_dim / 2)` row-major.
-pub(crate) struct Angles {
-    pub(crate) cos: Vec<f32>,
-    pub(crate) sin: Vec<f32>,
-}
-
-impl Rope {
-    /// The same f32 arithmetic as a table made with candle (`arange` as f32 times the
-    /// frequencies, then `cos`/`sin`), so results do not depend on how the angles are stored.
-    fn angles(&self, pos: usize, t: usize) -> Angles {
-        let n = t * self.inv_freqs.len();
-        let (mut cos, mut sin) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for p in pos..pos + t {
-            for &f in &self.inv_freqs {
-                let a = p as f32 * f;
-                cos.push(a.cos());
-                sin.push(a.sin());
-            }
-        }
-        Angles { cos, sin }
-    }
 }
 
 pub struct Decoder {
@@ -512,10 +338,12 @@ impl Decoder {
 
     /// Rotary angles of each step's positions: for global layers, and for sliding layers where
     /// they have their own base (Gemma 3).
-    pub(crate) fn span_angles(&self, spans: &[(usize, usize, usize)]) -> Vec<(Angles, Option<Angles>)> {
+    pub(crate) fn span_angles(&self, spans: &[Span]) -> Vec<(Angles, Option<Angles>)> {
         spans
             .iter()
-            .map(|&(_, t, pos)| (self.rope.angles(pos, t), self.rope_local.as_ref().map(|r| r.angles(pos, t))))
+            .map(|&Span { len, pos, .. }| {
+                (self.rope.angles(pos, len), self.rope_local.as_ref().map(|r| r.angles(pos, len)))
+            })
             .collect()
     }
 
@@ -541,19 +369,19 @@ impl Decoder {
             if let Some(&bad) = s.tokens.iter().find(|&&t| t as usize >= c.vocab_size) {
                 candle_core::bail!("token id {bad} is outside the vocabulary of {}", c.vocab_size);
             }
-            spans.push((all.len(), s.tokens.len(), pos));
+            spans.push(Span { start: all.len(), len: s.tokens.len(), pos });
             all.extend_from_slice(s.tokens);
         }
         // hfx's fused CPU kernels (decode steps, prompt attention) have no backward pass: a LoRA
         // being trained keeps candle's ops.
         let fused = matches!(self.device, Device::Cpu) && !self.training();
-        if fused && spans.iter().all(|&(_, t, _)| t == 1) {
+        if fused && spans.iter().all(|s| s.len == 1) {
             return self.decode_cpu(steps, &all, &spans);
         }
         let rows: Vec<RowSpan> = spans
             .iter()
             .zip(steps.iter())
-            .map(|(&(start, len, _), s)| RowSpan { start, len, adapter: s.adapter })
+            .map(|(&Span { start, len, .. }, s)| RowSpan { start, len, adapter: s.adapter })
             .collect();
         let mut x = self.embed(&all)?.unsqueeze(0)?; // (1, rows, hidden)
         if c.embed_scale {
@@ -577,7 +405,7 @@ impl Decoder {
         // Additive masks for candle's softmax; the fused CPU softmax masks as it goes.
         let mut masks = Vec::with_capacity(spans.len());
         if !fused {
-            for &(_, t, pos) in &spans {
+            for &Span { len: t, pos, .. } in &spans {
                 let local =
                     if c.sliding_layers.iter().any(|s| *s) { mask_for(t, pos, c.sliding_window)? } else { None };
                 masks.push((mask_for(t, pos, None)?, local));
@@ -591,7 +419,7 @@ impl Decoder {
             ))
         };
         let mut angles = Vec::with_capacity(spans.len());
-        for (&(_, t, _), (global, local)) in spans.iter().zip(self.span_angles(&spans)) {
+        for (&Span { len: t, .. }, (global, local)) in spans.iter().zip(self.span_angles(&spans)) {
             angles.push((tensors(&global, t)?, local.map(|l| tensors(&l, t)).transpose()?));
         }
         for (li, layer) in self.layers.iter().enumerate() {
@@ -600,7 +428,7 @@ impl Decoder {
             let k = layer.k.forward_spans(&h, &rows)?;
             let v = layer.v.forward_spans(&h, &rows)?;
             let mut ys = Vec::with_capacity(spans.len());
-            for (si, &(start, t, pos)) in spans.iter().enumerate() {
+            for (si, &Span { start, len: t, pos }) in spans.iter().enumerate() {
                 let heads = |y: &Tensor, n: usize| -> candle_core::Result<Tensor> {
                     y.narrow(1, start, t)?.reshape((1, t, n, c.head_dim))?.transpose(1, 2)?.contiguous()
                 };
@@ -662,7 +490,7 @@ impl Decoder {
             x = (x + m)?;
         }
         if which == Logits::Last {
-            let last: Vec<u32> = spans.iter().map(|&(s, t, _)| (s + t - 1) as u32).collect();
+            let last: Vec<u32> = spans.iter().map(|s| (s.start + s.len - 1) as u32).collect();
             x = x.index_select(&Tensor::new(last.as_slice(), &self.device)?, 1)?;
         }
         let x = self.norm.forward(&x)?;
@@ -671,7 +499,7 @@ impl Decoder {
             logits = ((logits / f64::from(cap))?.tanh()? * f64::from(cap))?;
         }
         let mut out = Vec::with_capacity(spans.len());
-        for (i, &(s, t, _)) in spans.iter().enumerate() {
+        for (i, &Span { start: s, len: t, .. }) in spans.iter().enumerate() {
             out.push(match which {
                 Logits::All => logits.narrow(0, s, t)?,
                 Logits::Last => logits.narrow(0, i, 1)?,
