@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::models::device::DeviceSpec;
+
 #[derive(Debug, Args)]
 pub struct DatasetArgs {
     #[command(subcommand)]
@@ -232,8 +234,8 @@ pub struct ModelArgs {
     #[arg(long, value_enum, conflicts_with = "dtype")]
     pub quant: Option<LoadQuant>,
     /// Device: cpu, cuda[:N] or metal.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceSpec,
     /// CPU threads.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -516,4 +518,9 @@ pub struct ServeArgs {
     /// Do not serve the chat page at `/`.
     #[arg(long)]
     pub no_webui: bool,
+}
+
+/// `--device`: a usage error (exit 2) names the accepted values.
+fn parse_device(s: &str) -> Result<DeviceSpec, String> {
+    DeviceSpec::parse(s).ok_or_else(|| format!("unknown device `{s}` (cpu, cuda, cuda:N or metal)"))
 }

@@ -34,9 +34,7 @@ pub(crate) async fn load_model(
     m: &crate::cli::ModelArgs,
 ) -> anyhow::Result<crate::models::load::Loaded> {
     use crate::models::decoder::WeightDtype;
-    let device = crate::models::device::DeviceSpec::parse(&m.device)
-        .ok_or_else(|| usage(format!("unknown device `{}` (cpu, cuda, cuda:N or metal)", m.device)))?
-        .open(&m.device)?;
+    let device = m.device.open()?;
     use crate::cli::{FloatDtype, LoadQuant};
     use candle_core::quantized::GgmlDType;
     let dtype = match (m.dtype, m.quant) {

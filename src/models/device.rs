@@ -16,6 +16,16 @@ pub enum DeviceSpec {
     Metal,
 }
 
+impl std::fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Cpu => f.write_str("cpu"),
+            Self::Cuda(n) => write!(f, "cuda:{n}"),
+            Self::Metal => f.write_str("metal"),
+        }
+    }
+}
+
 impl DeviceSpec {
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -44,10 +54,11 @@ impl DeviceSpec {
     }
 
     /// Open the device; a device this build does not include names the feature to enable.
-    pub fn open(self, name: &str) -> Result<Device, ModelError> {
+    pub fn open(self) -> Result<Device, ModelError> {
+        let name = self.to_string();
         if !self.compiled() {
             return Err(ModelError::DeviceNotBuilt {
-                device: name.to_string(),
+                device: name.clone(),
                 feature: self.feature().unwrap_or_default(),
             });
         }
@@ -56,7 +67,7 @@ impl DeviceSpec {
             Self::Cuda(n) => Device::new_cuda(n),
             Self::Metal => Device::new_metal(0),
         };
-        opened.map_err(|e| ModelError::Device { device: name.to_string(), reason: candle_message(&e) })
+        opened.map_err(|e| ModelError::Device { device: name.clone(), reason: candle_message(&e) })
     }
 }
 
@@ -72,9 +83,9 @@ mod tests {
         assert_eq!(DeviceSpec::parse("metal"), Some(DeviceSpec::Metal));
         assert_eq!(DeviceSpec::parse("cuda:x"), None);
         assert_eq!(DeviceSpec::parse("tpu"), None);
-        assert!(matches!(DeviceSpec::Cpu.open("cpu"), Ok(Device::Cpu)));
+        assert!(matches!(DeviceSpec::Cpu.open(), Ok(Device::Cpu)));
         if !cfg!(feature = "cuda") {
-            let e = DeviceSpec::Cuda(1).open("cuda:1").unwrap_err();
+            let e = DeviceSpec::Cuda(1).open().unwrap_err();
             assert!(matches!(e, ModelError::DeviceNotBuilt { feature: "cuda", .. }), "{e:?}");
             assert!(crate::report::Hint::hint(&e).unwrap().contains("--features cuda"));
         }

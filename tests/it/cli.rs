@@ -50,6 +50,17 @@ fn usage_errors_exit_2_and_known_failures_exit_1() {
     let (code, _, err) = env.run(&["serve", "org/m", "--port", "0", "--lora", "nodir"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("expected NAME=DIR"), "{err}");
+    // A device hfx does not know is a usage error that names the choices, before any loading.
+    let (code, _, err) = env.run(&["run", "org/m", "hi", "--device", "tpu"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown device `tpu` (cpu, cuda, cuda:N or metal)"), "{err}");
+    // One this build does not include names the Cargo feature (a known failure).
+    if !cfg!(feature = "cuda") {
+        let fixture = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+        let (code, _, err) = env.run(&["run", fixture.to_str().unwrap(), "hi", "--device", "cuda:1"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("`cuda:1`") && err.contains("--features cuda"), "{err}");
+    }
 }
 
 #[test]
