@@ -171,3 +171,90 @@ fn verbose_logs_are_coloured_only_when_asked() {
     let out = env.hfx().env_remove("NO_COLOR").args(["-vv", "--color", "always", "whoami"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("\x1b["), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `-q` hides info lines, warnings and success messages on stderr but leaves the data on stdout
+/// untouched; errors still show (their hints go only with `-qq`).
+#[test]
+fn quiet_hides_messages_but_not_data_or_errors() {
+    let env = TestEnv::new();
+    env.hub.add_repo(tiny_model("acme/tiny"));
+    let cases: [(&[&str], &str); 3] = [
+        // An info line.
+        (&["download", "acme/tiny", "--dry-run"], "will download 5 file(s)"),
+        // A warning.
+        (
+            &["download", "acme/tiny", "config.json", "--include", "*.md"],
+            "warning: `--include`/`--exclude` are ignored",
+        ),
+        // A success message, and the new repository's URL as data.
+        (&["repo", "create", "alice/made", "--exist-ok", "--token", TOKEN], "model `alice/made` is ready"),
+    ];
+    for (args, message) in cases {
+        let (code, loud_out, loud_err) = env.run(args);
+        assert_eq!(code, 0, "{args:?}: {loud_err}");
+        assert!(loud_err.contains(message), "{args:?} without -q: {loud_err}");
+        for quiet in ["-q", "--quiet"] {
+            let mut quiet_args = vec![quiet];
+            quiet_args.extend_from_slice(args);
+            let (code, out, err) = env.run(&quiet_args);
+            assert_eq!(code, 0, "{quiet_args:?}: {err}");
+            assert_eq!(err, "", "{quiet_args:?} wrote to stderr");
+            assert_eq!(out, loud_out, "{quiet_args:?} changed stdout");
+        }
+        assert!(!loud_out.trim().is_empty(), "{args:?} printed no data");
+    }
+    // Errors are not messages: `-q` keeps them, `-qq` drops the hint.
+    let (code, out, err) = env.run(&["-q", "download", "nobody/missing"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("error:") && err.contains("nobody/missing") && err.contains("hint:"), "{err}");
+    let (code, _, err) = env.run(&["-qq", "download", "nobody/missing"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error:") && !err.contains("hint:"), "{err}");
+}
+
+/// `HF_DEBUG` (truthy values as in huggingface_hub) turns on the debug logs `-v` gives, on
+/// stderr (here the retry of a 503), without trace lines and without touching stdout.
+#[test]
+fn hf_debug_turns_on_debug_logs_like_verbose() {
+    let env = TestEnv::new();
+    env.hub.add_repo(tiny_model("acme/tiny"));
+    // (stdout, the level and message of each log line on stderr, without their timestamps)
+    let run = |flags: &[&str], debug: Option<&str>| -> (String, Vec<String>) {
+        env.hub.add_fault(Fault {
+            method: Some("HEAD"),
+            path_contains: "/resolve/main/config.json".into(),
+            kind: FaultKind::Status { status: 503, retry_after: None },
+            times: 1,
+        });
+        let mut cmd = env.hfx();
+        if let Some(v) = debug {
+            cmd.env("HF_DEBUG", v);
+        }
+        let out = cmd.args(flags).args(["download", "acme/tiny", "config.json", "--force"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains("warning: HTTP 503"), "the retry notice is shown either way: {err}");
+        let logs = err
+            .lines()
+            .filter_map(|l| {
+                let at = ["TRACE ", "DEBUG ", " INFO ", " WARN ", "ERROR "].iter().filter_map(|lv| l.find(lv)).min()?;
+                Some(l[at..].trim().to_string())
+            })
+            .collect();
+        (String::from_utf8(out.stdout).unwrap(), logs)
+    };
+    let (plain_out, plain) = run(&[], None);
+    assert!(plain.is_empty(), "logs without -v or HF_DEBUG: {plain:?}");
+    let (_, verbose) = run(&["-v"], None);
+    assert!(verbose.iter().any(|l| l.starts_with("DEBUG") && l.contains("retrying request")), "-v: {verbose:?}");
+    assert!(verbose.iter().all(|l| !l.starts_with("TRACE")), "{verbose:?}");
+    for value in ["1", "true", "YES", "On"] {
+        let (out, debug) = run(&[], Some(value));
+        assert_eq!(out, plain_out, "HF_DEBUG={value} changed stdout");
+        assert_eq!(debug, verbose, "HF_DEBUG={value} does not log what -v logs");
+    }
+    for value in ["0", "false", ""] {
+        let (_, none) = run(&[], Some(value));
+        assert!(none.is_empty(), "HF_DEBUG={value:?} is not truthy, yet: {none:?}");
+    }
+}

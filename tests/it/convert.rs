@@ -239,6 +239,44 @@ fn bf16_and_f16_weights_stay_16_bit_and_give_the_f32_folders_greedy_ids_on_the_r
     }
 }
 
+/// `hfx run --dtype f16|bf16` on an f32 safetensors folder narrows its matrices to 16 bits while
+/// loading (half the weight bytes, as `hfx bench`, which loads through the same `ModelArgs`,
+/// reports in its SIZE column) and keeps the folder's greedy ids on the reference prompts.
+#[test]
+fn run_dtype_f16_and_bf16_narrow_an_f32_folder_and_keep_its_greedy_ids() {
+    use hfx::output::human_bytes;
+    let env = TestEnv::new();
+    let dir = converted();
+    let d = dir.to_str().unwrap();
+    let params = Decoder::from_safetensors(dir, &cpu(), WeightDtype::F16).unwrap().parameters() as u64;
+    let (f32_size, half_size) = (human_bytes(4 * params), human_bytes(2 * params));
+    let bench = |extra: &[&str]| {
+        let mut args = vec!["bench", d, "-p", "0", "-n", "1", "-r", "1"];
+        args.extend(extra);
+        env.ok(&args)
+    };
+    let stored = bench(&[]);
+    assert!(stored.contains(&f32_size) && !stored.contains(&half_size), "f32 folder: {stored}");
+    for dtype in ["f16", "bf16"] {
+        let table = bench(&["--dtype", dtype]);
+        assert!(table.contains(&half_size) && !table.contains(&f32_size), "--dtype {dtype}: {table}");
+        // One chat and one raw prompt of the reference.
+        let cases = reference("greedy.json")["cases"].as_array().unwrap().clone();
+        for case in
+            [cases.iter().find(|c| c["chat"] == true).unwrap(), cases.iter().find(|c| c["chat"] == false).unwrap()]
+        {
+            let prompt = case["prompt"].as_str().unwrap();
+            let mut args =
+                vec!["run", d, prompt, "--dtype", dtype, "--temperature", "0", "--max-new-tokens", "32", "--json"];
+            if case["chat"] == false {
+                args.push("--raw");
+            }
+            let got = ids(&run_json(&env, &args)["token_ids"]);
+            assert_eq!(got, ids(&case["generated_ids"]), "{prompt:?} --dtype {dtype}");
+        }
+    }
+}
+
 #[test]
 fn convert_refuses_bad_requests_clearly() {
     let env = TestEnv::new();

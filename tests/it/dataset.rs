@@ -338,3 +338,114 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unsupported output") && err.contains("hint:"), "{err}");
 }
+
+/// Plain text files are datasets of one `text` column, one row per line (blank lines kept, line
+/// ends dropped, as `datasets`' text builder reads them); `export --to .tsv` writes exactly these
+/// rows, quoting only cells that hold a tab or a quote, and a TSV file reads back as a dataset.
+#[test]
+fn text_files_read_as_rows_and_export_to_tsv_exactly() {
+    let env = TestEnv::new();
+    let train = "first line\n\nsecond\twith a tab\n\"quoted\" line\r\nnaïve café 🦀\nlast line, no newline";
+    env.hub.add_repo(
+        RepoSpec::new(RepoType::Dataset, "acme/notes")
+            .gitattributes()
+            .file("README.md", "---\nlicense: mit\n---\n")
+            .file("train.txt", train)
+            .file("test.txt", "only one\n"),
+    );
+    let info = json(&env, &["dataset", "info", "acme/notes", "--json"]);
+    assert_eq!(split_rows(&info, "default", "train"), 6);
+    assert_eq!(split_rows(&info, "default", "test"), 1);
+    assert_eq!(info["configs"][0]["columns"], serde_json::json!([{"name": "text", "type": "string"}]));
+
+    let jsonl = env.dir.path().join("train.jsonl");
+    env.ok(&["dataset", "export", "acme/notes", "--split", "train", "--to", jsonl.to_str().unwrap()]);
+    let want_jsonl = concat!(
+        "{\"text\": \"first line\"}\n",
+        "{\"text\": \"\"}\n",
+        "{\"text\": \"second\\twith a tab\"}\n",
+        "{\"text\": \"\\\"quoted\\\" line\"}\n",
+        "{\"text\": \"na\\u00efve caf\\u00e9 \\ud83e\\udd80\"}\n",
+        "{\"text\": \"last line, no newline\"}\n",
+    );
+    assert_eq!(std::fs::read_to_string(&jsonl).unwrap(), want_jsonl);
+
+    let tsv = env.dir.path().join("train.tsv");
+    let v =
+        json(&env, &["dataset", "export", "acme/notes", "--split", "train", "--to", tsv.to_str().unwrap(), "--json"]);
+    assert_eq!(v["rows"], 6);
+    let want_tsv = concat!(
+        "text\n",
+        "first line\n",
+        "\"\"\n",
+        "\"second\twith a tab\"\n",
+        "\"\"\"quoted\"\" line\"\n",
+        "naïve café 🦀\n",
+        "last line, no newline\n",
+    );
+    assert_eq!(std::fs::read_to_string(&tsv).unwrap(), want_tsv);
+    let test = env.dir.path().join("test.tsv");
+    env.ok(&["dataset", "export", "acme/notes", "--split", "test", "--to", test.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&test).unwrap(), "text\nonly one\n");
+
+    // The TSV is a dataset again: the same rows, back to the same JSON lines, except that an
+    // empty cell reads as null (as `datasets`' CSV builder, through pandas, reads it).
+    let local = env.dir.path().join("local");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::copy(&tsv, local.join("train.tsv")).unwrap();
+    let back = env.dir.path().join("back.jsonl");
+    env.ok(&["dataset", "export", local.to_str().unwrap(), "--split", "train", "--to", back.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), want_jsonl.replace("{\"text\": \"\"}", "{\"text\": null}"));
+}
+
+/// `dataset fetch --include` keeps only the data files its globs match (fnmatch: `*` crosses
+/// `/`; several patterns add up), plus the card; nothing else is requested.
+#[test]
+fn fetch_include_downloads_only_the_matching_data_files() {
+    let env = TestEnv::new();
+    serve_multi(&env);
+    let files_under = |root: &Path| -> Vec<String> {
+        tree_picture(root).into_iter().filter(|(_, k)| k != "dir").map(|(p, _)| p).collect()
+    };
+    env.hub.clear_log();
+    let v = json(&env, &["dataset", "fetch", "acme/humaneval-multi", "--include", "full/train-*", "--json"]);
+    let listed: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["full/train-0.jsonl", "full/train-1.jsonl"]);
+    let snap = PathBuf::from(v["path"].as_str().unwrap());
+    assert_eq!(files_under(&snap), ["README.md", "full/train-0.jsonl", "full/train-1.jsonl"]);
+    let log = env.hub.log();
+    let fetched: Vec<&str> = log.iter().filter(|r| r.path.contains("/resolve")).map(|r| r.path.as_str()).collect();
+    assert!(
+        fetched.iter().all(|p| !p.contains("test.jsonl.zst") && !p.contains("parity")),
+        "files outside --include were requested: {fetched:?}"
+    );
+
+    let local = env.dir.path().join("picked");
+    let v = json(
+        &env,
+        &[
+            "dataset",
+            "fetch",
+            "acme/humaneval-multi",
+            "--include",
+            "*.csv",
+            "--include",
+            "*.zst",
+            "--local-dir",
+            local.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let listed: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["full/test.jsonl.zst", "parity/even.csv"]);
+    let got: Vec<String> = files_under(&local).into_iter().filter(|p| !p.starts_with(".cache")).collect();
+    assert_eq!(got, ["README.md", "full/test.jsonl.zst", "parity/even.csv"]);
+    assert_eq!(
+        std::fs::read(local.join("parity/even.csv")).unwrap(),
+        std::fs::read(env.dir.path().join("multi/parity/even.csv")).unwrap()
+    );
+
+    // A pattern that matches no data file fetches none (only the card).
+    let v = json(&env, &["dataset", "fetch", "acme/humaneval-multi", "--include", "*.parquet", "--json"]);
+    assert_eq!(v["files"], serde_json::json!([]));
+}

@@ -330,3 +330,72 @@ fn without_symlinks_snapshots_hold_real_files_that_stay_cached_and_verify() {
     assert_eq!(v["mismatches"], 0, "{v}");
     assert_eq!(v["checked_files"].as_u64(), Some(5), "{v}");
 }
+
+/// `--max-workers N` caps the files in flight: with each file held 300 ms by the Hub, one worker
+/// never has two file requests open at once, while the default (8) does.
+#[test]
+fn max_workers_caps_the_files_transferred_at_once() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let env = TestEnv::new();
+    let mut spec = RepoSpec::new(RepoType::Model, "acme/six");
+    for i in 0..6 {
+        spec = spec.file(&format!("f{i}.txt"), format!("file {i}\n"));
+    }
+    env.hub.add_repo(spec);
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: "/resolve/".into(),
+        kind: FaultKind::Delay { ms: 300 },
+        times: usize::MAX,
+    });
+    // Largest number of file requests the Hub had received but not yet answered, sampled while
+    // the download ran.
+    let peak = |extra: &[&str]| -> (usize, Duration) {
+        env.hub.clear_log();
+        let cache = env.dir.path().join(format!("cache{}", extra.join("")));
+        let started = Instant::now();
+        let mut child = env
+            .hfx_std()
+            .args(["download", "acme/six", "--cache-dir", cache.to_str().unwrap()])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut peak = 0;
+        while child.try_wait().unwrap().is_none() {
+            let open = env
+                .hub
+                .log()
+                .iter()
+                .filter(|r| r.method == "GET" && r.path.contains("/resolve/") && r.status == 0)
+                .count();
+            peak = peak.max(open);
+            assert!(started.elapsed() < Duration::from_secs(60), "download too slow");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let elapsed = started.elapsed();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let snap = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+        for i in 0..6 {
+            assert_eq!(std::fs::read_to_string(snap.join(format!("f{i}.txt"))).unwrap(), format!("file {i}\n"));
+        }
+        let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains("/resolve/")).count();
+        assert_eq!(gets, 6, "one request per file");
+        (peak, elapsed)
+    };
+    let (one, one_took) = peak(&["--max-workers", "1"]);
+    assert_eq!(one, 1, "--max-workers 1 had {one} files in flight at once");
+    assert!(one_took >= Duration::from_millis(1800), "six 300 ms files one at a time took {one_took:?}");
+    let (default, default_took) = peak(&[]);
+    assert!(default >= 2, "the default 8 workers never overlapped (peak {default})");
+    assert!(default_took < one_took, "{default_took:?} with 8 workers, {one_took:?} with 1");
+    let (three, _) = peak(&["--max-workers", "3"]);
+    assert!((2..=3).contains(&three), "--max-workers 3 had {three} files in flight at once");
+
+    let (code, _, err) = env.run(&["download", "acme/six", "--max-workers", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--max-workers"), "{err}");
+}

@@ -278,3 +278,108 @@ fn interrupt_exits_130_and_resumes() {
     assert_eq!(fs_err::read(PathBuf::from(path).join("model.safetensors")).unwrap(), data);
     assert!(first + cdn_bytes(&env) < (size + size / 10) as u64);
 }
+
+/// `HF_HUB_ETAG_TIMEOUT` bounds the metadata request (the HEAD of a file): a Hub that takes 3 s
+/// fails a 0.5 s timeout at once with a clear error, or, with the file cached, the cached copy is
+/// used with a warning (huggingface_hub's fallback); a timeout above the delay waits for it.
+#[test]
+fn etag_timeout_bounds_the_metadata_request() {
+    let env = TestEnv::new();
+    env.hub.add_repo(tiny_model("acme/tiny"));
+    let slow_head = |ms: u64| {
+        env.hub.add_fault(Fault {
+            method: Some("HEAD"),
+            path_contains: "/resolve/main/config.json".into(),
+            kind: FaultKind::Delay { ms },
+            times: 1,
+        });
+    };
+    let download = |timeout: &str| {
+        let started = Instant::now();
+        let out = env
+            .hfx()
+            .env("HF_HUB_ETAG_TIMEOUT", timeout)
+            .args(["download", "acme/tiny", "config.json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).trim().to_string(), err, started.elapsed())
+    };
+
+    // Nothing cached: a clear error after about the timeout, not after the Hub's 3 s.
+    slow_head(3000);
+    let (code, out, err, took) = download("0.5");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("error:") && err.contains("timed out"), "{err}");
+    assert!(took >= Duration::from_millis(450) && took < Duration::from_millis(2500), "failed after {took:?}");
+    let landed = env.cache_dir().is_dir()
+        && tree_picture(&env.cache_dir()).iter().any(|(p, k)| p.ends_with("config.json") && k != "dir");
+    assert!(!landed, "a file was cached by a failed download");
+
+    // A timeout longer than the delay: the request is waited for.
+    slow_head(1000);
+    let (code, out, err, took) = download("5");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(took >= Duration::from_millis(1000), "did not wait for the Hub: {took:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
+
+    // Cached now: the slow Hub times out again, and the cached file stands in, with a warning.
+    slow_head(3000);
+    let (code, cached, err, took) = download("0.5");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(cached, out);
+    assert!(err.contains("warning:") && err.contains("timed out") && err.contains("cached"), "{err}");
+    assert!(took < Duration::from_millis(2500), "fell back after {took:?}");
+}
+
+/// `HF_HUB_DOWNLOAD_TIMEOUT` is the read timeout of transfers: a file whose bytes do not start
+/// within it is retried (the Hub has answered), then fails with a clear error, long before the
+/// 2 s each stalled attempt would take; a timeout above the stall waits for it.
+#[test]
+fn download_timeout_bounds_a_stalled_transfer() {
+    let env = TestEnv::new();
+    let (_, data) = big_repo(&env, "acme/stall", 2 * MB);
+    let sha = sha256_hex(&data);
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: sha.clone(),
+        kind: FaultKind::Delay { ms: 2000 },
+        times: usize::MAX,
+    });
+    let started = Instant::now();
+    let out = env
+        .hfx()
+        .env("HF_HUB_DOWNLOAD_TIMEOUT", "0.3")
+        .args(["download", "acme/stall", "model.safetensors"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error:") && err.contains("timed out"), "{err}");
+    let tries = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains(&sha)).count();
+    assert_eq!(tries, 6, "1 try + 5 retries");
+    // 6 x 0.3 s plus 1.15 s of backoff; without the timeout, 6 x 2 s.
+    assert!(took < Duration::from_secs(8), "gave up after {took:?}");
+    assert!(!env.cache_dir().join(format!("models--acme--stall/blobs/{sha}")).exists());
+
+    env.hub.clear_faults();
+    env.hub.add_fault(Fault {
+        method: Some("GET"),
+        path_contains: sha.clone(),
+        kind: FaultKind::Delay { ms: 1000 },
+        times: 1,
+    });
+    env.hub.clear_log();
+    let out = env
+        .hfx()
+        .env("HF_HUB_DOWNLOAD_TIMEOUT", "5")
+        .args(["download", "acme/stall", "model.safetensors"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(String::from_utf8(out.stdout).unwrap().trim()).unwrap(), data);
+    let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains(&sha)).count();
+    assert_eq!(gets, 1, "waited for the stalled transfer instead of retrying it");
+}

@@ -341,3 +341,66 @@ fn sentencepiece_gguf_vocabulary_builds_a_llama_style_tokenizer() {
     assert_eq!(tok.tokenizer.decode(enc.get_ids(), false).unwrap(), "hé");
     assert_eq!(tok.piece_bytes(3).unwrap(), [0xC3]);
 }
+
+/// `--tokens` prints the pieces (as transformers' `convert_ids_to_tokens` spells them) and
+/// `--offsets` the character span `start:end` of each token, one line per input; each span
+/// slices the input back to that token's text.
+#[test]
+fn tokens_and_offsets_modes_print_pieces_and_spans_that_slice_the_input() {
+    let env = TestEnv::new();
+    let g = gguf();
+    let g = g.to_str().unwrap();
+    let tok = hfx::models::tokenizer::LoadedTokenizer::from_gguf(&gguf()).unwrap();
+    let r = reference("smollm2/tokenization.json");
+    let cases = [
+        ("Hello, world!", "0:5 5:6 6:12 12:13"),
+        (
+            "Don't stop; we'll see. It's I'M HERE, isn't it?",
+            "0:3 3:5 5:10 10:11 11:14 14:17 17:21 21:22 22:25 25:27 27:29 29:30 30:31 31:36 36:37 37:41 41:43 43:46 46:47",
+        ),
+        // Characters, not bytes: `è` is one character of two bytes; `Å` is split into two
+        // byte-level tokens, each spanning the character it is part of.
+        (
+            "Crème brûlée, façade, Ångström, São Paulo, naïve",
+            "0:2 2:3 3:5 5:8 8:9 9:10 10:12 12:13 13:20 20:21 21:23 22:23 23:25 25:28 28:30 30:31 31:35 35:41 41:42 42:45 45:48",
+        ),
+    ];
+    for (text, want_offsets) in cases {
+        let case = r["cases"].as_array().unwrap().iter().find(|c| c["text"] == text).unwrap();
+        let want_tokens: Vec<&str> = case["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(env.ok(&["tokenize", g, text, "--tokens"]), want_tokens.join(" "), "tokens of {text:?}");
+        let offsets = env.ok(&["tokenize", g, text, "--offsets"]);
+        assert_eq!(offsets, want_offsets, "offsets of {text:?}");
+        let spans: Vec<(usize, usize)> = offsets
+            .split(' ')
+            .map(|s| {
+                let (a, b) = s.split_once(':').unwrap();
+                (a.parse().unwrap(), b.parse().unwrap())
+            })
+            .collect();
+        let token_ids = ids(&case["ids"]);
+        assert_eq!(spans.len(), token_ids.len(), "one span per token of {text:?}");
+        let chars: Vec<char> = text.chars().collect();
+        for ((start, end), id) in spans.into_iter().zip(token_ids) {
+            let slice: String = chars[start..end].iter().collect();
+            let piece = tok.piece_bytes(id as u32).unwrap();
+            match std::str::from_utf8(&piece) {
+                Ok(piece) => assert_eq!(slice, piece, "span {start}:{end} of {text:?}"),
+                // A byte-level piece of a character: the span is the character(s) it is part of.
+                Err(_) => assert!(
+                    slice.as_bytes().windows(piece.len()).any(|w| w == piece) && slice.chars().count() <= 2,
+                    "span {start}:{end} ({slice:?}) of {text:?} does not hold the bytes {piece:?}"
+                ),
+            }
+        }
+        // The same as the JSON view's `offsets`.
+        let json = json_out(&env, &["tokenize", g, text, "--json"]);
+        let json_spans: Vec<String> = json["offsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}:{}", p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+            .collect();
+        assert_eq!(json_spans.join(" "), want_offsets);
+    }
+}

@@ -340,3 +340,65 @@ fn xet_is_offered_only_by_builds_that_have_it() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["disable_xet"], true);
 }
+
+/// `--include` commits only the files its globs match (fnmatch: `*` crosses `/`, `dir/` is the
+/// whole folder), and `--exclude` then removes some of those.
+#[test]
+fn include_commits_only_the_matching_files() {
+    let env = logged_in();
+    let d = folder(&env);
+    write(&d, "nested/extra.json", b"{}");
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "upload",
+        "alice/picked",
+        d.to_str().unwrap(),
+        "--include",
+        "*.json",
+        "--include",
+        "tokenizer/",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["files_committed"], 3, "{v}");
+    let info: serde_json::Value = serde_json::from_str(&env.ok(&["repo", "info", "alice/picked", "--json"])).unwrap();
+    let commit = info["sha"].as_str().unwrap();
+    let mut paths: Vec<&str> = info["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, [".gitattributes", "config.json", "nested/extra.json", "tokenizer/vocab.txt"]);
+    // What the Hub stores, file by file: the included ones with their bytes, the rest absent.
+    for (rel, committed) in [
+        ("config.json", true),
+        ("nested/extra.json", true),
+        ("tokenizer/vocab.txt", true),
+        ("README.md", false),
+        ("empty.txt", false),
+        ("model.safetensors", false),
+    ] {
+        let stored = env.hub.file_info(RepoType::Model, "alice/picked", commit, rel);
+        match stored {
+            Some(f) => {
+                assert!(committed, "{rel} was committed");
+                assert_eq!(f.sha256, sha256_hex(&std::fs::read(d.join(rel)).unwrap()), "{rel}");
+            }
+            None => assert!(!committed, "{rel} is missing"),
+        }
+    }
+    assert!(env.hub.log().iter().all(|r| r.method != "PUT"), "no LFS upload: the weights were not included");
+
+    // `--exclude` narrows what `--include` picked.
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "upload",
+        "alice/picked2",
+        d.to_str().unwrap(),
+        "--include",
+        "*.json",
+        "--exclude",
+        "nested/*",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["files_committed"], 1, "{v}");
+    let main = env.hub.resolve_rev(RepoType::Model, "alice/picked2", "main").unwrap();
+    assert!(env.hub.file_info(RepoType::Model, "alice/picked2", &main, "config.json").is_some());
+    assert!(env.hub.file_info(RepoType::Model, "alice/picked2", &main, "nested/extra.json").is_none());
+}
