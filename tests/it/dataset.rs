@@ -368,7 +368,7 @@ fn text_files_read_as_rows_and_export_to_tsv_exactly() {
         "{\"text\": \"na\\u00efve caf\\u00e9 \\ud83e\\udd80\"}\n",
         "{\"text\": \"last line, no newline\"}\n",
     );
-    assert_eq!(std::fs::read_to_string(&jsonl).unwrap(), want_jsonl);
+    assert_eq!(fs_err::read_to_string(&jsonl).unwrap(), want_jsonl);
 
     let tsv = env.dir.path().join("train.tsv");
     let v =
@@ -383,19 +383,19 @@ fn text_files_read_as_rows_and_export_to_tsv_exactly() {
         "naïve café 🦀\n",
         "last line, no newline\n",
     );
-    assert_eq!(std::fs::read_to_string(&tsv).unwrap(), want_tsv);
+    assert_eq!(fs_err::read_to_string(&tsv).unwrap(), want_tsv);
     let test = env.dir.path().join("test.tsv");
     env.ok(&["dataset", "export", "acme/notes", "--split", "test", "--to", test.to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(&test).unwrap(), "text\nonly one\n");
+    assert_eq!(fs_err::read_to_string(&test).unwrap(), "text\nonly one\n");
 
     // The TSV is a dataset again: the same rows, back to the same JSON lines, except that an
     // empty cell reads as null (as `datasets`' CSV builder, through pandas, reads it).
     let local = env.dir.path().join("local");
-    std::fs::create_dir_all(&local).unwrap();
-    std::fs::copy(&tsv, local.join("train.tsv")).unwrap();
+    fs_err::create_dir_all(&local).unwrap();
+    fs_err::copy(&tsv, local.join("train.tsv")).unwrap();
     let back = env.dir.path().join("back.jsonl");
     env.ok(&["dataset", "export", local.to_str().unwrap(), "--split", "train", "--to", back.to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(&back).unwrap(), want_jsonl.replace("{\"text\": \"\"}", "{\"text\": null}"));
+    assert_eq!(fs_err::read_to_string(&back).unwrap(), want_jsonl.replace("{\"text\": \"\"}", "{\"text\": null}"));
 }
 
 /// `dataset fetch --include` keeps only the data files its globs match (fnmatch: `*` crosses
@@ -441,8 +441,8 @@ fn fetch_include_downloads_only_the_matching_data_files() {
     let got: Vec<String> = files_under(&local).into_iter().filter(|p| !p.starts_with(".cache")).collect();
     assert_eq!(got, ["README.md", "full/test.jsonl.zst", "parity/even.csv"]);
     assert_eq!(
-        std::fs::read(local.join("parity/even.csv")).unwrap(),
-        std::fs::read(env.dir.path().join("multi/parity/even.csv")).unwrap()
+        fs_err::read(local.join("parity/even.csv")).unwrap(),
+        fs_err::read(env.dir.path().join("multi/parity/even.csv")).unwrap()
     );
 
     // A pattern that matches no data file fetches none (only the card).

@@ -380,7 +380,7 @@ fn max_workers_caps_the_files_transferred_at_once() {
         assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
         let snap = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
         for i in 0..6 {
-            assert_eq!(std::fs::read_to_string(snap.join(format!("f{i}.txt"))).unwrap(), format!("file {i}\n"));
+            assert_eq!(fs_err::read_to_string(snap.join(format!("f{i}.txt"))).unwrap(), format!("file {i}\n"));
         }
         let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains("/resolve/")).count();
         assert_eq!(gets, 6, "one request per file");

@@ -322,7 +322,7 @@ fn etag_timeout_bounds_the_metadata_request() {
     let (code, out, err, took) = download("5");
     assert_eq!(code, Some(0), "{err}");
     assert!(took >= Duration::from_millis(1000), "did not wait for the Hub: {took:?}");
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
+    assert_eq!(fs_err::read_to_string(&out).unwrap(), r#"{"model_type": "llama", "hidden_size": 8}"#);
 
     // Cached now: the slow Hub times out again, and the cached file stands in, with a warning.
     slow_head(3000);
@@ -379,7 +379,7 @@ fn download_timeout_bounds_a_stalled_transfer() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read(String::from_utf8(out.stdout).unwrap().trim()).unwrap(), data);
+    assert_eq!(fs_err::read(String::from_utf8(out.stdout).unwrap().trim()).unwrap(), data);
     let gets = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains(&sha)).count();
     assert_eq!(gets, 1, "waited for the stalled transfer instead of retrying it");
 }

@@ -378,7 +378,7 @@ fn include_commits_only_the_matching_files() {
         match stored {
             Some(f) => {
                 assert!(committed, "{rel} was committed");
-                assert_eq!(f.sha256, sha256_hex(&std::fs::read(d.join(rel)).unwrap()), "{rel}");
+                assert_eq!(f.sha256, sha256_hex(&fs_err::read(d.join(rel)).unwrap()), "{rel}");
             }
             None => assert!(!committed, "{rel} is missing"),
         }
