@@ -19,6 +19,7 @@
 //! [`Cache`] and [`RepoCache`] are the only code that builds these paths.
 
 mod error;
+mod files;
 pub mod gc;
 pub mod reference;
 pub mod scan;
@@ -26,12 +27,12 @@ mod tree;
 pub mod verify;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 pub use error::CacheError;
+pub use files::{FileLock, KnownDirs, atomic_write, tmp_sibling, with_parent};
 pub use reference::{ModelRef, split_quant_tag};
 pub use tree::{TreeEntry, read_tree_file, write_tree_file};
 
@@ -360,10 +361,7 @@ impl RepoCache {
             return;
         }
         let marker = self.no_exist_path(commit, path);
-        if let Some(parent) = marker.parent() {
-            let _ = fs_err::create_dir_all(parent);
-        }
-        let _ = fs_err::File::create(marker);
+        let _ = with_parent(&marker, || fs_err::File::create(&marker));
     }
 
     /// Point `snapshots/<commit>/<path>` at `blobs/<etag>` with a relative symlink (or copy the
@@ -371,9 +369,6 @@ impl RepoCache {
     pub fn link_snapshot_file(&self, commit: &str, path: &str, etag: &str) -> Result<PathBuf> {
         validate_repo_path(path)?;
         let dest = self.snapshot_file(commit, path);
-        let parent = dest.parent().ok_or_else(|| CacheError::UnsafePath { path: path.to_string() })?;
-        fs_err::create_dir_all(parent)?;
-        let blob = self.blob_path(etag);
         // `snapshots/<commit>/a/b` -> `../../../blobs/<etag>`: one `..` per directory level.
         let depth = path.split('/').count() + 1;
         let mut target = PathBuf::new();
@@ -382,27 +377,37 @@ impl RepoCache {
         }
         target.push("blobs");
         target.push(etag);
+        let linked_already = || fs_err::read_link(&dest).is_ok_and(|t| t == target);
+        if self.symlinks {
+            // Link first and look only when that fails: in a fresh snapshot the link is the one
+            // call per file (it was mkdir, stat and lstat before it).
+            let link = || symlink(&target, &dest);
+            let mut made = with_parent(&dest, link);
+            if made.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::AlreadyExists) {
+                if linked_already() {
+                    return Ok(dest);
+                }
+                // Another target, or a copy: replace it.
+                fs_err::remove_file(&dest)?;
+                made = link();
+            }
+            match made {
+                Ok(()) => return Ok(dest),
+                // Another process linked it first (concurrent downloads of one repo).
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && linked_already() => return Ok(dest),
+                Err(_) => {}
+            }
+        }
+        let parent = dest.parent().ok_or_else(|| CacheError::UnsafePath { path: path.to_string() })?;
+        fs_err::create_dir_all(parent)?;
         if let Ok(existing) = fs_err::symlink_metadata(&dest) {
-            if existing.file_type().is_symlink() && fs_err::read_link(&dest).is_ok_and(|t| t == target) {
+            if existing.file_type().is_symlink() && linked_already() {
                 return Ok(dest);
             }
             fs_err::remove_file(&dest)?;
         }
-        if self.symlinks {
-            match symlink(&target, &dest) {
-                Ok(()) => return Ok(dest),
-                // Another process linked it first (concurrent downloads of one repo).
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::AlreadyExists
-                        && fs_err::read_link(&dest).is_ok_and(|t| t == target) =>
-                {
-                    return Ok(dest);
-                }
-                Err(_) => {}
-            }
-        }
         let tmp = tmp_sibling(&dest);
-        fs_err::copy(&blob, &tmp)?;
+        fs_err::copy(self.blob_path(etag), &tmp)?;
         fs_err::rename(&tmp, &dest)?;
         Ok(dest)
     }
@@ -424,68 +429,6 @@ fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
 #[cfg(windows)]
 fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
     std::os::windows::fs::symlink_file(target, link)
-}
-
-/// A unique temporary name next to `path` (same directory, so rename is atomic).
-pub fn tmp_sibling(path: &Path) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
-/// Write a file through a temporary sibling and a rename, so readers never see half a file.
-pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent)?;
-    }
-    let tmp = tmp_sibling(path);
-    {
-        let mut f = fs_err::File::create(&tmp)?;
-        f.write_all(content)?;
-    }
-    fs_err::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs_err::remove_file(&tmp);
-    })?;
-    Ok(())
-}
-
-/// An exclusive advisory lock on a `.locks/...` file, held until dropped.
-pub struct FileLock {
-    file: std::fs::File,
-}
-
-impl FileLock {
-    /// Block until the lock is ours.
-    pub fn acquire(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent() {
-            fs_err::create_dir_all(parent)?;
-        }
-        let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(path)?.into_parts().0;
-        file.lock()
-            .map_err(|e| CacheError::Io(std::io::Error::new(e.kind(), format!("locking {}: {e}", path.display()))))?;
-        Ok(Self { file })
-    }
-
-    /// Take the lock only if nobody holds it.
-    pub fn try_acquire(path: &Path) -> Result<Option<Self>> {
-        if let Some(parent) = path.parent() {
-            fs_err::create_dir_all(parent)?;
-        }
-        let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(path)?.into_parts().0;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(Self { file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
-        }
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-    }
 }
 
 #[cfg(test)]
@@ -529,6 +472,13 @@ mod tests {
         assert_eq!(fs_err::read_link(&p).unwrap(), PathBuf::from(format!("../../../../blobs/{etag}")));
         assert_eq!(fs_err::read(&p).unwrap(), b"hello");
         assert_eq!(repo.blob_of(&p).unwrap(), repo.blob_path(&etag));
+        // A link to another blob is replaced; the right one is kept.
+        let other = "b".repeat(40);
+        atomic_write(&repo.blob_path(&other), b"other").unwrap();
+        repo.link_snapshot_file(&commit, "sub/dir/f.txt", &other).unwrap();
+        assert_eq!(fs_err::read(&p).unwrap(), b"other");
+        repo.link_snapshot_file(&commit, "sub/dir/f.txt", &other).unwrap();
+        assert_eq!(fs_err::read_link(&p).unwrap(), PathBuf::from(format!("../../../../blobs/{other}")));
     }
 
     #[test]
@@ -567,15 +517,5 @@ mod tests {
             "{\n \"format_version\": 1,\n \"files\": {\n  \"m.bin\": {\n   \"size\": 5,\n   \"blob_id\": \"p\",\n   \"lfs_sha256\": \"s\",\n   \"lfs_size\": 5\n  },\n  \"\\u00e9.txt\": {\n   \"size\": 2,\n   \"blob_id\": \"b\"\n  }\n }\n}"
         );
         assert_eq!(repo.read_tree("c").unwrap(), files);
-    }
-
-    #[test]
-    fn locks_exclude_each_other() {
-        let tmp = tempfile::tempdir().unwrap();
-        let p = tmp.path().join(".locks/x.lock");
-        let held = FileLock::acquire(&p).unwrap();
-        assert!(FileLock::try_acquire(&p).unwrap().is_none());
-        drop(held);
-        assert!(FileLock::try_acquire(&p).unwrap().is_some());
     }
 }

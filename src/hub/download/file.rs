@@ -139,9 +139,9 @@ impl Downloader<'_> {
                 self.reporter.progress(path, size);
                 return Ok(done(FileState::Cached));
             }
-            ensure_local_meta_dir(&lp.meta_dir)?;
+            ensure_local_meta_dir(&self.dirs, &lp.meta_dir)?;
             if let Some(parent) = lp.file.parent() {
-                fs_err::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+                self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
             }
             let blob = rc.blob_path(etag);
             let status = if blob.is_file() && !self.opts.force {
@@ -153,31 +153,40 @@ impl Downloader<'_> {
                 FileState::Cached
             } else {
                 let url = location.map_or_else(|| self.client.resolve_url(repo, commit, path), Ok)?;
-                let files = BlobFiles { partial: &lp.partial, lock: &lp.lock, dest: &lp.file };
+                let files = BlobFiles { partial: lp.partial.clone(), lock: lp.lock.clone(), dest: lp.file.clone() };
                 self.download_blob(url, file, files, true).await?
             };
             if let Some(parent) = lp.metadata.parent() {
-                fs_err::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+                self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
             }
             atomic_write(&lp.metadata, format!("{commit}\n{etag}\n{}\n", now_secs()).as_bytes())?;
             return Ok(done(status));
         }
-        if !self.opts.force && rc.snapshot_file(commit, path).exists() {
+        // A snapshot folder this run created holds no earlier run's files: probing each file in
+        // it only costs a failing stat.
+        let new_snapshot = self.dirs.created(&rc.snapshot_dir(commit));
+        if !self.opts.force && !new_snapshot && rc.snapshot_file(commit, path).exists() {
             self.reporter.progress(path, size);
             return Ok(done(FileState::Cached));
         }
-        let blob = rc.blob_path(etag);
-        let status = if blob.is_file() && !self.opts.force {
+        let (blobs, blob) = (rc.blobs_dir(), rc.blob_path(etag));
+        // Likewise a new `blobs/`; the check under the blob's lock in `download_blob` still
+        // catches a blob that a concurrent process, or an identical file of this snapshot, made.
+        let new_blobs = self.dirs.ensure(&blobs).map_err(|e| io_err(&blobs, e))?;
+        let status = if !self.opts.force && !new_blobs && blob.is_file() {
             self.reporter.progress(path, size);
             FileState::Cached
         } else {
             let url = location.map_or_else(|| self.client.resolve_url(repo, commit, path), Ok)?;
-            fs_err::create_dir_all(rc.blobs_dir()).map_err(|e| io_err(&rc.blobs_dir(), e))?;
-            let (partial, lock) = (rc.incomplete_path(etag), rc.lock_path(etag));
-            let files = BlobFiles { partial: &partial, lock: &lock, dest: &blob };
+            let files = BlobFiles { partial: rc.incomplete_path(etag), lock: rc.lock_path(etag), dest: blob };
             self.download_blob(url, file, files, self.opts.force).await?
         };
-        rc.link_snapshot_file(commit, path, etag)?;
+        // Off the task, like the blob's own steps (`blocking`).
+        let link = {
+            let (rc, commit, path, etag) = (rc.clone(), commit.to_owned(), path.to_owned(), etag.to_owned());
+            move || Ok(rc.link_snapshot_file(&commit, &path, &etag)?)
+        };
+        blocking(&rc.snapshot_file(commit, path), link).await?;
         Ok(done(status))
     }
 }

@@ -43,10 +43,21 @@ impl Part {
         {
             return Ok(p);
         }
-        let file =
-            fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(partial)?.into_parts().0;
-        // Pre-size the file so chunks can be written at their offsets.
-        file.set_len(size)?;
+        let mut opts = fs_err::OpenOptions::new();
+        opts.read(true).write(true);
+        // Create it exclusively to learn whether an earlier run left one (then start it over).
+        let (file, left_over) = match opts.clone().create_new(true).open(partial) {
+            Ok(f) => (f.into_parts().0, false),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                (opts.create(true).truncate(true).open(partial)?.into_parts().0, true)
+            }
+            Err(e) => return Err(e),
+        };
+        // Pre-size a resumable file, whose length `resume` checks. A small file is one chunk
+        // (chunks are at least 1 MiB) written front to back, so it needs no `ftruncate`.
+        if resumable {
+            file.set_len(size)?;
+        }
         let n = size.div_ceil(chunk_size).max(1);
         let state = if resumable {
             let mut header = Vec::with_capacity((STATE_HEADER + 8 * n) as usize);
@@ -66,7 +77,12 @@ impl Part {
             f.write_all_at(&header, 0)?;
             Some(f)
         } else {
-            let _ = fs_err::remove_file(state_path);
+            // A state file is created after its partial and removed before it, so only a
+            // partial left behind can have one (from a large file at the same `--local-dir`
+            // path): no failing unlink per small file.
+            if left_over {
+                let _ = fs_err::remove_file(state_path);
+            }
             None
         };
         Ok(Self {
@@ -281,5 +297,21 @@ mod tests {
         // A different size means a different file: start over.
         let p = Part::open(&partial, &state, size + 1, 1 << 20, false).unwrap();
         assert_eq!(p.prefix_total(), 0);
+    }
+
+    #[test]
+    fn small_part_has_no_state_and_clears_a_stale_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let partial = tmp.path().join("x.incomplete");
+        let state = state_path_of(&partial);
+        let p = Part::open(&partial, &state, 1000, 1 << 20, false).unwrap();
+        assert!(p.state.is_none() && !state.exists());
+        p.write(0, &[1u8; 600], Some(0)).unwrap();
+        drop(p);
+        // Left behind with a large file's state (the same `--local-dir` path): both start over.
+        fs_err::write(&state, b"stale").unwrap();
+        let p = Part::open(&partial, &state, 1000, 1 << 20, false).unwrap();
+        assert!(!state.exists());
+        assert_eq!((p.prefix_total(), fs_err::metadata(&partial).unwrap().len()), (0, 0));
     }
 }

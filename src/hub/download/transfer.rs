@@ -20,29 +20,36 @@ impl Downloader<'_> {
         &self,
         url: Url,
         file: Remote<'_>,
-        files: BlobFiles<'_>,
+        files: BlobFiles,
         force: bool,
     ) -> Result<FileState> {
         let Remote { path: label, etag, size } = file;
         let BlobFiles { partial, lock, dest } = files;
-        let lock_path = lock.to_path_buf();
-        // Wait for a concurrent download of the same blob (another process) to finish.
-        let guard = tokio::task::spawn_blocking(move || FileLock::acquire(&lock_path))
-            .await
-            .map_err(|e| io_err(lock, std::io::Error::other(e.to_string())))??;
-        if dest.is_file() && !force {
-            self.reporter.progress(label, size);
-            drop(guard);
-            return Ok(FileState::Cached);
-        }
         if let Some(parent) = partial.parent() {
-            fs_err::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+            self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
         }
-        let state_path = state_path_of(partial);
-        let part = Arc::new(
-            Part::open(partial, &state_path, size, self.opts.chunk_size_for(size), force)
-                .map_err(|e| io_err(partial, e))?,
-        );
+        let state_path = state_path_of(&partial);
+        let chunk_size = self.opts.chunk_size_for(size);
+        let opened = blocking(&partial, {
+            let (partial, state_path, dest) = (partial.clone(), state_path.clone(), dest.clone());
+            move || {
+                // Wait for a concurrent download of the same blob (another process, or an
+                // identical file of this snapshot), then see whether it made the blob.
+                let guard = FileLock::acquire(&lock)?;
+                if dest.is_file() && !force {
+                    return Ok(None);
+                }
+                let part =
+                    Part::open(&partial, &state_path, size, chunk_size, force).map_err(|e| io_err(&partial, e))?;
+                Ok(Some((guard, part)))
+            }
+        })
+        .await?;
+        let Some((guard, part)) = opened else {
+            self.reporter.progress(label, size);
+            return Ok(FileState::Cached);
+        };
+        let part = Arc::new(part);
         let already = part.prefix_total();
         self.reporter.file_start(label, size, already);
         self.reporter.progress(label, already);
@@ -61,18 +68,32 @@ impl Downloader<'_> {
                 return Err(e);
             }
         };
-        drop(part);
+        // Closes the part's files (before the rename, for Windows) and removes its state. Small
+        // files have none: removing it anyway was a failing unlink per file. The state goes
+        // before its partial, so no state is ever left without one (`Part::open`).
+        let close = move || {
+            let had_state = part.state.is_some();
+            drop(part);
+            if had_state {
+                let _ = fs_err::remove_file(&state_path);
+            }
+        };
         if let Some(actual) = digest
             && actual != etag
         {
-            let _ = fs_err::remove_file(partial);
-            let _ = fs_err::remove_file(&state_path);
+            close();
+            let _ = fs_err::remove_file(&partial);
             return Err(HubError::ChecksumMismatch { path: label.to_string(), expected: etag.to_string(), actual });
         }
-        fs_err::rename(partial, dest).map_err(|e| io_err(dest, e))?;
-        let _ = fs_err::remove_file(&state_path);
+        let target = dest.clone();
+        blocking(&target, move || {
+            close();
+            fs_err::rename(&partial, &dest).map_err(|e| io_err(&dest, e))?;
+            drop(guard);
+            Ok(())
+        })
+        .await?;
         self.reporter.file_done(label);
-        drop(guard);
         Ok(FileState::Downloaded)
     }
 
