@@ -113,6 +113,13 @@ impl FakeHub {
                     let cdn = tokio::net::TcpListener::from_std(cdn_l).expect("cdn listener");
                     let hub_app = Router::new().fallback(hub_handler).with_state(st.clone());
                     let cdn_app = Router::new().fallback(cdn_handler).with_state(st);
+                    // TCP_NODELAY, as real front ends set it: without it a response's body waits
+                    // for the client's delayed ACK of the headers (Nagle), 40 ms per file.
+                    use axum::serve::ListenerExt;
+                    let nodelay = |t: &mut tokio::net::TcpStream| {
+                        let _ = t.set_nodelay(true);
+                    };
+                    let (hub, cdn) = (hub.tap_io(nodelay), cdn.tap_io(nodelay));
                     let a = tokio::spawn(async move { axum::serve(hub, hub_app).await });
                     let b = tokio::spawn(async move { axum::serve(cdn, cdn_app).await });
                     let _ = rx.await;
