@@ -105,13 +105,7 @@ impl KnownDirs {
         if let Some(&created) = dirs.get(dir) {
             return Ok(created);
         }
-        let created = match make_dir(dir) {
-            Err(e) if e.kind() == ErrorKind::NotFound && dir.parent().is_some() => {
-                fs_err::create_dir_all(dir.parent().unwrap_or(dir))?;
-                make_dir(dir)?
-            }
-            other => other?,
-        };
+        let created = with_parent(dir, || make_dir(dir))?;
         dirs.insert(dir.to_path_buf(), created);
         Ok(created)
     }
