@@ -97,6 +97,14 @@ pub fn main(cli: Cli) -> ExitCode {
     let settings = Settings::from_env(&overrides);
     let printer = Printer::new(g.effective_format(), g.quiet, g.verbose, g.color, settings.disable_progress_bars);
     init_logging(g.verbose, printer.color);
+    tracing::debug!(
+        "hfx {} | endpoint {} | cache {} | offline {} | token {}",
+        env!("CARGO_PKG_VERSION"),
+        settings.endpoint,
+        settings.hub_cache.display(),
+        settings.offline,
+        settings.token_source.map_or("none".to_string(), |s| format!("from {s:?}")),
+    );
     let ctx = Context { settings, printer, global: g };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

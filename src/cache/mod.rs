@@ -398,17 +398,14 @@ impl RepoCache {
                 Err(_) => {}
             }
         }
-        let parent = dest.parent().ok_or_else(|| CacheError::UnsafePath { path: path.to_string() })?;
-        fs_err::create_dir_all(parent)?;
-        if let Ok(existing) = fs_err::symlink_metadata(&dest) {
-            if existing.file_type().is_symlink() && linked_already() {
-                return Ok(dest);
-            }
-            fs_err::remove_file(&dest)?;
-        }
+        // A copy (no symlinks: Windows without developer mode, HF_HUB_DISABLE_SYMLINKS): copied
+        // next to its place and renamed over whatever is there, so the parent is made only when
+        // missing and nothing is probed first.
         let tmp = tmp_sibling(&dest);
-        fs_err::copy(self.blob_path(etag), &tmp)?;
-        fs_err::rename(&tmp, &dest)?;
+        with_parent(&dest, || fs_err::copy(self.blob_path(etag), &tmp))?;
+        fs_err::rename(&tmp, &dest).inspect_err(|_| {
+            let _ = fs_err::remove_file(&tmp);
+        })?;
         Ok(dest)
     }
 

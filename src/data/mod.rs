@@ -44,7 +44,7 @@ fn walk(dir: &Path) -> Result<Vec<DataFile>> {
     fn go(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> Result<()> {
         let entries = fs_err::read_dir(dir)?;
         for e in entries {
-            let e = e.map_err(|source| DataError::Io { path: dir.to_path_buf(), source })?;
+            let e = e?;
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') {
                 continue;

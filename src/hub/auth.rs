@@ -22,14 +22,10 @@ pub struct StoredToken {
     pub active: bool,
 }
 
-fn io(path: &Path, source: std::io::Error) -> HubError {
-    HubError::Io { path: path.to_path_buf(), source }
-}
-
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| io(path, e))
+    fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| HubError::io(path, e))
 }
 
 #[cfg(not(unix))]
@@ -40,7 +36,7 @@ fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
 /// Write a secret file: private from the first byte (0600 temp file, then rename).
 fn write_private(path: &Path, content: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        fs_err::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        fs_err::create_dir_all(dir).map_err(|e| HubError::io(dir, e))?;
         set_mode(dir, 0o700)?;
     }
     let tmp = crate::cache::tmp_sibling(path);
@@ -52,10 +48,10 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
             use fs_err::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&tmp).map_err(|e| io(&tmp, e))?;
-        std::io::Write::write_all(&mut f, content.as_bytes()).map_err(|e| io(&tmp, e))?;
+        let mut f = opts.open(&tmp).map_err(|e| HubError::io(&tmp, e))?;
+        std::io::Write::write_all(&mut f, content.as_bytes()).map_err(|e| HubError::io(&tmp, e))?;
     }
-    fs_err::rename(&tmp, path).map_err(|e| io(path, e))?;
+    fs_err::rename(&tmp, path).map_err(|e| HubError::io(path, e))?;
     set_mode(path, 0o600)
 }
 
@@ -71,7 +67,7 @@ impl TokenStore {
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ini::Ini::new()),
-            Err(e) => Err(io(&self.stored_tokens_path, e)),
+            Err(e) => Err(HubError::io(&self.stored_tokens_path, e)),
         }
     }
 
@@ -140,7 +136,7 @@ impl TokenStore {
                     match fs_err::remove_file(p) {
                         Ok(()) => removed = true,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(io(p, e)),
+                        Err(e) => return Err(HubError::io(p, e)),
                     }
                 }
                 Ok(removed)

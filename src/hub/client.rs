@@ -132,7 +132,11 @@ impl HubClient {
     }
 
     fn unreachable_error(&self, reason: &str) -> HubError {
-        HubError::Unreachable { endpoint: self.endpoint().to_string(), reason: reason.to_string() }
+        HubError::Unreachable {
+            endpoint: self.endpoint().to_string(),
+            reason: reason.to_string(),
+            timed_out: reason == TIMED_OUT,
+        }
     }
 
     /// Say once per process that cached files stand in for the unreachable Hub.
@@ -211,10 +215,20 @@ impl HubClient {
     ) -> Result<Response> {
         let mut attempt = 0u32;
         loop {
-            let req = build()?;
-            let sent = req.send().await;
-            if sent.is_ok() {
-                self.reach.answered.store(true, Ordering::Relaxed);
+            let req = build()?.build().map_err(|e| {
+                let url = e.url().map(ToString::to_string).unwrap_or_default();
+                HubError::Network { url, source: e }
+            })?;
+            let (method, target) = (req.method().clone(), req.url().clone());
+            let started = std::time::Instant::now();
+            let sent = self.http.execute(req).await;
+            let ms = started.elapsed().as_millis();
+            match &sent {
+                Ok(resp) => {
+                    self.reach.answered.store(true, Ordering::Relaxed);
+                    tracing::debug!("{method} {target} -> {} in {ms} ms", resp.status().as_u16());
+                }
+                Err(e) => tracing::debug!("{method} {target} -> failed after {ms} ms: {}", innermost(e)),
             }
             let outcome = match sent {
                 Ok(resp) if resp.status().is_success() || resp.status().is_redirection() => return Ok(resp),
@@ -269,6 +283,8 @@ fn short_reason(err: &HubError) -> String {
     }
 }
 
+const TIMED_OUT: &str = "timed out";
+
 /// The innermost cause of a network error ("Connection refused (os error 111)", "failed to
 /// lookup address information: ..."): reqwest's own message is only "error sending request".
 fn innermost(e: &reqwest::Error) -> String {
@@ -276,7 +292,7 @@ fn innermost(e: &reqwest::Error) -> String {
     while let Some(next) = cause.source() {
         cause = next;
     }
-    if e.is_timeout() { "timed out".into() } else { cause.to_string() }
+    if e.is_timeout() { TIMED_OUT.into() } else { cause.to_string() }
 }
 
 /// Where a redirect response points, resolved against the URL that answered.

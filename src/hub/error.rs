@@ -53,8 +53,8 @@ pub enum HubError {
         source: reqwest::Error,
     },
 
-    #[error("cannot reach the Hub at {endpoint} ({reason})")]
-    Unreachable { endpoint: String, reason: String },
+    #[error("{} the Hub at {endpoint} ({reason})", if *timed_out { "no answer from" } else { "cannot reach" })]
+    Unreachable { endpoint: String, reason: String, timed_out: bool },
 
     #[error("unexpected response from {url}: {reason}")]
     InvalidResponse { url: String, reason: String },
@@ -78,9 +78,16 @@ pub enum HubError {
         source: std::io::Error,
     },
 
+    /// A file-system error that names its path itself (fs-err's errors do).
+    #[error(transparent)]
+    File(#[from] std::io::Error),
+
     #[error(transparent)]
     Cache(#[from] CacheError),
 }
+
+/// The two timeouts a request can run into, as huggingface_hub names them.
+const TIMEOUTS: &str = "the timeout (`HF_HUB_ETAG_TIMEOUT` for metadata, `HF_HUB_DOWNLOAD_TIMEOUT` for file transfers; 10 s each by default)";
 
 fn message_suffix(message: &str, request_id: &Option<String>) -> String {
     let mut s = String::new();
@@ -95,6 +102,16 @@ fn message_suffix(message: &str, request_id: &Option<String>) -> String {
 }
 
 impl HubError {
+    /// An I/O error on `path`, named once: fs-err's errors already say which path and what the
+    /// call was (they carry a custom payload); a bare OS error gets the path added.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        if source.get_ref().is_some() {
+            HubError::File(source)
+        } else {
+            HubError::Io { path: path.to_path_buf(), source }
+        }
+    }
+
     /// Errors worth retrying: rate limits, server errors, timeouts, dropped connections.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -148,9 +165,15 @@ impl crate::report::Hint for HubError {
             HubError::Http { status: 429, .. } => {
                 "you are rate limited; wait a few minutes or log in for a higher limit".into()
             }
+            HubError::Network { source, .. } if source.is_timeout() => format!(
+                "nothing arrived for {TIMEOUTS}; raise them on a slow link. Re-running resumes partial downloads"
+            ),
             HubError::Network { .. } => {
                 "check your connection or `HF_ENDPOINT`; re-running resumes partial downloads".into()
             }
+            HubError::Unreachable { timed_out: true, .. } => format!(
+                "something accepted the connection but sent nothing back for {TIMEOUTS}: check `HF_ENDPOINT` and any proxy, or raise the timeouts on a slow link; models already in the cache run without the Hub (`--offline`)"
+            ),
             HubError::Unreachable { .. } => "check your connection, proxy and `HF_ENDPOINT`; models already in the cache run without the Hub (`--offline` or `HF_HUB_OFFLINE=1` skips it)".into(),
             HubError::ChecksumMismatch { .. } => "the corrupt download was deleted; run the command again".into(),
             HubError::LocalEntryNotFound { offline: true, .. } | HubError::RevisionNotCached { offline: true, .. } => {

@@ -40,7 +40,9 @@ pub fn load(files: ModelFiles, device: &Device, dtype: WeightDtype) -> Result<Lo
                 both(|| Decoder::from_parsed_gguf(&header, device, dtype), || LoadedTokenizer::from_parsed_gguf(vocab));
             drop(header);
             release_free_memory();
-            return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
+            let model = model?;
+            log_loaded(&model, &path, started);
+            return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok?), started });
         }
         ModelFiles::TokenizerJson(p) => {
             return Err(ModelError::NotFound { path: p.with_file_name("config.json") });
@@ -49,12 +51,26 @@ pub fn load(files: ModelFiles, device: &Device, dtype: WeightDtype) -> Result<Lo
     let kind = embed::model_type(&dir)?;
     if SAFETENSORS_DECODERS.contains(&kind.as_str()) || kind == "gemma3" {
         let (model, tok) = both(|| Decoder::from_safetensors(&dir, device, dtype), || LoadedTokenizer::from_dir(&dir));
-        return Ok(Loaded::Decoder { model: Box::new(model?), tok: Box::new(tok?), started });
+        let model = model?;
+        log_loaded(&model, &dir, started);
+        return Ok(Loaded::Decoder { model: Box::new(model), tok: Box::new(tok?), started });
     }
     if !embed::SUPPORTED_ENCODERS.contains(&kind.as_str()) {
         return Err(ModelError::UnsupportedArchitecture { model_type: kind });
     }
     Ok(Loaded::Encoder(dir))
+}
+
+fn log_loaded(model: &Decoder, from: &std::path::Path, started: Instant) {
+    tracing::debug!(
+        "loaded {} layers, {} parameters ({} MiB of weights) on {:?} from {} in {} ms",
+        model.layers.len(),
+        model.parameters(),
+        model.weight_bytes() >> 20,
+        model.device,
+        from.display(),
+        started.elapsed().as_millis()
+    );
 }
 
 /// Run two loads at once (weights and tokenizer take similar time: the time to the first token

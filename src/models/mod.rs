@@ -42,7 +42,7 @@ pub(crate) fn read_json(path: &std::path::Path) -> error::Result<Option<serde_js
             .map(Some)
             .map_err(|e| ModelError::BadModel { path: path.to_path_buf(), reason: e.to_string() }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -256,6 +256,13 @@ impl Scheduler {
                 add(&self.metrics.prefix_cached_tokens, cached);
             }
             add(&self.metrics.prompt_tokens, prompt_len);
+            tracing::debug!(
+                "admitted a sequence: {prompt_len} prompt tokens ({cached} from the prefix cache), \
+                 {reserve} KV tokens reserved, waited {} ms, batch {} -> {}",
+                at.elapsed().as_millis(),
+                self.running.len(),
+                self.running.len() + 1
+            );
             self.reserved += reserve;
             self.running.push(Slot {
                 seq,

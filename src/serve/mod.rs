@@ -243,8 +243,12 @@ async fn require_key(State(st): State<Shared>, req: Request, next: Next) -> Resp
 /// Responses by route and status for /metrics.
 async fn count(State(st): State<Shared>, req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "other".to_string(), |p| p.as_str().to_string());
+    let (method, uri) = (req.method().clone(), req.uri().path().to_string());
+    let started = std::time::Instant::now();
     let res = next.run(req).await;
     st.metrics.record_request(&route, res.status().as_u16());
+    // A streamed answer is logged when its headers go out; its tokens follow.
+    tracing::debug!("{method} {uri} -> {} in {} ms", res.status().as_u16(), started.elapsed().as_millis());
     res
 }
 

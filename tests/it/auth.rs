@@ -171,3 +171,20 @@ fn token_path_env_moves_both_token_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A file-system error says the path once, with the call that failed and the OS's reason (it
+/// used to read "I/O error on P", then "Caused by: failed to open file `P`").
+#[test]
+fn a_file_system_error_names_its_path_once() {
+    let env = TestEnv::new();
+    let blocker = env.dir.path().join("a-file");
+    fs_err::write(&blocker, "not a folder").unwrap();
+    let out = env.hfx().args(["login", "--token", TOKEN]).env("HF_TOKEN_PATH", blocker.join("token")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let path = blocker.display().to_string();
+    let expected = format!("error: failed to open file `{}`: Not a directory", blocker.join("stored_tokens").display());
+    assert!(err.starts_with(&expected), "{err}");
+    assert_eq!(err.matches(&path).count(), 1, "{err}");
+    assert!(!err.contains("I/O error on"), "{err}");
+}

@@ -311,7 +311,13 @@ fn etag_timeout_bounds_the_metadata_request() {
     let (code, out, err, took) = download("0.5");
     assert_eq!(code, Some(1), "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("error:") && err.contains("timed out"), "{err}");
+    // Said as what happened (no answer in time, not "cannot reach"), with the knob to turn.
+    assert!(err.contains("error: no answer from the Hub at http://127.0.0.1:") && err.contains("(timed out)"), "{err}");
+    assert!(
+        err.contains("hint: something accepted the connection but sent nothing back")
+            && err.contains("`HF_HUB_ETAG_TIMEOUT`"),
+        "{err}"
+    );
     assert!(took >= Duration::from_millis(450) && took < Duration::from_millis(2500), "failed after {took:?}");
     let landed = env.cache_dir().is_dir()
         && tree_picture(&env.cache_dir()).iter().any(|(p, k)| p.ends_with("config.json") && k != "dir");
@@ -358,6 +364,11 @@ fn download_timeout_bounds_a_stalled_transfer() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("error:") && err.contains("timed out"), "{err}");
+    assert!(
+        err.contains("hint: nothing arrived for the timeout")
+            && err.contains("`HF_HUB_DOWNLOAD_TIMEOUT` for file transfers"),
+        "{err}"
+    );
     let tries = env.hub.log().iter().filter(|r| r.method == "GET" && r.path.contains(&sha)).count();
     assert_eq!(tries, 6, "1 try + 5 retries");
     // 6 x 0.3 s plus 1.15 s of backoff; without the timeout, 6 x 2 s.

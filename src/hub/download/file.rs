@@ -141,14 +141,15 @@ impl Downloader<'_> {
             }
             ensure_local_meta_dir(&self.dirs, &lp.meta_dir)?;
             if let Some(parent) = lp.file.parent() {
-                self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
+                self.dirs.ensure(parent).map_err(|e| HubError::io(parent, e))?;
             }
             let blob = rc.blob_path(etag);
             let status = if blob.is_file() && !self.opts.force {
                 // Already in the shared cache: copy instead of downloading again.
+                tracing::debug!("{path}: copying the cached blob into {}", lp.file.display());
                 let tmp = crate::cache::tmp_sibling(&lp.file);
-                fs_err::copy(&blob, &tmp).map_err(|e| io_err(&tmp, e))?;
-                fs_err::rename(&tmp, &lp.file).map_err(|e| io_err(&lp.file, e))?;
+                fs_err::copy(&blob, &tmp).map_err(|e| HubError::io(&tmp, e))?;
+                fs_err::rename(&tmp, &lp.file).map_err(|e| HubError::io(&lp.file, e))?;
                 self.reporter.progress(path, size);
                 FileState::Cached
             } else {
@@ -157,7 +158,7 @@ impl Downloader<'_> {
                 self.download_blob(url, file, files, true).await?
             };
             if let Some(parent) = lp.metadata.parent() {
-                self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
+                self.dirs.ensure(parent).map_err(|e| HubError::io(parent, e))?;
             }
             atomic_write(&lp.metadata, format!("{commit}\n{etag}\n{}\n", now_secs()).as_bytes())?;
             return Ok(done(status));
@@ -166,14 +167,16 @@ impl Downloader<'_> {
         // it only costs a failing stat.
         let new_snapshot = self.dirs.created(&rc.snapshot_dir(commit));
         if !self.opts.force && !new_snapshot && rc.snapshot_file(commit, path).exists() {
+            tracing::debug!("{path}: already in snapshot {commit}");
             self.reporter.progress(path, size);
             return Ok(done(FileState::Cached));
         }
         let (blobs, blob) = (rc.blobs_dir(), rc.blob_path(etag));
         // Likewise a new `blobs/`; the check under the blob's lock in `download_blob` still
         // catches a blob that a concurrent process, or an identical file of this snapshot, made.
-        let new_blobs = self.dirs.ensure(&blobs).map_err(|e| io_err(&blobs, e))?;
+        let new_blobs = self.dirs.ensure(&blobs).map_err(|e| HubError::io(&blobs, e))?;
         let status = if !self.opts.force && !new_blobs && blob.is_file() {
+            tracing::debug!("{path}: blob {etag} cached (another revision has it), linking it");
             self.reporter.progress(path, size);
             FileState::Cached
         } else {

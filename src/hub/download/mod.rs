@@ -97,7 +97,7 @@ async fn blocking<T: Send + 'static>(path: &Path, step: impl FnOnce() -> Result<
     match tokio::task::spawn_blocking(step).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(io_err(path, std::io::Error::other(e.to_string()))),
+        Err(e) => Err(HubError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }),
     }
 }
 
@@ -210,7 +210,7 @@ fn ensure_local_meta_dir(dirs: &KnownDirs, meta_dir: &Path) -> Result<()> {
     if dirs.known(meta_dir) {
         return Ok(());
     }
-    dirs.ensure(meta_dir).map_err(|e| io_err(meta_dir, e))?;
+    dirs.ensure(meta_dir).map_err(|e| HubError::io(meta_dir, e))?;
     let gi = meta_dir.join(".gitignore");
     if !gi.exists() {
         let _ = atomic_write(&gi, b"*");
@@ -220,10 +220,6 @@ fn ensure_local_meta_dir(dirs: &KnownDirs, meta_dir: &Path) -> Result<()> {
         let _ = atomic_write(&tag, crate::cache::CACHEDIR_TAG.as_bytes());
     }
     Ok(())
-}
-
-fn io_err(path: &Path, source: std::io::Error) -> HubError {
-    HubError::Io { path: path.to_path_buf(), source }
 }
 
 impl<'a> Downloader<'a> {
@@ -380,7 +376,7 @@ impl<'a> Downloader<'a> {
             rc.write_ref(&req.revision, &commit)?;
             // Remembered as created when it is new, so `fetch_known` skips probing it per file.
             let snap = rc.snapshot_dir(&commit);
-            self.dirs.ensure(&snap).map_err(|e| io_err(&snap, e))?;
+            self.dirs.ensure(&snap).map_err(|e| HubError::io(&snap, e))?;
         }
         let todo_bytes: u64 = selected.iter().map(|(_, e)| e.size).sum();
         self.reporter.start(selected.len(), todo_bytes);

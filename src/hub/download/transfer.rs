@@ -26,7 +26,7 @@ impl Downloader<'_> {
         let Remote { path: label, etag, size } = file;
         let BlobFiles { partial, lock, dest } = files;
         if let Some(parent) = partial.parent() {
-            self.dirs.ensure(parent).map_err(|e| io_err(parent, e))?;
+            self.dirs.ensure(parent).map_err(|e| HubError::io(parent, e))?;
         }
         let state_path = state_path_of(&partial);
         let chunk_size = self.opts.chunk_size_for(size);
@@ -39,18 +39,20 @@ impl Downloader<'_> {
                 if dest.is_file() && !force {
                     return Ok(None);
                 }
-                let part =
-                    Part::open(&partial, &state_path, size, chunk_size, force).map_err(|e| io_err(&partial, e))?;
+                let part = Part::open(&partial, &state_path, size, chunk_size, force)
+                    .map_err(|e| HubError::io(&partial, e))?;
                 Ok(Some((guard, part)))
             }
         })
         .await?;
         let Some((guard, part)) = opened else {
+            tracing::debug!("{label}: made by a concurrent download meanwhile");
             self.reporter.progress(label, size);
             return Ok(FileState::Cached);
         };
         let part = Arc::new(part);
         let already = part.prefix_total();
+        tracing::debug!("{label}: downloading {size} bytes into {} ({already} already there)", partial.display());
         self.reporter.file_start(label, size, already);
         self.reporter.progress(label, already);
 
@@ -78,6 +80,8 @@ impl Downloader<'_> {
                 let _ = fs_err::remove_file(&state_path);
             }
         };
+        let checked =
+            if digest.is_some() { "checksum verified" } else { "no checksum to verify (the ETag is not a hash)" };
         if let Some(actual) = digest
             && actual != etag
         {
@@ -88,11 +92,12 @@ impl Downloader<'_> {
         let target = dest.clone();
         blocking(&target, move || {
             close();
-            fs_err::rename(&partial, &dest).map_err(|e| io_err(&dest, e))?;
+            fs_err::rename(&partial, &dest).map_err(|e| HubError::io(&dest, e))?;
             drop(guard);
             Ok(())
         })
         .await?;
+        tracing::debug!("{label}: {checked}, stored as {}", target.display());
         self.reporter.file_done(label);
         Ok(FileState::Downloaded)
     }
@@ -188,6 +193,7 @@ impl Downloader<'_> {
             let attempt: Result<()> = async {
                 let resp = req.send().await.map_err(|e| HubError::Network { url: url.to_string(), source: e })?;
                 let status = resp.status();
+                tracing::debug!("GET {url} bytes {offset}-{} -> {}", end.max(1) - 1, status.as_u16());
                 if status.is_redirection() {
                     // Cross-origin redirect (the LFS CDN): fetch there, without the token.
                     let loc = redirect_target(&resp).ok_or_else(|| HubError::InvalidResponse {
@@ -236,7 +242,8 @@ impl Downloader<'_> {
                     let room = (end - pos - buf.len() as u64) as usize;
                     buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
                     if buf.len() >= WRITE_BUFFER {
-                        part.write(pos, &buf, if whole { None } else { Some(i) }).map_err(|e| io_err(&part.path, e))?;
+                        part.write(pos, &buf, if whole { None } else { Some(i) })
+                            .map_err(|e| HubError::io(&part.path, e))?;
                         self.note_progress(label, buf.len() as u64);
                         pos += buf.len() as u64;
                         buf.clear();
@@ -246,7 +253,8 @@ impl Downloader<'_> {
                     }
                 }
                 if !buf.is_empty() {
-                    part.write(pos, &buf, if whole { None } else { Some(i) }).map_err(|e| io_err(&part.path, e))?;
+                    part.write(pos, &buf, if whole { None } else { Some(i) })
+                        .map_err(|e| HubError::io(&part.path, e))?;
                     self.note_progress(label, buf.len() as u64);
                     pos += buf.len() as u64;
                 }

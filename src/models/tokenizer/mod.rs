@@ -445,7 +445,7 @@ fn read_json(path: &Path) -> Result<Option<Value>> {
     match fs_err::read(path) {
         Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| bad(path, &e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ModelError::Io { path: path.to_path_buf(), source }),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -457,7 +457,7 @@ fn chat_template_from_dir(dir: &Path, config: &Value) -> Result<Option<String>> 
     match fs_err::read_to_string(&jinja) {
         Ok(s) => return Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => return Err(ModelError::Io { path: jinja, source }),
+        Err(e) => return Err(e.into()),
     }
     let from = |v: Option<&Value>| -> Option<String> {
         match v? {

@@ -1,0 +1,228 @@
+//! The LoRA training pass on every architecture: gradients, checkpointing, packing.
+
+use super::*;
+
+/// A LoRA on every projection with random A and B (B not zero, so A gets gradients too).
+/// Rank 3, alpha 6, no dropout, on every projection.
+fn all_linear() -> hfx::train::adapter::LoraShape {
+    let targets = hfx::train::model::Module::ALL.to_vec();
+    hfx::train::adapter::LoraShape { rank: 3, alpha: 6.0, dropout: 0.0, targets, rslora: false }
+}
+
+fn random_lora(m: &Decoder, seed: u64) -> hfx::train::model::LoraSet {
+    let mut set = hfx::train::adapter::init(m, &all_linear(), seed).unwrap();
+    for (i, ad) in set.adapters.iter_mut().enumerate() {
+        let b = randn(&[ad.b.rows * ad.b.cols], 0.3);
+        ad.b.value = b.to_vec1().unwrap();
+        if i == 0 {
+            ad.b.value[0] += 0.5;
+        }
+    }
+    set
+}
+
+fn two_records() -> hfx::train::model::Batch {
+    let mut b = hfx::train::model::Batch::default();
+    b.push(&PROMPT, &[false, true, true, false, true, true, true]);
+    b.push(&[9, 8, 7, 6, 5], &[true; 5]);
+    b
+}
+
+/// The training pass of `model_type`: its loss equals the inference forward's with the same
+/// adapter, every adapter tensor gets a gradient, the gradients agree with central finite
+/// differences of the loss, and (llama) the GGUF model, with its q/k rows in llama.cpp's order,
+/// gives the same gradients in transformers' order.
+fn check_training(model_type: &'static str) {
+    use hfx::train::model::Trainer;
+    let a = arch(model_type);
+    let tmp = tempfile::tempdir().unwrap();
+    let w = hf_weights(&a);
+    write_hf(tmp.path(), &a, &w);
+    let mut m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let mut set = random_lora(&m, 7);
+    let batch = two_records();
+    let denom = batch.targets.len() as f64;
+    let mut t = Trainer { model: &m, lora: &mut set, dropout_seed: None, logits_chunk: 4, checkpoint: false };
+    let loss = t.step(&batch, denom, true).unwrap() / denom;
+
+    // The inference forward with the same adapter attached gives the same loss.
+    let saved = tmp.path().join("adapter");
+    hfx::train::adapter::save(&m, &set, &all_linear(), &Default::default(), &saved).unwrap();
+    hfx::models::lora::apply(&mut m, &saved).unwrap();
+    let mut want = 0f64;
+    for (&(start, len), ids) in batch.spans.iter().zip([&PROMPT[..], &[9, 8, 7, 6, 5][..]]) {
+        let rows: Vec<Vec<f32>> =
+            m.forward(ids, &mut KvCache::default()).unwrap().squeeze(0).unwrap().to_vec2().unwrap();
+        for &(row, tok) in batch.targets.iter().filter(|(r, _)| (start..start + len).contains(r)) {
+            let r = &rows[row - start];
+            want += crate::generate::logsumexp(r) - f64::from(r[tok as usize]);
+        }
+    }
+    want /= denom;
+    assert!((loss - want).abs() < 1e-4 * want.abs().max(1.0), "{model_type}: training loss {loss} vs inference {want}");
+    for l in &mut m.layers {
+        for p in [&mut l.q, &mut l.k, &mut l.v, &mut l.o, &mut l.gate, &mut l.up, &mut l.down] {
+            p.lora = None;
+        }
+    }
+
+    for ad in &set.adapters {
+        for (p, ab) in [(&ad.a, "A"), (&ad.b, "B")] {
+            assert!(
+                p.grad.iter().any(|g| *g != 0.0),
+                "{model_type}: no gradient for layer {} {:?} {ab}",
+                ad.layer,
+                ad.module
+            );
+        }
+    }
+    // Finite differences on the largest-gradient entry of a few tensors.
+    let loss_at = |set: &mut hfx::train::model::LoraSet| {
+        let mut t = Trainer { model: &m, lora: set, dropout_seed: None, logits_chunk: 4, checkpoint: false };
+        t.step(&batch, denom, false).unwrap() / denom
+    };
+    let picks = [0, 3, set.adapters.len() / 2 + 1, set.adapters.len() - 1];
+    for &ai in &picks {
+        for which in 0..2 {
+            let grad = if which == 0 { set.adapters[ai].a.grad.clone() } else { set.adapters[ai].b.grad.clone() };
+            let (k, g) =
+                grad.iter().enumerate().fold((0, 0f32), |b, (i, g)| if g.abs() > b.1.abs() { (i, *g) } else { b });
+            let eps = 1e-2f32;
+            let mut probe = set.clone();
+            let base = get_value(&probe, ai, which, k);
+            set_value(&mut probe, ai, which, k, base + eps);
+            let up = loss_at(&mut probe);
+            set_value(&mut probe, ai, which, k, base - eps);
+            let down = loss_at(&mut probe);
+            let num = (up - down) / (2.0 * f64::from(eps));
+            let err = (num - f64::from(g)).abs();
+            assert!(
+                err <= 2e-2 * num.abs().max(f64::from(g.abs())) + 2e-4,
+                "{model_type}: adapter {ai} {} entry {k}: analytic {g} vs finite difference {num}",
+                if which == 0 { "A" } else { "B" }
+            );
+        }
+    }
+
+    if model_type == "llama" {
+        let gguf = tmp.path().join("model.gguf");
+        write_gguf(&gguf, &a, &w);
+        let g = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::Native).unwrap();
+        assert!(g.config.rope_interleaved);
+        // The same adapter in the GGUF model's row order.
+        let mut gset = set.clone();
+        for ad in &mut gset.adapters {
+            let b = Tensor::from_vec(ad.b.value.clone(), (ad.b.rows, ad.b.cols), &Device::Cpu).unwrap();
+            ad.b.value = hfx::train::adapter::to_model_order(&g, ad.module, &b)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+        }
+        gset.zero_grad();
+        let mut t = Trainer { model: &g, lora: &mut gset, dropout_seed: None, logits_chunk: 4, checkpoint: false };
+        let gl = t.step(&batch, denom, true).unwrap() / denom;
+        assert!((gl - loss).abs() < 1e-4 * loss.abs().max(1.0), "gguf loss {gl} vs {loss}");
+        let want = hfx::train::adapter::grad_tensors(&m, &set).unwrap();
+        let got = hfx::train::adapter::grad_tensors(&g, &gset).unwrap();
+        for (k, w) in &want {
+            let d = max_diff(
+                &got[k].flatten_all().unwrap().to_vec1().unwrap(),
+                &w.flatten_all().unwrap().to_vec1().unwrap(),
+            );
+            assert!(d < 1e-4, "{k}: GGUF gradient differs by {d}");
+        }
+    }
+}
+
+fn get_value(s: &hfx::train::model::LoraSet, ai: usize, which: usize, k: usize) -> f32 {
+    let ad = &s.adapters[ai];
+    if which == 0 { ad.a.value[k] } else { ad.b.value[k] }
+}
+
+fn set_value(s: &mut hfx::train::model::LoraSet, ai: usize, which: usize, k: usize, v: f32) {
+    let ad = &mut s.adapters[ai];
+    if which == 0 {
+        ad.a.value[k] = v;
+    } else {
+        ad.b.value[k] = v;
+    }
+}
+
+#[test]
+fn training_gradients_of_every_architecture_match_finite_differences() {
+    for model_type in ["llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text"] {
+        check_training(model_type);
+    }
+}
+
+#[test]
+fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
+    use hfx::train::model::Trainer;
+    let a = arch("qwen3");
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let mut plain = random_lora(&m, 5);
+    plain.dropout = 0.2;
+    let mut ckpt = plain.clone();
+    let batch = two_records();
+    let run = |set: &mut hfx::train::model::LoraSet, checkpoint: bool| {
+        Trainer { model: &m, lora: set, dropout_seed: Some(11), logits_chunk: 3, checkpoint }
+            .step(&batch, 7.0, true)
+            .unwrap()
+    };
+    assert_eq!(run(&mut plain, false), run(&mut ckpt, true));
+    for (x, y) in plain.params().zip(ckpt.params()) {
+        assert_eq!(x.grad, y.grad);
+    }
+    // Dropout did something: another seed gives another loss.
+    let mut other = plain.clone();
+    let l = Trainer { model: &m, lora: &mut other, dropout_seed: Some(12), logits_chunk: 3, checkpoint: false }
+        .step(&batch, 7.0, false)
+        .unwrap();
+    assert_ne!(l, run(&mut plain.clone(), false));
+}
+
+/// Records packed into one micro-batch give the loss and gradients they give as separate
+/// micro-batches accumulated into one step: each attends only to itself, with its own positions.
+#[test]
+fn packed_records_give_the_loss_and_gradients_of_separate_micro_batches() {
+    use hfx::train::model::{Batch, Trainer};
+    let a = arch("gemma2");
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let records: [(&[u32], &[bool]); 3] = [
+        (&PROMPT, &[false, true, true, false, true, true, true]),
+        (&[9, 8, 7, 6, 5], &[true; 5]),
+        (&[4, 40, 44], &[false, false, true]),
+    ];
+    let denom = 10.0;
+    let mut packed = Batch::default();
+    for (ids, labels) in records {
+        packed.push(ids, labels);
+    }
+    assert_eq!(packed.targets.len(), 10);
+    let mut one = random_lora(&m, 9);
+    let mut apart = one.clone();
+    let step = |set: &mut hfx::train::model::LoraSet, b: &Batch| {
+        Trainer { model: &m, lora: set, dropout_seed: None, logits_chunk: 4, checkpoint: false }
+            .step(b, denom, true)
+            .unwrap()
+    };
+    let together = step(&mut one, &packed);
+    let mut sum = 0.0;
+    for (ids, labels) in records {
+        let mut b = Batch::default();
+        b.push(ids, labels);
+        sum += step(&mut apart, &b);
+    }
+    assert!((together - sum).abs() < 1e-5 * sum, "packed {together} vs apart {sum}");
+    for (x, y) in one.params().zip(apart.params()) {
+        let d = max_diff(&x.grad, &y.grad);
+        let scale = y.grad.iter().fold(0f32, |s, v| s.max(v.abs()));
+        assert!(d <= 1e-4 * scale.max(1e-3), "gradients differ by {d} (scale {scale})");
+    }
+}
