@@ -14,11 +14,11 @@ pub enum Weight {
     /// f32 (or f16/bf16) tensor: gemm for prompts and training, a parallel matrix-vector
     /// product for single-token decode.
     Dense(Tensor),
-    /// GGUF blocks without hfx kernels (Q4_0, Q5_1, the K-quants of a GGUF file; any type off
+    /// GGUF blocks without hfx kernels (Q5_1, Q2_K..Q5_K, the Q4_K/Q6_K of a GGUF file; any type off
     /// the CPU): candle's quantized matmul, which quantizes the activations once and runs
     /// llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
-    /// Blocks (Q4_1, Q5_0, Q8_0, Q4_K, Q6_K) or f16/bf16 values with hfx's kernels (see
+    /// Blocks (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K) or f16/bf16 values with hfx's kernels (see
     /// `packed`).
     Packed(Arc<PackedMatrix>),
 }
@@ -38,7 +38,7 @@ impl Weight {
         }
     }
 
-    /// A GGUF tensor as a weight: Q4_1, Q5_0 and Q8_0 get hfx's kernels (see
+    /// A GGUF tensor as a weight: Q4_0, Q4_1, Q5_0 and Q8_0 get hfx's kernels (see
     /// `packed::reads_stored`), F32 the dense path, the rest candle's.
     pub fn from_qtensor(q: QTensor) -> candle_core::Result<Self> {
         if q.dtype() == GgmlDType::F32 {
@@ -305,7 +305,9 @@ mod tests {
         let dev = Device::Cpu;
         let w = Tensor::randn(0f32, 1.0, (96, 256), &dev).unwrap();
         let x = Tensor::randn(0f32, 1.0, (1, 5, 256), &dev).unwrap();
-        for dtype in [GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::F16] {
+        for dtype in
+            [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::F16]
+        {
             let q = Weight::Dense(w.clone()).quantize(dtype).unwrap();
             let deq = q.to_f32().unwrap();
             // Against its own dequantized weights: only the activation rounding differs.

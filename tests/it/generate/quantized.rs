@@ -1,14 +1,63 @@
-//! The Q4_1 blocks kept quantized against their f32 dequantization and llama.cpp's text.
+//! Q4_1 and Q4_0 blocks kept quantized against their f32 dequantization, and llama.cpp's text.
 
 use super::*;
 
-/// The Q4_1 blocks kept quantized (candle's quantized matmul: activations quantized to 8 bits)
-/// against the same blocks dequantized to f32: close logits, same top token almost everywhere,
-/// and a third of the memory.
+/// The Q4_1 blocks kept quantized (hfx's kernels: activations quantized to 8 bits) against the
+/// same blocks dequantized to f32: close logits, same top token almost everywhere, and a third
+/// of the memory.
 #[test]
 fn quantized_q4_1_path_matches_its_dequantized_f32_forward() {
-    let q = q4_1();
-    let f = model();
+    matches_dequantized(&q4_1(), &model());
+}
+
+/// hfx's Q4_0 kernels against candle's (llama.cpp's Q4_0 x Q8_0 dot products) on the same
+/// blocks, end to end: a Q4_0 export of SmolLM2 (`hfx convert --quant q4_0`, every matrix Q4_0
+/// as llama-quantize makes them) loaded twice, the second copy's matrices handed to candle's
+/// quantized matmul. Both round activations to 8 bits the same way, so only the order of the
+/// float sums differs.
+#[test]
+fn q4_0_kernels_give_candles_logits() {
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use hfx::models::decoder::Weight;
+    let env = TestEnv::new();
+    let out = env.dir.path().join("smollm2.Q4_0.gguf");
+    env.ok(&["convert", converted().to_str().unwrap(), out.to_str().unwrap(), "--to", "gguf", "--quant", "q4_0"]);
+    let ours = Decoder::from_gguf(&out, &candle_core::Device::Cpu, WeightDtype::Native).unwrap();
+    let mut theirs = Decoder::from_gguf(&out, &candle_core::Device::Cpu, WeightDtype::Native).unwrap();
+    let mut handed = 0;
+    for layer in &mut theirs.layers {
+        for lin in
+            [&mut layer.q, &mut layer.k, &mut layer.v, &mut layer.o, &mut layer.gate, &mut layer.up, &mut layer.down]
+        {
+            assert!(matches!(lin.weight, Weight::Packed(_)), "a Q4_0 matrix is on hfx's kernels");
+            // Quantizing the dequantized blocks gives the same blocks back.
+            let q = QTensor::quantize(&lin.weight.to_f32().unwrap(), GgmlDType::Q4_0).unwrap();
+            assert_eq!(
+                q.dequantize(&candle_core::Device::Cpu).unwrap().to_vec2::<f32>().unwrap(),
+                lin.weight.to_f32().unwrap().to_vec2::<f32>().unwrap()
+            );
+            lin.weight = Weight::Quant(std::sync::Arc::new(q));
+            handed += 1;
+        }
+    }
+    assert_eq!(handed, 30 * 7);
+    let r = reference("logits.json");
+    for seq in r["cases"].as_array().unwrap() {
+        let input = ids(&seq["input_ids"]);
+        let a: Vec<Vec<f32>> =
+            ours.forward(&input, &mut KvCache::new(30)).unwrap().squeeze(0).unwrap().to_vec2().unwrap();
+        let b: Vec<Vec<f32>> =
+            theirs.forward(&input, &mut KvCache::new(30)).unwrap().squeeze(0).unwrap().to_vec2().unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            let spread = y.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
+            assert!(d < 1e-3 * spread, "max diff {d} vs largest logit {spread}");
+            assert_eq!(argmax(x), argmax(y));
+        }
+    }
+}
+
+fn matches_dequantized(q: &Decoder, f: &Decoder) {
     assert!(q.weight_bytes() * 5 < f.weight_bytes(), "{} vs {}", q.weight_bytes(), f.weight_bytes());
     let r = reference("logits.json");
     let (mut agree, mut total) = (0, 0);

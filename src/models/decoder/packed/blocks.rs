@@ -1,4 +1,4 @@
-//! The block types hfx's kernels read: GGUF's Q4_1, Q5_0 and Q8_0 weight blocks and Q8_1
+//! The block types hfx's kernels read: GGUF's Q4_0, Q4_1, Q5_0 and Q8_0 weight blocks and Q8_1
 //! activation blocks, in the layouts llama.cpp stores, with their quantization as llama.cpp
 //! rounds it.
 
@@ -13,6 +13,14 @@ use super::QK;
 use super::kernels::{AVX2, quantize_avx2};
 use super::kernels::{dot, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ6K};
+
+/// 32 weights: `w = d * (q - 8)`, `q` in 0..16, two per byte (low nibbles first half).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ4_0 {
+    pub(super) d: u16,
+    pub(super) qs: [u8; QK / 2],
+}
 
 /// 32 weights: `w = d * q + m`, `q` in 0..16, two per byte (low nibbles first half).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,7 +162,7 @@ pub(super) unsafe fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
     }
 }
 
-/// `([d, d], 0)` for blocks without an offset (Q5_0, Q8_0).
+/// `([d, d], 0)` for blocks without an offset (Q4_0, Q5_0, Q8_0).
 #[inline(always)]
 fn scale_only(t: &[f32], d: u16) -> ([f32; 2], f32) {
     let d = t[usize::from(d)];
@@ -170,6 +178,45 @@ fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
     #[allow(unsafe_code)]
     unsafe {
         _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(d)))
+    }
+}
+
+impl Packed for BlockQ4_0 {
+    const BYTES: usize = 18;
+    const CENTRE: i8 = 8;
+    #[cfg(target_arch = "x86_64")]
+    type Prep = std::arch::x86_64::__m128;
+
+    #[inline(always)]
+    fn level(&self, j: usize) -> i32 {
+        i32::from(if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 }) - 8
+    }
+
+    #[inline(always)]
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+        scale_only(t, self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2, as `nibbles` needs.
+        unsafe { nibbles(&self.qs) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
+        scale_only_f16c(self.d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+        one_group(prep)
     }
 }
 
@@ -427,6 +474,7 @@ macro_rules! ggml_type {
         }
     };
 }
+ggml_type!(BlockQ4_0, GgmlDType::Q4_0);
 ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
 ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
 ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
@@ -460,6 +508,24 @@ impl BlockQ4_1 {
             for j in 0..QK / 2 {
                 let lo = ((x[j] - min) * id + 0.5).clamp(0.0, 15.0) as u8;
                 let hi = ((x[j + QK / 2] - min) * id + 0.5).clamp(0.0, 15.0) as u8;
+                y.qs[j] = lo | (hi << 4);
+            }
+        }
+    }
+}
+
+impl BlockQ4_0 {
+    /// llama.cpp's quantize_row_q4_0_ref: `d` such that the value of largest magnitude maps
+    /// to -8.
+    fn quantize(xs: &[f32], ys: &mut [Self]) {
+        for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+            let max = x.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
+            let d = max / -8.0;
+            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+            y.d = f16::from_f32(d).to_bits();
+            for j in 0..QK / 2 {
+                let lo = ((x[j] * id + 8.5) as u8).min(15);
+                let hi = ((x[j + QK / 2] * id + 8.5) as u8).min(15);
                 y.qs[j] = lo | (hi << 4);
             }
         }

@@ -1,4 +1,4 @@
-//! hfx's CPU matrix kernels: GGUF weight blocks (Q4_1, Q5_0, Q8_0; Q4_K, Q6_K) times Q8_1
+//! hfx's CPU matrix kernels: GGUF weight blocks (Q4_0, Q4_1, Q5_0, Q8_0; Q4_K, Q6_K) times Q8_1
 //! activations, and f16/bf16 matrices times f32 activations (`half`), in shared tiles (`tiles`).
 //!
 //! Why blocks of its own: candle's quantized matmul has AVX2 dot products for Q4_0, Q8_0 and the
@@ -21,7 +21,7 @@ mod tiles;
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::GgmlType;
 
-pub use blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
+pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
 use blocks::{parse, to_float};
 pub use half::{Half, HalfMatrix};
 pub use kquants::{BlockQ4K, BlockQ6K};
@@ -95,6 +95,7 @@ impl<B: Packed> BlockMatrix<B> {
 /// A weight matrix in one of the block types with hfx kernels.
 #[derive(Debug, Clone)]
 pub enum PackedMatrix {
+    Q4_0(BlockMatrix<BlockQ4_0>),
     Q4_1(BlockMatrix<BlockQ4_1>),
     Q5_0(BlockMatrix<BlockQ5_0>),
     Q8_0(BlockMatrix<BlockQ8_0>),
@@ -112,6 +113,10 @@ macro_rules! each {
     };
     ($self:expr, $m:ident, $wrap:ident => $body:expr) => {
         match $self {
+            PackedMatrix::Q4_0($m) => {
+                let $wrap = PackedMatrix::Q4_0;
+                $body
+            }
             PackedMatrix::Q4_1($m) => {
                 let $wrap = PackedMatrix::Q4_1;
                 $body
@@ -148,7 +153,7 @@ macro_rules! each {
 /// on load (`--quant q4_k|q6_k`), where candle's repacked copy holds the tensors twice (SmolLM2
 /// `--quant q4_k` peak RSS 205 -> 152 MB).
 pub fn reads_stored(dtype: GgmlDType) -> bool {
-    matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q8_0)
+    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q8_0)
 }
 
 /// Where a matrix's blocks come from (GGUF bytes, a file, a quantizer), for any block type.
@@ -177,6 +182,7 @@ impl PackedMatrix {
             BlockMatrix::from_blocks(blocks, rows, cols).map_err(|e| src.invalid(e))
         }
         Some(match dtype {
+            GgmlDType::Q4_0 => make(rows, cols, src).map(Self::Q4_0),
             GgmlDType::Q4_1 => make(rows, cols, src).map(Self::Q4_1),
             GgmlDType::Q5_0 => make(rows, cols, src).map(Self::Q5_0),
             GgmlDType::Q8_0 => make(rows, cols, src).map(Self::Q8_0),

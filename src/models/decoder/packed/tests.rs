@@ -1,4 +1,4 @@
-use super::blocks::{BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
+use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
 use super::kernels::{dot, dot_tile, quantize, vec_dot};
@@ -133,6 +133,11 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
 }
 
 #[test]
+fn q4_0_matches_candle() {
+    matches_candle::<BlockQ4_0>(GgmlDType::Q4_0, PackedMatrix::Q4_0);
+}
+
+#[test]
 fn q4_1_matches_candle() {
     matches_candle::<BlockQ4_1>(GgmlDType::Q4_1, PackedMatrix::Q4_1);
 }
@@ -163,4 +168,6 @@ fn other_block_types_are_left_to_candle() {
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5K, &[0; 176], 1, 256).is_none());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q4_0, &[0; 19], 1, 32).unwrap().is_err());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q5_1, &[0; 24], 1, 32).is_none());
 }
