@@ -13,6 +13,10 @@
 # check `sha256sum -c SHA256SUMS` in dist/VERSION, then attach every file of dist/VERSION to the
 # release. CI type-checks and lints the Windows and macOS builds on every change
 # (scripts/check-platforms.sh); only the Linux binary is built and run by the test suite.
+# Smoke test of the Windows binary on Linux: Debian's wine64 (8.0) runs it once it finds
+# bcryptprimitives.dll (Rust's std imports ProcessPrng from it; Wine 8 lacks it): a shim that
+# forwards ProcessPrng to BCryptGenRandom, built with x86_64-w64-mingw32-gcc -shared and put
+# next to hfx.exe. `hfx download`, `cache verify` and `run` were checked that way (0.1.0).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

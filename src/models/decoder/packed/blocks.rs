@@ -181,20 +181,41 @@ fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
     }
 }
 
+/// The `Packed` items of a one-group block whose only scale is `d` (Q4_0, Q5_0, Q8_0).
+macro_rules! scale_only_block {
+    () => {
+        #[cfg(target_arch = "x86_64")]
+        type Prep = std::arch::x86_64::__m128;
+
+        #[inline(always)]
+        fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+            scale_only(t, self.d)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
+            scale_only_f16c(self.d)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+            one_group(prep)
+        }
+    };
+}
+
 impl Packed for BlockQ4_0 {
     const BYTES: usize = 18;
     const CENTRE: i8 = 8;
-    #[cfg(target_arch = "x86_64")]
-    type Prep = std::arch::x86_64::__m128;
+    scale_only_block!();
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
         i32::from(if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 }) - 8
-    }
-
-    #[inline(always)]
-    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
-        scale_only(t, self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -203,20 +224,6 @@ impl Packed for BlockQ4_0 {
     unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         // SAFETY: the caller guarantees AVX2, as `nibbles` needs.
         unsafe { nibbles(&self.qs) }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        scale_only_f16c(self.d)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-        one_group(prep)
     }
 }
 
@@ -269,19 +276,13 @@ impl Packed for BlockQ4_1 {
 impl Packed for BlockQ5_0 {
     const BYTES: usize = 22;
     const CENTRE: i8 = 16;
-    #[cfg(target_arch = "x86_64")]
-    type Prep = std::arch::x86_64::__m128;
+    scale_only_block!();
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
         let low = if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 };
         let high = ((u32::from_le_bytes(self.qh) >> j) & 1) as u8;
         i32::from(low | (high << 4)) - 16
-    }
-
-    #[inline(always)]
-    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
-        scale_only(t, self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -307,36 +308,16 @@ impl Packed for BlockQ5_0 {
             _mm256_or_si256(nibbles(&self.qs), _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
         }
     }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        scale_only_f16c(self.d)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-        one_group(prep)
-    }
 }
 
 impl Packed for BlockQ8_0 {
     const BYTES: usize = 34;
     const SIGNED: bool = true;
-    #[cfg(target_arch = "x86_64")]
-    type Prep = std::arch::x86_64::__m128;
+    scale_only_block!();
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
         i32::from(self.qs[j])
-    }
-
-    #[inline(always)]
-    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
-        scale_only(t, self.d)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -350,20 +331,6 @@ impl Packed for BlockQ8_0 {
         unsafe {
             _mm256_loadu_si256(self.qs.as_ptr().cast())
         }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        scale_only_f16c(self.d)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-        one_group(prep)
     }
 }
 
