@@ -143,6 +143,13 @@ fn one_group(dm: &std::arch::x86_64::__m128) -> (std::arch::x86_64::__m256, f32)
     }
 }
 
+/// Weight `j`'s four bits: low nibbles hold weights 0..16, high nibbles 16..32 (the scalar
+/// twin of `nibbles`).
+#[inline(always)]
+fn nibble(qs: &[u8; QK / 2], j: usize) -> u8 {
+    if j < QK / 2 { qs[j] & 0x0F } else { qs[j - QK / 2] >> 4 }
+}
+
 /// Low nibbles to bytes 0..16, high nibbles to bytes 16..32.
 ///
 /// # Safety
@@ -215,7 +222,7 @@ impl Packed for BlockQ4_0 {
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
-        i32::from(if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 }) - 8
+        i32::from(nibble(&self.qs, j)) - 8
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -235,7 +242,7 @@ impl Packed for BlockQ4_1 {
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
-        i32::from(if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 })
+        i32::from(nibble(&self.qs, j))
     }
 
     #[inline(always)]
@@ -280,7 +287,7 @@ impl Packed for BlockQ5_0 {
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
-        let low = if j < QK / 2 { self.qs[j] & 0x0F } else { self.qs[j - QK / 2] >> 4 };
+        let low = nibble(&self.qs, j);
         let high = ((u32::from_le_bytes(self.qh) >> j) & 1) as u8;
         i32::from(low | (high << 4)) - 16
     }
@@ -481,19 +488,29 @@ impl BlockQ4_1 {
     }
 }
 
+/// llama.cpp's rounding for the centred types (Q4_0, Q5_0): `d` maps the value of largest
+/// magnitude to `-centre`; returns `d` as f16 bits and each weight's level in `0..2 * centre`.
+fn centred_levels(x: &[f32], centre: f32) -> (u16, [u8; QK]) {
+    let max = x.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
+    let d = max / -centre;
+    let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+    let top = (2.0 * centre) as u8 - 1;
+    let mut q = [0u8; QK];
+    for (q, v) in q.iter_mut().zip(x) {
+        *q = ((v * id + (centre + 0.5)) as u8).min(top);
+    }
+    (f16::from_f32(d).to_bits(), q)
+}
+
 impl BlockQ4_0 {
     /// llama.cpp's quantize_row_q4_0_ref: `d` such that the value of largest magnitude maps
     /// to -8.
     fn quantize(xs: &[f32], ys: &mut [Self]) {
         for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
-            let max = x.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
-            let d = max / -8.0;
-            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
-            y.d = f16::from_f32(d).to_bits();
+            let q;
+            (y.d, q) = centred_levels(x, 8.0);
             for j in 0..QK / 2 {
-                let lo = ((x[j] * id + 8.5) as u8).min(15);
-                let hi = ((x[j + QK / 2] * id + 8.5) as u8).min(15);
-                y.qs[j] = lo | (hi << 4);
+                y.qs[j] = q[j] | (q[j + QK / 2] << 4);
             }
         }
     }
@@ -504,14 +521,11 @@ impl BlockQ5_0 {
     /// to -16.
     fn quantize(xs: &[f32], ys: &mut [Self]) {
         for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
-            let max = x.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
-            let d = max / -16.0;
-            let id = if d == 0.0 { 0.0 } else { 1.0 / d };
-            y.d = f16::from_f32(d).to_bits();
+            let q;
+            (y.d, q) = centred_levels(x, 16.0);
             let mut qh = 0u32;
             for j in 0..QK / 2 {
-                let lo = ((x[j] * id + 16.5) as u8).min(31);
-                let hi = ((x[j + QK / 2] * id + 16.5) as u8).min(31);
+                let (lo, hi) = (q[j], q[j + QK / 2]);
                 y.qs[j] = (lo & 0x0F) | ((hi & 0x0F) << 4);
                 qh |= (u32::from(lo >> 4) << j) | (u32::from(hi >> 4) << (j + QK / 2));
             }
