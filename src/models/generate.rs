@@ -254,7 +254,7 @@ pub fn generate(
     cache.truncate(req.prompt.len() - 1);
     let fresh = req.prompt.len() - cache.len();
     let started = Instant::now();
-    let mut logits = model.forward_last(&req.prompt[cache.len()..], cache).map_err(err)?;
+    let mut logits = model.forward_prompt(&req.prompt[cache.len()..], cache).map_err(err)?;
     let prompt_secs = started.elapsed().as_secs_f64();
     let gen_started = Instant::now();
     while seq.finish_reason().is_none() {

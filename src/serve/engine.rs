@@ -317,7 +317,7 @@ impl Scheduler {
         if steps.is_empty() {
             return;
         }
-        let out = self.model.forward_batch(&mut steps, Logits::Last);
+        let out = self.model.forward_batch(&mut steps, Logits::Prompt);
         drop(steps);
         self.take_logits(out, &who);
     }

@@ -175,7 +175,8 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
 }
 
 /// `out += scale * (x A^T) B^T` on the rows `wanted` picks; `x` rows of `k`, `out` rows of `n`.
-fn add_lora(
+/// `out += lora.scale * (x A^T) B^T` for each row of `x` that `wanted` picks, row by row.
+pub(super) fn add_lora(
     lora: &Lora,
     x: &[f32],
     out: &mut [f32],

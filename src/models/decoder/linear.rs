@@ -177,7 +177,20 @@ pub struct Lora {
 
 impl Lora {
     /// `scale * (x A^T) B^T`.
+    ///
+    /// Outside training, on the CPU, row by row as a decode step adds it: a row's delta must
+    /// not depend on the rows beside it. candle's matmul sums in another order for another
+    /// row count, so a server's prefix-cache hit, recomputing a prompt's last tokens, got other
+    /// numbers than the whole prompt (0.3 on SmolLM2's logits, a different answer).
     pub fn delta(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let trained = self.a.is_variable() || self.b.is_variable();
+        if let (false, true, Some(&k)) = (trained, x.device().is_cpu(), x.dims().last()) {
+            let xs: Vec<f32> = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+            let n = self.b.dim(0)?;
+            let mut out = vec![0f32; xs.len() / k.max(1) * n];
+            super::decode::add_lora(self, &xs, &mut out, k, n, |_| true)?;
+            return Tensor::from_vec(out, last_dim(x.dims(), n), x.device());
+        }
         x.broadcast_matmul(&self.a.t()?)?.broadcast_matmul(&self.b.t()?)? * self.scale
     }
 }

@@ -108,6 +108,10 @@ pub enum Logits {
     /// The last position of each sequence (generation: skips the vocabulary projection for the
     /// rest of the prompt).
     Last,
+    /// As `Last`, for prompt tokens: always through the prompt kernels, even when each sequence
+    /// feeds one token, so that a prompt's numbers do not depend on how much of it a cache held
+    /// (AMX's prompt kernels sum in another order than the decode kernels).
+    Prompt,
 }
 
 pub struct Decoder {
@@ -330,9 +334,18 @@ impl Decoder {
         out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.unsqueeze(0)
     }
 
-    /// Logits of the last position, `(vocab,)` as a vector.
+    /// Logits of the last position, `(vocab,)` as a vector (a decode step for one token).
     pub fn forward_last(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Vec<f32>> {
-        let mut out = self.forward_batch(&mut [Step { tokens, cache, adapter: None }], Logits::Last)?;
+        self.last_of(tokens, cache, Logits::Last)
+    }
+
+    /// `forward_last` for prompt tokens (`Logits::Prompt`).
+    pub fn forward_prompt(&self, tokens: &[u32], cache: &mut KvCache) -> candle_core::Result<Vec<f32>> {
+        self.last_of(tokens, cache, Logits::Prompt)
+    }
+
+    fn last_of(&self, tokens: &[u32], cache: &mut KvCache, which: Logits) -> candle_core::Result<Vec<f32>> {
+        let mut out = self.forward_batch(&mut [Step { tokens, cache, adapter: None }], which)?;
         out.pop().ok_or_else(|| candle_core::Error::Msg("no output".into()))?.flatten_all()?.to_vec1()
     }
 
@@ -375,7 +388,7 @@ impl Decoder {
         // hfx's fused CPU kernels (decode steps, prompt attention) have no backward pass: a LoRA
         // being trained keeps candle's ops.
         let fused = matches!(self.device, Device::Cpu) && !self.training();
-        if fused && spans.iter().all(|s| s.len == 1) {
+        if fused && which != Logits::Prompt && spans.iter().all(|s| s.len == 1) {
             return self.decode_cpu(steps, &all, &spans);
         }
         let rows: Vec<RowSpan> = spans
@@ -489,7 +502,7 @@ impl Decoder {
             }
             x = (x + m)?;
         }
-        if which == Logits::Last {
+        if which != Logits::All {
             let last: Vec<u32> = spans.iter().map(|s| (s.start + s.len - 1) as u32).collect();
             x = x.index_select(&Tensor::new(last.as_slice(), &self.device)?, 1)?;
         }
@@ -502,7 +515,7 @@ impl Decoder {
         for (i, &Span { start: s, len: t, .. }) in spans.iter().enumerate() {
             out.push(match which {
                 Logits::All => logits.narrow(0, s, t)?,
-                Logits::Last => logits.narrow(0, i, 1)?,
+                Logits::Last | Logits::Prompt => logits.narrow(0, i, 1)?,
             });
         }
         Ok(out)

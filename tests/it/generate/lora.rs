@@ -75,3 +75,34 @@ fn hfx_run_lora_and_its_errors() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("another base model") && err.contains("base_model_name_or_path"), "{err}");
 }
+
+/// A served prompt whose start is in the prefix cache is computed from its cached keys and
+/// values plus its last tokens alone; with an adapter its logits must still be the whole
+/// prompt's, bit for bit (candle's matmul summed the adapter's delta in another order for
+/// another row count: 0.3 apart on these logits, and another answer from `hfx serve`).
+#[test]
+fn a_prompt_continued_from_a_cached_prefix_gets_the_whole_prompts_logits() {
+    use hfx::models::decoder::{Logits, Step};
+    let mut m = q4_1();
+    hfx::models::lora::load_slot(&mut m, &adapter_dir(), 0).unwrap();
+    let first: Vec<u32> = (0..37).map(|i| 100 + i * 7).collect();
+    let mut prompt = first[..24].to_vec();
+    prompt.extend((0..10).map(|i| 200 + i * 11));
+    for adapter in [None, Some(0)] {
+        let last = |tokens: &[u32], cache: &mut KvCache| {
+            let out = m.forward_batch(&mut [Step { tokens, cache, adapter }], Logits::Prompt).unwrap();
+            out[0].flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        let whole = last(&prompt, &mut KvCache::new(m.layers.len()));
+        // The cache of another prompt sharing 24 tokens, then the other 10.
+        let mut cache = KvCache::new(m.layers.len());
+        last(&first, &mut cache);
+        cache.truncate(24);
+        assert_eq!(last(&prompt[24..], &mut cache), whole, "adapter {adapter:?}: 10 tokens after 24 cached");
+        // The whole prompt cached but its last token.
+        cache.clear();
+        last(&prompt, &mut cache);
+        cache.truncate(prompt.len() - 1);
+        assert_eq!(last(&prompt[prompt.len() - 1..], &mut cache), whole, "adapter {adapter:?}: the last token alone");
+    }
+}

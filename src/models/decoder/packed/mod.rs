@@ -10,6 +10,8 @@
 //! step calls the dot products directly. The block layouts and the activation rounding are
 //! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
 mod blocks;
 mod half;
 mod kernels;
@@ -52,11 +54,23 @@ impl<B: Packed> BlockMatrix<B> {
     /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
     /// per four (two) prompt rows.
     fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
+        #[cfg(target_arch = "x86_64")]
+        if amx::serves::<B>() {
+            let ys = self.activations(x, m)?;
+            return Ok(amx::matmul(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
+        }
         self.matmul_tiled(x, m, wide_tiles())
     }
 
     fn matmul_tiled(&self, x: &[f32], m: usize, wide: bool) -> candle_core::Result<Vec<f32>> {
+        let ys = self.activations(x, m)?;
         let (n, k) = (self.rows, self.cols);
+        Ok(tiled::<Blocks<B>>(&self.blocks, (n, k / B::BLCK_SIZE), &ys, (m, k / QK), wide))
+    }
+
+    /// The `m` rows of `x` as Q8_1 blocks, as llama.cpp rounds activations for these types.
+    fn activations(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<BlockQ8_1>> {
+        let k = self.cols;
         if x.len() != m * k {
             candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
         }
@@ -65,7 +79,7 @@ impl<B: Packed> BlockMatrix<B> {
         for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
             BlockQ8_1::from_float(xr, yr);
         }
-        Ok(tiled::<Blocks<B>>(&self.blocks, (n, k / B::BLCK_SIZE), &ys, (m, kb), wide))
+        Ok(ys)
     }
 
     fn dequantize(&self) -> Vec<f32> {
@@ -143,6 +157,15 @@ macro_rules! each {
             }
         }
     };
+}
+
+/// Whether prompts run on AMX's tile kernels (Intel Sapphire Rapids and later, unless
+/// `HFX_NO_AMX=1`), which sum in another order than llama.cpp's (and hfx's VNNI) kernels.
+pub fn amx_active() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return *amx::AMX;
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 /// Whether a stored (GGUF) tensor of `dtype` is read into hfx's blocks. Stored K-quant tensors

@@ -31,9 +31,22 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     for m in [1, 3, 17, 70] {
         let xv = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let got = packed.matmul(&xv, m).unwrap();
-        // The tiling this CPU does not use: both must run wherever the kernels do.
+        // Both tilings of the VNNI/AVX2 kernels (the one this CPU does not use must run
+        // wherever they do) give the same sums; AMX's, summed in another order, agree to
+        // rounding, and take every prompt on a CPU that has it.
         let whole = BlockMatrix::from_blocks(parse::<B>(&bytes), n, k).unwrap();
-        assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), got, "{dtype:?} tiles");
+        let tiled = whole.matmul_tiled(&xv, m, wide_tiles()).unwrap();
+        assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), tiled, "{dtype:?} tiles");
+        #[cfg(target_arch = "x86_64")]
+        if amx::serves::<B>() {
+            for (g, t) in got.iter().zip(&tiled) {
+                assert!((g - t).abs() <= 1e-4 * t.abs().max(1.0), "{dtype:?} AMX, {m} rows: {g} vs {t}");
+            }
+        } else {
+            assert_eq!(got, tiled, "{dtype:?} tiles");
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        assert_eq!(got, tiled, "{dtype:?} tiles");
         // Against candle's dequantization times the f32 activations, within what rounding the
         // activations to Q8_1 can move it: at most 0.57 d per weight (half a step, and `d`
         // through f16: 127 * 2^-11 d), plus `m * s` with `s` through f16 for Q4_1 and Q4_K.
@@ -170,4 +183,23 @@ fn other_block_types_are_left_to_candle() {
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4_0, &[0; 19], 1, 32).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_1, &[0; 24], 1, 32).is_none());
+}
+
+#[test]
+fn prompt_rows_do_not_depend_on_the_rows_beside_them() {
+    // A server's prefix-cache hit recomputes a prompt's last tokens alone: each row must get
+    // the numbers it gets in the whole prompt, bit for bit, on every kernel (AMX included).
+    let dev = Device::Cpu;
+    for dtype in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::Q6K] {
+        let (n, k, m) = (67, 512, 37);
+        let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
+        let q = QTensor::quantize(&w, dtype).unwrap();
+        let p = PackedMatrix::from_bytes(dtype, &q.data().unwrap(), n, k).unwrap().unwrap();
+        let x = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let all = p.matmul(&x, m).unwrap();
+        for (c, want) in all.chunks_exact(n).enumerate() {
+            assert_eq!(p.matmul(&x[c * k..(c + 1) * k], 1).unwrap(), want, "{dtype:?} row {c}");
+            assert_eq!(p.matmul(&x[c * k..], m - c).unwrap()[..n], *want, "{dtype:?} rows from {c}");
+        }
+    }
 }

@@ -114,13 +114,29 @@ pub(super) fn tiled<K: Tile>(
     (m, ka): (usize, usize),
     wide: bool,
 ) -> Vec<f32> {
+    for_tiles(m, n, (TILE_M, TILE_N), |(r0, n), c0, pieces| {
+        let m = pieces.len();
+        let ys = &ys[c0 * ka..(c0 + m) * ka];
+        sweep_rows::<K>(weights, kw, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
+    })
+}
+
+/// An `(m, n)` output computed in work items of `tile_m` activation rows by `tile_n` weight
+/// rows on candle's thread pool: `kernel((r0, nr), c0, pieces)` fills weight rows `r0..r0 + nr`
+/// of activation rows `c0..c0 + pieces.len()`, one piece of `nr` values per activation row.
+pub(super) fn for_tiles(
+    m: usize,
+    n: usize,
+    (tile_m, tile_n): (usize, usize),
+    kernel: impl Fn((usize, usize), usize, &mut [&mut [f32]]) + Sync,
+) -> Vec<f32> {
     let mut out = vec![0f32; m * n];
-    // Each item owns its block of `out`: the `TILE_N`-wide pieces of `TILE_M` output rows.
-    let tiles_m = m.div_ceil(TILE_M);
-    let mut items: Vec<Vec<&mut [f32]>> = (0..tiles_m * n.div_ceil(TILE_N)).map(|_| Vec::new()).collect();
+    // Each item owns its block of `out`: the `tile_n`-wide pieces of `tile_m` output rows.
+    let tiles_m = m.div_ceil(tile_m);
+    let mut items: Vec<Vec<&mut [f32]>> = (0..tiles_m * n.div_ceil(tile_n)).map(|_| Vec::new()).collect();
     for (c, row) in out.chunks_mut(n.max(1)).enumerate() {
-        for (w, piece) in row.chunks_mut(TILE_N).enumerate() {
-            items[w * tiles_m + c / TILE_M].push(piece);
+        for (w, piece) in row.chunks_mut(tile_n).enumerate() {
+            items[w * tiles_m + c / tile_m].push(piece);
         }
     }
     let items: Vec<Mutex<Vec<&mut [f32]>>> = items.into_iter().map(Mutex::new).collect();
@@ -128,10 +144,8 @@ pub(super) fn tiled<K: Tile>(
         for i in range {
             let (w, t) = (i / tiles_m, i % tiles_m);
             let mut pieces = lock(&items[i]);
-            let (r0, c0) = (w * TILE_N, t * TILE_M);
-            let (n, m) = (pieces.first().map_or(0, |p| p.len()), pieces.len());
-            let ys = &ys[c0 * ka..(c0 + m) * ka];
-            sweep_rows::<K>(weights, kw, (r0, n), ys, (m, wide), |c, j, v| pieces[c][j] = v);
+            let nr = pieces.first().map_or(0, |p| p.len());
+            kernel((w * tile_n, nr), t * tile_m, &mut pieces);
         }
     });
     drop(items);
