@@ -209,7 +209,7 @@ unsafe fn tile_pair<B: Packed>(
                 let (mut d, mut m) = ([0f32; ROWS], [0f32; ROWS]);
                 for r in 0..ROWS {
                     let x = weights.get_unchecked(row(r) + bi);
-                    _mm256_store_si256(buf.a[r].as_mut_ptr().cast(), x.unpack(g));
+                    _mm256_store_si256(buf.a[r].as_mut_ptr().cast(), x.unpack_avx512(g));
                     let (dv, mr) = B::group(&prep[r], g);
                     (d[r], m[r]) = (_mm256_cvtss_f32(dv), mr);
                 }

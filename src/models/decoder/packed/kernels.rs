@@ -36,7 +36,7 @@ pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 /// waiting on.
 ///
 /// # Safety
-/// The CPU must have AVX2, FMA and F16C, and AVX-512 VNNI and VL when `VNNI`. It is
+/// The CPU must have AVX2, FMA and F16C, and AVX-512 VNNI, VL and BW when `VNNI`. It is
 /// `#[inline(always)]` rather than `#[target_feature]` (the two cannot be combined) so that its
 /// intrinsics are compiled with the features of `dot_avx2`/`dot_vnni`, its only callers.
 #[cfg(target_arch = "x86_64")]
@@ -103,7 +103,7 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
                 }
                 for r in 0..N {
                     let x = xs[r].get_unchecked(bi);
-                    let xv = x.unpack(g);
+                    let xv = if VNNI { x.unpack_avx512(g) } else { x.unpack(g) };
                     // Signed weights: |q| against the activations with q's sign.
                     let ax = if B::SIGNED { _mm256_sign_epi8(xv, xv) } else { xv };
                     let (dv, m) = B::group(&prep[r], g);
@@ -177,7 +177,7 @@ pub(super) fn dot_avx2<B: Packed, const N: usize, const M: usize>(
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+#[target_feature(enable = "avx2,fma,f16c,avx512bw,avx512vnni,avx512vl")]
 pub(super) fn dot_vnni<B: Packed, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
@@ -222,7 +222,10 @@ pub(super) static AVX2: LazyLock<bool> = LazyLock::new(|| {
 });
 #[cfg(target_arch = "x86_64")]
 pub(super) static VNNI: LazyLock<bool> = LazyLock::new(|| {
-    *AVX2 && std::arch::is_x86_feature_detected!("avx512vnni") && std::arch::is_x86_feature_detected!("avx512vl")
+    *AVX2
+        && std::arch::is_x86_feature_detected!("avx512vnni")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512bw")
 });
 
 /// Dot products of `N` weight rows with each of `M` activation rows.
@@ -232,7 +235,7 @@ pub(super) fn dot_tile<B: Packed, const N: usize, const M: usize>(
 ) -> [[f32; M]; N] {
     #[cfg(target_arch = "x86_64")]
     if *VNNI {
-        // SAFETY: `dot_vnni` needs AVX2, FMA, F16C and AVX-512 VNNI/VL, which the CPU was checked to have.
+        // SAFETY: `dot_vnni` needs AVX2, FMA, F16C and AVX-512 VNNI/VL/BW, which the CPU was checked to have.
         #[allow(unsafe_code)]
         return unsafe { dot_vnni(xs, ys) };
     }

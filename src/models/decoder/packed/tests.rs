@@ -127,7 +127,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
             close(by_row(&|a| rows.map(|r| unsafe { dot_avx2([r], [a]) }[0][0])), "avx2, 1 x 1");
         }
         if *VNNI {
-            // SAFETY: AVX2, FMA, F16C and AVX-512 VNNI/VL were checked just above.
+            // SAFETY: AVX2, FMA, F16C and AVX-512 VNNI/VL/BW were checked just above.
             close(unsafe { dot_vnni(rows, acts) }, "vnni, 4 x 4");
             close(by_row(&|a| unsafe { dot_vnni(rows, [a]) }.map(|[v]| v)), "vnni, 4 x 1");
             close(by_row(&|a| rows.map(|r| unsafe { dot_vnni([r], [a]) }[0][0])), "vnni, 1 x 1");
