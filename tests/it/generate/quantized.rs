@@ -87,14 +87,14 @@ fn each_position(a: &Decoder, b: &Decoder, mut check: impl FnMut(&[f32], &[f32],
 /// Greedy text from the Q4_1 blocks, quantized activations and all, is what llama.cpp writes for
 /// the same file: `llama-simple -m SmolLM2-135M-Instruct.Q4_1.gguf -n 32 "The capital of France
 /// is"` (llama.cpp vendored in llama-cpp-python 0.3.36, built here with cmake; 32 tokens). With
-/// the kernels that sum as llama.cpp's do: AMX's (`HFX_NO_AMX` unset on such a CPU) diverge
-/// after 12 tokens ("321 million").
+/// the kernels that sum as llama.cpp's do: AMX's (`HFX_AMX=1`) diverge after 12 tokens ("321
+/// million").
 #[test]
 fn quantized_q4_1_greedy_text_matches_llama_cpp() {
     let env = TestEnv::new();
     let g = fixtures_dir().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     let args = ["run", g.to_str().unwrap(), "The capital of France is", "--raw", "--temperature", "0"];
-    let out = env.hfx().env("HFX_NO_AMX", "1").args(args).args(["--max-new-tokens", "32", "--json"]).output().unwrap();
+    let out = env.hfx().args(args).args(["--max-new-tokens", "32", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out: Value = serde_json::from_slice(&out.stdout).unwrap();
     let llama_cpp = " Paris.\n\nThe United States has a population of approximately 311 million people.\n\n\

@@ -24,12 +24,19 @@ use super::blocks::{BlockQ8_1, Packed};
 use super::kernels::VNNI;
 use super::tiles::for_tiles;
 
-/// Whether the CPU has AMX-INT8 and the OS lets this process use it (Linux grants the tile
-/// state on request: `arch_prctl(ARCH_REQ_XCOMP_PERM)`); `HFX_NO_AMX=1` turns it off (to
-/// compare kernels, or on a hypervisor that reports AMX it does not give).
-pub(super) static AMX: LazyLock<bool> = LazyLock::new(|| {
+/// Whether prompts run on AMX: asked for with `HFX_AMX=1` (truthy values as `HF_*`), and the
+/// CPU has AMX-INT8 and the OS lets this process use it. Off by default: with AMX on, the
+/// integration test process (many threads, child processes exiting) died once with SIGSEGV,
+/// which no run of the CLI has shown; until that is understood, AMX is opt-in.
+pub(super) static AMX: LazyLock<bool> =
+    LazyLock::new(|| std::env::var("HFX_AMX").is_ok_and(|v| crate::settings::is_truthy(&v)) && *AVAILABLE);
+
+/// Whether the CPU has AMX-INT8 (with the AVX-512 the kernels' scaling uses) and the OS lets
+/// this process use it (Linux grants the tile state on request:
+/// `arch_prctl(ARCH_REQ_XCOMP_PERM)`).
+pub(super) static AVAILABLE: LazyLock<bool> = LazyLock::new(|| {
     let avx512 = std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw");
-    if !*VNNI || !avx512 || std::env::var_os("HFX_NO_AMX").is_some_and(|v| !v.is_empty() && v != "0") {
+    if !*VNNI || !avx512 {
         return false;
     }
     // `is_x86_feature_detected!("amx-int8")` is unstable: CPUID leaf 7, EDX bits 24 (AMX-TILE)
@@ -104,7 +111,8 @@ fn pack(ys: &[BlockQ8_1], m: usize, kg: usize) -> Vec<ActTile> {
 }
 
 /// `(n, kb)` weight blocks times the `m` quantized activation rows `ys` (`kb * GROUPS` blocks
-/// each): `(m, n)`. Work items are 32 activation rows by 16 weight rows.
+/// each): `(m, n)`. Work items are 32 activation rows by 16 weight rows. Only where
+/// `AVAILABLE` (tests call it so; the model through `serves`).
 pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
     let kg = kb * B::GROUPS;
     debug_assert_eq!(ys.len(), m * kg);
@@ -112,8 +120,8 @@ pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[Bl
     for_tiles(m, n, (2 * ROWS, ROWS), |(r0, nr), c0, pieces| {
         let t = c0 / ROWS;
         let pair = [&acts[t * kg..(t + 1) * kg], &acts[(t + 1) * kg..(t + 2) * kg]];
-        // SAFETY: `serves` checked AVX-512 (F, BW, VL and VNNI with AVX2, FMA and F16C) and
-        // the AMX tile state; the item runs with this module's tile configuration and gives
+        // SAFETY: callers check `AMX` or `AVAILABLE`: AVX-512 (F, BW, VL and VNNI with AVX2,
+        // FMA and F16C) and the AMX tile state; the item runs with this module's tile configuration and gives
         // the thread back the one it had (a few dozen cycles against the item's thousands of
         // tile products).
         #[allow(unsafe_code)]

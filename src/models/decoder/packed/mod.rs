@@ -159,8 +159,8 @@ macro_rules! each {
     };
 }
 
-/// Whether prompts run on AMX's tile kernels (Intel Sapphire Rapids and later, unless
-/// `HFX_NO_AMX=1`), which sum in another order than llama.cpp's (and hfx's VNNI) kernels.
+/// Whether prompts run on AMX's tile kernels (`HFX_AMX=1` on Intel Sapphire Rapids and
+/// later), which sum in another order than llama.cpp's (and hfx's VNNI) kernels.
 pub fn amx_active() -> bool {
     #[cfg(target_arch = "x86_64")]
     return *amx::AMX;

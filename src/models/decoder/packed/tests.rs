@@ -47,6 +47,23 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         }
         #[cfg(not(target_arch = "x86_64"))]
         assert_eq!(got, tiled, "{dtype:?} tiles");
+        // The AMX kernel itself wherever the CPU has it (it serves the model with `HFX_AMX=1`).
+        #[cfg(target_arch = "x86_64")]
+        if *amx::AVAILABLE && B::DTYPE != GgmlDType::Q6K {
+            let mut ys = vec![BlockQ8_1::zeros(); m * (k / QK)];
+            for (xr, yr) in xv.chunks_exact(k).zip(ys.chunks_exact_mut(k / QK)) {
+                BlockQ8_1::from_float(xr, yr);
+            }
+            let amx = amx::matmul(&whole.blocks, (n, k / B::BLCK_SIZE), &ys, m);
+            for (g, t) in amx.iter().zip(&tiled) {
+                assert!((g - t).abs() <= 1e-4 * t.abs().max(1.0), "{dtype:?} AMX kernel, {m} rows: {g} vs {t}");
+            }
+            // Each row as it is in the whole prompt, computed alone.
+            for (c, want) in amx.chunks_exact(n).enumerate() {
+                let one = amx::matmul(&whole.blocks, (n, k / B::BLCK_SIZE), &ys[c * (k / QK)..(c + 1) * (k / QK)], 1);
+                assert_eq!(one, want, "{dtype:?} AMX row {c} alone");
+            }
+        }
         // Against candle's dequantization times the f32 activations, within what rounding the
         // activations to Q8_1 can move it: at most 0.57 d per weight (half a step, and `d`
         // through f16: 127 * 2^-11 d), plus `m * s` with `s` through f16 for Q4_1 and Q4_K.
