@@ -17,7 +17,7 @@ use candle_core::{DType, Device, Storage, Tensor};
 
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
-use super::packed::{self, BlockQ8_1, PackedMatrix};
+use super::packed::{self, PackedMatrix};
 use super::{Decoder, Linear, Lora, RmsNorm, Span, Step, Weight};
 
 type CResult<T> = candle_core::Result<T>;
@@ -109,14 +109,8 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
         outs.push(vec![0f32; n * b]);
     }
     // The input quantized once for every block-quantized projection of the round.
-    let kb = k / packed::QK;
-    let mut ys = Vec::new();
-    if rows.iter().any(|r| matches!(r, Rows::Packed(q) if q.quantized_input())) {
-        ys = vec![BlockQ8_1::zeros(); b * kb];
-        for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
-            BlockQ8_1::from_float(xr, yr);
-        }
-    }
+    let quantized = rows.iter().any(|r| matches!(r, Rows::Packed(q) if q.quantized_input()));
+    let ys = if quantized { packed::quantize_rows(x, k) } else { Vec::new() };
     // Work items: ROWS weight rows of one projection, written `(n, b)` (row-major by weight row)
     // into their own chunk of the output.
     let mut items = Vec::new();

@@ -74,12 +74,7 @@ impl<B: Packed> BlockMatrix<B> {
         if x.len() != m * k {
             candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
         }
-        let kb = k / QK;
-        let mut ys = vec![BlockQ8_1::zeros(); m * kb];
-        for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
-            BlockQ8_1::from_float(xr, yr);
-        }
-        Ok(ys)
+        Ok(quantize_rows(x, k))
     }
 
     fn dequantize(&self) -> Vec<f32> {
@@ -104,6 +99,16 @@ impl<B: Packed> BlockMatrix<B> {
         let n = out.len() / b.max(1);
         sweep_rows::<Blocks<B>>(&self.blocks, kb, (r0, n), ys, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
     }
+}
+
+/// Each `k`-wide row of `x` as Q8_1 blocks, as llama.cpp rounds activations for these types.
+pub fn quantize_rows(x: &[f32], k: usize) -> Vec<BlockQ8_1> {
+    let kb = k / QK;
+    let mut ys = vec![BlockQ8_1::zeros(); x.len() / k.max(1) * kb];
+    for (xr, yr) in x.chunks_exact(k).zip(ys.chunks_exact_mut(kb)) {
+        BlockQ8_1::from_float(xr, yr);
+    }
+    ys
 }
 
 /// A weight matrix in one of the block types with hfx kernels.

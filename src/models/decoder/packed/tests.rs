@@ -50,10 +50,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         // The AMX kernel itself wherever the CPU has it (it serves the model with `HFX_AMX=1`).
         #[cfg(target_arch = "x86_64")]
         if *amx::AVAILABLE && B::DTYPE != GgmlDType::Q6K {
-            let mut ys = vec![BlockQ8_1::zeros(); m * (k / QK)];
-            for (xr, yr) in xv.chunks_exact(k).zip(ys.chunks_exact_mut(k / QK)) {
-                BlockQ8_1::from_float(xr, yr);
-            }
+            let ys = quantize_rows(&xv, k);
             let amx = amx::matmul(&whole.blocks, (n, k / B::BLCK_SIZE), &ys, m);
             for (g, t) in amx.iter().zip(&tiled) {
                 assert!((g - t).abs() <= 1e-4 * t.abs().max(1.0), "{dtype:?} AMX kernel, {m} rows: {g} vs {t}");
