@@ -288,10 +288,20 @@ impl Scheduler {
             .filter(|(_, (a, _, _))| *a == adapter)
             .map(|(i, (_, tokens, _))| (i, tokens.iter().zip(prompt).take_while(|(a, b)| a == b).count()))
             .max_by_key(|&(_, n)| n);
-        match best {
-            Some((i, n)) if n > 0 => (self.pool.remove(i).2, n),
-            _ => (KvCache::new(self.layers), 0),
+        let Some((i, n)) = best.filter(|&(_, n)| n > 0) else { return (KvCache::new(self.layers), 0) };
+        // The next turn of a conversation (the whole pooled prompt and more) takes the entry: its
+        // own prompt, pooled when it ends, covers the entry's. Any other prompt (another question
+        // after the same system prompt, the same prompt again) copies the shared positions and
+        // leaves the entry, now the most recently used, to the next request that shares them.
+        if n < self.pool[i].1.len() || prompt.len() == n {
+            let keep = n.min(prompt.len().saturating_sub(1));
+            if let Ok(copy) = self.pool[i].2.copy_prefix(keep) {
+                let entry = self.pool.remove(i);
+                self.pool.push(entry);
+                return (copy, n);
+            }
         }
+        (self.pool.remove(i).2, n)
     }
 
     /// One forward pass over prompt tokens of sequences not yet prefilled, up to the chunk budget.
@@ -467,7 +477,11 @@ impl Scheduler {
             // them could answer differently from the same request on a fresh server.
             let held = s.cache.len().min(s.seq.prompt().len());
             if held > 0 && self.options.prefix_pool > 0 {
-                self.pool.push((s.req.adapter, s.seq.prompt()[..held].to_vec(), s.cache));
+                // An entry this prompt starts with (the same question asked again, an earlier
+                // turn) serves nothing this one cannot: drop it rather than hold it twice.
+                let tokens = s.seq.prompt()[..held].to_vec();
+                self.pool.retain(|(a, t, _)| *a != s.req.adapter || !tokens.starts_with(t));
+                self.pool.push((s.req.adapter, tokens, s.cache));
                 if self.pool.len() > self.options.prefix_pool {
                     self.pool.remove(0);
                 }

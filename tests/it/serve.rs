@@ -297,7 +297,8 @@ fn concurrent_requests_mixing_adapters_are_batched_and_each_equals_its_answer_al
 fn a_second_chat_turn_reuses_the_prefix_and_answers_as_without_it() {
     let env = TestEnv::new();
     let s = Server::start(&env, &gguf(), &[]);
-    let (turn2, second) = block_on(async {
+    const OTHERS: [&str; 2] = ["What is the capital of Spain?", "What is the capital of Italy?"];
+    let (turn2, second, others) = block_on(async {
         let url = s.at("/v1/chat/completions");
         let (_, first) = post(&url, &chat("What is the capital of France?", 8)).await;
         let answer = first["choices"][0]["message"]["content"].as_str().unwrap().to_string();
@@ -315,8 +316,21 @@ fn a_second_chat_turn_reuses_the_prefix_and_answers_as_without_it() {
         assert!(cached > prompt / 2, "only {cached} of {prompt} prompt tokens came from the cache");
         let (_, m) = get(&s.at("/metrics")).await;
         assert_eq!(metric(&m, "hfx_prefix_cache_hits_total"), hits + 1);
-        (turn2, second)
+        // Two other questions at once share the system prompt with the pooled turn: each gets a
+        // copy of those positions, where only one could take the pooled entry itself.
+        let bodies = OTHERS.map(|q| chat(q, 8));
+        let others = futures::future::join_all(bodies.iter().map(|b| post(&url, b))).await;
+        for (q, (status, out)) in OTHERS.iter().zip(&others) {
+            assert_eq!(*status, 200, "{out}");
+            let cached = out["usage"]["prompt_tokens_details"]["cached_tokens"].as_u64().unwrap();
+            assert!(cached > 10, "{q}: {cached} prompt tokens from the cache");
+        }
+        (turn2, second, others)
     });
+    // With the copied prefix each answers as `hfx run` does.
+    for (q, (_, out)) in OTHERS.iter().zip(&others) {
+        assert_eq!(out["choices"][0]["message"]["content"], run_text(&env, q, 8, &[])["text"], "{q}");
+    }
     // A fresh server computes the whole prompt and answers the same.
     let fresh = Server::start(&env, &gguf(), &[]);
     let (_, cold) = block_on(post(&fresh.at("/v1/chat/completions"), &turn2));

@@ -51,6 +51,28 @@ impl KvCache {
         self.layers.first().and_then(|l| l.k.as_ref()).map_or(0, |b| b.dims()[2])
     }
 
+    /// A new cache holding a copy of the first `n` positions (at most `len`), in buffers of
+    /// their own: a server gives a shared system prompt's keys and values to every request that
+    /// starts with it, where only one could take the pooled cache itself.
+    pub fn copy_prefix(&self, n: usize) -> candle_core::Result<KvCache> {
+        let n = n.min(self.len);
+        let copy = |t: &Option<Tensor>| -> candle_core::Result<Option<Tensor>> {
+            let Some(t) = t else { return Ok(None) };
+            let (b, h, _, d) = t.dims4()?;
+            let buf = Tensor::zeros((b, h, n.max(1).div_ceil(KV_CHUNK) * KV_CHUNK, d), t.dtype(), t.device())?;
+            if n > 0 {
+                buf.slice_set(&t.narrow(2, 0, n)?.contiguous()?, 2, 0)?;
+            }
+            Ok(Some(buf))
+        };
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| Ok(LayerKv { k: copy(&l.k)?, v: copy(&l.v)? }))
+            .collect::<candle_core::Result<_>>()?;
+        Ok(KvCache { layers, len: n })
+    }
+
     /// Bytes the buffers hold.
     pub fn size_in_bytes(&self) -> usize {
         let bytes = |t: &Option<Tensor>| t.as_ref().map_or(0, |t| t.elem_count() * t.dtype().size_in_bytes());
