@@ -143,8 +143,15 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
             let y = l.weight.matmul(&Tensor::from_slice(x, (b, k), &Device::Cpu)?)?;
             *out = y.flatten_all()?.to_vec1()?;
         } else if b > 1 {
-            // (n, b) to (b, n).
-            *out = (0..b).flat_map(|bi| (0..n).map(move |r| (r, bi))).map(|(r, bi)| out[r * b + bi]).collect();
+            // (n, b) to (b, n), read in order: for the 49152-row output projection of 8 sequences
+            // an iterator chain gathering each element cost 4% of a batched step.
+            let mut t = vec![0f32; n * b];
+            for (r, col) in out.chunks_exact(b).enumerate() {
+                for (bi, &v) in col.iter().enumerate() {
+                    t[bi * n + r] = v;
+                }
+            }
+            *out = t;
         }
         if let Some(bias) = &l.bias {
             let bias = read(bias)?;

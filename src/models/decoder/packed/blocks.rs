@@ -406,7 +406,7 @@ impl GgmlType for BlockQ8_1 {
     fn from_float(xs: &[f32], ys: &mut [Self]) {
         #[cfg(target_arch = "x86_64")]
         if *AVX2 {
-            // SAFETY: `quantize_avx2` only needs AVX2 and FMA, which the CPU was checked to have.
+            // SAFETY: `quantize_avx2` needs AVX2, FMA and F16C, which the CPU was checked to have.
             #[allow(unsafe_code)]
             return unsafe { quantize_avx2(xs, ys) };
         }

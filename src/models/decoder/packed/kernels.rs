@@ -206,12 +206,57 @@ pub(super) fn quantize(xs: &[f32], ys: &mut [BlockQ8_1]) {
     }
 }
 
-/// The same code built for AVX2: `round` becomes inline instructions instead of a libm call
-/// per activation (2% of a decode step, more of a long prompt's).
+/// `quantize` in AVX2, F16C and FMA, with the same numbers: the compiler kept the loop's
+/// absolute maximum and rounding scalar (a max over floats is not a reduction it may reorder),
+/// and the activations' quantization, done once per projection on the calling thread while the
+/// pool waits, was 4.4% of a batched decode step.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 pub(super) fn quantize_avx2(xs: &[f32], ys: &mut [BlockQ8_1]) {
-    quantize(xs, ys)
+    use std::arch::x86_64::*;
+    let sign = _mm256_set1_ps(-0.0);
+    let (half, one) = (_mm256_set1_ps(0.5), _mm256_set1_ps(1.0));
+    for (x, y) in xs.chunks_exact(QK).zip(ys.iter_mut()) {
+        let v: [__m256; 4] = std::array::from_fn(|i| {
+            // SAFETY: `x` holds QK = 32 floats, read 8 at a time.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm256_loadu_ps(x.as_ptr().add(8 * i))
+            }
+        });
+        let a = v.map(|v| _mm256_andnot_ps(sign, v));
+        let m = _mm256_max_ps(_mm256_max_ps(a[0], a[1]), _mm256_max_ps(a[2], a[3]));
+        let m = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps::<1>(m));
+        let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        let amax = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps::<1>(m, m)));
+        let d = amax / 127.0;
+        let id = _mm256_set1_ps(if d == 0.0 { 0.0 } else { 1.0 / d });
+        // `f32::round` (half away from zero): truncate, then step away from zero where the
+        // part cut off (exact) is at least a half.
+        let q = v.map(|v| {
+            let s = _mm256_mul_ps(v, id);
+            let t = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(s);
+            let away = _mm256_cmp_ps::<_CMP_GE_OQ>(_mm256_andnot_ps(sign, _mm256_sub_ps(s, t)), half);
+            let step = _mm256_and_ps(away, _mm256_or_ps(_mm256_and_ps(s, sign), one));
+            _mm256_cvtps_epi32(_mm256_add_ps(t, step))
+        });
+        let sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+        let sum = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256::<1>(sum));
+        let sum = _mm_add_epi32(sum, _mm_unpackhi_epi64(sum, sum));
+        let sum = _mm_cvtsi128_si32(_mm_add_epi32(sum, _mm_shuffle_epi32::<1>(sum)));
+        // Packing works within 128-bit lanes: bytes come out as 4-byte pieces of the four
+        // vectors in turn, put back in order by one permutation.
+        let packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        let packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        // SAFETY: `qs` is 32 bytes, written unaligned.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm256_storeu_si256(y.qs.as_mut_ptr().cast(), packed)
+        };
+        let f16 = |v: f32| _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT }>(_mm_set_ss(v))));
+        y.d = f16(d);
+        y.s = f16(sum as f32 * d);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

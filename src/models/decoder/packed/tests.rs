@@ -217,3 +217,30 @@ fn prompt_rows_do_not_depend_on_the_rows_beside_them() {
         }
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_avx2_activation_quantizer_gives_the_portable_blocks() {
+    use super::kernels::quantize_avx2;
+    if !*AVX2 {
+        return;
+    }
+    // Random rows, a zero block, and a block whose scale is 1 so that halves are exact ties
+    // (rounded away from zero, as `f32::round` and llama.cpp's scalar quantizer do).
+    let mut x = Tensor::randn(0f32, 3.0, 32 * 64, &Device::Cpu).unwrap().to_vec1::<f32>().unwrap();
+    x[..32].fill(0.0);
+    let ties = [127.0, 2.5, -2.5, 0.5, -0.5, 1.5, -1.5, 126.5, -126.5, 0.49999997, -0.49999997, 3.0];
+    for (i, v) in x[32..64].iter_mut().enumerate() {
+        *v = ties[i % ties.len()];
+    }
+    let mut want = vec![BlockQ8_1::zeros(); 64];
+    let mut got = want.clone();
+    quantize(&x, &mut want);
+    // SAFETY: the CPU was checked for AVX2 (with FMA and F16C).
+    #[allow(unsafe_code)]
+    unsafe {
+        quantize_avx2(&x, &mut got)
+    };
+    assert_eq!(got, want);
+    assert_eq!(want[1].qs[..6], [127, 3, -3, 1, -1, 2]);
+}
