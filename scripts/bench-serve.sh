@@ -2,7 +2,7 @@
 # hfx serve under concurrent streaming clients, and llama-server side by side when LLAMA_SERVER
 # points at one (built from the PyPI llama-cpp-python sdist's llama.cpp, as scripts/bench-run.sh
 # describes). Same GGUF, same threads, servers measured one after the other, rounds alternating.
-#   LLAMA_SERVER=/path/to/llama-server ROUNDS=3 scripts/bench-serve.sh
+#   LLAMA_SERVER=/path/to/llama-server [LLAMA_SERVER_ARGS=--no-repack] ROUNDS=3 scripts/bench-serve.sh
 # Prints one JSON line per round and server: aggregate tok/s and TTFT p50/p95 for CLIENTS
 # streams of TOKENS tokens, and for one stream alone.
 source "$(dirname "$0")/bench-serve-env.sh"
@@ -28,7 +28,9 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 pids+=($!)
 wait_ready http://127.0.0.1:18181
 if [ -n "${LLAMA_SERVER:-}" ]; then
-    "$LLAMA_SERVER" -m "$model" --port 18182 -t "$threads" -np "$clients" -cb -c $((clients * 1024)) >/dev/null 2>&1 &
+    # shellcheck disable=SC2086 # LLAMA_SERVER_ARGS holds several words (--no-repack where
+    # llama.cpp's repacked kernels die with SIGILL, as on the AMX CI machines).
+    "$LLAMA_SERVER" -m "$model" --port 18182 -t "$threads" -np "$clients" -cb -c $((clients * 1024)) ${LLAMA_SERVER_ARGS:-} >/dev/null 2>&1 &
     pids+=($!)
     wait_ready http://127.0.0.1:18182
 fi
