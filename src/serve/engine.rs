@@ -244,12 +244,8 @@ impl Scheduler {
                     continue;
                 }
             };
-            let (mut cache, common) = if req.prompt_logprobs {
-                (KvCache::new(self.layers), 0)
-            } else {
-                self.take_cache(req.adapter, &req.prompt)
-            };
-            cache.truncate(common.min(prompt_len - 1));
+            let cache =
+                if req.prompt_logprobs { KvCache::new(self.layers) } else { self.take_cache(req.adapter, &req.prompt) };
             let cached = cache.len();
             if cached > 0 {
                 add(&self.metrics.prefix_hits, 1);
@@ -279,8 +275,9 @@ impl Scheduler {
     }
 
     /// The pooled buffers sharing the longest prefix with `prompt` under the same adapter (an
-    /// adapter on k/v changes the keys and values), or new ones.
-    fn take_cache(&mut self, adapter: Option<usize>, prompt: &[u32]) -> (KvCache, usize) {
+    /// adapter on k/v changes the keys and values), holding that prefix short of the prompt's
+    /// last token (whose logits start the answer), or new ones.
+    fn take_cache(&mut self, adapter: Option<usize>, prompt: &[u32]) -> KvCache {
         let best = self
             .pool
             .iter()
@@ -288,20 +285,22 @@ impl Scheduler {
             .filter(|(_, (a, _, _))| *a == adapter)
             .map(|(i, (_, tokens, _))| (i, tokens.iter().zip(prompt).take_while(|(a, b)| a == b).count()))
             .max_by_key(|&(_, n)| n);
-        let Some((i, n)) = best.filter(|&(_, n)| n > 0) else { return (KvCache::new(self.layers), 0) };
+        let Some((i, n)) = best.filter(|&(_, n)| n > 0) else { return KvCache::new(self.layers) };
+        let keep = n.min(prompt.len() - 1);
         // The next turn of a conversation (the whole pooled prompt and more) takes the entry: its
         // own prompt, pooled when it ends, covers the entry's. Any other prompt (another question
         // after the same system prompt, the same prompt again) copies the shared positions and
         // leaves the entry, now the most recently used, to the next request that shares them.
-        if n < self.pool[i].1.len() || prompt.len() == n {
-            let keep = n.min(prompt.len().saturating_sub(1));
-            if let Ok(copy) = self.pool[i].2.copy_prefix(keep) {
-                let entry = self.pool.remove(i);
-                self.pool.push(entry);
-                return (copy, n);
-            }
+        if (n < self.pool[i].1.len() || prompt.len() == n)
+            && let Ok(copy) = self.pool[i].2.copy_prefix(keep)
+        {
+            let entry = self.pool.remove(i);
+            self.pool.push(entry);
+            return copy;
         }
-        (self.pool.remove(i).2, n)
+        let mut cache = self.pool.remove(i).2;
+        cache.truncate(keep);
+        cache
     }
 
     /// One forward pass over prompt tokens of sequences not yet prefilled, up to the chunk budget.

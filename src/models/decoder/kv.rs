@@ -56,15 +56,8 @@ impl KvCache {
     /// starts with it, where only one could take the pooled cache itself.
     pub fn copy_prefix(&self, n: usize) -> candle_core::Result<KvCache> {
         let n = n.min(self.len);
-        let copy = |t: &Option<Tensor>| -> candle_core::Result<Option<Tensor>> {
-            let Some(t) = t else { return Ok(None) };
-            let (b, h, _, d) = t.dims4()?;
-            let buf = Tensor::zeros((b, h, n.max(1).div_ceil(KV_CHUNK) * KV_CHUNK, d), t.dtype(), t.device())?;
-            if n > 0 {
-                buf.slice_set(&t.narrow(2, 0, n)?.contiguous()?, 2, 0)?;
-            }
-            Ok(Some(buf))
-        };
+        let cap = n.max(1).div_ceil(KV_CHUNK) * KV_CHUNK;
+        let copy = |t: &Option<Tensor>| t.as_ref().map(|t| resized(Some(t), t, cap, n)).transpose();
         let layers = self
             .layers
             .iter()
@@ -96,18 +89,8 @@ impl KvCache {
         if pos + t > cap {
             let doubled = (pos + t).max(2 * cap).div_ceil(KV_CHUNK) * KV_CHUNK;
             let new_cap = doubled.min(context.max(pos + t));
-            let grow = |old: &Option<Tensor>, like: &Tensor| -> candle_core::Result<Tensor> {
-                let (b, h, _, d) = like.dims4()?;
-                let buf = Tensor::zeros((b, h, new_cap, d), like.dtype(), like.device())?;
-                if let Some(old) = old
-                    && pos > 0
-                {
-                    buf.slice_set(&old.narrow(2, 0, pos)?.contiguous()?, 2, 0)?;
-                }
-                Ok(buf)
-            };
-            layer.k = Some(grow(&layer.k, k)?);
-            layer.v = Some(grow(&layer.v, v)?);
+            layer.k = Some(resized(layer.k.as_ref(), k, new_cap, pos)?);
+            layer.v = Some(resized(layer.v.as_ref(), v, new_cap, pos)?);
         }
         let (Some(kb), Some(vb)) = (&layer.k, &layer.v) else { candle_core::bail!("KV buffers missing") };
         kb.slice_set(k, 2, pos)?;
@@ -117,4 +100,17 @@ impl KvCache {
         }
         Ok((kb.narrow(2, 0, pos + t)?, vb.narrow(2, 0, pos + t)?))
     }
+}
+
+/// A zeroed buffer of `cap` positions shaped as `like` `(1, kv_heads, _, head_dim)`, holding the
+/// first `keep` positions of `old` (a buffer growing, or a prefix copied for another sequence).
+fn resized(old: Option<&Tensor>, like: &Tensor, cap: usize, keep: usize) -> candle_core::Result<Tensor> {
+    let (b, h, _, d) = like.dims4()?;
+    let buf = Tensor::zeros((b, h, cap, d), like.dtype(), like.device())?;
+    if let Some(old) = old
+        && keep > 0
+    {
+        buf.slice_set(&old.narrow(2, 0, keep)?.contiguous()?, 2, 0)?;
+    }
+    Ok(buf)
 }
