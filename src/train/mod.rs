@@ -1,10 +1,13 @@
-//! LoRA fine-tuning: a decoder's training pass with hand-written gradients (`ops`, `model`),
-//! training records and their labels (`records`), the optimizer (`optim`), PEFT adapter files
-//! (`adapter`) and the loop that ties them together (`run`). Takes paths and options structs;
-//! knows nothing of clap or terminals and reports through `TrainProgress`.
+//! LoRA fine-tuning: a decoder's training pass with hand-written gradients (`ops`,
+//! `attention`, `mm`, `model`), training records and their labels (`records`), the optimizer
+//! (`optim`), PEFT adapter files (`adapter`) and the loop that ties them together (`run`).
+//! Takes paths and options structs; knows nothing of clap or terminals and reports through
+//! `TrainProgress`.
 
 pub mod adapter;
+pub mod attention;
 pub mod error;
+mod mm;
 pub mod model;
 pub mod ops;
 

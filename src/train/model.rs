@@ -3,11 +3,13 @@
 //! gradients. A batch is a list of records laid end to end; each attends within itself with
 //! positions from 0, so packing several records into one row computes what they compute apart.
 
-use candle_core::{Device, Result, Tensor};
+use candle_core::{Result, Tensor};
 use rand::{Rng, SeedableRng, rngs::SmallRng};
 use rayon::prelude::*;
 
-use super::ops::{self, AttnShape, Gate};
+use super::attention::{self, Record};
+use super::mm::{self, View};
+use super::ops::{self, Gate};
 use crate::models::decoder::{Activation, Decoder, Layer, Linear, Span};
 
 /// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
@@ -75,18 +77,6 @@ pub struct Param {
 impl Param {
     pub fn new(value: Vec<f32>, rows: usize, cols: usize) -> Self {
         Self { grad: vec![0.0; value.len()], value, rows, cols }
-    }
-
-    fn tensor(&self, device: &Device) -> Result<Tensor> {
-        ops::tensor(self.value.clone(), &[self.rows, self.cols], device)
-    }
-
-    fn accumulate(&mut self, g: &Tensor) -> Result<()> {
-        ops::read(g, |v| {
-            for (a, b) in self.grad.iter_mut().zip(v) {
-                *a += b;
-            }
-        })
     }
 }
 
@@ -173,21 +163,36 @@ impl Batch {
 /// What one adapted projection's backward needs.
 struct LoraSaved {
     /// Dropout's mask (0 or `1/(1-p)` per input entry); absent without dropout.
-    mask: Option<Tensor>,
+    mask: Option<Vec<f32>>,
     /// `dropped A^T`, `(n, r)`.
-    xa: Tensor,
+    xa: Vec<f32>,
 }
 
-/// What one record's attention in one layer keeps for its backward.
+/// A projection's input after dropout.
+fn dropped<'a>(x: &'a [f32], mask: Option<&[f32]>) -> std::borrow::Cow<'a, [f32]> {
+    match mask {
+        Some(m) => {
+            let mut v = vec![0f32; x.len()];
+            v.par_chunks_mut(ops::CHUNK).zip(x.par_chunks(ops::CHUNK).zip(m.par_chunks(ops::CHUNK))).for_each(
+                |(v, (x, m))| {
+                    v.iter_mut().zip(x).zip(m).for_each(|((v, x), m)| *v = x * m);
+                },
+            );
+            v.into()
+        }
+        None => x.into(),
+    }
+}
+
+/// What a layer's attention keeps for its backward: queries and keys after their norms and
+/// rotation, values (all `(tokens, heads * head_dim)`), and the logsumexp of every score row
+/// (the probabilities are recomputed from them).
+#[derive(Default)]
 struct AttnSaved {
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    /// The probabilities of a short record; a long one's are recomputed from `lse`.
-    p: Option<Tensor>,
-    /// Each score row's logsumexp.
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
     lse: Vec<f32>,
-    shape: AttnShape,
 }
 
 /// Per-head norms (Qwen3, Gemma 3): the pre-norm tensor and each row's `1/rms`.
@@ -196,8 +201,8 @@ type NormSaved = Option<(Tensor, Vec<f32>)>;
 struct LayerSaved {
     x: Tensor,
     r1: Vec<f32>,
-    attn: Vec<AttnSaved>,
-    qk_norm: Vec<(NormSaved, NormSaved)>,
+    attn: AttnSaved,
+    qk_norm: (NormSaved, NormSaved),
     y: Tensor,
     post_attn: NormSaved,
     x2: Tensor,
@@ -208,9 +213,36 @@ struct LayerSaved {
     lora: Vec<(usize, LoraSaved)>,
 }
 
-/// cos/sin tables of one record's positions: for global layers, and for sliding layers where
-/// they have their own rope base.
-type SpanAngles = ((Tensor, Tensor), Option<(Tensor, Tensor)>);
+/// cos/sin rows `(tokens, head_dim / 2)` of every token's position in its record: for global
+/// layers, and for sliding layers where they have their own rope base.
+#[derive(Default)]
+struct BatchAngles {
+    global: (Vec<f32>, Vec<f32>),
+    local: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+impl BatchAngles {
+    fn of(&self, layer: &Layer) -> (&[f32], &[f32]) {
+        match (&self.local, layer.sliding) {
+            (Some((c, s)), true) => (c, s),
+            _ => (&self.global.0, &self.global.1),
+        }
+    }
+}
+
+/// Each record's rows of queries, keys and values laid end to end.
+fn records<'a>(batch: &Batch, q: &'a [f32], k: &'a [f32], v: &'a [f32], s: &attention::Shape) -> Vec<Record<'a>> {
+    let (qw, kw) = (s.heads * s.head_dim, s.kv_heads * s.head_dim);
+    batch
+        .spans
+        .iter()
+        .map(|&(start, t)| Record {
+            q: &q[start * qw..(start + t) * qw],
+            k: &k[start * kw..(start + t) * kw],
+            v: &v[start * kw..(start + t) * kw],
+        })
+        .collect()
+}
 
 /// A training pass over one model and adapter set.
 pub struct Trainer<'a> {
@@ -249,14 +281,16 @@ impl Trainer<'_> {
         if c.embed_scale {
             x = (x * (c.hidden_size as f64).sqrt())?;
         }
-        let half = c.head_dim / 2;
         let spans3: Vec<Span> = batch.spans.iter().map(|&(start, len)| Span { start, len, pos: 0 }).collect();
-        let mut angles = Vec::new();
-        for (&(_, t), (global, local)) in batch.spans.iter().zip(m.span_angles(&spans3)) {
-            let pair = |a: &crate::models::decoder::Angles| -> Result<(Tensor, Tensor)> {
-                Ok((ops::tensor(a.cos.clone(), &[t, half], dev)?, ops::tensor(a.sin.clone(), &[t, half], dev)?))
-            };
-            angles.push((pair(&global)?, local.as_ref().map(pair).transpose()?));
+        let mut angles = BatchAngles::default();
+        for (global, local) in m.span_angles(&spans3) {
+            angles.global.0.extend_from_slice(&global.cos);
+            angles.global.1.extend_from_slice(&global.sin);
+            if let Some(l) = local {
+                let (c, s) = angles.local.get_or_insert_default();
+                c.extend_from_slice(&l.cos);
+                s.extend_from_slice(&l.sin);
+            }
         }
         let mut saved = Vec::with_capacity(m.layers.len());
         let mut inputs = Vec::new();
@@ -295,40 +329,80 @@ impl Trainer<'_> {
         Ok(loss)
     }
 
+    /// Dropout's mask for one projection's input: 0 or `1/(1-p)` per entry, the same whatever
+    /// the thread count (fixed chunks, each from its own seed); `None` without dropout.
+    fn dropout_mask(&self, li: usize, module: Module, len: usize) -> Option<Vec<f32>> {
+        let seed = self.dropout_seed?;
+        let p = self.lora.dropout;
+        if p <= 0.0 {
+            return None;
+        }
+        let keep = 1.0 / (1.0 - p);
+        let seed = seed ^ ((li as u64) << 32) ^ ((module as u64) << 56);
+        let mut mask = vec![0f32; len];
+        mask.par_chunks_mut(1 << 16).enumerate().for_each(|(c, chunk)| {
+            let mut rng = SmallRng::seed_from_u64(seed.wrapping_add((c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            chunk.iter_mut().for_each(|m| *m = if rng.random::<f32>() < p { 0.0 } else { keep });
+        });
+        Some(mask)
+    }
+
     /// `x W^T (+ bias) + scale * dropout(x) A^T B^T`.
     fn project(&self, li: usize, module: Module, x: &Tensor, keep: &mut Vec<(usize, LoraSaved)>) -> Result<Tensor> {
         let lin = module.of(&self.model.layers[li]);
-        let mut y = ops::frozen_forward(&lin.weight, x)?;
-        if let Some(b) = &lin.bias {
-            y = y.broadcast_add(b)?;
-        }
-        let Some(i) = self.lora.find(li, module) else { return Ok(y) };
-        let ad = &self.lora.adapters[i];
-        let dev = x.device();
-        let mask = match self.dropout_seed {
-            Some(seed) if self.lora.dropout > 0.0 => {
-                let p = self.lora.dropout;
-                let keep = 1.0 / (1.0 - p);
-                let seed = seed ^ ((li as u64) << 32) ^ ((module as u64) << 56);
-                // Fixed chunks, each from its own seed: the same mask whatever the thread count.
-                let mut mask = vec![0f32; x.elem_count()];
-                mask.par_chunks_mut(1 << 16).enumerate().for_each(|(c, chunk)| {
-                    let mut rng =
-                        SmallRng::seed_from_u64(seed.wrapping_add((c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-                    chunk.iter_mut().for_each(|m| *m = if rng.random::<f32>() < p { 0.0 } else { keep });
-                });
-                Some(ops::tensor(mask, x.dims(), dev)?)
+        let (n, inp) = x.dims2()?;
+        let out = lin.weight.dims2()?.0;
+        let mut y = vec![0f32; n * out];
+        ops::read(x, |xv| -> Result<()> {
+            mm::frozen_forward(&lin.weight, xv, n, &mut y)?;
+            if let Some(b) = &lin.bias {
+                ops::read(b, |bv| y.par_chunks_mut(out).for_each(|r| r.iter_mut().zip(bv).for_each(|(y, b)| *y += b)))?;
             }
-            _ => None,
-        };
-        let input = match &mask {
-            Some(mk) => (x * mk)?,
-            None => x.clone(),
-        };
-        let xa = input.matmul(&ad.a.tensor(dev)?.t()?)?;
-        y = (y + (xa.matmul(&ad.b.tensor(dev)?.t()?)? * self.lora.scale)?)?;
-        keep.push((i, LoraSaved { mask, xa }));
-        Ok(y)
+            let Some(i) = self.lora.find(li, module) else { return Ok(()) };
+            let ad = &self.lora.adapters[i];
+            let r = ad.a.rows;
+            let mask = self.dropout_mask(li, module, n * inp);
+            let input = dropped(xv, mask.as_deref());
+            let mut xa = vec![0f32; n * r];
+            mm::matmul(
+                &mut xa,
+                View::dense(0, n, r),
+                &input,
+                View::dense(0, n, inp),
+                &ad.a.value,
+                View::dense(0, r, inp).t(),
+                false,
+                1.0,
+                true,
+            );
+            let scale = self.lora.scale as f32;
+            mm::matmul(
+                &mut y,
+                View::dense(0, n, out),
+                &xa,
+                View::dense(0, n, r),
+                &ad.b.value,
+                View::dense(0, out, r).t(),
+                true,
+                scale,
+                true,
+            );
+            keep.push((i, LoraSaved { mask, xa }));
+            Ok(())
+        })??;
+        ops::tensor(y, &[n, out], x.device())
+    }
+
+    fn attn_shape(&self, layer: &Layer) -> attention::Shape {
+        let c = &self.model.config;
+        attention::Shape {
+            heads: c.num_heads,
+            kv_heads: c.num_kv_heads,
+            head_dim: c.head_dim,
+            scale: c.attn_scale as f32,
+            softcap: c.attn_softcap,
+            window: if layer.sliding { c.sliding_window } else { None },
+        }
     }
 
     /// Whether any of `modules` in layer `li` carries an adapter (whose backward needs the
@@ -337,40 +411,72 @@ impl Trainer<'_> {
         modules.iter().any(|&m| self.lora.find(li, m).is_some())
     }
 
-    /// The input gradient of `project`, adding the adapter's gradients to its parameters; `x`,
-    /// the projection's input, is needed only when it carries an adapter.
+    /// The input gradient of several projections of the same input `x` (needed only when one
+    /// carries an adapter), summed in one buffer, adding each adapter's gradients to its
+    /// parameters.
     fn project_back(
+        &mut self,
+        li: usize,
+        parts: &[(Module, &Tensor)],
+        x: Option<&Tensor>,
+        kept: &mut Vec<(usize, LoraSaved)>,
+    ) -> Result<Tensor> {
+        let layer = &self.model.layers[li];
+        let inp = parts[0].0.of(layer).weight.dims2()?.1;
+        let n = parts[0].1.dim(0)?;
+        let mut dx = vec![0f32; n * inp];
+        for (k, &(module, dy)) in parts.iter().enumerate() {
+            ops::read(dy, |dyv| self.project_back_one(li, module, x, dyv, kept, &mut dx, k > 0))??;
+        }
+        ops::tensor(dx, &[n, inp], parts[0].1.device())
+    }
+
+    /// `dx (+)= dy W` for one projection, with its adapter's part and gradients.
+    #[allow(clippy::too_many_arguments)]
+    fn project_back_one(
         &mut self,
         li: usize,
         module: Module,
         x: Option<&Tensor>,
-        dy: &Tensor,
+        dy: &[f32],
         kept: &mut Vec<(usize, LoraSaved)>,
-    ) -> Result<Tensor> {
+        dx: &mut [f32],
+        add: bool,
+    ) -> Result<()> {
         let lin = module.of(&self.model.layers[li]);
-        let mut dx = ops::frozen_backward(&lin.weight, dy)?;
-        let Some(i) = self.lora.find(li, module) else { return Ok(dx) };
+        let (out, inp) = lin.weight.dims2()?;
+        let n = dy.len() / out;
+        mm::frozen_backward(&lin.weight, dy, n, dx, add)?;
+        let Some(i) = self.lora.find(li, module) else { return Ok(()) };
         let x = x.ok_or_else(|| candle_core::Error::Msg("no input kept for an adapted projection".into()))?;
         let pos =
             kept.iter().position(|(j, _)| *j == i).ok_or_else(|| candle_core::Error::Msg("no LoRA state".into()))?;
         let (_, s) = kept.swap_remove(pos);
-        let scale = self.lora.scale;
-        let dev = x.device();
+        let scale = self.lora.scale as f32;
         let ad = &mut self.lora.adapters[i];
-        let (a, b) = (ad.a.tensor(dev)?, ad.b.tensor(dev)?);
-        ad.b.accumulate(&(dy.t()?.matmul(&s.xa)? * scale)?)?;
-        let dxa = (dy.matmul(&b)? * scale)?;
-        let input = match &s.mask {
-            Some(mk) => (x * mk)?,
-            None => x.clone(),
-        };
-        ad.a.accumulate(&dxa.t()?.matmul(&input)?)?;
-        let mut dl = dxa.matmul(&a)?;
-        if let Some(mk) = &s.mask {
-            dl = (dl * mk)?;
+        let r = ad.a.rows;
+        let (rows_out, rows_in, rows_r) = (View::dense(0, n, out), View::dense(0, n, inp), View::dense(0, n, r));
+        // dB += scale dy^T (x A^T); d(x A^T) = scale dy B; dA += d(x A^T)^T dropped(x).
+        mm::matmul(&mut ad.b.grad, View::dense(0, out, r), dy, rows_out.t(), &s.xa, rows_r, true, scale, true);
+        let mut dxa = vec![0f32; n * r];
+        mm::matmul(&mut dxa, rows_r, dy, rows_out, &ad.b.value, View::dense(0, out, r), false, scale, true);
+        ops::read(x, |xv| {
+            let input = dropped(xv, s.mask.as_deref());
+            mm::matmul(&mut ad.a.grad, View::dense(0, r, inp), &dxa, rows_r.t(), &input, rows_in, true, 1.0, true);
+        })?;
+        let a = View::dense(0, r, inp);
+        match &s.mask {
+            None => mm::matmul(dx, rows_in, &dxa, rows_r, &ad.a.value, a, true, 1.0, true),
+            Some(mask) => {
+                let mut dl = vec![0f32; n * inp];
+                mm::matmul(&mut dl, rows_in, &dxa, rows_r, &ad.a.value, a, false, 1.0, true);
+                let ins = dl.par_chunks(ops::CHUNK).zip(mask.par_chunks(ops::CHUNK));
+                dx.par_chunks_mut(ops::CHUNK).zip(ins).for_each(|(d, (l, m))| {
+                    d.iter_mut().zip(l).zip(m).for_each(|((d, l), m)| *d += l * m);
+                });
+            }
         }
-        dx = (dx + dl)?;
-        Ok(dx)
+        Ok(())
     }
 
     fn layer_forward(
@@ -378,7 +484,7 @@ impl Trainer<'_> {
         li: usize,
         x: &Tensor,
         batch: &Batch,
-        angles: &[SpanAngles],
+        angles: &BatchAngles,
         keep_all: bool,
     ) -> Result<(Tensor, LayerSaved)> {
         let m = self.model;
@@ -391,50 +497,27 @@ impl Trainer<'_> {
         let v = self.project(li, Module::V, &h1, &mut lora)?;
         drop(h1);
         let (nh, kvh, hd) = (c.num_heads, c.num_kv_heads, c.head_dim);
-        let groups = nh / kvh;
-        let mut attn = Vec::with_capacity(batch.spans.len());
-        let mut qk_norm = Vec::with_capacity(batch.spans.len());
-        let mut ys = Vec::with_capacity(batch.spans.len());
-        for (si, &(start, t)) in batch.spans.iter().enumerate() {
-            let heads = |y: &Tensor, n: usize| -> Result<Tensor> {
-                y.narrow(0, start, t)?.reshape((1, t, n, hd))?.transpose(1, 2)?.contiguous()
-            };
-            let (mut qi, mut ki, vi) = (heads(&q, nh)?, heads(&k, kvh)?, heads(&v, kvh)?);
-            let mut norms = (None, None);
-            if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
-                let (qo, rq) = ops::rms_norm(&qi, &qn.weight, qn.eps)?;
-                let (ko, rk) = ops::rms_norm(&ki, &kn.weight, kn.eps)?;
-                norms = (Some((qi, rq)), Some((ki, rk)));
-                (qi, ki) = (qo, ko);
+        let n = batch.tokens.len();
+        let mut qk_norm = (None, None);
+        let (q, k) = match (&layer.q_norm, &layer.k_norm) {
+            (Some(qn), Some(kn)) => {
+                let (qp, kp) = (q.reshape((n * nh, hd))?, k.reshape((n * kvh, hd))?);
+                let (qo, rq) = ops::rms_norm(&qp, &qn.weight, qn.eps)?;
+                let (ko, rk) = ops::rms_norm(&kp, &kn.weight, kn.eps)?;
+                qk_norm = (Some((qp, rq)), Some((kp, rk)));
+                (qo, ko)
             }
-            let (cos, sin) = match (&angles[si], layer.sliding) {
-                ((_, Some(local)), true) => local,
-                ((global, _), _) => global,
-            };
-            let qi = ops::rope(&qi, cos, sin, c.rope_interleaved, false)?;
-            let ki = ops::rope(&ki, cos, sin, c.rope_interleaved, false)?;
-            let qg = qi.reshape((kvh, groups * t, hd))?;
-            let (kg, vg) = (ki.reshape((kvh, t, hd))?, vi.reshape((kvh, t, hd))?);
-            let scores = qg.matmul(&kg.t()?)?;
-            let shape = AttnShape {
-                t,
-                scale: c.attn_scale as f32,
-                softcap: c.attn_softcap,
-                window: if layer.sliding { c.sliding_window } else { None },
-            };
-            let (p, lse) = ops::masked_softmax(&scores, shape)?;
-            drop(scores);
-            let o = p.matmul(&vg)?.reshape((1, nh, t, hd))?;
-            ys.push(o.transpose(1, 2)?.reshape((t, nh * hd))?);
-            if keep_all {
-                // Keep the (heads, t, t) probabilities while they are no larger than a few of
-                // the record's (t, hidden) activations; recompute them beyond.
-                let keep_p = nh * t <= 4 * c.hidden_size;
-                attn.push(AttnSaved { q: qg, k: kg, v: vg, p: keep_p.then_some(p), lse, shape });
-                qk_norm.push(norms);
-            }
-        }
-        let y = if ys.len() == 1 { ys.remove(0).contiguous()? } else { Tensor::cat(&ys, 0)? };
+            _ => (q, k),
+        };
+        let (mut q, mut k, v) =
+            (ops::read(&q, <[f32]>::to_vec)?, ops::read(&k, <[f32]>::to_vec)?, ops::read(&v, <[f32]>::to_vec)?);
+        let (cos, sin) = angles.of(layer);
+        attention::rope(&mut q, nh, hd, cos, sin, c.rope_interleaved, false);
+        attention::rope(&mut k, kvh, hd, cos, sin, c.rope_interleaved, false);
+        let shape = self.attn_shape(layer);
+        let (y, lse) = attention::forward(&records(batch, &q, &k, &v, &shape), &shape);
+        let y = ops::tensor(y, &[n, nh * hd], x.device())?;
+        let attn = if keep_all { AttnSaved { q, k, v, lse } } else { AttnSaved::default() };
         let mut a = self.project(li, Module::O, &y, &mut lora)?;
         let mut post_attn = None;
         if let Some(n) = &layer.post_attn_norm {
@@ -478,7 +561,7 @@ impl Trainer<'_> {
         li: usize,
         s: LayerSaved,
         batch: &Batch,
-        angles: &[SpanAngles],
+        angles: &BatchAngles,
         dout: &Tensor,
     ) -> Result<Tensor> {
         let m = self.model;
@@ -486,7 +569,6 @@ impl Trainer<'_> {
         let layer = &m.layers[li];
         let LayerSaved { x, r1, attn, qk_norm, y, post_attn, x2, r2, g, u, post_ffn, mut lora } = s;
         let (nh, kvh, hd) = (c.num_heads, c.num_kv_heads, c.head_dim);
-        let groups = nh / kvh;
         // MLP.
         let mut dm = dout.clone();
         if let (Some(n), Some((pre, r))) = (&layer.post_ffn_norm, &post_ffn) {
@@ -494,7 +576,7 @@ impl Trainer<'_> {
         }
         let gate = gate_of(c.activation);
         let act = if self.adapted(li, &[Module::Down]) { Some(gate.forward(&g, &u)?) } else { None };
-        let dact = self.project_back(li, Module::Down, act.as_ref(), &dm, &mut lora)?;
+        let dact = self.project_back(li, &[(Module::Down, &dm)], act.as_ref(), &mut lora)?;
         drop(act);
         let (dg, du) = gate.backward(&g, &u, &dact)?;
         let h2 = if self.adapted(li, &[Module::Gate, Module::Up]) {
@@ -502,8 +584,7 @@ impl Trainer<'_> {
         } else {
             None
         };
-        let dh2 = (self.project_back(li, Module::Gate, h2.as_ref(), &dg, &mut lora)?
-            + self.project_back(li, Module::Up, h2.as_ref(), &du, &mut lora)?)?;
+        let dh2 = self.project_back(li, &[(Module::Gate, &dg), (Module::Up, &du)], h2.as_ref(), &mut lora)?;
         drop(h2);
         let dx2 = (dout + ops::rms_norm_backward(&x2, &r2, &layer.ffn_norm.weight, &dh2)?)?;
         // Attention.
@@ -511,51 +592,30 @@ impl Trainer<'_> {
         if let (Some(n), Some((pre, r))) = (&layer.post_attn_norm, &post_attn) {
             da = ops::rms_norm_backward(pre, r, &n.weight, &da)?;
         }
-        let dy = self.project_back(li, Module::O, Some(&y), &da, &mut lora)?;
-        let (mut dqs, mut dks, mut dvs) = (Vec::new(), Vec::new(), Vec::new());
-        for (si, (&(start, t), (a, norms))) in batch.spans.iter().zip(attn.into_iter().zip(qk_norm)).enumerate() {
-            let dyi = dy.narrow(0, start, t)?.reshape((1, t, nh, hd))?.transpose(1, 2)?.contiguous()?;
-            let dog = dyi.reshape((kvh, groups * t, hd))?;
-            // Scores are needed again only to recompute the probabilities or for a soft cap.
-            let scores = match (&a.p, a.shape.softcap) {
-                (Some(_), None) => None,
-                _ => Some(a.q.matmul(&a.k.t()?)?),
-            };
-            let p = match (&a.p, &scores) {
-                (Some(p), _) => p.clone(),
-                (None, Some(s)) => ops::softmax_from_lse(s, &a.lse, a.shape)?,
-                (None, None) => candle_core::bail!("attention probabilities missing"),
-            };
-            let dp = dog.matmul(&a.v.t()?)?;
-            let dv = p.t()?.matmul(&dog)?;
-            let ds = ops::masked_softmax_backward(&p, scores.as_ref(), &dp, a.shape)?;
-            let dq = ds.matmul(&a.k)?;
-            let dk = ds.t()?.matmul(&a.q)?;
-            let (cos, sin) = match (&angles[si], layer.sliding) {
-                ((_, Some(local)), true) => local,
-                ((global, _), _) => global,
-            };
-            let mut dq = ops::rope(&dq.reshape((1, nh, t, hd))?, cos, sin, c.rope_interleaved, true)?;
-            let mut dk = ops::rope(&dk.reshape((1, kvh, t, hd))?, cos, sin, c.rope_interleaved, true)?;
-            if let (Some(qn), Some(kn), (Some((qp, rq)), Some((kp, rk)))) = (&layer.q_norm, &layer.k_norm, &norms) {
-                dq = ops::rms_norm_backward(qp, rq, &qn.weight, &dq)?;
-                dk = ops::rms_norm_backward(kp, rk, &kn.weight, &dk)?;
-            }
-            let rows = |d: Tensor, n: usize| -> Result<Tensor> { d.transpose(1, 2)?.reshape((t, n * hd)) };
-            dqs.push(rows(dq, nh)?);
-            dks.push(rows(dk, kvh)?);
-            dvs.push(rows(dv.reshape((1, kvh, t, hd))?, kvh)?);
+        let dy = self.project_back(li, &[(Module::O, &da)], Some(&y), &mut lora)?;
+        let shape = self.attn_shape(layer);
+        let n = batch.tokens.len();
+        let recs = records(batch, &attn.q, &attn.k, &attn.v, &shape);
+        let [mut dq, mut dk, dv] =
+            ops::read(&y, |yv| ops::read(&dy, |dyv| attention::backward(&recs, yv, dyv, &attn.lse, &shape)))??;
+        drop(attn);
+        let (cos, sin) = angles.of(layer);
+        attention::rope(&mut dq, nh, hd, cos, sin, c.rope_interleaved, true);
+        attention::rope(&mut dk, kvh, hd, cos, sin, c.rope_interleaved, true);
+        let dev = x.device();
+        let (mut dq, mut dk) = (ops::tensor(dq, &[n, nh * hd], dev)?, ops::tensor(dk, &[n, kvh * hd], dev)?);
+        let dv = ops::tensor(dv, &[n, kvh * hd], dev)?;
+        if let (Some(qn), Some(kn), (Some((qp, rq)), Some((kp, rk)))) = (&layer.q_norm, &layer.k_norm, &qk_norm) {
+            dq = ops::rms_norm_backward(qp, rq, &qn.weight, &dq.reshape((n * nh, hd))?)?.reshape((n, nh * hd))?;
+            dk = ops::rms_norm_backward(kp, rk, &kn.weight, &dk.reshape((n * kvh, hd))?)?.reshape((n, kvh * hd))?;
         }
-        let cat = |v: Vec<Tensor>| -> Result<Tensor> { Tensor::cat(&v, 0)?.contiguous() };
-        let (dq, dk, dv) = (cat(dqs)?, cat(dks)?, cat(dvs)?);
         let h1 = if self.adapted(li, &[Module::Q, Module::K, Module::V]) {
             Some(ops::rms_norm(&x, &layer.attn_norm.weight, layer.attn_norm.eps)?.0)
         } else {
             None
         };
-        let dh1 = ((self.project_back(li, Module::Q, h1.as_ref(), &dq, &mut lora)?
-            + self.project_back(li, Module::K, h1.as_ref(), &dk, &mut lora)?)?
-            + self.project_back(li, Module::V, h1.as_ref(), &dv, &mut lora)?)?;
+        let parts = [(Module::Q, &dq), (Module::K, &dk), (Module::V, &dv)];
+        let dh1 = self.project_back(li, &parts, h1.as_ref(), &mut lora)?;
         dx2 + ops::rms_norm_backward(&x, &r1, &layer.attn_norm.weight, &dh1)?
     }
 }
