@@ -1,14 +1,5 @@
 use super::*;
-
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+use crate::train::ops::random;
 
 /// Records of 3, 70 and 130 tokens: one shorter than a block, ones that end mid-block.
 const LENS: [usize; 3] = [3, 70, 130];

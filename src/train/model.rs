@@ -364,29 +364,10 @@ impl Trainer<'_> {
             let mask = self.dropout_mask(li, module, n * inp);
             let input = dropped(xv, mask.as_deref());
             let mut xa = vec![0f32; n * r];
-            mm::matmul(
-                &mut xa,
-                View::dense(0, n, r),
-                &input,
-                View::dense(0, n, inp),
-                &ad.a.value,
-                View::dense(0, r, inp).t(),
-                false,
-                1.0,
-                true,
-            );
+            let (rows_in, rows_r, rows_out) = (View::dense(0, n, inp), View::dense(0, n, r), View::dense(0, n, out));
+            mm::matmul(&mut xa, rows_r, &input, rows_in, &ad.a.value, View::dense(0, r, inp).t(), false, 1.0, true);
             let scale = self.lora.scale as f32;
-            mm::matmul(
-                &mut y,
-                View::dense(0, n, out),
-                &xa,
-                View::dense(0, n, r),
-                &ad.b.value,
-                View::dense(0, out, r).t(),
-                true,
-                scale,
-                true,
-            );
+            mm::matmul(&mut y, rows_out, &xa, rows_r, &ad.b.value, View::dense(0, out, r).t(), true, scale, true);
             keep.push((i, LoraSaved { mask, xa }));
             Ok(())
         })??;

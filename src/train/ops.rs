@@ -369,6 +369,18 @@ fn exp_sum_inline(v: &mut [f32], max: f32) -> f64 {
     sum
 }
 
+/// Deterministic values in [-1, 1) for the training ops' tests.
+#[cfg(test)]
+pub(crate) fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,16 +406,6 @@ mod tests {
 
     fn vals(x: &Tensor) -> Vec<f32> {
         x.flatten_all().unwrap().to_vec1().unwrap()
-    }
-
-    fn random(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
-            })
-            .collect()
     }
 
     /// A fixed random projection of an output: the scalar whose gradient is checked.
