@@ -123,14 +123,7 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
         for (i, r0, cell) in &items[range] {
             let mut out = lock(cell);
             match &rows[*i] {
-                Rows::F32(w) => {
-                    for (r, o) in (*r0..).zip(out.chunks_mut(b)) {
-                        let w = &w.get()[r * k..(r + 1) * k];
-                        for (o, xr) in o.iter_mut().zip(x.chunks_exact(k)) {
-                            *o = f32::vec_dot(k, w, xr);
-                        }
-                    }
-                }
+                Rows::F32(w) => packed::f32_rows(w.get(), k, *r0, &mut out, x, b),
                 Rows::Packed(q) => q.dot_rows(*r0, &mut out, x, &ys, b),
                 Rows::Op => {}
             }

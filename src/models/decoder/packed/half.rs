@@ -10,7 +10,7 @@ use candle_core::quantized::GgmlDType;
 
 use super::blocks::F16;
 #[cfg(target_arch = "x86_64")]
-use super::kernels::AVX2;
+use super::kernels::{AVX2, prefetch};
 use super::tiles::{Tile, sweep_rows, tiled, wide_tiles};
 
 /// Which 16-bit float the bits hold.
@@ -65,43 +65,101 @@ pub struct HalfMatrix {
     pub kind: Half,
 }
 
-/// `N` rows of bits against `M` rows of f32 activations (`F16`: f16 bits, else bf16).
-fn dot<const F16: bool, const N: usize, const M: usize>(xs: [&[u16]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
+/// The weight elements the float kernel reads: f16 or bf16 bits, or f32 as they are.
+pub(super) trait Float: Sync {
+    type W: Copy + Sync;
+    fn to_f32(w: Self::W) -> f32;
+    /// Eight weights from `p` widened to f32.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and F16C; `p` must point at eight readable weights.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    unsafe fn load8(p: *const Self::W) -> std::arch::x86_64::__m256;
+}
+
+/// f16 (`true`) or bf16 bits.
+pub(super) struct Bits<const F16: bool>;
+
+impl<const F16: bool> Float for Bits<F16> {
+    type W = u16;
+
+    #[inline(always)]
+    fn to_f32(w: u16) -> f32 {
+        if F16 { Half::F16.to_f32(w) } else { Half::Bf16.to_f32(w) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn load8(p: *const u16) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees the features and eight readable weights.
+        unsafe {
+            let h = _mm_loadu_si128(p.cast());
+            if F16 { _mm256_cvtph_ps(h) } else { _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) }
+        }
+    }
+}
+
+/// f32 weights: a decode step's rows of an f32 model (its prompts go through gemm).
+pub(super) struct F32;
+
+impl Float for F32 {
+    type W = f32;
+
+    #[inline(always)]
+    fn to_f32(w: f32) -> f32 {
+        w
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn load8(p: *const f32) -> std::arch::x86_64::__m256 {
+        // SAFETY: the caller guarantees the features and eight readable weights.
+        unsafe { std::arch::x86_64::_mm256_loadu_ps(p) }
+    }
+}
+
+/// `N` rows of weights against `M` rows of f32 activations.
+fn dot<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
     #[cfg(target_arch = "x86_64")]
     if *AVX2 {
         // SAFETY: `dot_avx2` needs AVX2, FMA and F16C, which the CPU was checked to have.
         #[allow(unsafe_code)]
-        return unsafe { dot_avx2::<F16, N, M>(xs, ys) };
+        return unsafe { dot_avx2::<K, N, M>(xs, ys) };
     }
-    let kind = if F16 { Half::F16 } else { Half::Bf16 };
-    xs.map(|x| ys.map(|y| x.iter().zip(y).map(|(&b, &a)| kind.to_f32(b) * a).sum()))
+    xs.map(|x| ys.map(|y| x.iter().zip(y).map(|(&b, &a)| K::to_f32(b) * a).sum()))
 }
 
 /// Eight weights at a time widened in registers and multiplied into `N * M` independent f32
 /// accumulators; the tail past a multiple of eight in scalar code.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_avx2<const F16: bool, const N: usize, const M: usize>(xs: [&[u16]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
+fn dot_avx2<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
     use std::arch::x86_64::*;
     let k = xs.iter().map(|x| x.len()).chain(ys.iter().map(|y| y.len())).min().unwrap_or(0);
     let mut acc = [[_mm256_setzero_ps(); M]; N];
     let mut j = 0;
+    // Weights per 64-byte line, the stride of the prefetch hints.
+    let line = 64 / std::mem::size_of::<K::W>();
     // SAFETY: the CPU has AVX2, FMA and F16C (this function's features); every load reads 8
     // elements at `j` with `j + 8 <= k`, within each row.
     #[allow(unsafe_code)]
     unsafe {
         while j + 8 <= k {
+            if j % line == 0 {
+                for x in xs {
+                    prefetch(x.as_ptr().add(j).cast(), 64);
+                }
+            }
             let mut yv = [_mm256_setzero_ps(); M];
             for c in 0..M {
                 yv[c] = _mm256_loadu_ps(ys[c].as_ptr().add(j));
             }
             for r in 0..N {
-                let h = _mm_loadu_si128(xs[r].as_ptr().add(j).cast());
-                let w = if F16 {
-                    _mm256_cvtph_ps(h)
-                } else {
-                    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
-                };
+                let w = K::load8(xs[r].as_ptr().add(j));
                 for c in 0..M {
                     acc[r][c] = _mm256_fmadd_ps(w, yv[c], acc[r][c]);
                 }
@@ -109,7 +167,6 @@ fn dot_avx2<const F16: bool, const N: usize, const M: usize>(xs: [&[u16]; N], ys
             j += 8;
         }
     }
-    let kind = if F16 { Half::F16 } else { Half::Bf16 };
     let mut out = [[0f32; M]; N];
     for r in 0..N {
         for c in 0..M {
@@ -119,22 +176,31 @@ fn dot_avx2<const F16: bool, const N: usize, const M: usize>(xs: [&[u16]; N], ys
             unsafe {
                 _mm256_storeu_ps(lanes.as_mut_ptr(), acc[r][c]);
             }
-            let tail: f32 = (j..k).map(|i| kind.to_f32(xs[r][i]) * ys[c][i]).sum();
+            let tail: f32 = (j..k).map(|i| K::to_f32(xs[r][i]) * ys[c][i]).sum();
             out[r][c] = lanes.iter().sum::<f32>() + tail;
         }
     }
     out
 }
 
-/// f16 (`true`) or bf16 bits against f32 activations.
-struct Halves<const F16: bool>(PhantomData<()>);
+/// Weights of kind `K` against f32 activations.
+pub(super) struct Floats<K>(PhantomData<K>);
 
-impl<const F16: bool> Tile for Halves<F16> {
-    type W = u16;
+impl<K: Float> Tile for Floats<K> {
+    type W = K::W;
     type A = f32;
-    fn tile<const N: usize, const M: usize>(xs: [&[u16]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
-        dot::<F16, N, M>(xs, ys)
+    fn tile<const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
+        dot::<K, N, M>(xs, ys)
     }
+}
+
+/// Rows `r0..r0 + out.len() / b` of the `k`-wide f32 `weights` times each of the `b` activation
+/// rows `x`, written `(rows, b)`: a decode step on an f32 model, four weight rows per call with
+/// prefetch hints. candle's `vec_dot`, one row at a time, waited on its loads: SmolLM2-135M f32
+/// tg64 42.5-43.0 -> 51.4-53.4 tok/s (llama.cpp 54.7-56.6 on the same weights).
+pub fn f32_rows(weights: &[f32], k: usize, r0: usize, out: &mut [f32], x: &[f32], b: usize) {
+    let n = out.len() / b.max(1);
+    sweep_rows::<Floats<F32>>(weights, k, (r0, n), x, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
 }
 
 impl HalfMatrix {
@@ -158,8 +224,8 @@ impl HalfMatrix {
         }
         let wide = wide_tiles();
         Ok(match self.kind {
-            Half::F16 => tiled::<Halves<true>>(&self.blocks, (n, k), x, (m, k), wide),
-            Half::Bf16 => tiled::<Halves<false>>(&self.blocks, (n, k), x, (m, k), wide),
+            Half::F16 => tiled::<Floats<Bits<true>>>(&self.blocks, (n, k), x, (m, k), wide),
+            Half::Bf16 => tiled::<Floats<Bits<false>>>(&self.blocks, (n, k), x, (m, k), wide),
         })
     }
 
@@ -179,8 +245,8 @@ impl HalfMatrix {
         let m = (b, wide_tiles());
         let put = |c: usize, j: usize, v: f32| out[j * b + c] = v;
         match self.kind {
-            Half::F16 => sweep_rows::<Halves<true>>(&self.blocks, k, (r0, n), x, m, put),
-            Half::Bf16 => sweep_rows::<Halves<false>>(&self.blocks, k, (r0, n), x, m, put),
+            Half::F16 => sweep_rows::<Floats<Bits<true>>>(&self.blocks, k, (r0, n), x, m, put),
+            Half::Bf16 => sweep_rows::<Floats<Bits<false>>>(&self.blocks, k, (r0, n), x, m, put),
         }
     }
 }
@@ -231,5 +297,33 @@ mod tests {
             }
         }
         assert!(HalfMatrix::from_bits(vec![0; 5], 2, 3, Half::Bf16).is_err());
+    }
+
+    /// A decode step on f32 rows: rows 3..12 (a four-row sweep, then one by one) against one and
+    /// against five sequences, with rows that are and are not a multiple of eight, equal to
+    /// plain sums in f64 to f32 rounding.
+    #[test]
+    fn f32_rows_multiply_as_plain_sums() {
+        for k in [576, 75] {
+            let n = 14;
+            let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.37).collect();
+            let x: Vec<f32> = (0..5 * k).map(|i| ((i * 104_729 % 997) as f32 / 498.0 - 1.0) * 2.1).collect();
+            for b in [1, 5] {
+                let mut out = vec![f32::NAN; 9 * b];
+                f32_rows(&w, k, 3, &mut out, &x[..b * k], b);
+                for j in 0..9 {
+                    for c in 0..b {
+                        let row = &w[(3 + j) * k..(4 + j) * k];
+                        let want: f64 =
+                            row.iter().zip(&x[c * k..(c + 1) * k]).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+                        let got = out[j * b + c];
+                        assert!(
+                            (f64::from(got) - want).abs() <= 1e-4 * want.abs().max(1.0),
+                            "k={k} b={b} row {j} seq {c}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -63,6 +63,9 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
         // The unchecked reads below stay inside every row.
         assert!(xs.iter().all(|x| x.len() >= kb), "weight rows shorter than the activations");
         for bi in 0..kb {
+            for x in xs {
+                prefetch(std::ptr::from_ref(x.get_unchecked(bi)).cast(), std::mem::size_of::<B>());
+            }
             let mut prep = [xs[0].get_unchecked(bi).prepare(); N];
             for r in 1..N {
                 prep[r] = xs[r].get_unchecked(bi).prepare();
@@ -137,6 +140,37 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
             }
         }
         out
+    }
+}
+
+/// How far ahead of the weights being read `prefetch` asks for them, in bytes.
+#[cfg(target_arch = "x86_64")]
+const PREFETCH_AHEAD: usize = 4096;
+
+/// Asks the CPU to load the cache lines of `len` bytes from `at + PREFETCH_AHEAD`, for kernels
+/// that stream through weight rows, calling it once per piece they read.
+///
+/// Why: a decode step reads each weight once, and without these hints the hardware prefetchers
+/// left the kernels waiting on their loads (the instructions after them held most profile
+/// samples): Qwen2.5-Coder-0.5B Q4_K_M tg64 went from 25-32 to 48-55 tok/s (three alternated
+/// rounds, distances 3-12 KiB alike, 2 KiB short of it), about 21 GB/s of the machine's 23.6.
+/// The hardware's streamers stop at 4 KiB page edges, and these rows are short (896 Q5_0
+/// weights are 616 bytes), so a stream was found again page after page. Prefetches never
+/// fault, so the address may run past the matrix.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn prefetch(at: *const u8, len: usize) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    let mut off = 0;
+    while off < len {
+        // SAFETY: a prefetch is a hint (SSE, part of every x86-64 CPU) that reads no memory the
+        // program sees and never faults; `wrapping_add` keeps the address arithmetic defined
+        // wherever it points.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(PREFETCH_AHEAD + off).cast())
+        };
+        off += 64;
     }
 }
 

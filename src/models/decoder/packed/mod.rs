@@ -25,7 +25,7 @@ use candle_core::quantized::k_quants::GgmlType;
 
 pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
 use blocks::{parse, to_float};
-pub use half::{Half, HalfMatrix};
+pub use half::{Half, HalfMatrix, f32_rows};
 pub use kquants::{BlockQ4K, BlockQ6K};
 use tiles::{Blocks, sweep_rows, tiled, wide_tiles};
 
