@@ -42,6 +42,8 @@ pub mod vars {
     pub const HFX_CHUNK_SIZE: &str = "HFX_CHUNK_SIZE";
     /// hfx-only: parallel connections for one large file.
     pub const HFX_CONNECTIONS_PER_FILE: &str = "HFX_CONNECTIONS_PER_FILE";
+    /// hfx-only: prompts on Intel AMX tiles where the CPU has them (off by default).
+    pub const HFX_AMX: &str = "HFX_AMX";
 }
 
 /// Where a token came from; reported by `hfx env` and `hfx whoami`, never the token itself.

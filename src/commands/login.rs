@@ -76,7 +76,7 @@ pub(crate) async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCo
             store.token_path.display()
         ));
     }
-    if std::env::var("HF_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
+    if std::env::var(crate::settings::vars::HF_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         p.warn("`HF_TOKEN` is set and takes precedence over the stored token");
     }
     Ok(ExitCode::SUCCESS)

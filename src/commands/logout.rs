@@ -13,7 +13,7 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<ExitCode> {
         (None, true) => p.success("logged out: removed the active token and all stored tokens"),
         (None, false) => p.info("not logged in: no token was stored"),
     }
-    if std::env::var("HF_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
+    if std::env::var(crate::settings::vars::HF_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         p.warn("`HF_TOKEN` is still set in the environment, so requests stay authenticated");
     }
     Ok(ExitCode::SUCCESS)

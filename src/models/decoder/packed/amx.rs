@@ -28,8 +28,9 @@ use super::tiles::for_tiles;
 /// CPU has AMX-INT8 and the OS lets this process use it. Off by default: with AMX on, the
 /// integration test process (many threads, child processes exiting) died once with SIGSEGV,
 /// which no run of the CLI has shown; until that is understood, AMX is opt-in.
-pub(super) static AMX: LazyLock<bool> =
-    LazyLock::new(|| std::env::var("HFX_AMX").is_ok_and(|v| crate::settings::is_truthy(&v)) && *AVAILABLE);
+pub(super) static AMX: LazyLock<bool> = LazyLock::new(|| {
+    std::env::var(crate::settings::vars::HFX_AMX).is_ok_and(|v| crate::settings::is_truthy(&v)) && *AVAILABLE
+});
 
 /// Whether the CPU has AMX-INT8 (with the AVX-512 the kernels' scaling uses) and the OS lets
 /// this process use it (Linux grants the tile state on request:

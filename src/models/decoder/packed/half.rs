@@ -2,7 +2,8 @@
 //! decode step reads. candle held them as `QTensor`s whose CPU matmul widened each row in a
 //! scalar loop (SmolLM2 `--dtype bf16` generated at about half its f32 speed); here the rows are
 //! widened eight at a time in registers (bf16: a 16-bit shift; f16: F16C) and multiplied with
-//! the f32 activations, accumulating in f32, in the same tiles as the quantized kernels.
+//! the f32 activations, accumulating in f32, in the same tiles as the quantized kernels. The
+//! same kernel reads f32 rows for an f32 model's decode steps (`f32_rows`).
 
 use std::marker::PhantomData;
 
@@ -197,7 +198,7 @@ impl<K: Float> Tile for Floats<K> {
 /// Rows `r0..r0 + out.len() / b` of the `k`-wide f32 `weights` times each of the `b` activation
 /// rows `x`, written `(rows, b)`: a decode step on an f32 model, four weight rows per call with
 /// prefetch hints. candle's `vec_dot`, one row at a time, waited on its loads: SmolLM2-135M f32
-/// tg64 42.5-43.0 -> 51.4-53.4 tok/s (llama.cpp 54.7-56.6 on the same weights).
+/// tg64 39.5-43.2 -> 56.3-62.1 tok/s (llama.cpp 55.2-60.2 on the same weights).
 pub fn f32_rows(weights: &[f32], k: usize, r0: usize, out: &mut [f32], x: &[f32], b: usize) {
     let n = out.len() / b.max(1);
     sweep_rows::<Floats<F32>>(weights, k, (r0, n), x, (b, wide_tiles()), |c, j, v| out[j * b + c] = v);
