@@ -155,7 +155,8 @@ const PREFETCH_AHEAD: usize = 8192;
 /// samples): Qwen2.5-Coder-0.5B Q4_K_M tg64 went from 30-32 to 51-55 tok/s, SmolLM2 f32 from
 /// 40-43 to 56-62 (three alternated rounds). The hardware's streamers stop at 4 KiB page edges,
 /// and these rows are short (896 Q5_0 weights are 616 bytes), so a stream was found again page
-/// after page. 8 and 12 KiB ahead did alike, 4 KiB 5-10% worse on f32, 2 KiB about 25% worse.
+/// after page. 8 and 12 KiB ahead did alike, 4 KiB 7-13% worse on f32 and bf16, 2 KiB about
+/// 25% worse.
 /// Prefetches never fault, so the address may run past the matrix.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
