@@ -171,54 +171,161 @@ fn dot<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; 
     xs.map(|x| ys.map(|y| x.iter().zip(y).map(|(&b, &a)| K::to_f32(b) * a).sum()))
 }
 
-/// Eight weights at a time widened in registers and multiplied into `N * M` independent f32
-/// accumulators; the tail past a multiple of eight in scalar code.
+/// A vector of f32 lanes the float kernel computes in: 256-bit (AVX2) or 512-bit (AVX-512).
+///
+/// Its functions are `unsafe` and `#[inline(always)]`, compiled into `dot_avx2`/`dot_avx512`
+/// with those functions' features (the CPU must have them).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,f16c")]
-fn dot_avx2<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
-    use std::arch::x86_64::*;
+trait Lanes: Copy {
+    const WIDTH: usize;
+    #[allow(unsafe_code)]
+    unsafe fn zero() -> Self;
+    /// `WIDTH` activations from `p`.
+    #[allow(unsafe_code)]
+    unsafe fn load(p: *const f32) -> Self;
+    /// `WIDTH` weights of kind `K` from `p`, widened.
+    #[allow(unsafe_code)]
+    unsafe fn weights<K: Float>(p: *const K::W) -> Self;
+    /// `a * b + c`.
+    #[allow(unsafe_code)]
+    unsafe fn fma(a: Self, b: Self, c: Self) -> Self;
+    #[allow(unsafe_code)]
+    unsafe fn sum(self) -> f32;
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl Lanes for std::arch::x86_64::__m256 {
+    const WIDTH: usize = 8;
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: the caller guarantees AVX.
+        unsafe { std::arch::x86_64::_mm256_setzero_ps() }
+    }
+
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees AVX and eight readable values.
+        unsafe { std::arch::x86_64::_mm256_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    unsafe fn weights<K: Float>(p: *const K::W) -> Self {
+        // SAFETY: the caller guarantees `load8`'s requirements.
+        unsafe { K::load8(p) }
+    }
+
+    #[inline(always)]
+    unsafe fn fma(a: Self, b: Self, c: Self) -> Self {
+        // SAFETY: the caller guarantees FMA.
+        unsafe { std::arch::x86_64::_mm256_fmadd_ps(a, b, c) }
+    }
+
+    #[inline(always)]
+    unsafe fn sum(self) -> f32 {
+        let mut lanes = [0f32; 8];
+        // SAFETY: the caller guarantees AVX; the store writes the 8 lanes into the local array.
+        unsafe { std::arch::x86_64::_mm256_storeu_ps(lanes.as_mut_ptr(), self) };
+        lanes.iter().sum()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl Lanes for std::arch::x86_64::__m512 {
+    const WIDTH: usize = 16;
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_setzero_ps() }
+    }
+
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F and sixteen readable values.
+        unsafe { std::arch::x86_64::_mm512_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    unsafe fn weights<K: Float>(p: *const K::W) -> Self {
+        // SAFETY: the caller guarantees `load16`'s requirements.
+        unsafe { K::load16(p) }
+    }
+
+    #[inline(always)]
+    unsafe fn fma(a: Self, b: Self, c: Self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_fmadd_ps(a, b, c) }
+    }
+
+    #[inline(always)]
+    unsafe fn sum(self) -> f32 {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_reduce_add_ps(self) }
+    }
+}
+
+/// `V::WIDTH` weights at a time widened in registers and multiplied into `N * M` independent f32
+/// accumulators; the tail past a multiple of the width in scalar code.
+///
+/// # Safety
+/// The CPU must have what `V` and `K`'s loads need (see `dot_avx2`/`dot_avx512`, its only
+/// callers, into which it is inlined with their features).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn dot_body<K: Float, V: Lanes, const N: usize, const M: usize>(
+    xs: [&[K::W]; N],
+    ys: [&[f32]; M],
+) -> [[f32; M]; N] {
     let k = xs.iter().map(|x| x.len()).chain(ys.iter().map(|y| y.len())).min().unwrap_or(0);
-    let mut acc = [[_mm256_setzero_ps(); M]; N];
     let mut j = 0;
     // Weights per 64-byte line, the stride of the prefetch hints.
     let line = 64 / std::mem::size_of::<K::W>();
-    // SAFETY: the CPU has AVX2, FMA and F16C (this function's features); every load reads 8
-    // elements at `j` with `j + 8 <= k`, within each row.
-    #[allow(unsafe_code)]
+    // SAFETY: the caller guarantees the features; every load reads `WIDTH` elements at `j` with
+    // `j + WIDTH <= k`, within each row.
     unsafe {
-        while j + 8 <= k {
+        let mut acc = [[V::zero(); M]; N];
+        while j + V::WIDTH <= k {
             if j % line == 0 {
                 for x in xs {
                     prefetch(x.as_ptr().add(j).cast(), 64);
                 }
             }
-            let mut yv = [_mm256_setzero_ps(); M];
+            let mut yv = [V::zero(); M];
             for c in 0..M {
-                yv[c] = _mm256_loadu_ps(ys[c].as_ptr().add(j));
+                yv[c] = V::load(ys[c].as_ptr().add(j));
             }
             for r in 0..N {
-                let w = K::load8(xs[r].as_ptr().add(j));
+                let w = V::weights::<K>(xs[r].as_ptr().add(j));
                 for c in 0..M {
-                    acc[r][c] = _mm256_fmadd_ps(w, yv[c], acc[r][c]);
+                    acc[r][c] = V::fma(w, yv[c], acc[r][c]);
                 }
             }
-            j += 8;
+            j += V::WIDTH;
         }
-    }
-    let mut out = [[0f32; M]; N];
-    for r in 0..N {
-        for c in 0..M {
-            let mut lanes = [0f32; 8];
-            // SAFETY: stores the 8 lanes into the local array.
-            #[allow(unsafe_code)]
-            unsafe {
-                _mm256_storeu_ps(lanes.as_mut_ptr(), acc[r][c]);
+        let mut out = [[0f32; M]; N];
+        for r in 0..N {
+            for c in 0..M {
+                let tail: f32 = (j..k).map(|i| K::to_f32(xs[r][i]) * ys[c][i]).sum();
+                out[r][c] = acc[r][c].sum() + tail;
             }
-            let tail: f32 = (j..k).map(|i| K::to_f32(xs[r][i]) * ys[c][i]).sum();
-            out[r][c] = lanes.iter().sum::<f32>() + tail;
         }
+        out
     }
-    out
+}
+
+/// Eight weights at a time in 256-bit registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_avx2<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
+    // SAFETY: this function's features are what `dot_body` needs for 256-bit lanes.
+    #[allow(unsafe_code)]
+    unsafe {
+        dot_body::<K, std::arch::x86_64::__m256, N, M>(xs, ys)
+    }
 }
 
 /// Whether the CPU has AVX-512 F for `dot_avx512`.
@@ -226,48 +333,16 @@ fn dot_avx2<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f
 static AVX512: std::sync::LazyLock<bool> =
     std::sync::LazyLock::new(|| *AVX2 && std::arch::is_x86_feature_detected!("avx512f"));
 
-/// `dot_avx2` sixteen weights at a time: prompts are compute-bound here, and a 512-bit FMA does
-/// twice the work of a 256-bit one on the same two ports.
+/// Sixteen weights at a time in 512-bit registers: prompts are compute-bound here, and a 512-bit
+/// FMA does twice the work of a 256-bit one on the same two ports.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c,avx512f")]
 fn dot_avx512<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; M]) -> [[f32; M]; N] {
-    use std::arch::x86_64::*;
-    let k = xs.iter().map(|x| x.len()).chain(ys.iter().map(|y| y.len())).min().unwrap_or(0);
-    let mut acc = [[_mm512_setzero_ps(); M]; N];
-    let mut j = 0;
-    // Weights per 64-byte line, the stride of the prefetch hints.
-    let line = 64 / std::mem::size_of::<K::W>();
-    // SAFETY: the CPU has AVX-512 F (this function's features); every load reads 16 elements at
-    // `j` with `j + 16 <= k`, within each row.
+    // SAFETY: this function's features are what `dot_body` needs for 512-bit lanes.
     #[allow(unsafe_code)]
     unsafe {
-        while j + 16 <= k {
-            if j % line == 0 {
-                for x in xs {
-                    prefetch(x.as_ptr().add(j).cast(), 64);
-                }
-            }
-            let mut yv = [_mm512_setzero_ps(); M];
-            for c in 0..M {
-                yv[c] = _mm512_loadu_ps(ys[c].as_ptr().add(j));
-            }
-            for r in 0..N {
-                let w = K::load16(xs[r].as_ptr().add(j));
-                for c in 0..M {
-                    acc[r][c] = _mm512_fmadd_ps(w, yv[c], acc[r][c]);
-                }
-            }
-            j += 16;
-        }
+        dot_body::<K, std::arch::x86_64::__m512, N, M>(xs, ys)
     }
-    let mut out = [[0f32; M]; N];
-    for r in 0..N {
-        for c in 0..M {
-            let tail: f32 = (j..k).map(|i| K::to_f32(xs[r][i]) * ys[c][i]).sum();
-            out[r][c] = _mm512_reduce_add_ps(acc[r][c]) + tail;
-        }
-    }
-    out
 }
 
 /// Weights of kind `K` against f32 activations.
