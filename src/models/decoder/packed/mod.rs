@@ -6,8 +6,9 @@
 //! Q4_1 that was 29 tok/s prompt processing against llama.cpp's 288 (0.10x), and on
 //! Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices cannot take K-quants, so llama.cpp stores
 //! them as Q5_0) 7 tok/s generation against 49 with three quarters of the time in candle's Q5_0
-//! loop. Prompts go through hfx's own tiled matmul on candle's thread pool, and hfx's decode
-//! step calls the dot products directly. The block layouts and the activation rounding are
+//! loop. Prompts go through hfx's own tiled matmul on candle's thread pool (or, on AVX-512
+//! VNNI, `panels`: sixteen weight rows per register, the same sums), and hfx's decode step
+//! calls the dot products directly. The block layouts and the activation rounding are
 //! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
 #[cfg(target_arch = "x86_64")]
@@ -16,6 +17,8 @@ mod blocks;
 mod half;
 mod kernels;
 mod kquants;
+#[cfg(target_arch = "x86_64")]
+mod panels;
 #[cfg(test)]
 mod tests;
 mod tiles;
@@ -52,12 +55,18 @@ impl<B: Packed> BlockMatrix<B> {
     /// for every prompt row (Qwen2.5-0.5B's Q5_0 prompt at 0.41x llama.cpp, two thirds of it in
     /// that kernel). Here a work item is a block of `TILE_M` prompt rows by `TILE_N` weight rows
     /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
-    /// per four (two) prompt rows.
+    /// per four (two) prompt rows. On AVX-512 VNNI, one-group blocks take `panels` instead:
+    /// each weight group unpacked once per 128 prompt rows, the same sums to the bit.
     fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
         #[cfg(target_arch = "x86_64")]
         if amx::serves::<B>() {
             let ys = self.activations(x, m)?;
             return Ok(amx::matmul(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if panels::serves::<B>() {
+            let ys = self.activations(x, m)?;
+            return Ok(panels::matmul(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
         }
         self.matmul_tiled(x, m, wide_tiles())
     }

@@ -26,9 +26,10 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     let mut ours = vec![B::zeros(); blocks.len()];
     B::from_float(&w.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &mut ours);
     assert_eq!(ours, blocks, "{dtype:?} quantization");
-    // 1, 3: tails only; 17, 70: several prompt tiles, 4 x 4 tiles and their tails.
+    // 1, 3: tails only; 17, 70: several prompt tiles, 4 x 4 tiles and their tails; 131: two
+    // panel items of activation rows, and a last row alone.
     let nw = k / B::BLCK_SIZE;
-    for m in [1, 3, 17, 70] {
+    for m in [1, 3, 17, 70, 131] {
         let xv = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let got = packed.matmul(&xv, m).unwrap();
         // Both tilings of the VNNI/AVX2 kernels (the one this CPU does not use must run
@@ -47,6 +48,13 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         }
         #[cfg(not(target_arch = "x86_64"))]
         assert_eq!(got, tiled, "{dtype:?} tiles");
+        // The panel kernel wherever the CPU has it (it serves one-group blocks' prompts there):
+        // the tiled kernels' sums to the bit, the last of 67 rows in a partial panel.
+        #[cfg(target_arch = "x86_64")]
+        if *panels::AVAILABLE && B::GROUPS == 1 {
+            let ys = quantize_rows(&xv, k);
+            assert_eq!(panels::matmul(&whole.blocks, (n, nw), &ys, m), tiled, "{dtype:?} panels, {m} rows");
+        }
         // The AMX kernel itself wherever the CPU has it (it serves the model with `HFX_AMX=1`).
         #[cfg(target_arch = "x86_64")]
         if *amx::AVAILABLE && B::DTYPE != GgmlDType::Q6K {
@@ -243,4 +251,36 @@ fn the_avx2_activation_quantizer_gives_the_portable_blocks() {
     };
     assert_eq!(got, want);
     assert_eq!(want[1].qs[..6], [127, 3, -3, 1, -1, 2]);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn panels_take_the_extreme_levels() {
+    if !*panels::AVAILABLE {
+        return;
+    }
+    // Q8_0 levels at -128 and 127 (shifted to 0 and 255 in the panel) against activations at
+    // +-127: the largest products the lanes hold, where a saturating or sign-losing shift
+    // would show.
+    let (n, k, m) = (19, 64, 5);
+    let levels = [-128i8, 127, -127, 0];
+    let mut bytes = Vec::new();
+    for r in 0..n * k / QK {
+        bytes.extend_from_slice(&::half::f16::from_f32(0.5 + r as f32 / 64.0).to_le_bytes());
+        bytes.extend((0..QK).map(|j| levels[(j + r) % levels.len()] as u8));
+    }
+    let whole = BlockMatrix::from_blocks(parse::<BlockQ8_0>(&bytes), n, k).unwrap();
+    let x: Vec<f32> = (0..m * k).map(|i| if (i / 3) % 2 == 0 { 9.0 } else { -9.0 }).collect();
+    let ys = quantize_rows(&x, k);
+    assert!(ys.iter().all(|y| y.qs.iter().all(|q| q.abs() == 127)));
+    let tiled = whole.matmul_tiled(&x, m, true).unwrap();
+    assert_eq!(panels::matmul(&whole.blocks, (n, k / QK), &ys, m), tiled);
+    // Each value is a plain sum of levels times +-127, scaled: no lane wrapped.
+    let deq = whole.dequantize();
+    for (c, row) in tiled.chunks_exact(n).enumerate() {
+        for (r, v) in row.iter().enumerate() {
+            let want: f32 = deq[r * k..(r + 1) * k].iter().zip(&x[c * k..(c + 1) * k]).map(|(w, a)| w * a).sum();
+            assert!((v - want).abs() <= 1e-3 * want.abs().max(1.0), "row {r} x {c}: {v} vs {want}");
+        }
+    }
 }
