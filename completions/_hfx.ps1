@@ -784,7 +784,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         'hfx;run' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32')
-            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are')
+            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
@@ -850,7 +850,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         'hfx;bench' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32')
-            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are')
+            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)')
@@ -880,7 +880,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         'hfx;finetune' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32')
-            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are')
+            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Training data: a local .jsonl/.json/.parquet/.csv file or a dataset repo (`org/name[:config][@rev]`, its train split)')
@@ -941,7 +941,7 @@ Register-ArgumentCompleter -Native -CommandName 'hfx' -ScriptBlock {
         'hfx;serve' {
             [CompletionResult]::new('--gguf-file', '--gguf-file', [CompletionResultType]::ParameterName, 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)')
             [CompletionResult]::new('--dtype', '--dtype', [CompletionResultType]::ParameterName, 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32')
-            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are')
+            [CompletionResult]::new('--quant', '--quant', [CompletionResultType]::ParameterName, 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Device: cpu, cuda[:N] or metal')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'CPU threads')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on (loopback unless told otherwise)')

@@ -528,7 +528,7 @@ _hfx() {
                     return 0
                     ;;
                 --quant)
-                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q5_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -1382,7 +1382,7 @@ _hfx() {
                     return 0
                     ;;
                 --quant)
-                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q5_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -2594,7 +2594,7 @@ _hfx() {
                     return 0
                     ;;
                 --quant)
-                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q5_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)
@@ -2770,7 +2770,7 @@ _hfx() {
                     return 0
                     ;;
                 --quant)
-                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q6_k" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "q8_0 q4_0 q4_k q5_k q6_k" -- "${cur}"))
                     return 0
                     ;;
                 --device)

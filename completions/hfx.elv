@@ -727,7 +727,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;run'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
-            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
+            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --system 'System prompt'
@@ -791,7 +791,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;bench'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
-            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
+            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand -p 'Prompt lengths to process in one batch (comma-separated or repeated; 0 skips)'
@@ -820,7 +820,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;finetune'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
-            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
+            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --data 'Training data: a local .jsonl/.json/.parquet/.csv file or a dataset repo (`org/name[:config][@rev]`, its train split)'
@@ -880,7 +880,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
         &'hfx;serve'= {
             cand --gguf-file 'Pick a GGUF file inside a GGUF repository: its name, or a quantization tag (`Q8_0`)'
             cand --dtype 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32'
-            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are'
+            cand --quant 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are'
             cand --device 'Device: cpu, cuda[:N] or metal'
             cand --threads 'CPU threads'
             cand --host 'Address to listen on (loopback unless told otherwise)'

@@ -615,9 +615,10 @@ complete -c hfx -n "__fish_hfx_using_subcommand run" -l gguf-file -d 'Pick a GGU
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand run" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
+complete -c hfx -n "__fish_hfx_using_subcommand run" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
 q4_0\t''
 q4_k\t''
+q5_k\t''
 q6_k\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand run" -l threads -d 'CPU threads' -r
@@ -684,9 +685,10 @@ complete -c hfx -n "__fish_hfx_using_subcommand bench" -l gguf-file -d 'Pick a G
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand bench" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
+complete -c hfx -n "__fish_hfx_using_subcommand bench" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
 q4_0\t''
 q4_k\t''
+q5_k\t''
 q6_k\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand bench" -l threads -d 'CPU threads' -r
@@ -712,9 +714,10 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l gguf-file -d 'Pick 
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
 q4_0\t''
 q4_k\t''
+q5_k\t''
 q6_k\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l threads -d 'CPU threads' -r
@@ -776,9 +779,10 @@ complete -c hfx -n "__fish_hfx_using_subcommand serve" -l gguf-file -d 'Pick a G
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l dtype -d 'How weights are held: f32, f16 or bf16 (default: as stored: quantized GGUF blocks stay quantized, f16/bf16 stay 16-bit, f32 stays f32). Activations are f32' -r -f -a "f32\t''
 f16\t''
 bf16\t''"
-complete -c hfx -n "__fish_hfx_using_subcommand serve" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
+complete -c hfx -n "__fish_hfx_using_subcommand serve" -l quant -d 'Quantize float weights while loading, one tensor at a time (the peak never holds the whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0 (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0, q4_k and q5_k. Quantized GGUF tensors stay as they are' -r -f -a "q8_0\t''
 q4_0\t''
 q4_k\t''
+q5_k\t''
 q6_k\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l device -d 'Device: cpu, cuda[:N] or metal' -r
 complete -c hfx -n "__fish_hfx_using_subcommand serve" -l threads -d 'CPU threads' -r

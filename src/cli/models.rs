@@ -200,6 +200,8 @@ pub enum LoadQuant {
     Q4_0,
     #[value(name = "q4_k")]
     Q4K,
+    #[value(name = "q5_k")]
+    Q5K,
     #[value(name = "q6_k")]
     Q6K,
 }
@@ -229,7 +231,8 @@ pub struct ModelArgs {
     pub dtype: Option<FloatDtype>,
     /// Quantize float weights while loading, one tensor at a time (the peak never holds the
     /// whole f32 model). As llama-quantize: rows that K-quant blocks do not fit take Q5_0
-    /// (q4_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0 and q4_k.
+    /// (q4_k), Q5_1 (q5_k) or Q8_0 (q6_k), and the output projection gets Q6_K under q4_0,
+    /// q4_k and q5_k.
     /// Quantized GGUF tensors stay as they are.
     #[arg(long, value_enum, conflicts_with = "dtype")]
     pub quant: Option<LoadQuant>,

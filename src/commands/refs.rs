@@ -44,6 +44,7 @@ pub(crate) async fn load_model(
         (None, Some(LoadQuant::Q8_0)) => WeightDtype::Quant(GgmlDType::Q8_0),
         (None, Some(LoadQuant::Q4_0)) => WeightDtype::Quant(GgmlDType::Q4_0),
         (None, Some(LoadQuant::Q4K)) => WeightDtype::Quant(GgmlDType::Q4K),
+        (None, Some(LoadQuant::Q5K)) => WeightDtype::Quant(GgmlDType::Q5K),
         (None, Some(LoadQuant::Q6K)) => WeightDtype::Quant(GgmlDType::Q6K),
         (None, None) => WeightDtype::Native,
     };

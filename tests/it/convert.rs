@@ -183,9 +183,17 @@ fn quantizing_a_folder_on_load_matches_the_exported_gguf_and_keeps_the_answer() 
             assert!(flat(&x.weight) == flat(&y.weight), "layer {i}");
         }
     }
-    // Every type keeps README's answer (576-wide rows fall back from Q4_K to Q5_0 and from
-    // Q6_K to Q8_0, the tied output takes Q6_K's fallback).
-    for quant in ["q8_0", "q4_k", "q6_k"] {
+    // Q5_K: its 1536-wide rows in hfx's Q5_K blocks, the 576-wide ones in Q5_1 (llama-quantize's
+    // fallback), both on hfx's kernels.
+    let q5k =
+        Decoder::from_safetensors(converted(), &cpu(), WeightDtype::Quant(candle_core::quantized::GgmlDType::Q5K))
+            .unwrap();
+    use hfx::models::decoder::{Weight, packed::PackedMatrix};
+    assert!(matches!(&q5k.layers[3].down.weight, Weight::Packed(p) if matches!(**p, PackedMatrix::Q5K(_))));
+    assert!(matches!(&q5k.layers[3].gate.weight, Weight::Packed(p) if matches!(**p, PackedMatrix::Q5_1(_))));
+    // Every type keeps README's answer (576-wide rows fall back from Q4_K to Q5_0, from Q5_K to
+    // Q5_1 and from Q6_K to Q8_0, the tied output takes Q6_K's fallback).
+    for quant in ["q8_0", "q4_k", "q5_k", "q6_k"] {
         let out = env.ok(&[
             "run",
             folder,

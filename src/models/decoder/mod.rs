@@ -67,8 +67,9 @@ pub enum WeightDtype {
     F16,
     Bf16,
     /// Float weight matrices quantized to these blocks while loading, one tensor at a time
-    /// (mistral.rs's in-situ quantization): `Q8_0`, `Q4_0`, `Q4K` or `Q6K`, each fitted to the
-    /// row width as llama-quantize does (Q4_K rows that are not a multiple of 256 take Q5_0).
+    /// (mistral.rs's in-situ quantization): `Q8_0`, `Q4_0`, `Q4K`, `Q5K` or `Q6K`, each fitted
+    /// to the row width as llama-quantize does (Q4_K rows that are not a multiple of 256 take
+    /// Q5_0, Q5_K rows Q5_1).
     /// Quantized GGUF tensors stay as they are.
     Quant(GgmlDType),
 }
@@ -78,7 +79,7 @@ impl WeightDtype {
     /// 4-bit presets give it Q6_K, which logits need.
     pub fn for_output(self) -> Self {
         match self {
-            Self::Quant(GgmlDType::Q4_0 | GgmlDType::Q4K) => Self::Quant(GgmlDType::Q6K),
+            Self::Quant(GgmlDType::Q4_0 | GgmlDType::Q4K | GgmlDType::Q5K) => Self::Quant(GgmlDType::Q6K),
             other => other,
         }
     }

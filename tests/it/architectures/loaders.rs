@@ -164,34 +164,42 @@ fn phi3_loader_with_fused_projections_matches_candle_transformers_and_its_gguf()
 }
 
 /// Q5_0 blocks (what llama.cpp stores for Qwen2.5-0.5B's 896-wide matrices in its Q4_K_M files)
-/// run through hfx's Q5_0 kernels, prompt and decode, and match the same blocks dequantized to
-/// f32 up to the 8-bit rounding of the activations.
+/// and Q5_1 blocks (the same matrices in its Q5_K_M files) run through hfx's kernels, prompt
+/// and decode, and match the same blocks dequantized to f32 up to the 8-bit rounding of the
+/// activations.
 #[test]
-fn qwen2_q5_0_gguf_matches_its_dequantized_weights() {
-    let a = arch("qwen2");
-    let tmp = tempfile::tempdir().unwrap();
-    let gguf = tmp.path().join("model.gguf");
-    write_gguf_as(&gguf, &a, &hf_weights(&a), GgmlDType::Q5_0);
-    let q = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::Native).unwrap();
-    let f = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::F32).unwrap();
-    assert!(q.weight_bytes() * 4 < f.weight_bytes(), "{} vs {}", q.weight_bytes(), f.weight_bytes());
-    let want = f.forward_last(&PROMPT, &mut KvCache::new(f.layers.len())).unwrap();
-    let scale = want.iter().fold(0f32, |s, v| s.max(v.abs()));
-    assert!(scale > 0.1, "degenerate logits");
-    let got = q.forward_last(&PROMPT, &mut KvCache::new(q.layers.len())).unwrap();
-    let d = max_diff(&got, &want);
-    // Over 80 draws of random weights the 8-bit activation rounding put the largest difference
-    // at 2.5% of the largest logit in the median and 6.2% at most; the weights are now seeded
-    // (the same every run), and a broken kernel is off by the size of the logits themselves.
-    assert!(d < 0.1 * scale, "prompt: {d} vs largest logit {scale}");
-    let mut cache = KvCache::new(q.layers.len());
-    let mut last = Vec::new();
-    for t in PROMPT {
-        last = q.forward_last(&[t], &mut cache).unwrap();
+fn qwen2_q5_0_and_q5_1_ggufs_match_their_dequantized_weights() {
+    for dtype in [GgmlDType::Q5_0, GgmlDType::Q5_1] {
+        let a = arch("qwen2");
+        let tmp = tempfile::tempdir().unwrap();
+        let gguf = tmp.path().join("model.gguf");
+        write_gguf_as(&gguf, &a, &hf_weights(&a), dtype);
+        let q = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::Native).unwrap();
+        let f = Decoder::from_gguf(&gguf, &Device::Cpu, WeightDtype::F32).unwrap();
+        assert!(q.weight_bytes() * 4 < f.weight_bytes(), "{} vs {}", q.weight_bytes(), f.weight_bytes());
+        assert!(
+            matches!(&q.layers[0].up.weight, hfx::models::decoder::Weight::Packed(_)),
+            "{dtype:?} is on hfx's kernels"
+        );
+        let want = f.forward_last(&PROMPT, &mut KvCache::new(f.layers.len())).unwrap();
+        let scale = want.iter().fold(0f32, |s, v| s.max(v.abs()));
+        assert!(scale > 0.1, "degenerate logits");
+        let got = q.forward_last(&PROMPT, &mut KvCache::new(q.layers.len())).unwrap();
+        let d = max_diff(&got, &want);
+        // Over 80 draws of random weights the 8-bit activation rounding put the largest
+        // difference (Q5_0) at 2.5% of the largest logit in the median and 6.2% at most; the
+        // weights are now seeded (the same every run), and a broken kernel is off by the size
+        // of the logits themselves.
+        assert!(d < 0.1 * scale, "{dtype:?} prompt: {d} vs largest logit {scale}");
+        let mut cache = KvCache::new(q.layers.len());
+        let mut last = Vec::new();
+        for t in PROMPT {
+            last = q.forward_last(&[t], &mut cache).unwrap();
+        }
+        // Decode and prompt paths quantize the same activations the same way.
+        let d = max_diff(&last, &got);
+        assert!(d < 1e-4 * scale, "{dtype:?} decode vs prompt: {d}");
     }
-    // Decode and prompt paths quantize the same activations the same way.
-    let d = max_diff(&last, &got);
-    assert!(d < 1e-4 * scale, "decode vs prompt: {d}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The block types hfx's kernels read: GGUF's Q4_0, Q4_1, Q5_0 and Q8_0 weight blocks and Q8_1
+//! The block types hfx's kernels read: GGUF's Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weight blocks and Q8_1
 //! activation blocks, in the layouts llama.cpp stores, with their quantization as llama.cpp
 //! rounds it.
 
@@ -12,7 +12,7 @@ use super::QK;
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, quantize_avx2};
 use super::kernels::{dot, quantize, vec_dot};
-use super::kquants::{BlockQ4K, BlockQ6K};
+use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
 
 /// 32 weights: `w = d * (q - 8)`, `q` in 0..16, two per byte (low nibbles first half).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,6 +37,18 @@ pub struct BlockQ4_1 {
 #[repr(C)]
 pub struct BlockQ5_0 {
     pub(super) d: u16,
+    pub(super) qh: [u8; 4],
+    pub(super) qs: [u8; QK / 2],
+}
+
+/// 32 weights: `w = d * q + m`, `q` in 0..32 stored as in Q5_0 (GGUF's Q5_1: what Q5_K_M files
+/// hold where rows are not whole 256-weight super-blocks, such as Qwen2.5-0.5B's 896 and
+/// SmolLM2-135M's 576).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ5_1 {
+    pub(super) d: u16,
+    pub(super) m: u16,
     pub(super) qh: [u8; 4],
     pub(super) qs: [u8; QK / 2],
 }
@@ -259,8 +271,7 @@ impl Packed for BlockQ4_1 {
 
     #[inline(always)]
     fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
-        let d = t[usize::from(self.d)];
-        ([d, d], t[usize::from(self.m)])
+        d_and_m(t, self.d, self.m)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -282,66 +293,138 @@ impl Packed for BlockQ4_1 {
     #[inline(always)]
     #[allow(unsafe_code)]
     unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for F16C; the read covers exactly `d` and `m`, adjacent in
-        // the `repr(C)` block.
-        #[allow(unsafe_code)]
-        unsafe {
-            _mm_cvtph_ps(_mm_cvtsi32_si128(std::ptr::from_ref(self).cast::<i32>().read_unaligned()))
-        }
+        // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
+        unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
     }
+}
+
+/// `([d, d], m)` for blocks with an offset (Q4_1, Q5_1).
+#[inline(always)]
+fn d_and_m(t: &[f32], d: u16, m: u16) -> ([f32; 2], f32) {
+    let d = t[usize::from(d)];
+    ([d, d], t[usize::from(m)])
+}
+
+/// `d` and `m` (lanes 0 and 1) from the two f16 at `at` (Q4_1's and Q5_1's first fields).
+///
+/// # Safety
+/// The CPU must have F16C, and `at` must point at 4 readable bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn d_and_m_f16c(at: *const i32) -> std::arch::x86_64::__m128 {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees F16C and the 4 bytes at `at`.
+    unsafe { _mm_cvtph_ps(_mm_cvtsi32_si128(at.read_unaligned())) }
+}
+
+/// Weight `j`'s five bits in Q5_0 and Q5_1: its nibble, and bit `j` of `qh` as bit 4.
+#[inline(always)]
+fn five_bits(qs: &[u8; QK / 2], qh: [u8; 4], j: usize) -> i32 {
+    let high = ((u32::from_le_bytes(qh) >> j) & 1) as u8;
+    i32::from(nibble(qs, j) | (high << 4))
+}
+
+/// Q5_0's and Q5_1's 32 five-bit levels, weight `j` in byte `j`.
+///
+/// # Safety
+/// The CPU must have AVX2 (inlined into the kernels built for it).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn five_bit_bytes(qs: &[u8; QK / 2], qh: [u8; 4]) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2; no memory is read beyond `qs`.
+    #[allow(unsafe_code)]
+    unsafe {
+        // llama.cpp's bytes_from_bits_32: byte j gets byte j / 8 of `qh`, all bits but bit
+        // j % 8 are set, and the byte is all ones exactly when bit j of `qh` was set.
+        let qh = _mm256_set1_epi32(i32::from_le_bytes(qh));
+        let spread =
+            _mm256_shuffle_epi8(qh, _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+        let bits =
+            _mm256_cmpeq_epi8(_mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)), _mm256_set1_epi8(-1));
+        _mm256_or_si256(nibbles(qs), _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
+    }
+}
+
+/// `five_bit_bytes` with AVX-512: `qh` is a byte mask as it stands, bit j setting 0x10 in byte
+/// j (one masked move where the AVX2 spread takes five instructions).
+///
+/// # Safety
+/// The CPU must have AVX2 and AVX-512 BW and VL (inlined into the kernels built for them).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn five_bit_bytes_avx512(qs: &[u8; QK / 2], qh: [u8; 4]) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the features; no memory is read beyond `qs`.
+    #[allow(unsafe_code)]
+    unsafe {
+        let high = _mm256_maskz_mov_epi8(u32::from_le_bytes(qh), _mm256_set1_epi8(0x10));
+        _mm256_or_si256(nibbles(qs), high)
+    }
+}
+
+/// `unpack` and `unpack_avx512` of the five-bit blocks.
+macro_rules! five_bit_block {
+    () => {
+        #[inline(always)]
+        fn level(&self, j: usize) -> i32 {
+            five_bits(&self.qs, self.qh, j) - i32::from(Self::CENTRE)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
+            // SAFETY: the caller guarantees AVX2, as `five_bit_bytes` needs.
+            unsafe { five_bit_bytes(&self.qs, self.qh) }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn unpack_avx512(&self, _: usize) -> std::arch::x86_64::__m256i {
+            // SAFETY: the caller guarantees AVX2 and AVX-512 BW and VL, as
+            // `five_bit_bytes_avx512` needs.
+            unsafe { five_bit_bytes_avx512(&self.qs, self.qh) }
+        }
+    };
 }
 
 impl Packed for BlockQ5_0 {
     const BYTES: usize = 22;
     const CENTRE: i8 = 16;
     scale_only_block!();
+    five_bit_block!();
+}
+
+impl Packed for BlockQ5_1 {
+    const BYTES: usize = 24;
+    const OFFSET: bool = true;
+    #[cfg(target_arch = "x86_64")]
+    type Prep = std::arch::x86_64::__m128;
+    five_bit_block!();
 
     #[inline(always)]
-    fn level(&self, j: usize) -> i32 {
-        let low = nibble(&self.qs, j);
-        let high = ((u32::from_le_bytes(self.qh) >> j) & 1) as u8;
-        i32::from(low | (high << 4)) - 16
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+        d_and_m(t, self.d, self.m)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     #[allow(unsafe_code)]
-    unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is
-        // read beyond the block's fields.
-        #[allow(unsafe_code)]
-        unsafe {
-            // llama.cpp's bytes_from_bits_32: byte j gets byte j / 8 of `qh`, all bits but bit
-            // j % 8 are set, and the byte is all ones exactly when bit j of `qh` was set.
-            let qh = _mm256_set1_epi32(i32::from_le_bytes(self.qh));
-            let spread = _mm256_shuffle_epi8(
-                qh,
-                _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
-            );
-            let bits = _mm256_cmpeq_epi8(
-                _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)),
-                _mm256_set1_epi8(-1),
-            );
-            _mm256_or_si256(nibbles(&self.qs), _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
-        }
+    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
+        one_group(prep)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     #[allow(unsafe_code)]
-    unsafe fn unpack_avx512(&self, _: usize) -> std::arch::x86_64::__m256i {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and AVX-512 BW
-        // and VL; no memory is read beyond the block's fields.
-        #[allow(unsafe_code)]
-        unsafe {
-            // `qh` is a byte mask as it stands: bit j sets 0x10 in byte j (one masked move where
-            // the AVX2 spread takes five instructions).
-            let high = _mm256_maskz_mov_epi8(u32::from_le_bytes(self.qh), _mm256_set1_epi8(0x10));
-            _mm256_or_si256(nibbles(&self.qs), high)
-        }
+    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
+        // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
+        unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
     }
 }
 
@@ -479,8 +562,10 @@ macro_rules! ggml_type {
 ggml_type!(BlockQ4_0, GgmlDType::Q4_0);
 ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
 ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
+ggml_type!(BlockQ5_1, GgmlDType::Q5_1);
 ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
 ggml_type!(BlockQ4K, GgmlDType::Q4K);
+ggml_type!(BlockQ5K, GgmlDType::Q5K);
 ggml_type!(BlockQ6K, GgmlDType::Q6K);
 
 impl BlockQ8_0 {
@@ -541,6 +626,13 @@ impl BlockQ4_0 {
                 y.qs[j] = q[j] | (q[j + QK / 2] << 4);
             }
         }
+    }
+}
+
+impl BlockQ5_1 {
+    /// llama.cpp's quantize_row_q5_1_ref, as candle implements it.
+    fn quantize(xs: &[f32], ys: &mut [Self]) {
+        super::kquants::quantize_as::<candle_core::quantized::k_quants::BlockQ5_1, Self>(xs, ys)
     }
 }
 

@@ -1,4 +1,4 @@
-//! GGUF's Q4_K and Q6_K super-blocks (256 weights as eight 32-weight groups) for hfx's kernels:
+//! GGUF's Q4_K, Q5_K and Q6_K super-blocks (256 weights as eight 32-weight groups) for hfx's kernels:
 //! Q4_K_M files store most of their large matrices in them (Qwen2.5-0.5B's `ffn_down`). candle
 //! ran them as a separate op after each round of hfx's projections, with Q8_K activations of
 //! its own; here each group meets one Q8_1 activation block, as Q4_1 and Q5_0 do, so K-quant
@@ -21,6 +21,18 @@ pub struct BlockQ4K {
     qs: [u8; 128],
 }
 
+/// 256 weights as in Q4_K, with a fifth bit: bit `g` of `qh[l]` is bit 4 of weight `l` of group
+/// `g` (`q` in 0..32). What Q5_K_M files store most of their large matrices in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct BlockQ5K {
+    d: u16,
+    dmin: u16,
+    scales: [u8; 12],
+    qh: [u8; 32],
+    qs: [u8; 128],
+}
+
 /// 256 weights: `w = d * sc[j / 16] * (q - 32)`, `q` in 0..64 split into the low four bits
 /// (`ql`) and the high two (`qh`) in llama.cpp's interleaved order (see `level`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,19 +44,86 @@ pub struct BlockQ6K {
     d: u16,
 }
 
-impl BlockQ4K {
-    /// Group `g`'s 6-bit scale and minimum.
-    fn scale_min(&self, g: usize) -> (u8, u8) {
-        let q = &self.scales;
-        if g < 4 {
-            (q[g] & 63, q[g + 4] & 63)
-        } else {
-            ((q[g + 4] & 0xF) | ((q[g - 4] >> 6) << 4), (q[g + 4] >> 4) | ((q[g] >> 6) << 4))
-        }
+/// Group `g`'s 6-bit scale and minimum from Q4_K's and Q5_K's 12 scale bytes.
+fn scale_min(q: &[u8; 12], g: usize) -> (u8, u8) {
+    if g < 4 {
+        (q[g] & 63, q[g + 4] & 63)
+    } else {
+        ((q[g + 4] & 0xF) | ((q[g - 4] >> 6) << 4), (q[g + 4] >> 4) | ((q[g] >> 6) << 4))
     }
+}
 
+/// Group `g`'s `[d * sc, d * sc]` and `-dmin * mn` (Q4_K and Q5_K), for the portable loop.
+fn scales_k4(t: &[f32], (d, dmin): (u16, u16), q: &[u8; 12], g: usize) -> ([f32; 2], f32) {
+    let (sc, mn) = scale_min(q, g);
+    let d = t[usize::from(d)] * f32::from(sc);
+    ([d, d], -(t[usize::from(dmin)] * f32::from(mn)))
+}
+
+/// Each group's `d * sc` and `-dmin * mn` (Q4_K and Q5_K), for the kernels.
+///
+/// # Safety
+/// The CPU must have AVX2 and F16C (inlined into the kernels built for them).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn prepare_k4((d, dmin): (u16, u16), scales: &[u8; 12]) -> ([f32; 8], [f32; 8]) {
+    use std::arch::x86_64::*;
+    // llama.cpp's unpacking of the 12 scale bytes: the eight 6-bit scales to bytes 0..8 and
+    // the eight minimums to bytes 8..16.
+    let w = |i: usize| u32::from_le_bytes([scales[i], scales[i + 1], scales[i + 2], scales[i + 3]]);
+    let (u0, u1, u2) = (w(0), w(4), w(8));
+    let (m1, m2, m3) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
+    let mins_hi = ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4);
+    let mins_lo = u1 & m1;
+    let sc_hi = (u2 & m2) | (((u0 >> 6) & m3) << 4);
+    let sc_lo = u0 & m1;
+    // SAFETY: the caller guarantees AVX2 and F16C; no memory is read, and the stores write the
+    // two local arrays.
+    #[allow(unsafe_code)]
+    unsafe {
+        // No closures here: their bodies would not get the kernels' target features.
+        let dm = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(d) | (i32::from(dmin) << 16)));
+        let sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, sc_hi as i32, sc_lo as i32)));
+        let mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, mins_hi as i32, mins_lo as i32)));
+        let mut out = ([0f32; 8], [0f32; 8]);
+        let d = _mm256_broadcastss_ps(dm);
+        let dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(dm));
+        _mm256_storeu_ps(out.0.as_mut_ptr(), _mm256_mul_ps(d, sc));
+        _mm256_storeu_ps(out.1.as_mut_ptr(), _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(dmin, mn)));
+        out
+    }
+}
+
+/// Group `g`'s four-bit levels of Q4_K and Q5_K, weight `l` in byte `l`: groups `2i` and
+/// `2i + 1` are the low and high nibbles of `qs[32 i..32 i + 32]`.
+///
+/// # Safety
+/// The CPU must have AVX2 (inlined into the kernels built for it).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn nibbles_k4(qs: &[u8; 128], g: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2; the load reads 32 bytes of `qs` (`g < 8`, checked by
+    // the slice index).
+    #[allow(unsafe_code)]
+    unsafe {
+        let q = _mm256_loadu_si256(qs[QK * (g / 2)..QK * (g / 2) + QK].as_ptr().cast());
+        let q = if g.is_multiple_of(2) { q } else { _mm256_srli_epi16(q, 4) };
+        _mm256_and_si256(q, _mm256_set1_epi8(0x0F))
+    }
+}
+
+impl BlockQ4K {
     pub(super) fn quantize(xs: &[f32], ys: &mut [Self]) {
         quantize_as::<k_quants::BlockQ4K, Self>(xs, ys)
+    }
+}
+
+impl BlockQ5K {
+    pub(super) fn quantize(xs: &[f32], ys: &mut [Self]) {
+        quantize_as::<k_quants::BlockQ5K, Self>(xs, ys)
     }
 }
 
@@ -54,9 +133,57 @@ impl BlockQ6K {
     }
 }
 
-/// llama.cpp's quantization of the K-quants, as candle implements it, into hfx's blocks of the
-/// same layout.
-fn quantize_as<T: GgmlType, B: Packed>(xs: &[f32], ys: &mut [B]) {
+/// The `Packed` items Q4_K and Q5_K share: six-bit scales and minimums per group.
+macro_rules! k4_groups {
+    () => {
+        /// Each group's `d * sc` and `-dmin * mn`.
+        #[cfg(target_arch = "x86_64")]
+        type Prep = ([f32; 8], [f32; 8]);
+
+        #[inline(always)]
+        fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
+            scales_k4(t, (self.d, self.dmin), &self.scales, g)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn prepare(&self) -> Self::Prep {
+            // SAFETY: the caller guarantees AVX2 and F16C, as `prepare_k4` needs.
+            unsafe { prepare_k4((self.d, self.dmin), &self.scales) }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
+            use std::arch::x86_64::*;
+            // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory
+            // is read.
+            #[allow(unsafe_code)]
+            unsafe {
+                (_mm256_set1_ps(prep.0[g]), prep.1[g])
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[inline(always)]
+        #[allow(unsafe_code)]
+        unsafe fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
+            use std::arch::x86_64::*;
+            // SAFETY: only inlined into the kernels, whose callers checked for AVX; the load
+            // reads the eight floats of `prep.1`.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm256_loadu_ps(prep.1.as_ptr())
+            }
+        }
+    };
+}
+
+/// llama.cpp's quantization (of the K-quants and Q5_1), as candle implements it, into hfx's
+/// blocks of the same layout.
+pub(super) fn quantize_as<T: GgmlType, B: Packed>(xs: &[f32], ys: &mut [B]) {
     assert_eq!((std::mem::size_of::<T>(), std::mem::size_of::<B>()), (B::BYTES, B::BYTES), "{:?} layout", B::DTYPE);
     let mut theirs = vec![T::zeros(); ys.len()];
     T::from_float(xs, &mut theirs);
@@ -73,9 +200,7 @@ impl Packed for BlockQ4K {
     const BYTES: usize = 144;
     const GROUPS: usize = 8;
     const OFFSET: bool = true;
-    /// Each group's `d * sc` and `-dmin * mn`.
-    #[cfg(target_arch = "x86_64")]
-    type Prep = ([f32; 8], [f32; 8]);
+    k4_groups!();
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -84,68 +209,27 @@ impl Packed for BlockQ4K {
         i32::from(if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 })
     }
 
-    #[inline(always)]
-    fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
-        let (sc, mn) = self.scale_min(g);
-        let d = t[usize::from(self.d)] * f32::from(sc);
-        ([d, d], -(t[usize::from(self.dmin)] * f32::from(mn)))
-    }
-
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> Self::Prep {
-        use std::arch::x86_64::*;
-        // llama.cpp's unpacking of the 12 scale bytes: the eight 6-bit scales to bytes 0..8 and
-        // the eight minimums to bytes 8..16.
-        let w =
-            |i: usize| u32::from_le_bytes([self.scales[i], self.scales[i + 1], self.scales[i + 2], self.scales[i + 3]]);
-        let (u0, u1, u2) = (w(0), w(4), w(8));
-        let (m1, m2, m3) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
-        let mins_hi = ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4);
-        let mins_lo = u1 & m1;
-        let sc_hi = (u2 & m2) | (((u0 >> 6) & m3) << 4);
-        let sc_lo = u0 & m1;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and F16C; no
-        // memory is read but the block's fields, and the stores write the two local arrays.
-        #[allow(unsafe_code)]
-        unsafe {
-            // No closures here: their bodies would not get the kernels' target features.
-            let dm = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(self.d) | (i32::from(self.dmin) << 16)));
-            let sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, sc_hi as i32, sc_lo as i32)));
-            let mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, mins_hi as i32, mins_lo as i32)));
-            let mut out = ([0f32; 8], [0f32; 8]);
-            let d = _mm256_broadcastss_ps(dm);
-            let dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(dm));
-            _mm256_storeu_ps(out.0.as_mut_ptr(), _mm256_mul_ps(d, sc));
-            _mm256_storeu_ps(out.1.as_mut_ptr(), _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(dmin, mn)));
-            out
-        }
+    unsafe fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2, as `nibbles_k4` needs.
+        unsafe { nibbles_k4(&self.qs, g) }
     }
+}
 
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
-        #[allow(unsafe_code)]
-        unsafe {
-            (_mm256_set1_ps(prep.0[g]), prep.1[g])
-        }
-    }
+impl Packed for BlockQ5K {
+    const BYTES: usize = 176;
+    const GROUPS: usize = 8;
+    const OFFSET: bool = true;
+    k4_groups!();
 
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX; the load reads
-        // the eight floats of `prep.1`.
-        #[allow(unsafe_code)]
-        unsafe {
-            _mm256_loadu_ps(prep.1.as_ptr())
-        }
+    fn level(&self, j: usize) -> i32 {
+        let (g, l) = (j / QK, j % QK);
+        let byte = self.qs[QK * (g / 2) + l];
+        let low = if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 };
+        i32::from(low | (((self.qh[l] >> g) & 1) << 4))
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -154,12 +238,32 @@ impl Packed for BlockQ4K {
     unsafe fn unpack(&self, g: usize) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         // SAFETY: only inlined into the kernels, whose callers checked for AVX2; the load reads
-        // 32 bytes of `qs` (`g < 8`, checked by the slice index).
+        // the 32 bytes of `qh`.
         #[allow(unsafe_code)]
         unsafe {
-            let q = _mm256_loadu_si256(self.qs[QK * (g / 2)..QK * (g / 2) + QK].as_ptr().cast());
-            let q = if g.is_multiple_of(2) { q } else { _mm256_srli_epi16(q, 4) };
-            _mm256_and_si256(q, _mm256_set1_epi8(0x0F))
+            // Bit g of each `qh` byte: all ones where set, then 0x10.
+            let bit = _mm256_set1_epi8((1u8 << g) as i8);
+            let h = _mm256_and_si256(_mm256_loadu_si256(self.qh.as_ptr().cast()), bit);
+            let h = _mm256_and_si256(_mm256_cmpeq_epi8(h, bit), _mm256_set1_epi8(0x10));
+            _mm256_or_si256(nibbles_k4(&self.qs, g), h)
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn unpack_avx512(&self, g: usize) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and AVX-512 BW
+        // and VL; the load reads the 32 bytes of `qh`.
+        #[allow(unsafe_code)]
+        unsafe {
+            let qh = _mm256_loadu_si256(self.qh.as_ptr().cast());
+            let high = _mm256_maskz_mov_epi8(
+                _mm256_test_epi8_mask(qh, _mm256_set1_epi8((1u8 << g) as i8)),
+                _mm256_set1_epi8(0x10),
+            );
+            _mm256_or_si256(nibbles_k4(&self.qs, g), high)
         }
     }
 }

@@ -26,10 +26,10 @@ mod tiles;
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::GgmlType;
 
-pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0, BlockQ8_1, Packed};
+pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ8_1, Packed};
 use blocks::{parse, to_float};
 pub use half::{Half, HalfMatrix, f32_rows};
-pub use kquants::{BlockQ4K, BlockQ6K};
+pub use kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
 use tiles::{Blocks, sweep_rows, tiled, wide_tiles};
 
 pub(super) const QK: usize = 32;
@@ -126,8 +126,10 @@ pub enum PackedMatrix {
     Q4_0(BlockMatrix<BlockQ4_0>),
     Q4_1(BlockMatrix<BlockQ4_1>),
     Q5_0(BlockMatrix<BlockQ5_0>),
+    Q5_1(BlockMatrix<BlockQ5_1>),
     Q8_0(BlockMatrix<BlockQ8_0>),
     Q4K(BlockMatrix<BlockQ4K>),
+    Q5K(BlockMatrix<BlockQ5K>),
     Q6K(BlockMatrix<BlockQ6K>),
     /// f16 or bf16, against f32 activations.
     Half(HalfMatrix),
@@ -153,12 +155,20 @@ macro_rules! each {
                 let $wrap = PackedMatrix::Q5_0;
                 $body
             }
+            PackedMatrix::Q5_1($m) => {
+                let $wrap = PackedMatrix::Q5_1;
+                $body
+            }
             PackedMatrix::Q8_0($m) => {
                 let $wrap = PackedMatrix::Q8_0;
                 $body
             }
             PackedMatrix::Q4K($m) => {
                 let $wrap = PackedMatrix::Q4K;
+                $body
+            }
+            PackedMatrix::Q5K($m) => {
+                let $wrap = PackedMatrix::Q5K;
                 $body
             }
             PackedMatrix::Q6K($m) => {
@@ -190,7 +200,7 @@ pub fn amx_active() -> bool {
 /// on load (`--quant q4_k|q6_k`), where candle's repacked copy holds the tensors twice (SmolLM2
 /// `--quant q4_k` peak RSS 205 -> 152 MB).
 pub fn reads_stored(dtype: GgmlDType) -> bool {
-    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q8_0)
+    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0)
 }
 
 /// Where a matrix's blocks come from (GGUF bytes, a file, a quantizer), for any block type.
@@ -222,8 +232,10 @@ impl PackedMatrix {
             GgmlDType::Q4_0 => make(rows, cols, src).map(Self::Q4_0),
             GgmlDType::Q4_1 => make(rows, cols, src).map(Self::Q4_1),
             GgmlDType::Q5_0 => make(rows, cols, src).map(Self::Q5_0),
+            GgmlDType::Q5_1 => make(rows, cols, src).map(Self::Q5_1),
             GgmlDType::Q8_0 => make(rows, cols, src).map(Self::Q8_0),
             GgmlDType::Q4K => make(rows, cols, src).map(Self::Q4K),
+            GgmlDType::Q5K => make(rows, cols, src).map(Self::Q5K),
             GgmlDType::Q6K => make(rows, cols, src).map(Self::Q6K),
             _ => return None,
         })

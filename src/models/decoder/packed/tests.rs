@@ -1,8 +1,8 @@
-use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0, F16, parse};
+use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, F16, parse};
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
 use super::kernels::{dot, dot_tile, quantize, vec_dot};
-use super::kquants::{BlockQ4K, BlockQ6K};
+use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
 use super::*;
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
@@ -183,6 +183,11 @@ fn q5_0_matches_candle() {
 }
 
 #[test]
+fn q5_1_matches_candle() {
+    matches_candle::<BlockQ5_1>(GgmlDType::Q5_1, PackedMatrix::Q5_1);
+}
+
+#[test]
 fn q8_0_matches_candle() {
     matches_candle::<BlockQ8_0>(GgmlDType::Q8_0, PackedMatrix::Q8_0);
 }
@@ -193,6 +198,11 @@ fn q4_k_matches_candle() {
 }
 
 #[test]
+fn q5_k_matches_candle() {
+    matches_candle::<BlockQ5K>(GgmlDType::Q5K, PackedMatrix::Q5K);
+}
+
+#[test]
 fn q6_k_matches_candle() {
     matches_candle::<BlockQ6K>(GgmlDType::Q6K, PackedMatrix::Q6K);
 }
@@ -200,11 +210,13 @@ fn q6_k_matches_candle() {
 #[test]
 fn other_block_types_are_left_to_candle() {
     assert!(PackedMatrix::from_bytes(GgmlDType::Q8_0, &[0; 33], 1, 32).unwrap().is_err());
-    assert!(PackedMatrix::from_bytes(GgmlDType::Q5K, &[0; 176], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q3K, &[0; 110], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q5K, &[0; 176], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4_0, &[0; 19], 1, 32).unwrap().is_err());
-    assert!(PackedMatrix::from_bytes(GgmlDType::Q5_1, &[0; 24], 1, 32).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q5_1, &[0; 25], 1, 32).unwrap().is_err());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q2K, &[0; 84], 1, 256).is_none());
 }
 
 #[test]
@@ -212,7 +224,8 @@ fn prompt_rows_do_not_depend_on_the_rows_beside_them() {
     // A server's prefix-cache hit recomputes a prompt's last tokens alone: each row must get
     // the numbers it gets in the whole prompt, bit for bit, on every kernel (AMX included).
     let dev = Device::Cpu;
-    for dtype in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::Q6K] {
+    let dtypes = [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q5_1, GgmlDType::Q8_0, GgmlDType::Q4K];
+    for dtype in dtypes.into_iter().chain([GgmlDType::Q5K, GgmlDType::Q6K]) {
         let (n, k, m) = (67, 512, 37);
         let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
         let q = QTensor::quantize(&w, dtype).unwrap();
