@@ -1,13 +1,13 @@
-//! Prompt matmuls of one-group weight blocks (Q4_0, Q4_1, Q5_0, Q8_0) on AVX-512 VNNI, with
-//! sixteen weight rows side by side in the lanes of one register.
+//! Prompt matmuls of one-group weight blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) with weight rows
+//! side by side in the lanes of one register: sixteen with AVX-512 VNNI, eight with AVX2.
 //!
 //! Why: a prompt is compute-bound, and the tiled kernels spend about 140 instructions per
 //! 4 x 4 tile and group (unpack four rows, then for each of the 16 pairs a product, a
 //! conversion, a scale and an accumulation over 8 lanes of one pair): Qwen2.5-Coder-0.5B
 //! Q4_K_M's 896-wide Q5_0 matrices took 62% of a 256-token prompt there. Here a work item
-//! unpacks its 16 weight rows once into a panel whose 4-byte piece `t` of a group holds bytes
+//! unpacks its weight rows once into a panel whose 4-byte piece `t` of a group holds bytes
 //! `4t..4t + 4` of each row, one row per i32 lane; each activation row then meets a group in 8
-//! products with a broadcast piece of its own (one instruction covers 16 pairs), and the
+//! products with a broadcast piece of its own (one instruction covers all the rows), and the
 //! unpacking is spread over the item's 128 activation rows instead of four.
 //!
 //! The numbers are the tiled kernels' (and llama.cpp's) to the bit: lane `t` of a pair's sum
@@ -21,46 +21,71 @@ use std::sync::LazyLock;
 
 use super::QK;
 use super::blocks::{BlockQ8_1, Packed};
-use super::kernels::VNNI;
+use super::kernels::{AVX2, VNNI};
 use super::tiles::for_tiles;
 
-/// Weight rows per panel: the sixteen i32 lanes of a 512-bit register.
-const LANES: usize = 16;
 /// Activation rows per work item: the panel is unpacked once for all of them, and their Q8_1
 /// blocks (and piece sums) stay in L2 while it is swept (Qwen2.5-0.5B: 143 KiB at 896 wide).
 const TILE_M: usize = 128;
 /// 4-byte pieces of a 32-weight group, the i32 lanes of the tiled kernels' sums.
 const PIECES: usize = QK / 4;
-/// Activation rows per pass over the panel: 8 accumulators each, with the 8 weight pieces of
-/// a group in registers (AVX-512 has 32).
-const ROWS: usize = 2;
 
-/// Whether the CPU has what `matmul` needs: AVX-512 F, BW, VL and VNNI, with AVX2, FMA and F16C.
-pub(super) static AVAILABLE: LazyLock<bool> = LazyLock::new(|| *VNNI && std::arch::is_x86_feature_detected!("avx512f"));
+/// Whether the CPU has the 16-lane kernel's features: AVX-512 F, BW, VL and VNNI, with AVX2,
+/// FMA and F16C.
+pub(super) static WIDE: LazyLock<bool> = LazyLock::new(|| *VNNI && std::arch::is_x86_feature_detected!("avx512f"));
 
 /// Whether `matmul` serves `B` blocks: one-group blocks (the K-quants' eight groups keep the
-/// tiled kernels, whose offsets they sum per lane) on a CPU that has the features. Every
+/// tiled kernels, whose offsets they sum per lane) where the CPU has AVX2; Q8_0 only with VNNI
+/// (its levels, shifted to unsigned bytes, would saturate AVX2's 16-bit pair sums). Every
 /// prompt, whatever its length, so that a row's result does not depend on the rows beside it.
 pub(super) fn serves<B: Packed>() -> bool {
-    B::GROUPS == 1 && *AVAILABLE
+    B::GROUPS == 1 && (*WIDE || (*AVX2 && !B::SIGNED))
 }
 
-/// One group of a panel: piece `t` of the 16 rows' levels (unsigned; Q8_0's signed levels
-/// shifted by 128), each row's `d` and `m`.
+/// One group of a panel of `L` rows: piece `t` of the rows' levels (unsigned; Q8_0's signed
+/// levels shifted by 128), each row's `d` and `m`.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct Group {
-    q: [[u32; LANES]; PIECES],
-    d: [f32; LANES],
-    m: [f32; LANES],
+struct Group<const L: usize> {
+    q: [[u32; L]; PIECES],
+    d: [f32; L],
+    m: [f32; L],
 }
 
-const EMPTY: Group = Group { q: [[0; LANES]; PIECES], d: [0.0; LANES], m: [0.0; LANES] };
-
 /// `(n, kb)` weight blocks times the `m` quantized activation rows `ys` (`kb` blocks each):
-/// `(m, n)`. Only where `AVAILABLE` (the model through `serves`).
+/// `(m, n)`. Only where `serves::<B>()`.
 pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
-    assert!(B::GROUPS == 1 && *AVAILABLE, "{:?} panels on this CPU", B::DTYPE);
+    assert!(serves::<B>(), "{:?} panels on this CPU", B::DTYPE);
+    if *WIDE { matmul_wide(weights, (n, kb), ys, m) } else { matmul_avx2(weights, (n, kb), ys, m) }
+}
+
+/// `matmul` in panels of 16 rows, with AVX-512 VNNI.
+pub(super) fn matmul_wide<B: Packed>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+    assert!(B::GROUPS == 1 && *WIDE, "{:?} 16-lane panels on this CPU", B::DTYPE);
+    // `WIDE` is the features `sweep_vnni` needs.
+    panels::<B, 16>(weights, dims, ys, m, sweep_vnni::<B, 16>)
+}
+
+/// `matmul` in panels of 8 rows, with AVX2 (tests run it where the CPU has AVX-512 too).
+pub(super) fn matmul_avx2<B: Packed>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+    assert!(B::GROUPS == 1 && !B::SIGNED && *AVX2, "{:?} 8-lane panels on this CPU", B::DTYPE);
+    // `AVX2` is the features `sweep_avx2` needs.
+    panels::<B, 8>(weights, dims, ys, m, sweep_avx2::<B, 8>)
+}
+
+/// The kernel a work item runs: `sweep` built for a width's features.
+#[allow(unsafe_code)]
+type Sweep<B> = unsafe fn(&[B], usize, (usize, usize), Acts, &mut [&mut [f32]]);
+
+/// `matmul` with `sweep`, which the caller checked the CPU can run, on panels of `L` rows.
+#[allow(unsafe_code)]
+fn panels<B: Packed, const L: usize>(
+    weights: &[B],
+    (n, kb): (usize, usize),
+    ys: &[BlockQ8_1],
+    m: usize,
+    sweep: Sweep<B>,
+) -> Vec<f32> {
     debug_assert_eq!(ys.len(), m * kb);
     // `-c * sum(a)` of each piece of each activation block: the lane-wise centre the tiled
     // kernels start their products from. Q8_0's levels are shifted by 128 into unsigned
@@ -70,44 +95,79 @@ pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[Bl
         .iter()
         .map(|y| std::array::from_fn(|t| -centre * y.qs[4 * t..4 * t + 4].iter().map(|&q| i32::from(q)).sum::<i32>()))
         .collect();
-    for_tiles(m, n, (TILE_M, LANES), |(r0, nr), c0, pieces| {
+    for_tiles(m, n, (TILE_M, L), |(r0, nr), c0, pieces| {
         let rows = c0 * kb..(c0 + pieces.len()) * kb;
-        // SAFETY: `AVAILABLE` (asserted above) is the features `sweep` needs.
-        #[allow(unsafe_code)]
-        unsafe {
-            sweep(weights, kb, (r0, nr), (&ys[rows.clone()], &shifts[rows]), pieces)
-        }
+        // SAFETY: the caller checked the CPU for `sweep`'s features.
+        unsafe { sweep(weights, kb, (r0, nr), (&ys[rows.clone()], &shifts[rows]), pieces) }
     })
 }
 
-/// Weight rows `r0..r0 + nr` (`nr <= 16`) times each activation row of `ys`, written into
-/// `pieces` (one slice of `nr` values per activation row).
-///
+type Acts<'a> = (&'a [BlockQ8_1], &'a [[i32; PIECES]]);
+
 /// # Safety
 /// The CPU must have AVX-512 F, BW, VL and VNNI, AVX2, FMA and F16C.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(unsafe_code)]
-unsafe fn sweep<B: Packed>(
+unsafe fn sweep_vnni<B: Packed, const L: usize>(
+    weights: &[B],
+    kb: usize,
+    rows: (usize, usize),
+    acts: Acts,
+    pieces: &mut [&mut [f32]],
+) {
+    // SAFETY: this function's features are what `Zmm` needs.
+    unsafe { sweep::<B, Zmm, L>(weights, kb, rows, acts, pieces) }
+}
+
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[allow(unsafe_code)]
+unsafe fn sweep_avx2<B: Packed, const L: usize>(
+    weights: &[B],
+    kb: usize,
+    rows: (usize, usize),
+    acts: Acts,
+    pieces: &mut [&mut [f32]],
+) {
+    // SAFETY: this function's features are what `Ymm` needs.
+    unsafe { sweep::<B, Ymm, L>(weights, kb, rows, acts, pieces) }
+}
+
+/// Weight rows `r0..r0 + nr` (`nr <= L`) times each activation row of `ys`, written into
+/// `pieces` (one slice of `nr` values per activation row).
+///
+/// # Safety
+/// The CPU must have `W`'s features (its callers are built with them).
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn sweep<B: Packed, W: Width, const L: usize>(
     weights: &[B],
     kb: usize,
     (r0, nr): (usize, usize),
-    (ys, shifts): (&[BlockQ8_1], &[[i32; PIECES]]),
+    (ys, shifts): Acts,
     pieces: &mut [&mut [f32]],
 ) {
-    assert!(nr > 0 && nr <= LANES && (r0 + nr) * kb <= weights.len(), "weight rows out of range");
+    assert!(L == W::LANES, "{L} lanes");
+    assert!(nr > 0 && nr <= L && (r0 + nr) * kb <= weights.len(), "weight rows out of range");
     assert!(ys.len() == pieces.len() * kb && shifts.len() == ys.len(), "activation rows out of range");
-    let mut panel = vec![EMPTY; kb];
+    let empty = Group { q: [[0; L]; PIECES], d: [0.0; L], m: [0.0; L] };
+    let mut panel = vec![empty; kb];
     // SAFETY: the caller guarantees the features; the ranges were checked above.
     unsafe {
-        build(weights, kb, (r0, nr), &mut panel);
+        build::<B, W, L>(weights, kb, (r0, nr), &mut panel);
         let m = pieces.len();
         let mut c = 0;
-        while c + ROWS <= m {
-            rows::<B, ROWS>(&panel, (ys, shifts), c, &mut pieces[c..c + ROWS]);
-            c += ROWS;
+        // Two activation rows per pass where the register file holds their 16 accumulators
+        // beside the 8 weight pieces (AVX-512's 32 registers; AVX2's 16 take one).
+        if W::LANES == 16 {
+            while c + 2 <= m {
+                rows::<B, W, L, 2>(&panel, (ys, shifts), c, &mut pieces[c..c + 2]);
+                c += 2;
+            }
         }
         for c in c..m {
-            rows::<B, 1>(&panel, (ys, shifts), c, &mut pieces[c..c + 1]);
+            rows::<B, W, L, 1>(&panel, (ys, shifts), c, &mut pieces[c..c + 1]);
         }
     }
 }
@@ -119,19 +179,23 @@ unsafe fn sweep<B: Packed>(
 /// As `sweep`, which checked the row range.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn build<B: Packed>(weights: &[B], kb: usize, (r0, nr): (usize, usize), panel: &mut [Group]) {
+unsafe fn build<B: Packed, W: Width, const L: usize>(
+    weights: &[B],
+    kb: usize,
+    (r0, nr): (usize, usize),
+    panel: &mut [Group<L>],
+) {
     #[repr(C, align(64))]
-    struct Levels([[u8; QK]; LANES]);
-    let mut levels = Levels([[0; QK]; LANES]);
+    struct Levels<const L: usize>([[u8; QK]; L]);
+    let mut levels = Levels([[0; QK]; L]);
     // SAFETY: the caller guarantees the features; rows `r0..r0 + nr` of `kb` blocks are inside
     // `weights`, `panel` holds `kb` groups, and each gather reads 4 bytes at `32 r + 4 t` of
-    // `levels` (512 bytes) for `r < 16`, `t < 8`.
+    // `levels` for `r < L`, `t < 8`.
     unsafe {
-        let at = _mm512_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 480);
         for (bi, group) in panel.iter_mut().enumerate() {
-            for r in 0..LANES {
+            for r in 0..L {
                 let x = weights.get_unchecked((r0 + r.min(nr - 1)) * kb + bi);
-                let mut q = x.unpack_avx512(0);
+                let mut q = W::unpack(x);
                 if B::SIGNED {
                     q = _mm256_xor_si256(q, _mm256_set1_epi8(i8::MIN));
                 }
@@ -140,8 +204,7 @@ unsafe fn build<B: Packed>(weights: &[B], kb: usize, (r0, nr): (usize, usize), p
                 (group.d[r], group.m[r]) = (_mm256_cvtss_f32(d), m);
             }
             for t in 0..PIECES {
-                let piece = _mm512_i32gather_epi32::<1>(at, levels.0.as_ptr().cast::<u8>().add(4 * t).cast());
-                _mm512_store_si512(group.q[t].as_mut_ptr().cast(), piece);
+                W::store_i(group.q[t].as_mut_ptr(), W::gather(levels.0.as_ptr().cast::<u8>().add(4 * t)));
             }
         }
     }
@@ -153,57 +216,264 @@ unsafe fn build<B: Packed>(weights: &[B], kb: usize, (r0, nr): (usize, usize), p
 /// As `sweep`, which checked that `ys` and `shifts` hold these rows.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn rows<B: Packed, const M: usize>(
-    panel: &[Group],
-    (ys, shifts): (&[BlockQ8_1], &[[i32; PIECES]]),
+unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
+    panel: &[Group<L>],
+    (ys, shifts): Acts,
     c: usize,
     out: &mut [&mut [f32]],
 ) {
     let kb = panel.len();
     // SAFETY: the caller guarantees the features and that rows `c..c + M` of `kb` blocks are in
-    // `ys` and `shifts`; the loads read the panel's 64-byte-aligned vectors and 4 bytes of
-    // each activation block's `qs`; the stores write at most `out[i].len() <= 16` floats.
+    // `ys` and `shifts`; the loads read the panel's aligned vectors and 4 bytes of each
+    // activation block's `qs`; the stores write at most `out[i].len() <= L` floats.
     unsafe {
-        let mut acc = [[_mm512_setzero_ps(); PIECES]; M];
-        let mut offset = [_mm512_setzero_ps(); M];
-        // Plain loops, no closures: a closure's body would not get this function's features.
+        let mut acc = [[W::zero_f(); PIECES]; M];
+        let mut offset = [W::zero_f(); M];
+        // Plain loops, no closures: a closure's body would not get the callers' features.
         for (g, group) in panel.iter().enumerate() {
-            let mut w = [_mm512_setzero_si512(); PIECES];
+            let mut w = [W::zero_i(); PIECES];
             for (w, q) in w.iter_mut().zip(&group.q) {
-                *w = _mm512_load_si512(q.as_ptr().cast());
+                *w = W::load_i(q.as_ptr());
             }
-            let d = _mm512_load_ps(group.d.as_ptr());
+            let d = W::load_f(group.d.as_ptr());
             for i in 0..M {
                 let y = ys.get_unchecked((c + i) * kb + g);
                 let shift = shifts.get_unchecked((c + i) * kb + g);
-                let scale = _mm512_mul_ps(d, _mm512_set1_ps(y.d));
+                let scale = W::mul(d, W::set1_f(y.d));
                 let a = y.qs.as_ptr().cast::<i32>();
                 for t in 0..PIECES {
-                    let start =
-                        if B::CENTRE != 0 || B::SIGNED { _mm512_set1_epi32(shift[t]) } else { _mm512_setzero_si512() };
-                    let p = _mm512_dpbusd_epi32(start, w[t], _mm512_set1_epi32(a.add(t).read_unaligned()));
-                    acc[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), scale, acc[i][t]);
+                    let start = if B::CENTRE != 0 || B::SIGNED { W::set1_i(shift[t]) } else { W::zero_i() };
+                    let p = W::products(start, w[t], a.add(t).read_unaligned());
+                    acc[i][t] = W::fma(W::cvt(p), scale, acc[i][t]);
                 }
                 if B::OFFSET {
-                    let m = _mm512_mul_ps(_mm512_load_ps(group.m.as_ptr()), _mm512_set1_ps(y.s));
-                    offset[i] = _mm512_add_ps(offset[i], m);
+                    offset[i] = W::add(offset[i], W::mul(W::load_f(group.m.as_ptr()), W::set1_f(y.s)));
                 }
             }
         }
         for i in 0..M {
             // The tiled kernels' horizontal sum of their eight lanes: halves, then pairs.
             let a = &acc[i];
-            let s = [
-                _mm512_add_ps(a[0], a[4]),
-                _mm512_add_ps(a[1], a[5]),
-                _mm512_add_ps(a[2], a[6]),
-                _mm512_add_ps(a[3], a[7]),
-            ];
-            let sum = _mm512_add_ps(_mm512_add_ps(s[0], s[2]), _mm512_add_ps(s[1], s[3]));
-            let sum = _mm512_add_ps(sum, offset[i]);
-            let piece = &mut out[i];
-            let mask = if piece.len() >= LANES { u16::MAX } else { (1u16 << piece.len()) - 1 };
-            _mm512_mask_storeu_ps(piece.as_mut_ptr(), mask, sum);
+            let s = [W::add(a[0], a[4]), W::add(a[1], a[5]), W::add(a[2], a[6]), W::add(a[3], a[7])];
+            let sum = W::add(W::add(s[0], s[2]), W::add(s[1], s[3]));
+            W::store_f(out[i], W::add(sum, offset[i]));
         }
+    }
+}
+
+/// A register of `LANES` weight rows (i32 sums `I`, f32 values `F`), for `sweep`. Every method
+/// is `unsafe`: the CPU must have the width's features, and they are `#[inline(always)]` into
+/// the kernels built for them.
+#[allow(unsafe_code)]
+trait Width {
+    const LANES: usize;
+    type I: Copy;
+    type F: Copy;
+    /// A block's 32 levels, weight `j` in byte `j`.
+    unsafe fn unpack<B: Packed>(x: &B) -> __m256i;
+    /// Bytes `4r..4r + 4` of 32-byte row `r` at `p`, one row per lane.
+    unsafe fn gather(p: *const u8) -> Self::I;
+    /// Stores `LANES` sums at the aligned `p`.
+    unsafe fn store_i(p: *mut u32, v: Self::I);
+    /// Loads `LANES` sums from the aligned `p`.
+    unsafe fn load_i(p: *const u32) -> Self::I;
+    unsafe fn zero_i() -> Self::I;
+    unsafe fn set1_i(v: i32) -> Self::I;
+    /// `start` plus each lane's four unsigned weight bytes `w` times the four activation bytes
+    /// `a`, exactly.
+    unsafe fn products(start: Self::I, w: Self::I, a: i32) -> Self::I;
+    unsafe fn cvt(v: Self::I) -> Self::F;
+    /// Loads `LANES` floats from the aligned `p`.
+    unsafe fn load_f(p: *const f32) -> Self::F;
+    unsafe fn zero_f() -> Self::F;
+    unsafe fn set1_f(v: f32) -> Self::F;
+    unsafe fn add(a: Self::F, b: Self::F) -> Self::F;
+    unsafe fn mul(a: Self::F, b: Self::F) -> Self::F;
+    /// `a * b + c`, rounded once.
+    unsafe fn fma(a: Self::F, b: Self::F, c: Self::F) -> Self::F;
+    /// The first `out.len()` (at most `LANES`) lanes into `out`.
+    unsafe fn store_f(out: &mut [f32], v: Self::F);
+}
+
+/// Sixteen rows in AVX-512 registers, products with VNNI.
+struct Zmm;
+
+/// Eight rows in AVX2 registers, products as `vpmaddubsw` + `vpmaddwd` (the levels are at most
+/// 31, so the 16-bit pair sums do not saturate).
+struct Ymm;
+
+#[allow(unsafe_code)]
+impl Width for Zmm {
+    const LANES: usize = 16;
+    type I = __m512i;
+    type F = __m512;
+
+    #[inline(always)]
+    unsafe fn unpack<B: Packed>(x: &B) -> __m256i {
+        // SAFETY: the caller guarantees the features `Packed`'s unpacking needs.
+        unsafe { x.unpack_avx512(0) }
+    }
+    #[inline(always)]
+    unsafe fn gather(p: *const u8) -> __m512i {
+        // SAFETY: the caller guarantees the width's features and the 32-byte rows at `p`.
+        unsafe {
+            let at = _mm512_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 480);
+            _mm512_i32gather_epi32::<1>(at, p.cast())
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_i(p: *mut u32, v: __m512i) {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm512_store_si512(p.cast(), v) }
+    }
+    #[inline(always)]
+    unsafe fn load_i(p: *const u32) -> __m512i {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm512_load_si512(p.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn zero_i() -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    unsafe fn set1_i(v: i32) -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_set1_epi32(v) }
+    }
+    #[inline(always)]
+    unsafe fn products(start: __m512i, w: __m512i, a: i32) -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_dpbusd_epi32(start, w, _mm512_set1_epi32(a)) }
+    }
+    #[inline(always)]
+    unsafe fn cvt(v: __m512i) -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_cvtepi32_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn load_f(p: *const f32) -> __m512 {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm512_load_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn zero_f() -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_setzero_ps() }
+    }
+    #[inline(always)]
+    unsafe fn set1_f(v: f32) -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_set1_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn store_f(out: &mut [f32], v: __m512) {
+        let mask = if out.len() >= 16 { u16::MAX } else { (1u16 << out.len()) - 1 };
+        // SAFETY: the caller guarantees the width's features; the store covers `out` (or a local array).
+        unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr(), mask, v) }
+    }
+}
+
+#[allow(unsafe_code)]
+impl Width for Ymm {
+    const LANES: usize = 8;
+    type I = __m256i;
+    type F = __m256;
+
+    #[inline(always)]
+    unsafe fn unpack<B: Packed>(x: &B) -> __m256i {
+        // SAFETY: the caller guarantees the features `Packed`'s unpacking needs.
+        unsafe { x.unpack(0) }
+    }
+    #[inline(always)]
+    unsafe fn gather(p: *const u8) -> __m256i {
+        // SAFETY: the caller guarantees the width's features and the 32-byte rows at `p`.
+        unsafe { _mm256_i32gather_epi32::<1>(p.cast(), _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224)) }
+    }
+    #[inline(always)]
+    unsafe fn store_i(p: *mut u32, v: __m256i) {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm256_store_si256(p.cast(), v) }
+    }
+    #[inline(always)]
+    unsafe fn load_i(p: *const u32) -> __m256i {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm256_load_si256(p.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn zero_i() -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_setzero_si256() }
+    }
+    #[inline(always)]
+    unsafe fn set1_i(v: i32) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_set1_epi32(v) }
+    }
+    #[inline(always)]
+    unsafe fn products(start: __m256i, w: __m256i, a: i32) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe {
+            let pairs = _mm256_maddubs_epi16(w, _mm256_set1_epi32(a));
+            _mm256_add_epi32(start, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn cvt(v: __m256i) -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_cvtepi32_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn load_f(p: *const f32) -> __m256 {
+        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
+        unsafe { _mm256_load_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn zero_f() -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_setzero_ps() }
+    }
+    #[inline(always)]
+    unsafe fn set1_f(v: f32) -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_set1_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn store_f(out: &mut [f32], v: __m256) {
+        let mut all = [0f32; 8];
+        // SAFETY: the caller guarantees the width's features; the store covers `out` (or a local array).
+        unsafe { _mm256_storeu_ps(all.as_mut_ptr(), v) };
+        let n = out.len().min(8);
+        out[..n].copy_from_slice(&all[..n]);
     }
 }

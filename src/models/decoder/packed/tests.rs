@@ -50,10 +50,18 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         assert_eq!(got, tiled, "{dtype:?} tiles");
         // The panel kernel wherever the CPU has it (it serves one-group blocks' prompts there):
         // the tiled kernels' sums to the bit, the last of 67 rows in a partial panel.
+        // Both widths where the CPU has them (AVX2's leaves Q8_0 to the tiles).
         #[cfg(target_arch = "x86_64")]
-        if *panels::AVAILABLE && B::GROUPS == 1 {
+        {
             let ys = quantize_rows(&xv, k);
-            assert_eq!(panels::matmul(&whole.blocks, (n, nw), &ys, m), tiled, "{dtype:?} panels, {m} rows");
+            if *panels::WIDE && B::GROUPS == 1 {
+                assert_eq!(panels::matmul_wide(&whole.blocks, (n, nw), &ys, m), tiled, "{dtype:?} panels, {m} rows");
+            }
+            if *AVX2 && B::GROUPS == 1 && !B::SIGNED {
+                let eight = panels::matmul_avx2(&whole.blocks, (n, nw), &ys, m);
+                assert_eq!(eight, tiled, "{dtype:?} AVX2 panels, {m} rows");
+            }
+            assert_eq!(panels::serves::<B>(), B::GROUPS == 1 && *AVX2 && (*panels::WIDE || !B::SIGNED));
         }
         // The AMX kernel itself wherever the CPU has it (it serves the model with `HFX_AMX=1`).
         #[cfg(target_arch = "x86_64")]
@@ -269,7 +277,7 @@ fn the_avx2_activation_quantizer_gives_the_portable_blocks() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn panels_take_the_extreme_levels() {
-    if !*panels::AVAILABLE {
+    if !*panels::WIDE {
         return;
     }
     // Q8_0 levels at -128 and 127 (shifted to 0 and 255 in the panel) against activations at
@@ -287,7 +295,7 @@ fn panels_take_the_extreme_levels() {
     let ys = quantize_rows(&x, k);
     assert!(ys.iter().all(|y| y.qs.iter().all(|q| q.abs() == 127)));
     let tiled = whole.matmul_tiled(&x, m, true).unwrap();
-    assert_eq!(panels::matmul(&whole.blocks, (n, k / QK), &ys, m), tiled);
+    assert_eq!(panels::matmul_wide(&whole.blocks, (n, k / QK), &ys, m), tiled);
     // Each value is a plain sum of levels times +-127, scaled: no lane wrapped.
     let deq = whole.dequantize();
     for (c, row) in tiled.chunks_exact(n).enumerate() {
