@@ -171,15 +171,22 @@ fn dot<K: Float, const N: usize, const M: usize>(xs: [&[K::W]; N], ys: [&[f32]; 
     xs.map(|x| ys.map(|y| x.iter().zip(y).map(|(&b, &a)| K::to_f32(b) * a).sum()))
 }
 
-/// A vector of f32 lanes the float kernel computes in: 256-bit (AVX2) or 512-bit (AVX-512).
+/// A vector of f32 lanes the float kernel (and the panels' scaling) computes in: 256-bit
+/// (AVX2) or 512-bit (AVX-512).
 ///
-/// Its functions are `unsafe` and `#[inline(always)]`, compiled into `dot_avx2`/`dot_avx512`
-/// with those functions' features (the CPU must have them).
+/// Its functions are `unsafe` and `#[inline(always)]`, compiled into the kernels with their
+/// features (the CPU must have them).
 #[cfg(target_arch = "x86_64")]
-trait Lanes: Copy {
+pub(super) trait Lanes: Copy {
     const WIDTH: usize;
     #[allow(unsafe_code)]
     unsafe fn zero() -> Self;
+    #[allow(unsafe_code)]
+    unsafe fn splat(v: f32) -> Self;
+    #[allow(unsafe_code)]
+    unsafe fn add(a: Self, b: Self) -> Self;
+    #[allow(unsafe_code)]
+    unsafe fn mul(a: Self, b: Self) -> Self;
     /// `WIDTH` activations from `p`.
     #[allow(unsafe_code)]
     unsafe fn load(p: *const f32) -> Self;
@@ -202,6 +209,24 @@ impl Lanes for std::arch::x86_64::__m256 {
     unsafe fn zero() -> Self {
         // SAFETY: the caller guarantees AVX.
         unsafe { std::arch::x86_64::_mm256_setzero_ps() }
+    }
+
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        // SAFETY: the caller guarantees AVX.
+        unsafe { std::arch::x86_64::_mm256_set1_ps(v) }
+    }
+
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        // SAFETY: the caller guarantees AVX.
+        unsafe { std::arch::x86_64::_mm256_add_ps(a, b) }
+    }
+
+    #[inline(always)]
+    unsafe fn mul(a: Self, b: Self) -> Self {
+        // SAFETY: the caller guarantees AVX.
+        unsafe { std::arch::x86_64::_mm256_mul_ps(a, b) }
     }
 
     #[inline(always)]
@@ -240,6 +265,24 @@ impl Lanes for std::arch::x86_64::__m512 {
     unsafe fn zero() -> Self {
         // SAFETY: the caller guarantees AVX-512 F.
         unsafe { std::arch::x86_64::_mm512_setzero_ps() }
+    }
+
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_set1_ps(v) }
+    }
+
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_add_ps(a, b) }
+    }
+
+    #[inline(always)]
+    unsafe fn mul(a: Self, b: Self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { std::arch::x86_64::_mm512_mul_ps(a, b) }
     }
 
     #[inline(always)]

@@ -95,6 +95,14 @@ unsafe fn prepare_k4((d, dmin): (u16, u16), scales: &[u8; 12]) -> ([f32; 8], [f3
     }
 }
 
+/// Weight `j`'s four bits in Q4_K and Q5_K (the scalar twin of `nibbles_k4`).
+#[inline(always)]
+fn nibble_k4(qs: &[u8; 128], j: usize) -> u8 {
+    let (g, l) = (j / QK, j % QK);
+    let byte = qs[QK * (g / 2) + l];
+    if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 }
+}
+
 /// Group `g`'s four-bit levels of Q4_K and Q5_K, weight `l` in byte `l`: groups `2i` and
 /// `2i + 1` are the low and high nibbles of `qs[32 i..32 i + 32]`.
 ///
@@ -204,9 +212,7 @@ impl Packed for BlockQ4K {
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
-        let (g, l) = (j / QK, j % QK);
-        let byte = self.qs[QK * (g / 2) + l];
-        i32::from(if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 })
+        i32::from(nibble_k4(&self.qs, j))
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -227,9 +233,7 @@ impl Packed for BlockQ5K {
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
         let (g, l) = (j / QK, j % QK);
-        let byte = self.qs[QK * (g / 2) + l];
-        let low = if g.is_multiple_of(2) { byte & 0x0F } else { byte >> 4 };
-        i32::from(low | (((self.qh[l] >> g) & 1) << 4))
+        i32::from(nibble_k4(&self.qs, j) | (((self.qh[l] >> g) & 1) << 4))
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -6,9 +6,9 @@
 //! Q4_1 that was 29 tok/s prompt processing against llama.cpp's 288 (0.10x), and on
 //! Qwen2.5-Coder-0.5B Q4_K_M (whose 896-wide matrices cannot take K-quants, so llama.cpp stores
 //! them as Q5_0) 7 tok/s generation against 49 with three quarters of the time in candle's Q5_0
-//! loop. Prompts go through hfx's own tiled matmul on candle's thread pool (or, on AVX-512
-//! VNNI, `panels`: sixteen weight rows per register, the same sums), and hfx's decode step
-//! calls the dot products directly. The block layouts and the activation rounding are
+//! loop. Prompts go through hfx's own matmuls on candle's thread pool (`panels` for one-group
+//! blocks: 16 or 8 weight rows per register; tiles for the rest; the same sums either way),
+//! and hfx's decode step calls the dot products directly. The block layouts and the activation rounding are
 //! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
 #[cfg(target_arch = "x86_64")]
@@ -55,18 +55,24 @@ impl<B: Packed> BlockMatrix<B> {
     /// for every prompt row (Qwen2.5-0.5B's Q5_0 prompt at 0.41x llama.cpp, two thirds of it in
     /// that kernel). Here a work item is a block of `TILE_M` prompt rows by `TILE_N` weight rows
     /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
-    /// per four (two) prompt rows. On AVX-512 VNNI, one-group blocks take `panels` instead:
-    /// each weight group unpacked once per 128 prompt rows, the same sums to the bit.
+    /// per four (two) prompt rows. One-group blocks take `panels` instead where the CPU has
+    /// AVX2 (Q8_0: AVX-512 VNNI): each weight group unpacked once per 128 prompt rows, the same
+    /// sums to the bit; AMX, when asked for, takes what it serves first.
     fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
         #[cfg(target_arch = "x86_64")]
-        if amx::serves::<B>() {
-            let ys = self.activations(x, m)?;
-            return Ok(amx::matmul(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
-        }
-        #[cfg(target_arch = "x86_64")]
-        if panels::serves::<B>() {
-            let ys = self.activations(x, m)?;
-            return Ok(panels::matmul(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
+        {
+            type Kernel<B> = fn(&[B], (usize, usize), &[BlockQ8_1], usize) -> Vec<f32>;
+            let kernel: Option<Kernel<B>> = if amx::serves::<B>() {
+                Some(amx::matmul)
+            } else if panels::serves::<B>() {
+                Some(panels::matmul)
+            } else {
+                None
+            };
+            if let Some(kernel) = kernel {
+                let ys = self.activations(x, m)?;
+                return Ok(kernel(&self.blocks, (self.rows, self.cols / B::BLCK_SIZE), &ys, m));
+            }
         }
         self.matmul_tiled(x, m, wide_tiles())
     }
@@ -196,9 +202,11 @@ pub fn amx_active() -> bool {
 /// stay with candle: its repacked K-quant kernels were faster on prompts (Qwen2.5-0.5B Q4_K_M
 /// pp256 175 against hfx's 137 tok/s; generation equal) and multiply prompts with f32
 /// activations, where hfx's kernels, like llama.cpp's, round them to 8 bits, which changes the
-/// answer of a SmolLM2 Q4_K_M export as it does in llama.cpp. hfx's K blocks serve quantizing
-/// on load (`--quant q4_k|q6_k`), where candle's repacked copy holds the tensors twice (SmolLM2
-/// `--quant q4_k` peak RSS 205 -> 152 MB).
+/// answer of a SmolLM2 Q4_K_M export as it does in llama.cpp. Stored Q5_K, which candle runs a
+/// row pair at a time, was 1.2-1.3x faster on prompts in hfx's kernel, but that rounding
+/// turned Qwen2.5-0.5B Q5_K_M's greedy answer from llama.cpp's into a loop. hfx's K blocks
+/// serve quantizing on load (`--quant q4_k|q5_k|q6_k`), where candle's repacked copy holds the
+/// tensors twice (SmolLM2 `--quant q4_k` peak RSS 205 -> 152 MB).
 pub fn reads_stored(dtype: GgmlDType) -> bool {
     matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0)
 }

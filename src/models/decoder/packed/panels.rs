@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 use super::QK;
 use super::blocks::{BlockQ8_1, Packed};
+use super::half::Lanes;
 use super::kernels::{AVX2, VNNI};
 use super::tiles::for_tiles;
 
@@ -90,16 +91,28 @@ fn panels<B: Packed, const L: usize>(
     // `-c * sum(a)` of each piece of each activation block: the lane-wise centre the tiled
     // kernels start their products from. Q8_0's levels are shifted by 128 into unsigned
     // bytes, which a centre of 128 takes back exactly (the tiled kernels carry q's sign).
+    // Blocks without a centre (Q4_1, Q5_1) start from zero and need none.
     let centre = if B::SIGNED { 128 } else { i32::from(B::CENTRE) };
-    let shifts: Vec<[i32; PIECES]> = ys
-        .iter()
-        .map(|y| std::array::from_fn(|t| -centre * y.qs[4 * t..4 * t + 4].iter().map(|&q| i32::from(q)).sum::<i32>()))
-        .collect();
+    let shifts: Vec<[i32; PIECES]> = if centred::<B>() {
+        ys.iter()
+            .map(|y| {
+                std::array::from_fn(|t| -centre * y.qs[4 * t..4 * t + 4].iter().map(|&q| i32::from(q)).sum::<i32>())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     for_tiles(m, n, (TILE_M, L), |(r0, nr), c0, pieces| {
         let rows = c0 * kb..(c0 + pieces.len()) * kb;
+        let item_shifts = if shifts.is_empty() { &[][..] } else { &shifts[rows.clone()] };
         // SAFETY: the caller checked the CPU for `sweep`'s features.
-        unsafe { sweep(weights, kb, (r0, nr), (&ys[rows.clone()], &shifts[rows]), pieces) }
+        unsafe { sweep(weights, kb, (r0, nr), (&ys[rows], item_shifts), pieces) }
     })
+}
+
+/// Whether `B`'s products start from a centre (`shifts`): centred and signed blocks.
+fn centred<B: Packed>() -> bool {
+    B::CENTRE != 0 || B::SIGNED
 }
 
 type Acts<'a> = (&'a [BlockQ8_1], &'a [[i32; PIECES]]);
@@ -150,7 +163,8 @@ unsafe fn sweep<B: Packed, W: Width, const L: usize>(
 ) {
     assert!(L == W::LANES, "{L} lanes");
     assert!(nr > 0 && nr <= L && (r0 + nr) * kb <= weights.len(), "weight rows out of range");
-    assert!(ys.len() == pieces.len() * kb && shifts.len() == ys.len(), "activation rows out of range");
+    let shifted = if centred::<B>() { ys.len() } else { 0 };
+    assert!(ys.len() == pieces.len() * kb && shifts.len() == shifted, "activation rows out of range");
     let empty = Group { q: [[0; L]; PIECES], d: [0.0; L], m: [0.0; L] };
     let mut panel = vec![empty; kb];
     // SAFETY: the caller guarantees the features; the ranges were checked above.
@@ -213,7 +227,7 @@ unsafe fn build<B: Packed, W: Width, const L: usize>(
 /// The panel times activation rows `c..c + M` of `ys`, written into `out` (their `M` pieces).
 ///
 /// # Safety
-/// As `sweep`, which checked that `ys` and `shifts` hold these rows.
+/// As `sweep`, which checked that `ys` (and `shifts`, for centred blocks) hold these rows.
 #[inline(always)]
 #[allow(unsafe_code)]
 unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
@@ -224,39 +238,39 @@ unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
 ) {
     let kb = panel.len();
     // SAFETY: the caller guarantees the features and that rows `c..c + M` of `kb` blocks are in
-    // `ys` and `shifts`; the loads read the panel's aligned vectors and 4 bytes of each
+    // `ys` and, for centred blocks, `shifts`; the loads read the panel's aligned vectors and 4 bytes of each
     // activation block's `qs`; the stores write at most `out[i].len() <= L` floats.
     unsafe {
-        let mut acc = [[W::zero_f(); PIECES]; M];
-        let mut offset = [W::zero_f(); M];
+        let mut acc = [[W::F::zero(); PIECES]; M];
+        let mut offset = [W::F::zero(); M];
         // Plain loops, no closures: a closure's body would not get the callers' features.
         for (g, group) in panel.iter().enumerate() {
             let mut w = [W::zero_i(); PIECES];
             for (w, q) in w.iter_mut().zip(&group.q) {
                 *w = W::load_i(q.as_ptr());
             }
-            let d = W::load_f(group.d.as_ptr());
+            let d = W::F::load(group.d.as_ptr());
             for i in 0..M {
                 let y = ys.get_unchecked((c + i) * kb + g);
-                let shift = shifts.get_unchecked((c + i) * kb + g);
-                let scale = W::mul(d, W::set1_f(y.d));
+                let scale = W::F::mul(d, W::F::splat(y.d));
                 let a = y.qs.as_ptr().cast::<i32>();
                 for t in 0..PIECES {
-                    let start = if B::CENTRE != 0 || B::SIGNED { W::set1_i(shift[t]) } else { W::zero_i() };
+                    let start =
+                        if centred::<B>() { W::set1_i(shifts.get_unchecked((c + i) * kb + g)[t]) } else { W::zero_i() };
                     let p = W::products(start, w[t], a.add(t).read_unaligned());
-                    acc[i][t] = W::fma(W::cvt(p), scale, acc[i][t]);
+                    acc[i][t] = W::F::fma(W::cvt(p), scale, acc[i][t]);
                 }
                 if B::OFFSET {
-                    offset[i] = W::add(offset[i], W::mul(W::load_f(group.m.as_ptr()), W::set1_f(y.s)));
+                    offset[i] = W::F::add(offset[i], W::F::mul(W::F::load(group.m.as_ptr()), W::F::splat(y.s)));
                 }
             }
         }
         for i in 0..M {
             // The tiled kernels' horizontal sum of their eight lanes: halves, then pairs.
             let a = &acc[i];
-            let s = [W::add(a[0], a[4]), W::add(a[1], a[5]), W::add(a[2], a[6]), W::add(a[3], a[7])];
-            let sum = W::add(W::add(s[0], s[2]), W::add(s[1], s[3]));
-            W::store_f(out[i], W::add(sum, offset[i]));
+            let s = [W::F::add(a[0], a[4]), W::F::add(a[1], a[5]), W::F::add(a[2], a[6]), W::F::add(a[3], a[7])];
+            let sum = W::F::add(W::F::add(s[0], s[2]), W::F::add(s[1], s[3]));
+            W::store_f(out[i], W::F::add(sum, offset[i]));
         }
     }
 }
@@ -268,7 +282,7 @@ unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
 trait Width {
     const LANES: usize;
     type I: Copy;
-    type F: Copy;
+    type F: Lanes;
     /// A block's 32 levels, weight `j` in byte `j`.
     unsafe fn unpack<B: Packed>(x: &B) -> __m256i;
     /// Bytes `4r..4r + 4` of 32-byte row `r` at `p`, one row per lane.
@@ -283,14 +297,6 @@ trait Width {
     /// `a`, exactly.
     unsafe fn products(start: Self::I, w: Self::I, a: i32) -> Self::I;
     unsafe fn cvt(v: Self::I) -> Self::F;
-    /// Loads `LANES` floats from the aligned `p`.
-    unsafe fn load_f(p: *const f32) -> Self::F;
-    unsafe fn zero_f() -> Self::F;
-    unsafe fn set1_f(v: f32) -> Self::F;
-    unsafe fn add(a: Self::F, b: Self::F) -> Self::F;
-    unsafe fn mul(a: Self::F, b: Self::F) -> Self::F;
-    /// `a * b + c`, rounded once.
-    unsafe fn fma(a: Self::F, b: Self::F, c: Self::F) -> Self::F;
     /// The first `out.len()` (at most `LANES`) lanes into `out`.
     unsafe fn store_f(out: &mut [f32], v: Self::F);
 }
@@ -352,36 +358,6 @@ impl Width for Zmm {
         unsafe { _mm512_cvtepi32_ps(v) }
     }
     #[inline(always)]
-    unsafe fn load_f(p: *const f32) -> __m512 {
-        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
-        unsafe { _mm512_load_ps(p) }
-    }
-    #[inline(always)]
-    unsafe fn zero_f() -> __m512 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm512_setzero_ps() }
-    }
-    #[inline(always)]
-    unsafe fn set1_f(v: f32) -> __m512 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm512_set1_ps(v) }
-    }
-    #[inline(always)]
-    unsafe fn add(a: __m512, b: __m512) -> __m512 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm512_add_ps(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm512_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm512_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
     unsafe fn store_f(out: &mut [f32], v: __m512) {
         let mask = if out.len() >= 16 { u16::MAX } else { (1u16 << out.len()) - 1 };
         // SAFETY: the caller guarantees the width's features; the store covers `out` (or a local array).
@@ -437,36 +413,6 @@ impl Width for Ymm {
     unsafe fn cvt(v: __m256i) -> __m256 {
         // SAFETY: the caller guarantees the width's features; no memory is touched.
         unsafe { _mm256_cvtepi32_ps(v) }
-    }
-    #[inline(always)]
-    unsafe fn load_f(p: *const f32) -> __m256 {
-        // SAFETY: the caller guarantees the width's features and the aligned vector at `p`.
-        unsafe { _mm256_load_ps(p) }
-    }
-    #[inline(always)]
-    unsafe fn zero_f() -> __m256 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm256_setzero_ps() }
-    }
-    #[inline(always)]
-    unsafe fn set1_f(v: f32) -> __m256 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm256_set1_ps(v) }
-    }
-    #[inline(always)]
-    unsafe fn add(a: __m256, b: __m256) -> __m256 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm256_add_ps(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn mul(a: __m256, b: __m256) -> __m256 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm256_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
-        // SAFETY: the caller guarantees the width's features; no memory is touched.
-        unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
     unsafe fn store_f(out: &mut [f32], v: __m256) {
