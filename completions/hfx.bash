@@ -1367,7 +1367,7 @@ _hfx() {
             return 0
             ;;
         hfx__subcmd__finetune)
-            opts="-o -q -v -h -V --gguf-file --dtype --quant --device --threads --lora --data --output --rank --alpha --dropout --target-modules --rslora --epochs --max-steps --batch-size --grad-accum --lr --optimizer --weight-decay --scheduler --warmup-steps --warmup-ratio --max-grad-norm --max-seq-len --drop-long --gradient-checkpointing --packing --eval-split --eval-data --eval-every --save-every --resume --overwrite --adapter --seed --messages-column --prompt-column --completion-column --text-column --push --private --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
+            opts="-o -q -v -h -V --gguf-file --dtype --quant --device --threads --lora --data --output --rank --alpha --dropout --target-modules --rslora --epochs --max-steps --batch-size --grad-accum --lr --optimizer --weight-decay --scheduler --warmup-steps --warmup-ratio --max-grad-norm --max-seq-len --drop-long --gradient-checkpointing --matmul-precision --packing --eval-split --eval-data --eval-every --save-every --resume --overwrite --adapter --seed --messages-column --prompt-column --completion-column --text-column --push --private --format --json --quiet --verbose --color --offline --endpoint --token --cache-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1467,6 +1467,10 @@ _hfx() {
                     ;;
                 --max-seq-len)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --matmul-precision)
+                    COMPREPLY=($(compgen -W "highest high medium" -- "${cur}"))
                     return 0
                     ;;
                 --eval-split)

@@ -742,6 +742,9 @@ complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l warmup-steps -d 'Up
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l warmup-ratio -d 'Warmup as a fraction of all updates' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l max-grad-norm -d 'Clip the gradients\' global L2 norm to this (0 turns clipping off)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l max-seq-len -d 'Tokens per record (TRL\'s default); longer records are truncated (or dropped with --drop-long) and counted' -r
+complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l matmul-precision -d 'How the frozen weights\' matrix products are computed, with torch\'s set_float32_matmul_precision names: highest in f32; high splits each f32 into two bf16 and adds three products (about 16 significant bits, within the PEFT reference\'s tolerances); medium is one bf16 product (bf16 mixed precision). high and medium run on AMX (Intel Xeon 4th generation and later); other CPUs compute every choice in f32' -r -f -a "highest\t''
+high\t''
+medium\t''"
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-split -d 'Hold out this fraction of the records for evaluation' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-data -d 'Evaluation data (same forms as --data)' -r
 complete -c hfx -n "__fish_hfx_using_subcommand finetune" -l eval-every -d 'Evaluate every N updates (and always at the end when there is evaluation data)' -r

@@ -4,13 +4,14 @@
 # AdamW lr 2e-4, 4 records of 256 tokens per step (HumanEval prompts and solutions as text), 2 threads.
 # Alternates the two RUNS times and prints each run's steady tokens/s (steps after the first) and peak
 # RSS, then min/median/max of both and of the ratios.
-#   scripts/bench-finetune.sh [RUNS=3] [STEPS=8]
+#   scripts/bench-finetune.sh [RUNS=3] [STEPS=8] [HFX FINETUNE ARGS...]   (e.g. --matmul-precision highest)
 # Needs the PEFT venv scripts/test.sh installs (or HFX_PEFT_PYTHON) and a release build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${1:-3}
 steps=${2:-8}
+shift $(($# < 2 ? $# : 2))
 python=${HFX_PEFT_PYTHON:-${XDG_CACHE_HOME:-$HOME/.cache}/hfx-ci/venv-peft/bin/python}
 scripts/fetch-fixtures.sh >/dev/null
 cargo build --release --locked -q
@@ -34,7 +35,7 @@ peak() { awk '/Maximum resident/ {printf "%.0f", $6 / 1024}' "$1"; }
 for i in $(seq "$runs"); do
     rm -rf "$work/out"
     RAYON_NUM_THREADS=2 /usr/bin/time -v "$hfx" finetune "$model" --lora --data "$work/data.jsonl" --output "$work/out" \
-        --max-steps "$steps" --batch-size 4 --max-seq-len 256 --seed 42 -q >/dev/null 2>"$work/time-hfx"
+        --max-steps "$steps" --batch-size 4 --max-seq-len 256 --seed 42 -q "$@" >/dev/null 2>"$work/time-hfx"
     h=$("$python" -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if "\"loss\"" in l][1:]; print(sum(x["tokens"] for x in s)/sum(x["tokens"]/x["tokens_per_s"] for x in s))' "$work/out/training_log.jsonl")
     /usr/bin/time -v "$python" scripts/bench-finetune-peft.py "$model" "$work/data.jsonl" "$steps" 4 256 >"$work/peft.json" 2>"$work/time-peft"
     p=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens_per_s"])' "$work/peft.json")

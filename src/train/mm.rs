@@ -4,9 +4,59 @@
 //! instead of allocating a result and adding it in another pass.
 
 use candle_core::{DType, Result};
+use serde::{Deserialize, Serialize};
 
 use super::ops;
 use crate::models::decoder::Weight;
+
+/// How the frozen weights' products are computed, with torch's names
+/// (`torch.set_float32_matmul_precision`): `Highest` in f32; `High` as three bf16 products of
+/// each value split in two (about 16 significant bits, within the PEFT reference's
+/// tolerances); `Medium` as one bf16 product (bf16 mixed precision). `High` and `Medium` need
+/// AMX (Intel Xeon 4th generation and later); elsewhere every precision computes in f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Highest,
+    #[default]
+    High,
+    Medium,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Highest => "highest",
+            Self::High => "high",
+            Self::Medium => "medium",
+        }
+    }
+
+    /// Whether this CPU computes this precision on bf16 tiles (else in f32).
+    pub fn on_tiles(self) -> bool {
+        self.passes().is_some()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn passes(self) -> Option<super::amx::Passes> {
+        use super::amx::{Passes, available};
+        match self {
+            Self::Highest => None,
+            Self::High => available().then_some(Passes::Three),
+            Self::Medium => available().then_some(Passes::One),
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn passes(self) -> Option<()> {
+        None
+    }
+}
+
+/// Weight rows per piece on the tiles: the input gradient's depth, whose weight tiles one
+/// work item converts and keeps in its core's cache.
+#[cfg(target_arch = "x86_64")]
+const TILE_PIECE: usize = 1024;
 
 /// A strided matrix inside a slice: element `(r, c)` is at `off + r * rs + c * cs`.
 #[derive(Debug, Clone, Copy)]
@@ -104,14 +154,21 @@ pub(super) fn matmul(
 /// Rows of a frozen weight as f32, `chunk` rows at a time (one piece for an f32 tensor).
 /// Quantized weights stay quantized in memory: each piece is dequantized when it is used,
 /// about 4 MiB at a time, which is how QLoRA trains on a quantized base without an f32 copy.
-fn each_rows(w: &Weight, mut f: impl FnMut(usize, &[f32], usize) -> Result<()>) -> Result<()> {
+/// With `piece`, an f32 tensor comes in pieces of at most that many rows too.
+fn each_rows(w: &Weight, piece: Option<usize>, mut f: impl FnMut(usize, &[f32], usize) -> Result<()>) -> Result<()> {
     let (rows, cols) = w.dims2()?;
     if let Weight::Dense(t) = w
         && t.dtype() == DType::F32
     {
-        return ops::read(t, |v| f(0, v, rows))?;
+        let piece = piece.unwrap_or(rows).max(1);
+        return ops::read(t, |v| {
+            (0..rows).step_by(piece).try_for_each(|start| {
+                let len = piece.min(rows - start);
+                f(start, &v[start * cols..(start + len) * cols], len)
+            })
+        })?;
     }
-    let chunk = ((1 << 20) / cols.max(1)).clamp(1, rows.max(1));
+    let chunk = ((1 << 20) / cols.max(1)).clamp(1, piece.unwrap_or(rows).min(rows).max(1));
     let mut start = 0;
     while start < rows {
         let len = chunk.min(rows - start);
@@ -125,22 +182,43 @@ fn each_rows(w: &Weight, mut f: impl FnMut(usize, &[f32], usize) -> Result<()>) 
     Ok(())
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 /// `y = x W^T` for a frozen weight `(out, in)` and `x (n, in)`; `y` is `(n, out)`.
-pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, y: &mut [f32]) -> Result<()> {
+pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, y: &mut [f32], p: Precision) -> Result<()> {
     let (out, inp) = w.dims2()?;
-    each_rows(w, |start, rows, len| {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(passes) = p.passes() {
+        use super::amx::{Act, Out, Side, product};
+        return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
+            let out = Out { dst: &mut y[start..], rs: out, accumulate: false };
+            product(out, Act { act: x, rs: inp, n }, rows, Side::Rows, inp, len, passes);
+            Ok(())
+        });
+    }
+    each_rows(w, None, |start, rows, len| {
         let dst = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
         matmul(y, dst, x, View::dense(0, n, inp), rows, View::dense(0, len, inp).t(), false, 1.0, true);
         Ok(())
     })
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 /// `dx (+)= dy W`: the input gradient through a frozen weight (no weight gradient is formed),
 /// added to `dx` when `add`.
-pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: &mut [f32], add: bool) -> Result<()> {
+pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: &mut [f32], add: bool, p: Precision) -> Result<()> {
     let (out, inp) = w.dims2()?;
     let mut add = add;
-    each_rows(w, |start, rows, len| {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(passes) = p.passes() {
+        use super::amx::{Act, Out, Side, product};
+        return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
+            let dst = Out { dst: &mut *dx, rs: inp, accumulate: add };
+            product(dst, Act { act: &dy[start..], rs: out, n }, rows, Side::Cols, len, inp, passes);
+            add = true;
+            Ok(())
+        });
+    }
+    each_rows(w, None, |start, rows, len| {
         let src = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
         matmul(dx, View::dense(0, n, inp), dy, src, rows, View::dense(0, len, inp), add, 1.0, true);
         add = true;

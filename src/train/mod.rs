@@ -5,6 +5,8 @@
 //! `TrainProgress`.
 
 pub mod adapter;
+#[cfg(target_arch = "x86_64")]
+mod amx;
 pub mod attention;
 pub mod error;
 mod mm;
@@ -12,6 +14,7 @@ pub mod model;
 pub mod ops;
 
 pub use error::TrainError;
+pub use mm::Precision;
 pub mod card;
 pub mod optim;
 pub mod records;

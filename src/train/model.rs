@@ -255,6 +255,8 @@ pub struct Trainer<'a> {
     /// Keep only each layer's input and recompute the layer in the backward pass (gradient
     /// checkpointing): activations of one layer at a time instead of all, for a second forward.
     pub checkpoint: bool,
+    /// How the frozen weights' products are computed.
+    pub precision: mm::Precision,
 }
 
 fn gate_of(a: Activation) -> Gate {
@@ -310,8 +312,14 @@ impl Trainer<'_> {
         let idx = Tensor::new(rows.as_slice(), dev)?;
         let xs = x.index_select(&idx, 0)?;
         let (hf, rf) = ops::rms_norm(&xs, &m.norm.weight, m.norm.eps)?;
-        let (loss, dhf) =
-            ops::cross_entropy(&m.lm_head.weight, &hf, &targets, c.final_softcap, denom, self.logits_chunk)?;
+        let (loss, dhf) = ops::cross_entropy(
+            &m.lm_head.weight,
+            &hf,
+            &targets,
+            c.final_softcap,
+            denom,
+            (self.logits_chunk, self.precision),
+        )?;
         if !backward {
             return Ok(loss);
         }
@@ -354,7 +362,7 @@ impl Trainer<'_> {
         let out = lin.weight.dims2()?.0;
         let mut y = vec![0f32; n * out];
         ops::read(x, |xv| -> Result<()> {
-            mm::frozen_forward(&lin.weight, xv, n, &mut y)?;
+            mm::frozen_forward(&lin.weight, xv, n, &mut y, self.precision)?;
             if let Some(b) = &lin.bias {
                 ops::read(b, |bv| y.par_chunks_mut(out).for_each(|r| r.iter_mut().zip(bv).for_each(|(y, b)| *y += b)))?;
             }
@@ -427,7 +435,7 @@ impl Trainer<'_> {
         let lin = module.of(&self.model.layers[li]);
         let (out, inp) = lin.weight.dims2()?;
         let n = dy.len() / out;
-        mm::frozen_backward(&lin.weight, dy, n, dx, add)?;
+        mm::frozen_backward(&lin.weight, dy, n, dx, add, self.precision)?;
         let Some(i) = self.lora.find(li, module) else { return Ok(()) };
         let x = x.ok_or_else(|| candle_core::Error::Msg("no input kept for an adapted projection".into()))?;
         let pos =

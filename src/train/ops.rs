@@ -278,7 +278,7 @@ pub fn cross_entropy(
     targets: &[u32],
     softcap: Option<f32>,
     denom: f64,
-    chunk: usize,
+    (chunk, precision): (usize, mm::Precision),
 ) -> Result<(f64, Tensor)> {
     let m = targets.len();
     let (vocab, hidden) = head.dims2()?;
@@ -290,7 +290,7 @@ pub fn cross_entropy(
         for start in (0..m).step_by(chunk) {
             let n = chunk.min(m - start);
             let z = &mut logits[..n * vocab];
-            mm::frozen_forward(head, &hv[start * hidden..(start + n) * hidden], n, z)?;
+            mm::frozen_forward(head, &hv[start * hidden..(start + n) * hidden], n, z, precision)?;
             let tgt = &targets[start..start + n];
             // Each row of logits becomes its gradient in place.
             let losses: Vec<f64> = z
@@ -322,7 +322,7 @@ pub fn cross_entropy(
                 })
                 .collect();
             total += losses.iter().sum::<f64>();
-            mm::frozen_backward(head, z, n, &mut dh[start * hidden..(start + n) * hidden], false)?;
+            mm::frozen_backward(head, z, n, &mut dh[start * hidden..(start + n) * hidden], false, precision)?;
         }
         Ok(())
     })??;
@@ -473,9 +473,13 @@ mod tests {
         let x = random(m * h, 13);
         let targets = [3u32, 0, 10, 7, 7];
         for softcap in [None, Some(2.0f32)] {
-            let f = |x: &[f32]| cross_entropy(&w, &t(x, &[m, h]), &targets, softcap, 4.0, 2).unwrap().0 / 4.0;
-            let (loss, dh) = cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, 2).unwrap();
-            let (loss1, dh1) = cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, 64).unwrap();
+            let f = |x: &[f32]| {
+                cross_entropy(&w, &t(x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest)).unwrap().0 / 4.0
+            };
+            let (loss, dh) =
+                cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest)).unwrap();
+            let (loss1, dh1) =
+                cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, (64, mm::Precision::Highest)).unwrap();
             assert!((loss - loss1).abs() < 1e-9);
             assert_eq!(vals(&dh), vals(&dh1));
             check("cross entropy", &x, &vals(&dh), &f);
@@ -490,18 +494,20 @@ mod tests {
         let q = Weight::Dense(w).quantize(GgmlDType::Q8_0).unwrap();
         let deq = q.to_f32().unwrap();
         let x = t(&random(3 * 512, 15), &[3, 512]);
-        let want = x.matmul(&deq.t().unwrap()).unwrap();
-        let mut y = vec![0f32; 3 * 4096];
-        mm::frozen_forward(&q, &vals(&x), 3, &mut y).unwrap();
-        let got = t(&y, &[3, 4096]);
-        let diff = (want - &got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-        assert!(diff < 1e-3, "{diff}");
         let dy = t(&random(3 * 4096, 16), &[3, 4096]);
-        let want = dy.matmul(&deq).unwrap();
-        let mut dx = vec![0f32; 3 * 512];
-        mm::frozen_backward(&q, &vals(&dy), 3, &mut dx, false).unwrap();
-        let got = t(&dx, &[3, 512]);
-        let diff = (want - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-        assert!(diff < 1e-2, "{diff}");
+        for p in [mm::Precision::Highest, mm::Precision::High] {
+            let want = x.matmul(&deq.t().unwrap()).unwrap();
+            let mut y = vec![0f32; 3 * 4096];
+            mm::frozen_forward(&q, &vals(&x), 3, &mut y, p).unwrap();
+            let got = t(&y, &[3, 4096]);
+            let diff = (want - &got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+            assert!(diff < 1e-3, "{p:?}: {diff}");
+            let want = dy.matmul(&deq).unwrap();
+            let mut dx = vec![0f32; 3 * 512];
+            mm::frozen_backward(&q, &vals(&dy), 3, &mut dx, false, p).unwrap();
+            let got = t(&dx, &[3, 512]);
+            let diff = (want - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+            assert!(diff < 1e-2, "{p:?}: {diff}");
+        }
     }
 }

@@ -43,6 +43,9 @@ pub struct TrainOptions {
     /// Recompute each layer in the backward pass instead of keeping its activations.
     #[serde(default)]
     pub gradient_checkpointing: bool,
+    /// How the frozen weights' products are computed.
+    #[serde(default)]
+    pub precision: super::Precision,
 }
 
 /// One line of `training_log.jsonl` per optimizer update.
@@ -209,6 +212,7 @@ impl Run<'_> {
                 dropout_seed: None,
                 logits_chunk: self.opts.logits_chunk,
                 checkpoint: false,
+                precision: self.opts.precision,
             };
             sum += t.step(&b, 1.0, false).map_err(TrainError::model)?;
         }
@@ -332,6 +336,7 @@ impl Run<'_> {
                     dropout_seed: Some(seed),
                     logits_chunk: self.opts.logits_chunk,
                     checkpoint: self.opts.gradient_checkpointing,
+                    precision: self.opts.precision,
                 };
                 loss += t.step(b, denom, true).map_err(TrainError::model)?;
             }

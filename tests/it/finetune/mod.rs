@@ -6,8 +6,8 @@ use serde_json::Value;
 use crate::common::*;
 use crate::generate::{adapter_dir as start_adapter, ids, logsumexp, model as f32_model};
 use hfx::models::decoder::{Decoder, WeightDtype};
-use hfx::train::adapter;
 use hfx::train::model::{Batch, Trainer};
+use hfx::train::{Precision, adapter};
 
 mod cli;
 mod datasets;

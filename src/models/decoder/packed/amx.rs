@@ -49,6 +49,15 @@ pub(super) static AVAILABLE: LazyLock<bool> = LazyLock::new(|| {
     request_tile_state()
 });
 
+/// Whether the CPU has AMX-BF16 (with AVX-512 F and BW, which the callers' conversions use)
+/// and the OS lets this process use the tiles: the training pass's frozen products run there.
+pub(crate) static BF16_TILES: LazyLock<bool> = LazyLock::new(|| {
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw");
+    // CPUID leaf 7, EDX bits 24 (AMX-TILE) and 22 (AMX-BF16).
+    let edx = __cpuid_count(7, 0).edx;
+    avx512 && edx & (1 << 24 | 1 << 22) == (1 << 24 | 1 << 22) && request_tile_state()
+});
+
 #[cfg(target_os = "linux")]
 fn request_tile_state() -> bool {
     const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
@@ -127,18 +136,17 @@ pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[Bl
         // tile products).
         #[allow(unsafe_code)]
         unsafe {
-            let saved = configure();
+            let saved = configure(&[(64, 16), (64, 16), (32, 16), (64, 8), (64, 8)]);
             tile_pair::<B>(weights, kb, (r0, nr), pair, pieces);
             restore(&saved);
         }
     })
 }
 
-/// AMX's tile layout for `tile_pair`: tmm0 and tmm1 the two 16 x 16 i32 products, tmm2 the
-/// weights (16 rows of 32 bytes), tmm3 and tmm4 the two activation tiles (8 rows of 64 bytes).
+/// AMX's tile configuration: palette 1 with each tile's bytes per row and rows.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct TileConfig {
+pub(crate) struct TileConfig {
     palette: u8,
     start_row: u8,
     reserved: [u8; 14],
@@ -146,17 +154,19 @@ struct TileConfig {
     rows: [u8; 16],
 }
 
-/// Loads this module's tile configuration and returns the thread's previous one: candle's
-/// Q4_K kernels configure the tiles once per thread and keep them, so they must find theirs
-/// (or the initial state, palette 0) again after an item here.
+/// Loads a tile configuration, `(bytes per row, rows)` for tmm0, tmm1, ..., and returns the
+/// thread's previous one: candle's Q4_K kernels configure the tiles once per thread and keep
+/// them, so they must find theirs (or the initial state, palette 0) again after an item here.
+/// `tile_pair`'s layout: tmm0 and tmm1 the two 16 x 16 i32 products, tmm2 the weights (16
+/// rows of 32 bytes), tmm3 and tmm4 the two activation tiles (8 rows of 64 bytes).
 ///
 /// # Safety
-/// The CPU must have AMX-INT8 and the process its tile state (`AMX`).
+/// The CPU must have AMX and the process its tile state (`AMX`, `AVAILABLE` or `BF16_TILES`).
 #[allow(unsafe_code)]
-unsafe fn configure() -> TileConfig {
+pub(crate) unsafe fn configure(shapes: &[(u16, u8)]) -> TileConfig {
     let mut saved = TileConfig { palette: 0, start_row: 0, reserved: [0; 14], colsb: [0; 16], rows: [0; 16] };
     let mut cfg = TileConfig { palette: 1, ..saved };
-    for (t, (bytes, rows)) in [(64, 16), (64, 16), (32, 16), (64, 8), (64, 8)].into_iter().enumerate() {
+    for (t, &(bytes, rows)) in shapes.iter().enumerate().take(8) {
         (cfg.colsb[t], cfg.rows[t]) = (bytes, rows);
     }
     // SAFETY: the caller guarantees AMX; `sttilecfg` writes the 64 bytes of `saved` (zeros when
@@ -173,7 +183,7 @@ unsafe fn configure() -> TileConfig {
 /// # Safety
 /// As `configure`.
 #[allow(unsafe_code)]
-unsafe fn restore(saved: &TileConfig) {
+pub(crate) unsafe fn restore(saved: &TileConfig) {
     // SAFETY: the caller guarantees AMX; `saved` came from `sttilecfg`, so it is a valid
     // configuration (palette 0 returns the tiles to their initial state).
     unsafe { std::arch::asm!("ldtilecfg [{}]", in(reg) saved, options(nostack, readonly)) };

@@ -12,7 +12,7 @@
 //! llama.cpp's, so results match its Q4_1 and Q5_0 paths.
 
 #[cfg(target_arch = "x86_64")]
-mod amx;
+pub(crate) mod amx;
 mod blocks;
 mod half;
 mod kernels;

@@ -1,0 +1,564 @@
+//! The frozen weights' products of the training pass on Intel AMX (Xeon 4th generation and
+//! later): `x W^T` (forward) and `dy W` (input gradient). They are about 70% of a LoRA step,
+//! and gemm's f32 AVX-512 kernel already runs them at this CPU's FMA peak, so f32 cannot go
+//! faster; AMX's bf16 tiles do 16 times the multiply-adds per cycle.
+//!
+//! `Passes::Three` splits every f32 into two bf16, `hi + lo` (16 significant bits), and adds
+//! three products, `hi*hi + hi*lo + lo*hi` (what torch's `set_float32_matmul_precision("high")`
+//! calls "the sum of two bfloat16 numbers"); the error per product is below 2^-16 relative.
+//! `Passes::One` takes `hi*hi` alone, bf16 mixed precision. Sums are f32 in the tiles.
+//!
+//! Layout: the activations are the A operand, row-major bf16 (16 rows of 32 per tile),
+//! converted once per product; the weight is the B operand, 16 rows of 16 bf16 pairs, which
+//! each work item converts for its block of 32 output columns, so the weights stay f32 (or
+//! quantized) in memory. `C[r][c]` (f32, 16 x 16) is activation row `r` against column `c`.
+
+use std::arch::x86_64::*;
+
+use rayon::prelude::*;
+
+use crate::models::decoder::packed::amx::{BF16_TILES, configure, restore};
+
+/// Rows and columns of a tile; bf16 values in a tile row.
+const TILE: usize = 16;
+const DEPTH: usize = 32;
+/// Activation rows per work item: their bf16 halves stay in the core's L2 while the item
+/// goes through its weight block.
+const ITEM_ROWS: usize = 256;
+/// 32-deep steps per slice of an item's weight tiles (32 KiB, kept in L1).
+const SLICE: usize = 8;
+/// u32 (bf16 pairs) in one B tile.
+const B_TILE: usize = TILE * TILE;
+
+/// Whether the CPU has AMX-BF16 and the process its tile state.
+pub(super) fn available() -> bool {
+    *BF16_TILES
+}
+
+/// How many bf16 products make up each f32 product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Passes {
+    One,
+    Three,
+}
+
+/// How the weight slice maps onto the product: `Rows` for `act W^T` (`w` is `(cols, depth)`,
+/// the forward pass), `Cols` for `act W` (`w` is `(depth, cols)`, the input gradient).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Rows,
+    Cols,
+}
+
+/// The output block: `dst[r * rs + c]` for `r < n`, `c < cols`.
+pub(super) struct Out<'a> {
+    pub dst: &'a mut [f32],
+    pub rs: usize,
+    pub accumulate: bool,
+}
+
+/// The activations: `act[r * rs + k]` for `r < n`, `k < depth`.
+pub(super) struct Act<'a> {
+    pub act: &'a [f32],
+    pub rs: usize,
+    pub n: usize,
+}
+
+/// `dst (+)= act W^T` (`Side::Rows`) or `act W` (`Side::Cols`), `depth` the shared dimension
+/// and `cols` the output's. Only where `available()`.
+pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, depth: usize, cols: usize, passes: Passes) {
+    assert!(available(), "AMX-BF16 products on a CPU without them");
+    let n = a.n;
+    if n == 0 || cols == 0 {
+        return;
+    }
+    assert!(w.len() >= depth * cols, "weight bounds");
+    assert!((n - 1) * a.rs + depth <= a.act.len(), "activation bounds");
+    assert!((n - 1) * out.rs + cols <= out.dst.len(), "output bounds");
+    if depth == 0 {
+        if !out.accumulate {
+            out.dst.chunks_mut(out.rs).take(n).for_each(|r| r[..cols].fill(0.0));
+        }
+        return;
+    }
+    let kp = depth.div_ceil(DEPTH) * DEPTH;
+    let np = n.div_ceil(2 * TILE) * 2 * TILE;
+    let blocks = cols.div_ceil(2 * TILE);
+    let block_len = kp / DEPTH * 4 * B_TILE;
+    let shared = SharedOut { ptr: out.dst.as_mut_ptr(), rs: out.rs, n, cols, accumulate: out.accumulate };
+    BUFFERS.with(|cell| {
+        // A product started while another waits on this thread (rayon lets a waiting thread
+        // run other work) gets buffers of its own.
+        let mut own = Buffers::default();
+        let mut held = cell.try_borrow_mut();
+        let bufs = match held.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
+        };
+        split_rows(&a, depth, (kp, np), passes, (&mut bufs.hi, &mut bufs.lo));
+        weight_tiles(w, side, (depth, cols), passes, block_len * blocks, &mut bufs.b);
+        let halves = Halves { hi: &bufs.hi, lo: &bufs.lo, kp };
+        let chunks = np.div_ceil(ITEM_ROWS);
+        (0..chunks * blocks).into_par_iter().for_each(|item| {
+            let (chunk, block) = (item / blocks, item % blocks);
+            let rows = chunk * ITEM_ROWS..np.min((chunk + 1) * ITEM_ROWS);
+            let b = &bufs.b[block * block_len..(block + 1) * block_len];
+            // SAFETY: `available()` was asserted: the CPU has AMX-BF16 and AVX-512 F/BW and
+            // the process its tile state; the item configures the tiles and gives the thread
+            // back its previous configuration. Items write disjoint blocks of the output
+            // (their rows and columns), inside the bounds asserted above.
+            #[allow(unsafe_code)]
+            unsafe {
+                let saved = configure(&[(64, 16); 8]);
+                sweep(&shared, &halves, b, rows, block * 2 * TILE, passes);
+                restore(&saved);
+            }
+        });
+    });
+}
+
+/// The converted operands, kept per thread between products (a step makes hundreds, of a few
+/// MiB each, which fresh allocations would fault in and zero every time).
+#[derive(Default)]
+struct Buffers {
+    hi: Vec<u16>,
+    lo: Vec<u16>,
+    b: Vec<u32>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
+/// The output as a raw pointer, so items can write their disjoint blocks from many threads.
+struct SharedOut {
+    ptr: *mut f32,
+    rs: usize,
+    n: usize,
+    cols: usize,
+    accumulate: bool,
+}
+
+// SAFETY: the items that share it write disjoint (row, column) blocks, each inside the slice
+// `product` checked; nothing reads what another item writes.
+#[allow(unsafe_code)]
+unsafe impl Sync for SharedOut {}
+
+/// The activations as bf16, `np` rows (zero padded) of `kp` values, and their low halves
+/// (for three passes).
+struct Halves<'a> {
+    hi: &'a [u16],
+    lo: &'a [u16],
+    kp: usize,
+}
+
+/// Converts the activations into A tiles, each 16 rows of one 32-deep step contiguous (1 KiB,
+/// so a tile load reads consecutive lines): `[row block][step][16 rows][32]`.
+fn split_rows(
+    a: &Act,
+    depth: usize,
+    (kp, np): (usize, usize),
+    passes: Passes,
+    (hi, lo): (&mut Vec<u16>, &mut Vec<u16>),
+) {
+    hi.resize(np * kp, 0);
+    lo.resize(if passes == Passes::Three { np * kp } else { 0 }, 0);
+    let convert = |rb: usize, hb: &mut [u16], mut lb: Option<&mut [u16]>| {
+        if (rb + 1) * TILE > a.n {
+            // Padding rows are zero; the rows of `act` are written whole (`split_row` pads).
+            hb.fill(0);
+            if let Some(l) = lb.as_deref_mut() {
+                l.fill(0);
+            }
+        }
+        for i in 0..TILE.min(a.n.saturating_sub(rb * TILE)) {
+            let r = rb * TILE + i;
+            // SAFETY: `available()` holds (asserted by `product`): AVX-512 F and BW.
+            #[allow(unsafe_code)]
+            unsafe {
+                split_row(&a.act[r * a.rs..r * a.rs + depth], i, hb, lb.as_deref_mut())
+            };
+        }
+    };
+    let block = TILE * kp;
+    if lo.is_empty() {
+        hi.par_chunks_mut(block).enumerate().for_each(|(rb, hb)| convert(rb, hb, None));
+    } else {
+        hi.par_chunks_mut(block)
+            .zip(lo.par_chunks_mut(block))
+            .enumerate()
+            .for_each(|(rb, (hb, lb))| convert(rb, hb, Some(lb)));
+    }
+}
+
+/// Word indices that take the high half of each f32 in two vectors: 32 bf16 in order.
+static HIGH_WORDS: [u16; 32] = {
+    let mut w = [0u16; 32];
+    let mut i = 0;
+    while i < 32 {
+        w[i] = 2 * i as u16 + 1;
+        i += 1;
+    }
+    w
+};
+
+/// The f32 bits of `x` rounded to bf16 (to nearest, ties to even), low 16 bits zero.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn round(x: __m512i) -> __m512i {
+    let odd = _mm512_and_si512(_mm512_srli_epi32::<16>(x), _mm512_set1_epi32(1));
+    let r = _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
+    _mm512_and_si512(r, _mm512_set1_epi32(0xffff_0000_u32 as i32))
+}
+
+/// `v` as `hi + lo`, both rounded to bf16 (as f32 bits).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn halves(v: __m512) -> (__m512i, __m512i) {
+    let hi = round(_mm512_castps_si512(v));
+    let lo = _mm512_sub_ps(v, _mm512_castsi512_ps(hi));
+    (hi, round(_mm512_castps_si512(lo)))
+}
+
+/// Up to 16 values from `src[at..]` (zeros past its end).
+///
+/// # Safety
+/// AVX-512 F.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[allow(unsafe_code)]
+unsafe fn load16(src: &[f32], at: usize) -> __m512 {
+    let left = src.len().saturating_sub(at).min(16);
+    if left == 0 {
+        return _mm512_setzero_ps();
+    }
+    let mask = if left == 16 { 0xffff } else { (1u16 << left) - 1 };
+    // SAFETY: the mask covers only the `left` values inside `src` from `at`; masked-off
+    // lanes are not read.
+    unsafe { _mm512_maskz_loadu_ps(mask, src.as_ptr().add(at)) }
+}
+
+/// Writes `src` as bf16 (and the low halves) into row `i` of a row block's tiles, 32 at a
+/// time; the tiles cover `src` rounded up to 32.
+///
+/// # Safety
+/// AVX-512 F and BW.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[allow(unsafe_code)]
+unsafe fn split_row(src: &[f32], i: usize, hi: &mut [u16], mut lo: Option<&mut [u16]>) {
+    // SAFETY: the loads stay inside `src` (`load16`), the stores write 32 values inside the
+    // step's tile (checked).
+    unsafe {
+        let idx = _mm512_loadu_si512(HIGH_WORDS.as_ptr().cast());
+        for (s, k) in (0..src.len()).step_by(DEPTH).enumerate() {
+            let at = s * TILE * DEPTH + i * DEPTH;
+            assert!(at + DEPTH <= hi.len());
+            let (ah, al) = halves(load16(src, k));
+            let (bh, bl) = halves(load16(src, k + 16));
+            _mm512_storeu_si512(hi.as_mut_ptr().add(at).cast(), _mm512_permutex2var_epi16(ah, idx, bh));
+            if let Some(lo) = lo.as_deref_mut() {
+                assert!(at + DEPTH <= lo.len());
+                _mm512_storeu_si512(lo.as_mut_ptr().add(at).cast(), _mm512_permutex2var_epi16(al, idx, bl));
+            }
+        }
+    }
+}
+
+/// The weights as B tiles, per block of 32 columns and 32-deep step `[half][part][16
+/// rows][16]` bf16 pairs (`half` the block's two 16-column halves, `part` hi then lo), zero
+/// past the weight's depth and columns. Every tile is written (the buffer is reused).
+fn weight_tiles(w: &[f32], side: Side, (depth, cols): (usize, usize), passes: Passes, len: usize, b: &mut Vec<u32>) {
+    b.resize(len, 0);
+    let blocks = cols.div_ceil(2 * TILE);
+    b.par_chunks_mut(len / blocks).enumerate().for_each(|(block, tiles)| {
+        // SAFETY: `product` asserted `available()` (AVX-512 F and BW) and `w`'s bounds.
+        #[allow(unsafe_code)]
+        unsafe {
+            match side {
+                Side::Rows => tiles_from_rows(w, depth, cols, block * 2 * TILE, passes, tiles),
+                Side::Cols => tiles_from_cols(w, depth, cols, block * 2 * TILE, passes, tiles),
+            }
+        }
+    });
+}
+
+/// `Side::Rows`: column `c` of the product is weight row `c`, so a tile row holds one bf16
+/// pair of each of 16 weight rows: each weight row's 32 values are converted in one pass and
+/// the 16 x 16 pairs transposed into the tile.
+///
+/// # Safety
+/// AVX-512 F and BW; `w` holds `cols` rows of `depth`.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[allow(unsafe_code)]
+unsafe fn tiles_from_rows(w: &[f32], depth: usize, cols: usize, c0: usize, passes: Passes, tiles: &mut [u32]) {
+    let mut rows = [[[0u32; TILE]; TILE]; 2];
+    // SAFETY: loads stay inside each weight row (`load16` on the row's slice); the stores
+    // write 16 pairs into `rows`.
+    unsafe {
+        let idx = _mm512_loadu_si512(HIGH_WORDS.as_ptr().cast());
+        for (s, k) in (0..depth).step_by(DEPTH).enumerate() {
+            for half in 0..2 {
+                for (j, c) in (c0 + half * TILE..c0 + (half + 1) * TILE).enumerate() {
+                    if c >= cols {
+                        rows[0][j] = [0; TILE];
+                        rows[1][j] = [0; TILE];
+                        continue;
+                    }
+                    let row = &w[c * depth..(c + 1) * depth];
+                    let (ah, al) = halves(load16(row, k));
+                    let (bh, bl) = halves(load16(row, k + 16));
+                    _mm512_storeu_si512(rows[0][j].as_mut_ptr().cast(), _mm512_permutex2var_epi16(ah, idx, bh));
+                    _mm512_storeu_si512(rows[1][j].as_mut_ptr().cast(), _mm512_permutex2var_epi16(al, idx, bl));
+                }
+                let parts = if passes == Passes::Three { 2 } else { 1 };
+                // Tile row p is pair p of each of the 16 rows: a gather down the columns.
+                let down = _mm512_mullo_epi32(
+                    _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                    _mm512_set1_epi32(TILE as i32),
+                );
+                for (part, src) in rows.iter().enumerate().take(parts) {
+                    let at = ((s * 2 + half) * 2 + part) * B_TILE;
+                    assert!(at + B_TILE <= tiles.len());
+                    for p in 0..TILE {
+                        let col = _mm512_i32gather_epi32::<4>(
+                            _mm512_add_epi32(down, _mm512_set1_epi32(p as i32)),
+                            src.as_ptr().cast(),
+                        );
+                        _mm512_storeu_si512(tiles.as_mut_ptr().add(at + p * TILE).cast(), col);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Side::Cols`: a tile row is weight rows `2p` and `2p + 1` interleaved over 16 columns.
+///
+/// # Safety
+/// AVX-512 F and BW; `w` holds `depth` rows of `cols`.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[allow(unsafe_code)]
+unsafe fn tiles_from_cols(w: &[f32], depth: usize, cols: usize, c0: usize, passes: Passes, tiles: &mut [u32]) {
+    let high = _mm512_set1_epi32(0xffff_0000_u32 as i32);
+    let pair =
+        |even: __m512i, odd: __m512i| _mm512_or_si512(_mm512_srli_epi32::<16>(even), _mm512_and_si512(odd, high));
+    // SAFETY: loads stay inside each weight row's columns (`load16` on the row's slice cut at
+    // `cols`); the stores write 16 pairs inside `tiles`' tile rows.
+    unsafe {
+        for s in 0..depth.div_ceil(DEPTH) {
+            for half in 0..2 {
+                let c = c0 + half * TILE;
+                if c >= cols {
+                    let at = ((s * 2 + half) * 2) * B_TILE;
+                    tiles[at..at + 2 * B_TILE].fill(0);
+                    continue;
+                }
+                for p in 0..TILE {
+                    let k = s * DEPTH + 2 * p;
+                    let load = |k: usize| {
+                        if k < depth {
+                            halves(load16(&w[k * cols..(k + 1) * cols], c))
+                        } else {
+                            halves(_mm512_setzero_ps())
+                        }
+                    };
+                    let ((eh, el), (oh, ol)) = (load(k), load(k + 1));
+                    let at = ((s * 2 + half) * 2) * B_TILE + p * TILE;
+                    assert!(at + B_TILE + TILE <= tiles.len());
+                    _mm512_storeu_si512(tiles.as_mut_ptr().add(at).cast(), pair(eh, oh));
+                    if passes == Passes::Three {
+                        _mm512_storeu_si512(tiles.as_mut_ptr().add(at + B_TILE).cast(), pair(el, ol));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// All the item's row pairs (32 activation rows) against its 32 columns.
+///
+/// # Safety
+/// AMX-BF16 with the tiles configured as 8 tiles of 16 rows of 64 bytes; AVX-512 F.
+#[allow(unsafe_code)]
+#[inline(never)]
+unsafe fn sweep(out: &SharedOut, a: &Halves, b: &[u32], rows: std::ops::Range<usize>, c0: usize, passes: Passes) {
+    #[repr(C, align(64))]
+    struct Scratch([[f32; TILE * TILE]; 4]);
+    let zero = Scratch([[0.0; TILE * TILE]; 4]);
+    let mut temp = Scratch([[0.0; TILE * TILE]; 4]);
+    let kp = a.kp;
+    let steps = kp / DEPTH;
+    // A slice of SLICE steps of the item's weight tiles (32 KiB) stays in L1 while every row
+    // pair goes through it; the products' sums go back to the output between slices.
+    for s0 in (0..steps).step_by(SLICE) {
+        let len = SLICE.min(steps - s0);
+        let accumulate = out.accumulate || s0 > 0;
+        for r0 in rows.clone().step_by(2 * TILE) {
+            let full = r0 + 2 * TILE <= out.n && c0 + 2 * TILE <= out.cols;
+            // SAFETY: a full block lies inside the output (`product` checked its bounds);
+            // other blocks go through `temp`, copying only the elements inside. The A tiles
+            // read rows `r0..r0 + 32` of the `np`-row halves from step `s0`; the B tiles
+            // `len` groups of 4 tiles from step `s0`.
+            unsafe {
+                let direct = out.ptr.add(r0 * out.rs + c0);
+                let (load, load_stride, store, store_stride) = if full {
+                    let src = if accumulate { direct.cast_const() } else { zero.0.as_ptr().cast() };
+                    let ls = if accumulate { out.rs * 4 } else { 0 };
+                    (src, ls, direct, out.rs * 4)
+                } else {
+                    for (t, tile) in temp.0.iter_mut().enumerate() {
+                        let (ra, cb) = (r0 + (t / 2) * TILE, c0 + (t % 2) * TILE);
+                        for i in 0..TILE {
+                            for j in 0..TILE {
+                                let (r, c) = (ra + i, cb + j);
+                                let inside = r < out.n && c < out.cols;
+                                tile[i * TILE + j] =
+                                    if inside && accumulate { *out.ptr.add(r * out.rs + c) } else { 0.0 };
+                            }
+                        }
+                    }
+                    (temp.0.as_ptr().cast(), 64, temp.0.as_mut_ptr().cast(), 64)
+                };
+                tiles_c(load, load_stride, full, false);
+                // Row block r0 / 16 from step s0; the next row block is 16 * kp values on.
+                let at = r0 * kp + s0 * TILE * DEPTH;
+                let ah = a.hi.as_ptr().add(at);
+                let al = if passes == Passes::Three { a.lo.as_ptr().add(at) } else { ah };
+                steps_asm((ah, al), TILE * kp, b.as_ptr().add(s0 * 4 * B_TILE), len, passes);
+                tiles_c(store.cast_const(), store_stride, full, true);
+                if !full {
+                    for (t, tile) in temp.0.iter().enumerate() {
+                        let (ra, cb) = (r0 + (t / 2) * TILE, c0 + (t % 2) * TILE);
+                        for i in 0..TILE.min(out.n.saturating_sub(ra)) {
+                            for j in 0..TILE.min(out.cols.saturating_sub(cb)) {
+                                *out.ptr.add((ra + i) * out.rs + cb + j) = tile[i * TILE + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Loads (or, with `store`, stores) the four C tiles tmm0..tmm3 at `p`: a full block is the output itself
+/// (rows `stride` bytes apart, tiles 16 rows and 16 columns apart; a zero stride repeats the
+/// zero buffer's row), else the four 16 x 16 scratch tiles one after another.
+///
+/// # Safety
+/// AMX configured as in `sweep`; `p` addresses the four tiles as described.
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn tiles_c(p: *const f32, stride: usize, full: bool, store: bool) {
+    // Offsets (bytes) of tiles 1, 2 and 3 from tile 0.
+    let (o1, o2) = if full { (64, 16 * stride) } else { (1024, 2048) };
+    let o3 = if full { o2 + 64 } else { 3072 };
+    let (p1, p2, p3) =
+        (p.cast::<u8>().wrapping_add(o1), p.cast::<u8>().wrapping_add(o2), p.cast::<u8>().wrapping_add(o3));
+    // A full block's zero source (stride 0) has one tile row: every tile reads it.
+    let (p1, p2, p3) = if stride == 0 { (p.cast(), p.cast(), p.cast()) } else { (p1, p2, p3) };
+    // SAFETY: as the caller guarantees; each access is 16 rows of 64 bytes `stride` apart.
+    unsafe {
+        if !store {
+            std::arch::asm!(
+                "tileloadd tmm0, [{p0} + {s}*1]",
+                "tileloadd tmm1, [{p1} + {s}*1]",
+                "tileloadd tmm2, [{p2} + {s}*1]",
+                "tileloadd tmm3, [{p3} + {s}*1]",
+                p0 = in(reg) p, p1 = in(reg) p1, p2 = in(reg) p2, p3 = in(reg) p3, s = in(reg) stride,
+                options(nostack, readonly),
+            );
+        } else {
+            std::arch::asm!(
+                "tilestored [{p0} + {s}*1], tmm0",
+                "tilestored [{p1} + {s}*1], tmm1",
+                "tilestored [{p2} + {s}*1], tmm2",
+                "tilestored [{p3} + {s}*1], tmm3",
+                p0 = in(reg) p, p1 = in(reg) p1, p2 = in(reg) p2, p3 = in(reg) p3, s = in(reg) stride,
+                options(nostack),
+            );
+        }
+    }
+}
+
+/// The products over `steps` 32-deep steps into tmm0..tmm3: A tiles (1 KiB each, one per
+/// step) at `ah` (and `al`), those of the next 16 rows `next` values on; B tiles 4 (hi, lo
+/// for each half) per step.
+///
+/// # Safety
+/// AMX configured as in `sweep`, C tiles loaded; `ah`/`al` and `+ next` hold `steps` tiles,
+/// `b` `steps * 4`.
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn steps_asm((ah, al): (*const u16, *const u16), next: usize, b: *const u32, steps: usize, passes: Passes) {
+    let ah1 = ah.wrapping_add(next);
+    // tmm4/tmm5: A rows 0..16 and 16..32; tmm6/tmm7: B columns 0..16 and 16..32. tmm0 is
+    // (rows 0..16, columns 0..16), tmm1 (0..16, 16..32), tmm2 (16..32, 0..16), tmm3 the last.
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        if passes == Passes::Three {
+            std::arch::asm!(
+                "2:",
+                "tileloadd tmm4, [{ah0} + {s64}*1]",
+                "tileloadd tmm5, [{ah1} + {s64}*1]",
+                "tileloadd tmm6, [{b} + {s64}*1]",
+                "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
+                "tdpbf16ps tmm0, tmm4, tmm6",
+                "tdpbf16ps tmm1, tmm4, tmm7",
+                "tdpbf16ps tmm2, tmm5, tmm6",
+                "tdpbf16ps tmm3, tmm5, tmm7",
+                "tileloadd tmm6, [{b} + {s64}*1 + 1024]",
+                "tileloadd tmm7, [{b} + {s64}*1 + 3072]",
+                "tdpbf16ps tmm0, tmm4, tmm6",
+                "tdpbf16ps tmm1, tmm4, tmm7",
+                "tdpbf16ps tmm2, tmm5, tmm6",
+                "tdpbf16ps tmm3, tmm5, tmm7",
+                "tileloadd tmm4, [{al0} + {s64}*1]",
+                "tileloadd tmm5, [{al1} + {s64}*1]",
+                "tileloadd tmm6, [{b} + {s64}*1]",
+                "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
+                "tdpbf16ps tmm0, tmm4, tmm6",
+                "tdpbf16ps tmm1, tmm4, tmm7",
+                "tdpbf16ps tmm2, tmm5, tmm6",
+                "tdpbf16ps tmm3, tmm5, tmm7",
+                "add {ah0}, 1024",
+                "add {ah1}, 1024",
+                "add {al0}, 1024",
+                "add {al1}, 1024",
+                "add {b}, 4096",
+                "dec {n}",
+                "jnz 2b",
+                ah0 = inout(reg) ah => _, ah1 = inout(reg) ah1 => _,
+                al0 = inout(reg) al => _, al1 = inout(reg) al.wrapping_add(next) => _,
+                b = inout(reg) b => _, n = inout(reg) steps => _,
+                s64 = in(reg) 64usize,
+                options(nostack, readonly),
+            );
+        } else {
+            std::arch::asm!(
+                "2:",
+                "tileloadd tmm4, [{ah0} + {s64}*1]",
+                "tileloadd tmm5, [{ah1} + {s64}*1]",
+                "tileloadd tmm6, [{b} + {s64}*1]",
+                "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
+                "tdpbf16ps tmm0, tmm4, tmm6",
+                "tdpbf16ps tmm1, tmm4, tmm7",
+                "tdpbf16ps tmm2, tmm5, tmm6",
+                "tdpbf16ps tmm3, tmm5, tmm7",
+                "add {ah0}, 1024",
+                "add {ah1}, 1024",
+                "add {b}, 4096",
+                "dec {n}",
+                "jnz 2b",
+                ah0 = inout(reg) ah => _, ah1 = inout(reg) ah1 => _,
+                b = inout(reg) b => _, n = inout(reg) steps => _,
+                s64 = in(reg) 64usize,
+                options(nostack, readonly),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "amx_tests.rs"]
+mod tests;

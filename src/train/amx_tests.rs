@@ -1,0 +1,108 @@
+use super::*;
+use crate::train::ops::random;
+
+/// The product in f64, and the sum of absolute terms per output (the error's scale).
+fn exact(a: &[f32], w: &[f32], side: Side, (n, depth, cols): (usize, usize, usize)) -> (Vec<f64>, Vec<f64>) {
+    let (mut y, mut mag) = (vec![0f64; n * cols], vec![0f64; n * cols]);
+    for r in 0..n {
+        for c in 0..cols {
+            for k in 0..depth {
+                let wv = match side {
+                    Side::Rows => w[c * depth + k],
+                    Side::Cols => w[k * cols + c],
+                };
+                let t = f64::from(a[r * depth + k]) * f64::from(wv);
+                y[r * cols + c] += t;
+                mag[r * cols + c] += t.abs();
+            }
+        }
+    }
+    (y, mag)
+}
+
+#[test]
+fn tile_products_match_the_exact_ones_within_their_precision() {
+    if !available() {
+        return;
+    }
+    // Partial tiles, depths that are not whole steps, two work items of rows, one row.
+    for (i, &(n, depth, cols)) in
+        [(3, 50, 17), (70, 64, 40), (600, 96, 33), (1, 576, 100), (40, 33, 64)].iter().enumerate()
+    {
+        let a = random(n * depth, 100 + i as u64);
+        let w = random(depth * cols, 200 + i as u64);
+        for side in [Side::Rows, Side::Cols] {
+            let (want, mag) = exact(&a, &w, side, (n, depth, cols));
+            for (passes, tol) in [(Passes::Three, 3e-5), (Passes::One, 2e-2)] {
+                for accumulate in [false, true] {
+                    // Outputs sit in a wider buffer (row stride cols + 5) that must keep
+                    // its other values.
+                    let rs = cols + 5;
+                    let mut dst = vec![0.5f32; n * rs];
+                    product(
+                        Out { dst: &mut dst, rs, accumulate },
+                        Act { act: &a, rs: depth, n },
+                        &w,
+                        side,
+                        depth,
+                        cols,
+                        passes,
+                    );
+                    for r in 0..n {
+                        for c in 0..rs {
+                            let got = f64::from(dst[r * rs + c]);
+                            if c >= cols {
+                                assert_eq!(got, 0.5, "outside the output at ({r}, {c})");
+                                continue;
+                            }
+                            let base = if accumulate { 0.5 } else { 0.0 };
+                            let err = (got - base - want[r * cols + c]).abs() / mag[r * cols + c].max(1e-30);
+                            assert!(
+                                err <= tol,
+                                "{side:?} {passes:?} acc {accumulate} ({n}, {depth}, {cols}) at ({r}, {c}): {got} vs {} (error {err:.2e} of the terms)",
+                                want[r * cols + c] + base
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `cargo test --release --lib -- --ignored tile_speed --nocapture`: GFLOP/s of the
+/// products on the shapes of a SmolLM2 training step, against gemm's f32.
+#[test]
+#[ignore]
+#[allow(clippy::print_stdout)]
+fn tile_speed() {
+    if !available() {
+        return;
+    }
+    for (n, depth, cols) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (256, 576, 1024), (256, 1024, 576)]
+    {
+        let a = random(n * depth, 1);
+        let w = random(depth * cols, 2);
+        let mut dst = vec![0f32; n * cols];
+        for (side, passes) in [(Side::Rows, Passes::Three), (Side::Cols, Passes::Three), (Side::Rows, Passes::One)] {
+            let t = std::time::Instant::now();
+            let reps = 10;
+            for _ in 0..reps {
+                product(
+                    Out { dst: &mut dst, rs: cols, accumulate: false },
+                    Act { act: &a, rs: depth, n },
+                    &w,
+                    side,
+                    depth,
+                    cols,
+                    passes,
+                );
+            }
+            let s = t.elapsed().as_secs_f64() / reps as f64;
+            println!(
+                "{n}x{depth}x{cols} {side:?} {passes:?}: {:.0} GFLOP/s",
+                2.0 * (n * depth * cols) as f64 / s / 1e9
+            );
+        }
+    }
+}
