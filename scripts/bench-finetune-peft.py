@@ -1,9 +1,10 @@
 """transformers + PEFT LoRA training on CPU, the yardstick for `hfx finetune` (scripts/bench-finetune.sh).
 
-    python bench-finetune-peft.py MODEL_DIR DATA.jsonl STEPS [BATCH] [SEQ]
+    python bench-finetune-peft.py MODEL_DIR DATA.jsonl STEPS [BATCH] [SEQ] [bf16]
 
 Text records (`{"text": ...}`), tokenized with the model's tokenizer plus EOS and cut to SEQ
-tokens; r=8, alpha 16, dropout 0.05 on q_proj and v_proj; AdamW lr 2e-4; float32; 2 threads.
+tokens; r=8, alpha 16, dropout 0.05 on q_proj and v_proj; AdamW lr 2e-4; float32 (or, with
+`bf16`, the forward under `torch.autocast("cpu", torch.bfloat16)` as TRL's `bf16=True`); 2 threads.
 Prints one JSON line: tokens/s over the steps after the first (the first warms up), the
 losses, and the peak RSS.
 """
@@ -22,6 +23,7 @@ def main():
     model_dir, data, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
     batch = int(sys.argv[4]) if len(sys.argv) > 4 else 4
     seq = int(sys.argv[5]) if len(sys.argv) > 5 else 256
+    bf16 = len(sys.argv) > 6 and sys.argv[6] == "bf16"
     torch.set_num_threads(2)
     torch.manual_seed(42)
     tok = AutoTokenizer.from_pretrained(model_dir)
@@ -42,7 +44,8 @@ def main():
         mask = torch.tensor([[1] * len(c) + [0] * (width - len(c)) for c in chunk])
         labels = inp.masked_fill(mask == 0, -100)
         t0 = time.perf_counter()
-        loss = model(input_ids=inp, attention_mask=mask, labels=labels).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=inp, attention_mask=mask, labels=labels).loss
         loss.backward()
         opt.step()
         opt.zero_grad()

@@ -5,6 +5,8 @@
 # Alternates the two RUNS times and prints each run's steady tokens/s (steps after the first) and peak
 # RSS, then min/median/max of both and of the ratios.
 #   scripts/bench-finetune.sh [RUNS=3] [STEPS=8] [HFX FINETUNE ARGS...]   (e.g. --matmul-precision highest)
+# PEFT_PRECISION=bf16 runs PEFT's forward under torch.autocast bf16 (TRL's bf16=True), the
+# counterpart of `--matmul-precision medium`.
 # Needs the PEFT venv scripts/test.sh installs (or HFX_PEFT_PYTHON) and a release build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +39,7 @@ for i in $(seq "$runs"); do
     RAYON_NUM_THREADS=2 /usr/bin/time -v "$hfx" finetune "$model" --lora --data "$work/data.jsonl" --output "$work/out" \
         --max-steps "$steps" --batch-size 4 --max-seq-len 256 --seed 42 -q "$@" >/dev/null 2>"$work/time-hfx"
     h=$("$python" -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if "\"loss\"" in l][1:]; print(sum(x["tokens"] for x in s)/sum(x["tokens"]/x["tokens_per_s"] for x in s))' "$work/out/training_log.jsonl")
-    /usr/bin/time -v "$python" scripts/bench-finetune-peft.py "$model" "$work/data.jsonl" "$steps" 4 256 >"$work/peft.json" 2>"$work/time-peft"
+    /usr/bin/time -v "$python" scripts/bench-finetune-peft.py "$model" "$work/data.jsonl" "$steps" 4 256 "${PEFT_PRECISION:-f32}" >"$work/peft.json" 2>"$work/time-peft"
     p=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens_per_s"])' "$work/peft.json")
     echo "$h $(peak "$work/time-hfx") $p $(peak "$work/time-peft")" | tee -a "$work/results" |
         awk '{printf "run: hfx %.0f tok/s %d MiB | peft %.0f tok/s %d MiB\n", $1, $2, $3, $4}'

@@ -1,17 +1,19 @@
 //! The frozen weights' products of the training pass on Intel AMX (Xeon 4th generation and
 //! later): `x W^T` (forward) and `dy W` (input gradient). They are about 70% of a LoRA step,
 //! and gemm's f32 AVX-512 kernel already runs them at this CPU's FMA peak, so f32 cannot go
-//! faster; AMX's bf16 tiles do 16 times the multiply-adds per cycle.
+//! faster; AMX's bf16 tiles are rated at 16 times the multiply-adds per cycle (measured here:
+//! 4-7x gemm's f32 rate, so three products per value still come out ahead).
 //!
 //! `Passes::Three` splits every f32 into two bf16, `hi + lo` (16 significant bits), and adds
 //! three products, `hi*hi + hi*lo + lo*hi` (what torch's `set_float32_matmul_precision("high")`
 //! calls "the sum of two bfloat16 numbers"); the error per product is below 2^-16 relative.
 //! `Passes::One` takes `hi*hi` alone, bf16 mixed precision. Sums are f32 in the tiles.
 //!
-//! Layout: the activations are the A operand, row-major bf16 (16 rows of 32 per tile),
-//! converted once per product; the weight is the B operand, 16 rows of 16 bf16 pairs, which
-//! each work item converts for its block of 32 output columns, so the weights stay f32 (or
-//! quantized) in memory. `C[r][c]` (f32, 16 x 16) is activation row `r` against column `c`.
+//! Layout: the activations are the A operand (16 rows of 32 bf16 per tile, each tile's 1 KiB
+//! contiguous), the weight the B operand (16 rows of 16 bf16 pairs), both converted once per
+//! product into buffers kept per thread, so the weights stay f32 (or quantized) in the model.
+//! `C[r][c]` (f32, 16 x 16) is activation row `r` against column `c`; a work item takes 256
+//! rows by 32 columns, 2 x 2 tiles at a time.
 
 use std::arch::x86_64::*;
 
@@ -95,14 +97,17 @@ pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, depth: usize, col
             Ok(b) => b,
             Err(_) => &mut own,
         };
-        split_rows(&a, depth, (kp, np), passes, (&mut bufs.hi, &mut bufs.lo));
-        weight_tiles(w, side, (depth, cols), passes, block_len * blocks, &mut bufs.b);
-        let halves = Halves { hi: &bufs.hi, lo: &bufs.lo, kp };
+        let hi = aligned::<u16>(&mut bufs.hi, np * kp);
+        let lo = aligned::<u16>(&mut bufs.lo, if passes == Passes::Three { np * kp } else { 0 });
+        split_rows(&a, depth, (kp, np), (&mut *hi, &mut *lo));
+        let tiles = aligned::<u32>(&mut bufs.b, block_len * blocks);
+        weight_tiles(w, side, (depth, cols), passes, &mut *tiles);
+        let halves = Halves { hi, lo, kp };
         let chunks = np.div_ceil(ITEM_ROWS);
         (0..chunks * blocks).into_par_iter().for_each(|item| {
             let (chunk, block) = (item / blocks, item % blocks);
             let rows = chunk * ITEM_ROWS..np.min((chunk + 1) * ITEM_ROWS);
-            let b = &bufs.b[block * block_len..(block + 1) * block_len];
+            let b = &tiles[block * block_len..(block + 1) * block_len];
             // SAFETY: `available()` was asserted: the CPU has AMX-BF16 and AVX-512 F/BW and
             // the process its tile state; the item configures the tiles and gives the thread
             // back its previous configuration. Items write disjoint blocks of the output
@@ -121,9 +126,35 @@ pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, depth: usize, col
 /// MiB each, which fresh allocations would fault in and zero every time).
 #[derive(Default)]
 struct Buffers {
-    hi: Vec<u16>,
-    lo: Vec<u16>,
-    b: Vec<u32>,
+    hi: Vec<Line>,
+    lo: Vec<Line>,
+    b: Vec<Line>,
+}
+
+/// 64 bytes, aligned to 64: a tile row never straddles two cache lines (which doubled the
+/// lines every tile load touched in a plain `Vec<u16>`).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u32; 16]);
+
+/// The integer types the buffers hold: every bit pattern is a value.
+trait Word: Copy {}
+impl Word for u16 {}
+impl Word for u32 {}
+
+/// `v` grown to hold `len` values of `T`, as a slice of them.
+fn aligned<T: Word>(v: &mut Vec<Line>, len: usize) -> &mut [T] {
+    let lines = (len * size_of::<T>()).div_ceil(64);
+    if v.len() < lines {
+        v.resize(lines, Line([0; 16]));
+    }
+    // SAFETY: the lines hold at least `len * size_of::<T>()` initialized bytes, aligned to
+    // 64 (more than `T` needs); `T` is u16 or u32, for which any bytes are a value; the slice
+    // borrows `v` mutably for its whole life.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<T>(), len)
+    }
 }
 
 thread_local! {
@@ -154,15 +185,8 @@ struct Halves<'a> {
 
 /// Converts the activations into A tiles, each 16 rows of one 32-deep step contiguous (1 KiB,
 /// so a tile load reads consecutive lines): `[row block][step][16 rows][32]`.
-fn split_rows(
-    a: &Act,
-    depth: usize,
-    (kp, np): (usize, usize),
-    passes: Passes,
-    (hi, lo): (&mut Vec<u16>, &mut Vec<u16>),
-) {
-    hi.resize(np * kp, 0);
-    lo.resize(if passes == Passes::Three { np * kp } else { 0 }, 0);
+fn split_rows(a: &Act, depth: usize, (kp, np): (usize, usize), (hi, lo): (&mut [u16], &mut [u16])) {
+    debug_assert!(hi.len() == np * kp && (lo.is_empty() || lo.len() == np * kp));
     let convert = |rb: usize, hb: &mut [u16], mut lb: Option<&mut [u16]>| {
         if (rb + 1) * TILE > a.n {
             // Padding rows are zero; the rows of `act` are written whole (`split_row` pads).
@@ -267,10 +291,9 @@ unsafe fn split_row(src: &[f32], i: usize, hi: &mut [u16], mut lo: Option<&mut [
 /// The weights as B tiles, per block of 32 columns and 32-deep step `[half][part][16
 /// rows][16]` bf16 pairs (`half` the block's two 16-column halves, `part` hi then lo), zero
 /// past the weight's depth and columns. Every tile is written (the buffer is reused).
-fn weight_tiles(w: &[f32], side: Side, (depth, cols): (usize, usize), passes: Passes, len: usize, b: &mut Vec<u32>) {
-    b.resize(len, 0);
+fn weight_tiles(w: &[f32], side: Side, (depth, cols): (usize, usize), passes: Passes, b: &mut [u32]) {
     let blocks = cols.div_ceil(2 * TILE);
-    b.par_chunks_mut(len / blocks).enumerate().for_each(|(block, tiles)| {
+    b.par_chunks_mut(b.len() / blocks).enumerate().for_each(|(block, tiles)| {
         // SAFETY: `product` asserted `available()` (AVX-512 F and BW) and `w`'s bounds.
         #[allow(unsafe_code)]
         unsafe {
@@ -481,6 +504,38 @@ unsafe fn tiles_c(p: *const f32, stride: usize, full: bool, store: bool) {
     }
 }
 
+/// The four products tmm4/tmm5 (A) by tmm6/tmm7 (B) into tmm0..tmm3.
+macro_rules! four {
+    () => {
+        concat!(
+            "tdpbf16ps tmm0, tmm4, tmm6\n",
+            "tdpbf16ps tmm1, tmm4, tmm7\n",
+            "tdpbf16ps tmm2, tmm5, tmm6\n",
+            "tdpbf16ps tmm3, tmm5, tmm7\n",
+        )
+    };
+}
+
+/// A step's high halves (A at `{ah0}`/`{ah1}`, B at `{b}`) and their four products.
+macro_rules! hi_hi {
+    () => {
+        concat!(
+            "tileloadd tmm4, [{ah0} + {s64}*1]\n",
+            "tileloadd tmm5, [{ah1} + {s64}*1]\n",
+            "tileloadd tmm6, [{b} + {s64}*1]\n",
+            "tileloadd tmm7, [{b} + {s64}*1 + 2048]\n",
+            four!(),
+        )
+    };
+}
+
+/// On to the next step's tiles, back to `2:` while steps are left in `{n}`.
+macro_rules! next_step {
+    () => {
+        concat!("add {ah0}, 1024\n", "add {ah1}, 1024\n", "add {b}, 4096\n", "dec {n}\n", "jnz 2b\n")
+    };
+}
+
 /// The products over `steps` 32-deep steps into tmm0..tmm3: A tiles (1 KiB each, one per
 /// step) at `ah` (and `al`), those of the next 16 rows `next` values on; B tiles 4 (hi, lo
 /// for each half) per step.
@@ -499,35 +554,20 @@ unsafe fn steps_asm((ah, al): (*const u16, *const u16), next: usize, b: *const u
         if passes == Passes::Three {
             std::arch::asm!(
                 "2:",
-                "tileloadd tmm4, [{ah0} + {s64}*1]",
-                "tileloadd tmm5, [{ah1} + {s64}*1]",
-                "tileloadd tmm6, [{b} + {s64}*1]",
-                "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
-                "tdpbf16ps tmm0, tmm4, tmm6",
-                "tdpbf16ps tmm1, tmm4, tmm7",
-                "tdpbf16ps tmm2, tmm5, tmm6",
-                "tdpbf16ps tmm3, tmm5, tmm7",
+                hi_hi!(),
+                // hi * lo: the B tiles' low halves.
                 "tileloadd tmm6, [{b} + {s64}*1 + 1024]",
                 "tileloadd tmm7, [{b} + {s64}*1 + 3072]",
-                "tdpbf16ps tmm0, tmm4, tmm6",
-                "tdpbf16ps tmm1, tmm4, tmm7",
-                "tdpbf16ps tmm2, tmm5, tmm6",
-                "tdpbf16ps tmm3, tmm5, tmm7",
+                four!(),
+                // lo * hi: the A tiles' low halves, the B tiles' high ones again.
                 "tileloadd tmm4, [{al0} + {s64}*1]",
                 "tileloadd tmm5, [{al1} + {s64}*1]",
                 "tileloadd tmm6, [{b} + {s64}*1]",
                 "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
-                "tdpbf16ps tmm0, tmm4, tmm6",
-                "tdpbf16ps tmm1, tmm4, tmm7",
-                "tdpbf16ps tmm2, tmm5, tmm6",
-                "tdpbf16ps tmm3, tmm5, tmm7",
-                "add {ah0}, 1024",
-                "add {ah1}, 1024",
+                four!(),
                 "add {al0}, 1024",
                 "add {al1}, 1024",
-                "add {b}, 4096",
-                "dec {n}",
-                "jnz 2b",
+                next_step!(),
                 ah0 = inout(reg) ah => _, ah1 = inout(reg) ah1 => _,
                 al0 = inout(reg) al => _, al1 = inout(reg) al.wrapping_add(next) => _,
                 b = inout(reg) b => _, n = inout(reg) steps => _,
@@ -537,19 +577,8 @@ unsafe fn steps_asm((ah, al): (*const u16, *const u16), next: usize, b: *const u
         } else {
             std::arch::asm!(
                 "2:",
-                "tileloadd tmm4, [{ah0} + {s64}*1]",
-                "tileloadd tmm5, [{ah1} + {s64}*1]",
-                "tileloadd tmm6, [{b} + {s64}*1]",
-                "tileloadd tmm7, [{b} + {s64}*1 + 2048]",
-                "tdpbf16ps tmm0, tmm4, tmm6",
-                "tdpbf16ps tmm1, tmm4, tmm7",
-                "tdpbf16ps tmm2, tmm5, tmm6",
-                "tdpbf16ps tmm3, tmm5, tmm7",
-                "add {ah0}, 1024",
-                "add {ah1}, 1024",
-                "add {b}, 4096",
-                "dec {n}",
-                "jnz 2b",
+                hi_hi!(),
+                next_step!(),
                 ah0 = inout(reg) ah => _, ah1 = inout(reg) ah1 => _,
                 b = inout(reg) b => _, n = inout(reg) steps => _,
                 s64 = in(reg) 64usize,

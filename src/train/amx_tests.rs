@@ -1,6 +1,11 @@
 use super::*;
 use crate::train::ops::random;
 
+/// `product` on dense activations `a` (`n` rows of `depth`).
+fn run(out: Out, a: &[f32], w: &[f32], (n, depth, cols): (usize, usize, usize), side: Side, passes: Passes) {
+    product(out, Act { act: a, rs: depth, n }, w, side, depth, cols, passes);
+}
+
 /// The product in f64, and the sum of absolute terms per output (the error's scale).
 fn exact(a: &[f32], w: &[f32], side: Side, (n, depth, cols): (usize, usize, usize)) -> (Vec<f64>, Vec<f64>) {
     let (mut y, mut mag) = (vec![0f64; n * cols], vec![0f64; n * cols]);
@@ -39,15 +44,7 @@ fn tile_products_match_the_exact_ones_within_their_precision() {
                     // its other values.
                     let rs = cols + 5;
                     let mut dst = vec![0.5f32; n * rs];
-                    product(
-                        Out { dst: &mut dst, rs, accumulate },
-                        Act { act: &a, rs: depth, n },
-                        &w,
-                        side,
-                        depth,
-                        cols,
-                        passes,
-                    );
+                    run(Out { dst: &mut dst, rs, accumulate }, &a, &w, (n, depth, cols), side, passes);
                     for r in 0..n {
                         for c in 0..rs {
                             let got = f64::from(dst[r * rs + c]);
@@ -88,15 +85,7 @@ fn tile_speed() {
             let t = std::time::Instant::now();
             let reps = 10;
             for _ in 0..reps {
-                product(
-                    Out { dst: &mut dst, rs: cols, accumulate: false },
-                    Act { act: &a, rs: depth, n },
-                    &w,
-                    side,
-                    depth,
-                    cols,
-                    passes,
-                );
+                run(Out { dst: &mut dst, rs: cols, accumulate: false }, &a, &w, (n, depth, cols), side, passes);
             }
             let s = t.elapsed().as_secs_f64() / reps as f64;
             println!(

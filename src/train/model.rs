@@ -259,6 +259,14 @@ pub struct Trainer<'a> {
     pub precision: mm::Precision,
 }
 
+impl<'a> Trainer<'a> {
+    /// An exact pass: f32 products, no dropout, no checkpointing, 64 rows of logits at a time
+    /// (set the fields to change any of them).
+    pub fn new(model: &'a Decoder, lora: &'a mut LoraSet) -> Self {
+        Self { model, lora, dropout_seed: None, logits_chunk: 64, checkpoint: false, precision: mm::Precision::Highest }
+    }
+}
+
 fn gate_of(a: Activation) -> Gate {
     match a {
         Activation::Silu => Gate::Silu,

@@ -1,7 +1,6 @@
 //! The LoRA training pass on every architecture: gradients, checkpointing, packing.
 
 use super::*;
-use hfx::train::Precision;
 
 /// A LoRA on every projection with random A and B (B not zero, so A gets gradients too).
 /// Rank 3, alpha 6, no dropout, on every projection.
@@ -43,14 +42,7 @@ fn check_training(model_type: &'static str) {
     let mut set = random_lora(&m, 7);
     let batch = two_records();
     let denom = batch.targets.len() as f64;
-    let mut t = Trainer {
-        model: &m,
-        lora: &mut set,
-        dropout_seed: None,
-        logits_chunk: 4,
-        checkpoint: false,
-        precision: Precision::Highest,
-    };
+    let mut t = Trainer { logits_chunk: 4, ..Trainer::new(&m, &mut set) };
     let loss = t.step(&batch, denom, true).unwrap() / denom;
 
     // The inference forward with the same adapter attached gives the same loss.
@@ -86,14 +78,7 @@ fn check_training(model_type: &'static str) {
     }
     // Finite differences on the largest-gradient entry of a few tensors.
     let loss_at = |set: &mut hfx::train::model::LoraSet| {
-        let mut t = Trainer {
-            model: &m,
-            lora: set,
-            dropout_seed: None,
-            logits_chunk: 4,
-            checkpoint: false,
-            precision: Precision::Highest,
-        };
+        let mut t = Trainer { logits_chunk: 4, ..Trainer::new(&m, set) };
         t.step(&batch, denom, false).unwrap() / denom
     };
     let picks = [0, 3, set.adapters.len() / 2 + 1, set.adapters.len() - 1];
@@ -136,14 +121,7 @@ fn check_training(model_type: &'static str) {
                 .unwrap();
         }
         gset.zero_grad();
-        let mut t = Trainer {
-            model: &g,
-            lora: &mut gset,
-            dropout_seed: None,
-            logits_chunk: 4,
-            checkpoint: false,
-            precision: Precision::Highest,
-        };
+        let mut t = Trainer { logits_chunk: 4, ..Trainer::new(&g, &mut gset) };
         let gl = t.step(&batch, denom, true).unwrap() / denom;
         assert!((gl - loss).abs() < 1e-4 * loss.abs().max(1.0), "gguf loss {gl} vs {loss}");
         let want = hfx::train::adapter::grad_tensors(&m, &set).unwrap();
@@ -191,16 +169,9 @@ fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
     let mut ckpt = plain.clone();
     let batch = two_records();
     let run = |set: &mut hfx::train::model::LoraSet, checkpoint: bool| {
-        Trainer {
-            model: &m,
-            lora: set,
-            dropout_seed: Some(11),
-            logits_chunk: 3,
-            checkpoint,
-            precision: Precision::Highest,
-        }
-        .step(&batch, 7.0, true)
-        .unwrap()
+        Trainer { dropout_seed: Some(11), logits_chunk: 3, checkpoint, ..Trainer::new(&m, set) }
+            .step(&batch, 7.0, true)
+            .unwrap()
     };
     assert_eq!(run(&mut plain, false), run(&mut ckpt, true));
     for (x, y) in plain.params().zip(ckpt.params()) {
@@ -208,16 +179,9 @@ fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
     }
     // Dropout did something: another seed gives another loss.
     let mut other = plain.clone();
-    let l = Trainer {
-        model: &m,
-        lora: &mut other,
-        dropout_seed: Some(12),
-        logits_chunk: 3,
-        checkpoint: false,
-        precision: Precision::Highest,
-    }
-    .step(&batch, 7.0, false)
-    .unwrap();
+    let l = Trainer { dropout_seed: Some(12), logits_chunk: 3, ..Trainer::new(&m, &mut other) }
+        .step(&batch, 7.0, false)
+        .unwrap();
     assert_ne!(l, run(&mut plain.clone(), false));
 }
 
@@ -244,16 +208,7 @@ fn packed_records_give_the_loss_and_gradients_of_separate_micro_batches() {
     let mut one = random_lora(&m, 9);
     let mut apart = one.clone();
     let step = |set: &mut hfx::train::model::LoraSet, b: &Batch| {
-        Trainer {
-            model: &m,
-            lora: set,
-            dropout_seed: None,
-            logits_chunk: 4,
-            checkpoint: false,
-            precision: Precision::Highest,
-        }
-        .step(b, denom, true)
-        .unwrap()
+        Trainer { logits_chunk: 4, ..Trainer::new(&m, set) }.step(b, denom, true).unwrap()
     };
     let together = step(&mut one, &packed);
     let mut sum = 0.0;

@@ -94,25 +94,9 @@ fn qlora_on_the_gguf_writes_a_peft_adapter_whose_losses_fall_and_that_runs_on_th
         }
         let denom = batch.targets.len() as f64;
         let mut none = hfx::train::model::LoraSet::new(Vec::new(), m.layers.len(), 1.0, 0.0);
-        let base = Trainer {
-            model: &m,
-            lora: &mut none,
-            dropout_seed: None,
-            logits_chunk: 64,
-            checkpoint: false,
-            precision: Precision::Highest,
-        }
-        .step(&batch, denom, false);
+        let base = Trainer::new(&m, &mut none).step(&batch, denom, false);
         let (mut set, _) = adapter::load(&mut m, &out, 0.0).unwrap();
-        let tuned = Trainer {
-            model: &m,
-            lora: &mut set,
-            dropout_seed: None,
-            logits_chunk: 64,
-            checkpoint: false,
-            precision: Precision::Highest,
-        }
-        .step(&batch, denom, false);
+        let tuned = Trainer::new(&m, &mut set).step(&batch, denom, false);
         (base.unwrap() / denom, tuned.unwrap() / denom)
     };
     assert!(f32m.1 < 0.7 * f32m.0, "f32 model loss without/with the adapter: {f32m:?}");

@@ -40,14 +40,7 @@ fn loss_and_all_120_lora_gradients_match_peft() {
     assert_eq!(want_grads.len(), 120);
     for (precision, loss_tol, grad_tol) in PRECISIONS {
         set.zero_grad();
-        let mut t = Trainer {
-            model: &model,
-            lora: &mut set,
-            dropout_seed: None,
-            logits_chunk: 64,
-            checkpoint: false,
-            precision,
-        };
+        let mut t = Trainer { precision, ..Trainer::new(&model, &mut set) };
         let loss = t.step(&batch, denom, true).unwrap() / denom;
         let want = r["loss"].as_f64().unwrap();
         assert!(((loss - want) / want).abs() < loss_tol, "{precision:?}: loss {loss} vs {want}");
@@ -88,14 +81,7 @@ fn three_adamw_steps_follow_the_peft_loss_curve() {
         let mut curve = Vec::new();
         for step in 0..4 {
             set.zero_grad();
-            let mut t = Trainer {
-                model: &model,
-                lora: &mut set,
-                dropout_seed: None,
-                logits_chunk: 64,
-                checkpoint: false,
-                precision,
-            };
+            let mut t = Trainer { precision, ..Trainer::new(&model, &mut set) };
             curve.push(t.step(&batch, denom, step < 3).unwrap() / denom);
             if step < 3 {
                 opt.step(&mut set, 1e-3);
