@@ -24,6 +24,11 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The precision `name` gives (`--matmul-precision`).
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Highest, Self::High, Self::Medium].into_iter().find(|p| p.name() == s)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Highest => "highest",
