@@ -842,7 +842,7 @@ set edit:completion:arg-completer[hfx] = {|@words|
             cand --warmup-ratio 'Warmup as a fraction of all updates'
             cand --max-grad-norm 'Clip the gradients'' global L2 norm to this (0 turns clipping off)'
             cand --max-seq-len 'Tokens per record (TRL''s default); longer records are truncated (or dropped with --drop-long) and counted'
-            cand --matmul-precision 'How the frozen weights'' matrix products are computed, with torch''s set_float32_matmul_precision names: highest in f32; high splits each f32 into two bf16 and adds three products (about 16 significant bits, within the PEFT reference''s tolerances); medium is one bf16 product (bf16 mixed precision). high and medium run on AMX (Intel Xeon 4th generation and later); other CPUs compute every choice in f32'
+            cand --matmul-precision 'How the frozen weights'' matrix products are computed, with torch''s set_float32_matmul_precision names: highest in f32; high splits each f32 into two bf16 and adds three products (about 16 significant bits, within the PEFT reference''s tolerances); medium is one bf16 product (bf16 mixed precision). high runs on AMX (Intel Xeon 4th generation and later), medium on AMX or AVX512-BF16 (AMD Zen 4 and later); where the CPU lacks them, the products are computed in f32'
             cand --eval-split 'Hold out this fraction of the records for evaluation'
             cand --eval-data 'Evaluation data (same forms as --data)'
             cand --eval-every 'Evaluate every N updates (and always at the end when there is evaluation data)'

@@ -419,8 +419,9 @@ pub struct FinetuneArgs {
     /// How the frozen weights' matrix products are computed, with torch's
     /// set_float32_matmul_precision names: highest in f32; high splits each f32 into two bf16
     /// and adds three products (about 16 significant bits, within the PEFT reference's
-    /// tolerances); medium is one bf16 product (bf16 mixed precision). high and medium run on
-    /// AMX (Intel Xeon 4th generation and later); other CPUs compute every choice in f32.
+    /// tolerances); medium is one bf16 product (bf16 mixed precision). high runs on AMX
+    /// (Intel Xeon 4th generation and later), medium on AMX or AVX512-BF16 (AMD Zen 4 and
+    /// later); where the CPU lacks them, the products are computed in f32.
     #[arg(long, default_value = "high", value_parser = ["highest", "high", "medium"])]
     pub matmul_precision: String,
     /// Pack several records into each row of --max-seq-len tokens (each still attends only

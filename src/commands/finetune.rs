@@ -280,9 +280,9 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
     // clap allows only the three names.
     let precision = Precision::parse(&a.matmul_precision).unwrap_or_default();
     // About 64 MiB of logits at a time (they become their gradient in place), 256 rows at
-    // most; on AMX tiles 192 MiB and 1024 rows, as the vocabulary's weight tiles are converted
-    // once per chunk and longer products keep the tiles busier (SmolLM2: 142 MB more peak).
-    let (logits_bytes, logits_rows) = if precision.on_tiles() { (192 << 20, 1024) } else { (64 << 20, 256) };
+    // most; in bf16 192 MiB and 1024 rows, as the vocabulary's weight is converted once per
+    // chunk and longer products keep the tiles busier (SmolLM2: 142 MB more peak).
+    let (logits_bytes, logits_rows) = if precision.in_bf16() { (192 << 20, 1024) } else { (64 << 20, 256) };
     let opts = TrainOptions {
         epochs: a.epochs,
         max_steps: a.max_steps,
@@ -308,15 +308,7 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
         gradient_checkpointing: a.gradient_checkpointing,
         precision,
     };
-    p.info(&format!(
-        "matmul precision: {} ({})",
-        opts.precision.name(),
-        match (opts.precision, opts.precision.on_tiles()) {
-            (Precision::High, true) => "f32 as two bf16 halves, three products on AMX tiles",
-            (Precision::Medium, true) => "bf16 products on AMX tiles",
-            _ => "f32",
-        }
-    ));
+    p.info(&format!("matmul precision: {} ({})", opts.precision.name(), opts.precision.how()));
     let dropout = a.dropout as f32;
     let (lora, shape) = match &a.adapter {
         Some(dir) => {

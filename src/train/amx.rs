@@ -1,13 +1,17 @@
-//! The frozen weights' products of the training pass on Intel AMX (Xeon 4th generation and
-//! later): `x W^T` (forward) and `dy W` (input gradient). They are about 70% of a LoRA step,
-//! and gemm's f32 AVX-512 kernel already runs them at this CPU's FMA peak, so f32 cannot go
-//! faster; AMX's bf16 tiles are rated at 16 times the multiply-adds per cycle (measured here:
-//! 4-7x gemm's f32 rate, so three products per value still come out ahead).
+//! The frozen weights' products of the training pass in bf16: `x W^T` (forward) and `dy W`
+//! (input gradient). They are about 70% of a LoRA step, and gemm's f32 AVX-512 kernel
+//! already runs them at the CPU's FMA peak, so f32 cannot go faster.
+//!
+//! Two engines share the operands' layout. Intel AMX (Xeon 4th generation and later): its
+//! bf16 tiles are rated at 16 times the multiply-adds per cycle (measured: 4-7x gemm's f32
+//! rate, so three products per value still come out ahead). AVX512-BF16 without AMX (AMD
+//! Zen 4 and later): `vdpbf16ps` does twice an f32 FMA's multiply-adds, which pays for one
+//! product per value but not three (`amx_dots.rs`).
 //!
 //! `Passes::Three` splits every f32 into two bf16, `hi + lo` (16 significant bits), and adds
 //! three products, `hi*hi + hi*lo + lo*hi` (what torch's `set_float32_matmul_precision("high")`
 //! calls "the sum of two bfloat16 numbers"); the error per product is below 2^-16 relative.
-//! `Passes::One` takes `hi*hi` alone, bf16 mixed precision. Sums are f32 in the tiles.
+//! `Passes::One` takes `hi*hi` alone, bf16 mixed precision. Sums are f32.
 //!
 //! Layout: the activations are the A operand (16 rows of 32 bf16 per tile, each tile's 1 KiB
 //! contiguous), the weight the B operand (16 rows of 16 bf16 pairs), both converted once per
@@ -36,6 +40,49 @@ const B_TILE: usize = TILE * TILE;
 /// Whether the CPU has AMX-BF16 and the process its tile state.
 pub(super) fn available() -> bool {
     *BF16_TILES
+}
+
+/// Whether the CPU has AVX512-BF16 (with AVX-512 F and BW) for the dot-product engine.
+pub(super) fn dots_available() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    has!("avx512f") && has!("avx512bw") && has!("avx512bf16")
+}
+
+/// Which instructions compute a product, and how many bf16 products make up each f32 one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kernel {
+    /// AMX tiles.
+    Tiles(Passes),
+    /// AVX512-BF16 dot products, one pass (three would be slower than f32 FMAs).
+    Dots,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU has for `passes`, if any.
+    pub(super) fn best(passes: Passes) -> Option<Self> {
+        if available() {
+            Some(Self::Tiles(passes))
+        } else if passes == Passes::One && dots_available() {
+            Some(Self::Dots)
+        } else {
+            None
+        }
+    }
+
+    fn passes(self) -> Passes {
+        match self {
+            Self::Tiles(p) => p,
+            Self::Dots => Passes::One,
+        }
+    }
+
+    /// Whether this CPU runs it.
+    fn runs_here(self) -> bool {
+        match self {
+            Self::Tiles(_) => available(),
+            Self::Dots => dots_available(),
+        }
+    }
 }
 
 /// How many bf16 products make up each f32 product.
@@ -68,9 +115,10 @@ pub(super) struct Act<'a> {
 }
 
 /// `dst (+)= act W^T` (`Side::Rows`) or `act W` (`Side::Cols`), `depth` the shared dimension
-/// and `cols` the output's. Only where `available()`.
-pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, depth: usize, cols: usize, passes: Passes) {
-    assert!(available(), "AMX-BF16 products on a CPU without them");
+/// and `cols` the output's. Only where `kernel.runs_here()`.
+pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, (depth, cols): (usize, usize), kernel: Kernel) {
+    assert!(kernel.runs_here(), "{kernel:?} products on a CPU without them");
+    let passes = kernel.passes();
     let n = a.n;
     if n == 0 || cols == 0 {
         return;
@@ -109,15 +157,21 @@ pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, depth: usize, col
             let (chunk, block) = (item / blocks, item % blocks);
             let rows = chunk * ITEM_ROWS..np.min((chunk + 1) * ITEM_ROWS);
             let b = &tiles[block * block_len..(block + 1) * block_len];
-            // SAFETY: `available()` was asserted: the CPU has AMX-BF16 and AVX-512 F/BW and
-            // the process its tile state; the item configures the tiles and gives the thread
-            // back its previous configuration. Items write disjoint blocks of the output
-            // (their rows and columns), inside the bounds asserted above.
+            // SAFETY: `kernel.runs_here()` was asserted: for tiles the CPU has AMX-BF16 and
+            // AVX-512 F/BW and the process its tile state (the item configures the tiles and
+            // gives the thread back its previous configuration); for dots AVX512-BF16, F and
+            // BW. Items write disjoint blocks of the output (their rows and columns), inside
+            // the bounds asserted above.
             #[allow(unsafe_code)]
             unsafe {
-                let saved = configure(&[(64, 16); 8]);
-                sweep(&shared, &halves, b, rows, block * 2 * TILE, passes);
-                restore(&saved);
+                match kernel {
+                    Kernel::Tiles(passes) => {
+                        let saved = configure(&[(64, 16); 8]);
+                        sweep(&shared, &halves, b, rows, block * 2 * TILE, passes);
+                        restore(&saved);
+                    }
+                    Kernel::Dots => dots::sweep(&shared, &halves, b, rows, block * 2 * TILE),
+                }
             }
         });
     });
@@ -198,7 +252,7 @@ fn split_rows(a: &Act, depth: usize, (kp, np): (usize, usize), (hi, lo): (&mut [
         }
         for i in 0..TILE.min(a.n.saturating_sub(rb * TILE)) {
             let r = rb * TILE + i;
-            // SAFETY: `available()` holds (asserted by `product`): AVX-512 F and BW.
+            // SAFETY: `product` asserted its kernel runs here: AVX-512 F and BW either way.
             #[allow(unsafe_code)]
             unsafe {
                 split_row(&a.act[r * a.rs..r * a.rs + depth], i, hb, lb.as_deref_mut())
@@ -295,7 +349,7 @@ unsafe fn split_row(src: &[f32], i: usize, hi: &mut [u16], mut lo: Option<&mut [
 fn weight_tiles(w: &[f32], side: Side, (depth, cols): (usize, usize), passes: Passes, b: &mut [u32]) {
     let blocks = cols.div_ceil(2 * TILE);
     b.par_chunks_mut(b.len() / blocks).enumerate().for_each(|(block, tiles)| {
-        // SAFETY: `product` asserted `available()` (AVX-512 F and BW) and `w`'s bounds.
+        // SAFETY: `product` asserted its kernel runs here (AVX-512 F and BW) and `w`'s bounds.
         #[allow(unsafe_code)]
         unsafe {
             match side {
@@ -588,6 +642,9 @@ unsafe fn steps_asm((ah, al): (*const u16, *const u16), next: usize, b: *const u
         }
     }
 }
+
+#[path = "amx_dots.rs"]
+mod dots;
 
 #[cfg(test)]
 #[path = "amx_tests.rs"]

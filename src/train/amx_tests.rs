@@ -2,8 +2,16 @@ use super::*;
 use crate::train::ops::random;
 
 /// `product` on dense activations `a` (`n` rows of `depth`).
-fn run(out: Out, a: &[f32], w: &[f32], (n, depth, cols): (usize, usize, usize), side: Side, passes: Passes) {
-    product(out, Act { act: a, rs: depth, n }, w, side, depth, cols, passes);
+fn run(out: Out, a: &[f32], w: &[f32], (n, depth, cols): (usize, usize, usize), side: Side, kernel: Kernel) {
+    product(out, Act { act: a, rs: depth, n }, w, side, (depth, cols), kernel);
+}
+
+/// The kernels this CPU runs, with their error bounds relative to the sum of absolute terms.
+fn kernels() -> Vec<(Kernel, f64)> {
+    [(Kernel::Tiles(Passes::Three), 3e-5), (Kernel::Tiles(Passes::One), 2e-2), (Kernel::Dots, 2e-2)]
+        .into_iter()
+        .filter(|(k, _)| k.runs_here())
+        .collect()
 }
 
 /// The product in f64, and the sum of absolute terms per output (the error's scale).
@@ -26,10 +34,7 @@ fn exact(a: &[f32], w: &[f32], side: Side, (n, depth, cols): (usize, usize, usiz
 }
 
 #[test]
-fn tile_products_match_the_exact_ones_within_their_precision() {
-    if !available() {
-        return;
-    }
+fn bf16_products_match_the_exact_ones_within_their_precision() {
     // Partial tiles, depths that are not whole steps, two work items of rows, one row.
     for (i, &(n, depth, cols)) in
         [(3, 50, 17), (70, 64, 40), (600, 96, 33), (1, 576, 100), (40, 33, 64)].iter().enumerate()
@@ -38,13 +43,13 @@ fn tile_products_match_the_exact_ones_within_their_precision() {
         let w = random(depth * cols, 200 + i as u64);
         for side in [Side::Rows, Side::Cols] {
             let (want, mag) = exact(&a, &w, side, (n, depth, cols));
-            for (passes, tol) in [(Passes::Three, 3e-5), (Passes::One, 2e-2)] {
+            for &(kernel, tol) in &kernels() {
                 for accumulate in [false, true] {
                     // Outputs sit in a wider buffer (row stride cols + 5) that must keep
                     // its other values.
                     let rs = cols + 5;
                     let mut dst = vec![0.5f32; n * rs];
-                    run(Out { dst: &mut dst, rs, accumulate }, &a, &w, (n, depth, cols), side, passes);
+                    run(Out { dst: &mut dst, rs, accumulate }, &a, &w, (n, depth, cols), side, kernel);
                     for r in 0..n {
                         for c in 0..rs {
                             let got = f64::from(dst[r * rs + c]);
@@ -56,7 +61,7 @@ fn tile_products_match_the_exact_ones_within_their_precision() {
                             let err = (got - base - want[r * cols + c]).abs() / mag[r * cols + c].max(1e-30);
                             assert!(
                                 err <= tol,
-                                "{side:?} {passes:?} acc {accumulate} ({n}, {depth}, {cols}) at ({r}, {c}): {got} vs {} (error {err:.2e} of the terms)",
+                                "{side:?} {kernel:?} acc {accumulate} ({n}, {depth}, {cols}) at ({r}, {c}): {got} vs {} (error {err:.2e} of the terms)",
                                 want[r * cols + c] + base
                             );
                         }
@@ -73,25 +78,28 @@ fn tile_products_match_the_exact_ones_within_their_precision() {
 #[ignore]
 #[allow(clippy::print_stdout)]
 fn tile_speed() {
-    if !available() {
-        return;
-    }
     for (n, depth, cols) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (256, 576, 1024), (256, 1024, 576)]
     {
         let a = random(n * depth, 1);
         let w = random(depth * cols, 2);
         let mut dst = vec![0f32; n * cols];
-        for (side, passes) in [(Side::Rows, Passes::Three), (Side::Cols, Passes::Three), (Side::Rows, Passes::One)] {
+        let gflops = |f: &mut dyn FnMut()| {
             let t = std::time::Instant::now();
             let reps = 10;
-            for _ in 0..reps {
-                run(Out { dst: &mut dst, rs: cols, accumulate: false }, &a, &w, (n, depth, cols), side, passes);
-            }
-            let s = t.elapsed().as_secs_f64() / reps as f64;
-            println!(
-                "{n}x{depth}x{cols} {side:?} {passes:?}: {:.0} GFLOP/s",
-                2.0 * (n * depth * cols) as f64 / s / 1e9
-            );
+            (0..reps).for_each(|_| f());
+            2.0 * (n * depth * cols * reps) as f64 / t.elapsed().as_secs_f64() / 1e9
+        };
+        let f32_rate = gflops(&mut || {
+            use crate::train::mm::{View, matmul};
+            let r = View::dense(0, depth, cols);
+            matmul(&mut dst, View::dense(0, n, cols), &a, View::dense(0, n, depth), &w, r, false, 1.0, true);
+        });
+        println!("{n}x{depth}x{cols} gemm f32: {f32_rate:.0} GFLOP/s");
+        for (side, kernel) in kernels().iter().flat_map(|&(k, _)| [(Side::Rows, k), (Side::Cols, k)]) {
+            let rate = gflops(&mut || {
+                run(Out { dst: &mut dst, rs: cols, accumulate: false }, &a, &w, (n, depth, cols), side, kernel);
+            });
+            println!("{n}x{depth}x{cols} {side:?} {kernel:?}: {rate:.0} GFLOP/s");
         }
     }
 }

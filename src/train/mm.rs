@@ -12,8 +12,9 @@ use crate::models::decoder::Weight;
 /// How the frozen weights' products are computed, with torch's names
 /// (`torch.set_float32_matmul_precision`): `Highest` in f32; `High` as three bf16 products of
 /// each value split in two (about 16 significant bits, within the PEFT reference's
-/// tolerances); `Medium` as one bf16 product (bf16 mixed precision). `High` and `Medium` need
-/// AMX (Intel Xeon 4th generation and later); elsewhere every precision computes in f32.
+/// tolerances); `Medium` as one bf16 product (bf16 mixed precision). `High` needs AMX (Intel
+/// Xeon 4th generation and later), `Medium` AMX or AVX512-BF16 (AMD Zen 4 and later); where
+/// the CPU lacks them, the product is computed in f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
@@ -37,23 +38,39 @@ impl Precision {
         }
     }
 
-    /// Whether this CPU computes this precision on bf16 tiles (else in f32).
-    pub fn on_tiles(self) -> bool {
-        self.passes().is_some()
+    /// Whether this CPU computes this precision in bf16 (else in f32).
+    pub fn in_bf16(self) -> bool {
+        self.kernel().is_some()
+    }
+
+    /// How this CPU computes it, in words.
+    pub fn how(self) -> &'static str {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use super::amx::{Kernel, Passes};
+            match self.kernel() {
+                Some(Kernel::Tiles(Passes::Three)) => "f32 as two bf16 halves, three products on AMX tiles",
+                Some(Kernel::Tiles(Passes::One)) => "bf16 products on AMX tiles",
+                Some(Kernel::Dots) => "bf16 products in AVX512-BF16 dot products",
+                None => "f32",
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        "f32"
     }
 
     #[cfg(target_arch = "x86_64")]
-    fn passes(self) -> Option<super::amx::Passes> {
-        use super::amx::{Passes, available};
+    fn kernel(self) -> Option<super::amx::Kernel> {
+        use super::amx::{Kernel, Passes};
         match self {
             Self::Highest => None,
-            Self::High => available().then_some(Passes::Three),
-            Self::Medium => available().then_some(Passes::One),
+            Self::High => Kernel::best(Passes::Three),
+            Self::Medium => Kernel::best(Passes::One),
         }
     }
 
     #[cfg(not(target_arch = "x86_64"))]
-    fn passes(self) -> Option<()> {
+    fn kernel(self) -> Option<()> {
         None
     }
 }
@@ -192,11 +209,11 @@ fn each_rows(w: &Weight, piece: Option<usize>, mut f: impl FnMut(usize, &[f32], 
 pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, y: &mut [f32], p: Precision) -> Result<()> {
     let (out, inp) = w.dims2()?;
     #[cfg(target_arch = "x86_64")]
-    if let Some(passes) = p.passes() {
+    if let Some(kernel) = p.kernel() {
         use super::amx::{Act, Out, Side, product};
         return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
             let out = Out { dst: &mut y[start..], rs: out, accumulate: false };
-            product(out, Act { act: x, rs: inp, n }, rows, Side::Rows, inp, len, passes);
+            product(out, Act { act: x, rs: inp, n }, rows, Side::Rows, (inp, len), kernel);
             Ok(())
         });
     }
@@ -214,11 +231,11 @@ pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: &mut [f32], 
     let (out, inp) = w.dims2()?;
     let mut add = add;
     #[cfg(target_arch = "x86_64")]
-    if let Some(passes) = p.passes() {
+    if let Some(kernel) = p.kernel() {
         use super::amx::{Act, Out, Side, product};
         return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
             let dst = Out { dst: &mut *dx, rs: inp, accumulate: add };
-            product(dst, Act { act: &dy[start..], rs: out, n }, rows, Side::Cols, len, inp, passes);
+            product(dst, Act { act: &dy[start..], rs: out, n }, rows, Side::Cols, (len, inp), kernel);
             add = true;
             Ok(())
         });
