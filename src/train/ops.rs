@@ -113,10 +113,12 @@ fn max_inline(v: &[f32]) -> f32 {
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // 1.5 * 2^23: adding and subtracting it rounds to the nearest integer.
+    // 1.5 * 2^23: adding it rounds to the nearest integer n, which then sits in the sum's low
+    // mantissa bits.
     const ROUND: f32 = 12_582_912.0;
     let xc = x.clamp(-87.0, 88.3);
-    let n = (xc * LOG2E + ROUND) - ROUND;
+    let t = xc * LOG2E + ROUND;
+    let n = t - ROUND;
     let r = xc - n * 0.693_359_4 - n * -2.121_944_4e-4;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -125,7 +127,9 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    let scaled = y * f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // 2^n built from n's bits in `t` (-126 <= n <= 127): `n as i32` would be one scalar
+    // conversion per element, as Rust's float-to-int cast saturates.
+    let scaled = y * f32::from_bits(t.to_bits().wrapping_sub(ROUND.to_bits()).wrapping_add(127) << 23);
     if x < -87.0 { 0.0 } else { scaled }
 }
 
