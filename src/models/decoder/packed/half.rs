@@ -48,7 +48,7 @@ impl Half {
     }
 
     /// Rounded to nearest, ties to even (as `half` and torch round).
-    fn round(self, x: f32) -> u16 {
+    pub(super) fn round(self, x: f32) -> u16 {
         match self {
             Self::F16 => half::f16::from_f32(x).to_bits(),
             Self::Bf16 => half::bf16::from_f32(x).to_bits(),
@@ -427,6 +427,10 @@ impl HalfMatrix {
         if x.len() != m * k {
             candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
         }
+        #[cfg(target_arch = "x86_64")]
+        if self.kind == Half::Bf16 && m > 1 && super::bf16_dots::available() {
+            return Ok(super::bf16_dots::matmul(&self.blocks, (n, k), x, m));
+        }
         let wide = wide_tiles();
         Ok(match self.kind {
             Half::F16 => tiled::<Floats<Bits<true>>>(&self.blocks, (n, k), x, (m, k), wide),
@@ -478,16 +482,24 @@ mod tests {
                     };
                     assert_eq!(*a, want);
                 }
-                let exact = |c: usize, r: usize| -> f32 {
+                let exact_on = |x: &[f32], c: usize, r: usize| -> f32 {
                     wide[r * k..(r + 1) * k].iter().zip(&x[c * k..(c + 1) * k]).map(|(a, b)| a * b).sum()
                 };
+                let exact = |c: usize, r: usize| exact_on(&x, c, r);
+                // Prompts of bf16 weights in AVX512-BF16 dot products take bf16 activations.
+                #[cfg(target_arch = "x86_64")]
+                let dots = kind == Half::Bf16 && super::super::bf16_dots::available();
+                #[cfg(not(target_arch = "x86_64"))]
+                let dots = false;
+                let xr: Vec<f32> =
+                    if dots { x.iter().map(|&v| half::bf16::from_f32(v).to_f32()).collect() } else { x.clone() };
                 let close = |got: f32, want: f32, what: &str| {
                     assert!((got - want).abs() <= 1e-4 * want.abs().max(1.0), "{kind:?} k={k} {what}: {got} vs {want}");
                 };
                 let got = h.matmul(&x, m).unwrap();
                 for c in 0..m {
                     for r in 0..n {
-                        close(got[c * n + r], exact(c, r), "matmul");
+                        close(got[c * n + r], exact_on(&xr, c, r), "matmul");
                     }
                 }
                 // A decode step: rows 5..13 against 3 sequences, written (rows, b).
