@@ -24,6 +24,7 @@ use std::arch::x86_64::*;
 use rayon::prelude::*;
 
 use crate::models::decoder::packed::amx::{BF16_TILES, configure, restore};
+use crate::models::decoder::packed::bf16_dots::available as dots_available;
 
 /// Rows and columns of a tile; bf16 values in a tile row.
 const TILE: usize = 16;
@@ -40,12 +41,6 @@ const B_TILE: usize = TILE * TILE;
 /// Whether the CPU has AMX-BF16 and the process its tile state.
 pub(super) fn available() -> bool {
     *BF16_TILES
-}
-
-/// Whether the CPU has AVX512-BF16 (with AVX-512 F and BW) for the dot-product engine.
-pub(super) fn dots_available() -> bool {
-    use std::arch::is_x86_feature_detected as has;
-    has!("avx512f") && has!("avx512bw") && has!("avx512bf16")
 }
 
 /// Which instructions compute a product, and how many bf16 products make up each f32 one.

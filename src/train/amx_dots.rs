@@ -9,6 +9,7 @@ use std::arch::x86_64::*;
 use std::ops::Range;
 
 use super::{B_TILE, DEPTH, Halves, SharedOut, TILE};
+use crate::models::decoder::packed::bf16_dots::pairs as dot;
 
 /// Output rows per register block.
 const ROWS: usize = 8;
@@ -16,17 +17,6 @@ const ROWS: usize = 8;
 /// Lanes `0..n` of 16 (`n` clamped to 16).
 fn lanes(n: usize) -> u16 {
     if n >= 16 { u16::MAX } else { (1u16 << n) - 1 }
-}
-
-/// `acc + a . b` over bf16 pairs (the integer vectors hold the pairs' bits).
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
-fn dot(acc: __m512, a: __m512i, b: __m512i) -> __m512 {
-    // SAFETY: `__m512i` and `__m512bh` are both 64 bytes of plain bits; every bit pattern is
-    // a value of either.
-    #[allow(unsafe_code)]
-    let (a, b) = unsafe { (std::mem::transmute::<__m512i, __m512bh>(a), std::mem::transmute::<__m512i, __m512bh>(b)) };
-    _mm512_dpbf16_ps(acc, a, b)
 }
 
 /// All the item's rows (`rows`, multiples of 16 from `product`'s padded rows) against the 32

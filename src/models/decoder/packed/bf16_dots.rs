@@ -11,8 +11,9 @@ use super::half::Half;
 use super::kernels::prefetch;
 use super::tiles::{Tile, tiled, wide_tiles};
 
-/// Whether the CPU has AVX512-BF16 (with AVX-512 F and BW).
-pub(super) fn available() -> bool {
+/// Whether the CPU has AVX512-BF16 (with AVX-512 F and BW); the training pass's dot-product
+/// engine asks too.
+pub(crate) fn available() -> bool {
     static DOTS: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
         use std::arch::is_x86_feature_detected as has;
         has!("avx512f") && has!("avx512bw") && has!("avx512bf16")
@@ -46,7 +47,7 @@ impl Tile for Dots {
 /// `acc + a . b` over bf16 pairs (the integer vectors hold the pairs' bits).
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
-fn pairs(acc: __m512, a: __m512i, b: __m512i) -> __m512 {
+pub(crate) fn pairs(acc: __m512, a: __m512i, b: __m512i) -> __m512 {
     // SAFETY: `__m512i` and `__m512bh` are both 64 bytes of plain bits; every bit pattern is
     // a value of either.
     #[allow(unsafe_code)]

@@ -14,7 +14,7 @@
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod amx;
 #[cfg(target_arch = "x86_64")]
-mod bf16_dots;
+pub(crate) mod bf16_dots;
 mod blocks;
 mod half;
 mod kernels;
