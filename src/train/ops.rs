@@ -73,25 +73,10 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// The largest element (NaN ignored, as `f32::max` does), in 16 lanes.
 pub fn max_of(v: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-        fn fast(v: &[f32]) -> f32 {
-            max_inline(v)
-        }
-        if has_avx512() {
-            // SAFETY: the CPU has the features `fast` is compiled for.
-            #[allow(unsafe_code)]
-            return unsafe { fast(v) };
-        }
-    }
-    max_inline(v)
-}
-
-/// Whether `wide` and the hand-dispatched loops (`max_of`, `exp_sum`) get AVX-512.
-#[cfg(target_arch = "x86_64")]
-fn has_avx512() -> bool {
-    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+    wide(
+        #[inline(always)]
+        || max_inline(v),
+    )
 }
 
 #[inline(always)]
@@ -240,11 +225,14 @@ impl Gate {
 fn gate_forward(g: &[f32], u: &[f32], act: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
     let mut y = vec![0f32; g.len()];
     y.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK).zip(u.par_chunks(CHUNK))).for_each(|(y, (g, u))| {
-        wide(|| {
-            for ((y, &g), &u) in y.iter_mut().zip(g).zip(u) {
-                *y = act(g) * u;
-            }
-        })
+        wide(
+            #[inline(always)]
+            || {
+                for ((y, &g), &u) in y.iter_mut().zip(g).zip(u) {
+                    *y = act(g) * u;
+                }
+            },
+        )
     });
     y
 }
@@ -261,18 +249,23 @@ fn gate_backward(
     let outs = dg.par_chunks_mut(CHUNK).zip(du.par_chunks_mut(CHUNK));
     let ins = g.par_chunks(CHUNK).zip(u.par_chunks(CHUNK)).zip(d.par_chunks(CHUNK));
     outs.zip(ins).for_each(|((dg, du), ((g, u), d))| {
-        wide(|| {
-            for ((((dg, du), &g), &u), &d) in dg.iter_mut().zip(du.iter_mut()).zip(g).zip(u).zip(d) {
-                *dg = d * u * derivative(g);
-                *du = d * act(g);
-            }
-        })
+        wide(
+            #[inline(always)]
+            || {
+                for ((((dg, du), &g), &u), &d) in dg.iter_mut().zip(du.iter_mut()).zip(g).zip(u).zip(d) {
+                    *dg = d * u * derivative(g);
+                    *du = d * act(g);
+                }
+            },
+        )
     });
     (dg, du)
 }
 
 /// Runs `f` compiled with AVX-512 when the CPU has it, so the loops it inlines are vectorized
 /// 16 lanes wide (the crate is built for baseline x86-64, whose vectors hold 4 floats).
+/// Callers mark the closure `#[inline(always)]`: a closure that is not inlined into `run` is
+/// compiled for the baseline (`exp_sum`'s was: 4 lanes, about 5% of a training step).
 #[inline(always)]
 pub fn wide<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
@@ -282,7 +275,7 @@ pub fn wide<R>(f: impl FnOnce() -> R) -> R {
         unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
             f()
         }
-        if has_avx512() {
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
             // SAFETY: the CPU has the features `run` is compiled for (checked just above).
             #[allow(unsafe_code)]
             return unsafe { run(f) };
@@ -353,24 +346,11 @@ pub fn cross_entropy(
 
 /// `v = e^(v - max)` over a row, returning the sum (16 f32 lanes, added in f64), so the loop
 /// vectorizes.
-///
-/// Dispatched by hand rather than through `wide`: a closure handed to `wide` is compiled for
-/// the caller's baseline features unless it is inlined, and this one was not (4 lanes, about
-/// 5% of a training step in the vocabulary's softmax).
 pub fn exp_sum(v: &mut [f32], max: f32) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-        fn fast(v: &mut [f32], max: f32) -> f64 {
-            exp_sum_inline(v, max)
-        }
-        if has_avx512() {
-            // SAFETY: the CPU has the features `fast` is compiled for.
-            #[allow(unsafe_code)]
-            return unsafe { fast(v, max) };
-        }
-    }
-    exp_sum_inline(v, max)
+    wide(
+        #[inline(always)]
+        || exp_sum_inline(v, max),
+    )
 }
 
 #[inline(always)]
