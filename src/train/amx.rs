@@ -24,7 +24,7 @@ use std::arch::x86_64::*;
 use rayon::prelude::*;
 
 use crate::models::decoder::packed::amx::{BF16_TILES, configure, restore};
-use crate::models::decoder::packed::bf16_dots::available as dots_available;
+use crate::models::decoder::packed::bf16_dots::{available as dots_available, pays as dots_pay};
 
 /// Rows and columns of a tile; bf16 values in a tile row.
 const TILE: usize = 16;
@@ -45,7 +45,7 @@ pub(super) fn available() -> bool {
 
 /// Which instructions compute a product, and how many bf16 products make up each f32 one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kernel {
+pub(crate) enum Kernel {
     /// AMX tiles.
     Tiles(Passes),
     /// AVX512-BF16 dot products, one pass (three would be slower than f32 FMAs).
@@ -54,10 +54,10 @@ pub(super) enum Kernel {
 
 impl Kernel {
     /// The fastest kernel this CPU has for `passes`, if any.
-    pub(super) fn best(passes: Passes) -> Option<Self> {
+    pub(crate) fn best(passes: Passes) -> Option<Self> {
         if available() {
             Some(Self::Tiles(passes))
-        } else if passes == Passes::One && dots_available() {
+        } else if passes == Passes::One && dots_pay() {
             Some(Self::Dots)
         } else {
             None
@@ -82,7 +82,7 @@ impl Kernel {
 
 /// How many bf16 products make up each f32 product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Passes {
+pub(crate) enum Passes {
     One,
     Three,
 }
@@ -90,20 +90,20 @@ pub(super) enum Passes {
 /// How the weight slice maps onto the product: `Rows` for `act W^T` (`w` is `(cols, depth)`,
 /// the forward pass), `Cols` for `act W` (`w` is `(depth, cols)`, the input gradient).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
+pub(crate) enum Side {
     Rows,
     Cols,
 }
 
 /// The output block: `dst[r * rs + c]` for `r < n`, `c < cols`.
-pub(super) struct Out<'a> {
+pub(crate) struct Out<'a> {
     pub dst: &'a mut [f32],
     pub rs: usize,
     pub accumulate: bool,
 }
 
 /// The activations: `act[r * rs + k]` for `r < n`, `k < depth`.
-pub(super) struct Act<'a> {
+pub(crate) struct Act<'a> {
     pub act: &'a [f32],
     pub rs: usize,
     pub n: usize,
@@ -111,7 +111,7 @@ pub(super) struct Act<'a> {
 
 /// `dst (+)= act W^T` (`Side::Rows`) or `act W` (`Side::Cols`), `depth` the shared dimension
 /// and `cols` the output's. Only where `kernel.runs_here()`.
-pub(super) fn product(out: Out, a: Act, w: &[f32], side: Side, (depth, cols): (usize, usize), kernel: Kernel) {
+pub(crate) fn product(out: Out, a: Act, w: &[f32], side: Side, (depth, cols): (usize, usize), kernel: Kernel) {
     assert!(kernel.runs_here(), "{kernel:?} products on a CPU without them");
     let passes = kernel.passes();
     let n = a.n;

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::mm::{View, matmul};
 use super::ops::{exp, exp_sum, max_of};
+use crate::models::decoder::DecoderConfig;
 
 /// Query positions per block: the keys multiplied for a block end at its last position.
 const BLOCK: usize = 64;
@@ -31,6 +32,18 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// How a layer of a model with `c` attends (`sliding`: a sliding-window layer).
+    pub fn of(c: &DecoderConfig, sliding: bool) -> Self {
+        Self {
+            heads: c.num_heads,
+            kv_heads: c.num_kv_heads,
+            head_dim: c.head_dim,
+            scale: c.attn_scale as f32,
+            softcap: c.attn_softcap,
+            window: if sliding { c.sliding_window } else { None },
+        }
+    }
+
     /// The first key position query `i` sees.
     fn first_key(&self, i: usize) -> usize {
         self.window.map_or(0, |w| (i + 1).saturating_sub(w))
@@ -75,25 +88,92 @@ fn scale_row(row: &mut [f32], s: &Shape, i: usize, first: usize) -> std::ops::Ra
     lo..hi
 }
 
+/// One head's queries (query `i` at position `offset + i`) and its key/value head's keys and
+/// values (positions `0..`), each a view into its slice.
+struct Head<'a> {
+    q: (&'a [f32], View),
+    k: (&'a [f32], View),
+    v: (&'a [f32], View),
+    offset: usize,
+}
+
+/// Queries `i0..i1` of `head`: their outputs into `ov` of `out` and their logsumexps into
+/// `lse` (one per query), with `scores` as scratch.
+fn block_forward(
+    head: &Head,
+    s: &Shape,
+    (i0, i1): (usize, usize),
+    scores: &mut Vec<f32>,
+    (out, ov): (&mut [f32], View),
+    lse: &mut [f32],
+) {
+    let (p0, p1) = (head.offset + i0, head.offset + i1);
+    let (first, n) = (s.first_key(p0), p1 - s.first_key(p0));
+    scores.resize((i1 - i0) * n, 0.0);
+    let sv = View::dense(0, i1 - i0, n);
+    let ((q, qv), (k, kv), (v, vv)) = (head.q, head.k, head.v);
+    matmul(scores, sv, q, qv.rows(i0, i1 - i0), k, kv.rows(first, n).t(), false, 1.0, false);
+    for ((row, p), l) in scores.chunks_mut(n).zip(p0..p1).zip(lse.iter_mut()) {
+        let vis = scale_row(row, s, p, first);
+        let max = max_of(&row[vis.clone()]);
+        let sum = exp_sum(&mut row[vis.clone()], max) as f32;
+        row[vis].iter_mut().for_each(|p| *p /= sum);
+        *l = max + sum.ln();
+    }
+    matmul(out, ov, scores, sv, v, vv.rows(first, n), false, 1.0, false);
+}
+
 /// Head `h` of one record: its output `(t, d)` and each query's logsumexp.
 fn head_forward(r: Record, s: &Shape, h: usize, out: &mut [f32], lse: &mut [f32]) {
     let (t, d) = (r.len(s), s.head_dim);
     let (qv, kv) = head_views(s, t, h);
-    let mut scores = vec![0f32; BLOCK.min(t) * t];
+    let head = Head { q: (r.q, qv), k: (r.k, kv), v: (r.v, kv), offset: 0 };
+    let mut scores = Vec::with_capacity(BLOCK.min(t) * t);
     for i0 in (0..t).step_by(BLOCK) {
         let i1 = (i0 + BLOCK).min(t);
-        let (first, n) = (s.first_key(i0), i1 - s.first_key(i0));
-        let sv = View::dense(0, i1 - i0, n);
-        matmul(&mut scores, sv, r.q, qv.rows(i0, i1 - i0), r.k, kv.rows(first, n).t(), false, 1.0, false);
-        for (row, i) in scores.chunks_mut(n).zip(i0..i1) {
-            let vis = scale_row(row, s, i, first);
-            let max = max_of(&row[vis.clone()]);
-            let sum = exp_sum(&mut row[vis.clone()], max) as f32;
-            row[vis].iter_mut().for_each(|p| *p /= sum);
-            lse[i] = max + sum.ln();
-        }
-        matmul(out, View::dense(i0 * d, i1 - i0, d), &scores, sv, r.v, kv.rows(first, n), false, 1.0, false);
+        block_forward(&head, s, (i0, i1), &mut scores, (out, View::dense(i0 * d, i1 - i0, d)), &mut lse[i0..i1]);
     }
+}
+
+/// One sequence's keys or values as a key/value cache holds them: position `p` of key/value
+/// head `g` starts at `g * head + p * row` of `data`, its `head_dim` values in a row.
+#[derive(Clone, Copy)]
+pub struct Cached<'a> {
+    pub data: &'a [f32],
+    pub head: usize,
+    pub row: usize,
+}
+
+/// Inference attention of a prompt's `t` queries `q (t, heads * d)` at positions
+/// `offset..offset + t` over the cached keys and values of positions `0..offset + t`: the
+/// outputs `(t, heads * d)`. The training forward's blocks (only visible keys multiplied, no
+/// score tensor kept), one work item per head and block of queries.
+pub(crate) fn prompt(q: &[f32], (k, v): (Cached, Cached), offset: usize, s: &Shape) -> Vec<f32> {
+    let d = s.head_dim;
+    let width = s.heads * d;
+    let t = q.len() / width.max(1);
+    let groups = s.heads / s.kv_heads;
+    let kv_view =
+        |c: Cached, h: usize| View { off: (h / groups) * c.head, rows: offset + t, cols: d, rs: c.row, cs: 1 };
+    let jobs: Vec<(usize, usize)> = (0..s.heads).flat_map(|h| (0..t).step_by(BLOCK).map(move |i0| (h, i0))).collect();
+    let blocks: Vec<Vec<f32>> = jobs
+        .par_iter()
+        .map(|&(h, i0)| {
+            let i1 = (i0 + BLOCK).min(t);
+            let qv = View { off: h * d, rows: t, cols: d, rs: width, cs: 1 };
+            let head = Head { q: (q, qv), k: (k.data, kv_view(k, h)), v: (v.data, kv_view(v, h)), offset };
+            let (mut out, mut lse, mut scores) = (vec![0f32; (i1 - i0) * d], vec![0f32; i1 - i0], Vec::new());
+            block_forward(&head, s, (i0, i1), &mut scores, (&mut out, View::dense(0, i1 - i0, d)), &mut lse);
+            out
+        })
+        .collect();
+    let mut out = vec![0f32; t * width];
+    for (&(h, i0), block) in jobs.iter().zip(&blocks) {
+        for (i, row) in block.chunks_exact(d).enumerate() {
+            out[(i0 + i) * width + h * d..][..d].copy_from_slice(row);
+        }
+    }
+    out
 }
 
 /// Attention over each record of a batch: the outputs in `(tokens, heads * d)` layout and the

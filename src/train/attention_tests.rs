@@ -93,6 +93,36 @@ fn blocked_attention_matches_attention_written_out() {
     }
 }
 
+/// A prompt continuing a cached sequence: the last record's last 75 queries at positions
+/// 55.., over keys and values in a cache's `(kv_heads, positions, d)` layout whose spare rows
+/// are NaN (a read past the sequence would show), equal the whole record's rows.
+#[test]
+fn prompt_attention_over_a_cache_matches_the_whole_sequences_rows() {
+    for s in shapes() {
+        let b = batch(&s, 3);
+        let want = naive(&b, &s);
+        let (d, qw, kw) = (s.head_dim, s.heads * s.head_dim, s.kv_heads * s.head_dim);
+        let (start, total, offset) = (LENS[0] + LENS[1], LENS[2], 55);
+        let cap = total + 5;
+        let cache = |x: &[f32]| {
+            let mut c = vec![f32::NAN; s.kv_heads * cap * d];
+            for p in 0..total {
+                for g in 0..s.kv_heads {
+                    c[(g * cap + p) * d..][..d].copy_from_slice(&x[(start + p) * kw + g * d..][..d]);
+                }
+            }
+            c
+        };
+        let (kc, vc) = (cache(&b.k), cache(&b.v));
+        let (kc, vc) = (Cached { data: &kc, head: cap * d, row: d }, Cached { data: &vc, head: cap * d, row: d });
+        let rows = (start + offset) * qw..(start + total) * qw;
+        let out = prompt(&b.q[rows.clone()], (kc, vc), offset, &s);
+        assert_eq!(out.len(), rows.len());
+        let worst = out.iter().zip(&want[rows]).map(|(a, b)| (f64::from(*a) - b).abs()).fold(0f64, f64::max);
+        assert!(worst < 1e-5, "{s:?}: worst difference {worst}");
+    }
+}
+
 #[test]
 fn blocked_attention_backward_matches_finite_differences() {
     for s in shapes() {

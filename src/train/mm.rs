@@ -82,20 +82,20 @@ const TILE_PIECE: usize = 1024;
 
 /// A strided matrix inside a slice: element `(r, c)` is at `off + r * rs + c * cs`.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct View {
-    pub(super) off: usize,
-    pub(super) rows: usize,
-    pub(super) cols: usize,
-    pub(super) rs: usize,
-    pub(super) cs: usize,
+pub(crate) struct View {
+    pub(crate) off: usize,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) rs: usize,
+    pub(crate) cs: usize,
 }
 
 impl View {
-    pub(super) fn dense(off: usize, rows: usize, cols: usize) -> Self {
+    pub(crate) fn dense(off: usize, rows: usize, cols: usize) -> Self {
         Self { off, rows, cols, rs: cols, cs: 1 }
     }
 
-    pub(super) fn t(self) -> Self {
+    pub(crate) fn t(self) -> Self {
         Self { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
     }
 
@@ -115,7 +115,7 @@ impl View {
 /// `dst = (dst if accumulate, else 0) + alpha * lhs rhs`; on rayon's threads when `parallel`
 /// (attention runs many small ones in parallel instead).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn matmul(
+pub(crate) fn matmul(
     dst: &mut [f32],
     d: View,
     lhs: &[f32],

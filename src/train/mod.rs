@@ -6,10 +6,10 @@
 
 pub mod adapter;
 #[cfg(target_arch = "x86_64")]
-mod amx;
+pub(crate) mod amx;
 pub mod attention;
 pub mod error;
-mod mm;
+pub(crate) mod mm;
 pub mod model;
 pub mod ops;
 

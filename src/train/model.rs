@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::attention::{self, Record};
 use super::mm::{self, View};
 use super::ops::{self, Gate};
-use crate::models::decoder::{Activation, Decoder, Layer, Linear, Span};
+use crate::models::decoder::{Decoder, Layer, Linear, Span};
 
 /// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
 /// discriminant indexes `LoraSet`'s table).
@@ -267,13 +267,6 @@ impl<'a> Trainer<'a> {
     }
 }
 
-fn gate_of(a: Activation) -> Gate {
-    match a {
-        Activation::Silu => Gate::Silu,
-        Activation::GeluTanh => Gate::GeluTanh,
-    }
-}
-
 impl Trainer<'_> {
     /// Summed cross-entropy of the batch's targets; with `backward`, the gradient of
     /// `sum / denom` is added to every parameter's `grad`.
@@ -391,15 +384,7 @@ impl Trainer<'_> {
     }
 
     fn attn_shape(&self, layer: &Layer) -> attention::Shape {
-        let c = &self.model.config;
-        attention::Shape {
-            heads: c.num_heads,
-            kv_heads: c.num_kv_heads,
-            head_dim: c.head_dim,
-            scale: c.attn_scale as f32,
-            softcap: c.attn_softcap,
-            window: if layer.sliding { c.sliding_window } else { None },
-        }
+        attention::Shape::of(&self.model.config, layer.sliding)
     }
 
     /// Whether any of `modules` in layer `li` carries an adapter (whose backward needs the
@@ -527,7 +512,7 @@ impl Trainer<'_> {
         let g = self.project(li, Module::Gate, &h2, &mut lora)?;
         let u = self.project(li, Module::Up, &h2, &mut lora)?;
         drop(h2);
-        let act = gate_of(c.activation).forward(&g, &u)?;
+        let act = Gate::of(c.activation).forward(&g, &u)?;
         let mut mo = self.project(li, Module::Down, &act, &mut lora)?;
         let mut post_ffn = None;
         if let Some(n) = &layer.post_ffn_norm {
@@ -571,7 +556,7 @@ impl Trainer<'_> {
         if let (Some(n), Some((pre, r))) = (&layer.post_ffn_norm, &post_ffn) {
             dm = ops::rms_norm_backward(pre, r, &n.weight, &dm)?;
         }
-        let gate = gate_of(c.activation);
+        let gate = Gate::of(c.activation);
         let act = if self.adapted(li, &[Module::Down]) { Some(gate.forward(&g, &u)?) } else { None };
         let dact = self.project_back(li, &[(Module::Down, &dm)], act.as_ref(), &mut lora)?;
         drop(act);

@@ -14,7 +14,7 @@ use candle_core::{DType, Device, Result, Storage, Tensor};
 use rayon::prelude::*;
 
 use super::mm;
-use crate::models::decoder::Weight;
+use crate::models::decoder::{Activation, Weight};
 
 /// Run `f` on a tensor's f32 values, in place when the tensor is a contiguous f32 CPU tensor.
 pub fn read<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
@@ -196,6 +196,14 @@ fn gelu_derivative(g: f32) -> f32 {
 /// The activations are plain functions, each loop compiled for one of them (a `match` per
 /// element kept the loops scalar).
 impl Gate {
+    /// A decoder's activation.
+    pub fn of(a: Activation) -> Self {
+        match a {
+            Activation::Silu => Self::Silu,
+            Activation::GeluTanh => Self::GeluTanh,
+        }
+    }
+
     /// `act(g) * u`.
     pub fn forward(self, g: &Tensor, u: &Tensor) -> Result<Tensor> {
         let y = read(g, |gv| {

@@ -1,25 +1,20 @@
 //! Fused CPU ops for prompt processing. With candle's separate ops a 512-token prompt spent 41%
 //! of its time in attention on SmolLM2-135M: scaling, adding the mask and the softmax each
-//! allocate and sweep a `(heads, tokens, positions)` score tensor, and the exponentials of the
-//! masked half are computed only to be multiplied by zero. These ops work in place, skip what
-//! the mask hides and spread rows over the threads. They have no backward pass, so training
-//! keeps candle's differentiable ops.
+//! allocate and sweep a `(heads, tokens, positions)` score tensor. A fused masked softmax cut
+//! that; now a prompt's attention is the training pass's blocked attention
+//! (`train::attention`), which multiplies only the keys a block of queries sees (half the
+//! square), keeps no score tensor, reads the queries in the projections' layout (no transposed
+//! copies) and exponentiates in 16 lanes where libm's `expf` took one call per value: SmolLM2
+//! f32 512-token prompts 1.21x faster (five alternated rounds on an Intel Xeon). None of this
+//! has a backward pass for candle's autograd, so a LoRA being trained through `Decoder` keeps
+//! candle's ops.
 
-use candle_core::{CpuStorage, Layout, Result, Tensor};
-use rayon::prelude::*;
+use candle_core::{Device, Result, Tensor};
 
-/// Scale, soft-cap, causal (and sliding-window) mask and softmax over the last dimension of
-/// attention scores `(.., rows, positions)`, in place. Row `r` belongs to query `r % tokens`,
-/// at position `offset + r % tokens`; it sees positions `j <= offset + i` and, with a window
-/// `w`, `j > offset + i - w` (transformers' convention). Hidden positions get 0.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct MaskedSoftmax {
-    pub scale: f32,
-    pub softcap: Option<f32>,
-    pub tokens: usize,
-    pub offset: usize,
-    pub window: Option<usize>,
-}
+use super::decode::{F32s, norm_rows};
+use super::rope::Angles;
+use super::{Decoder, KvCache, Layer, Span};
+use crate::train::attention::{self, Cached};
 
 /// The positions a query at position `at` sees: up to itself, and within the last `window`
 /// positions when it has one (transformers: `at - j < window`; a window of 0 counts as 1).
@@ -48,67 +43,48 @@ pub(super) fn softmax_scores(s: &mut [f32], scale: f32, cap: Option<f32>) {
     s.iter_mut().for_each(|v| *v *= inv);
 }
 
-impl MaskedSoftmax {
-    fn row(&self, r: usize, row: &mut [f32]) {
-        let seen = visible(self.offset + r % self.tokens, self.window);
-        let (lo, hi) = (*seen.start(), (*seen.end()).min(row.len() - 1));
-        softmax_scores(&mut row[lo..=hi], self.scale, self.softcap);
-        row[..lo].fill(0.0);
-        row[hi + 1..].fill(0.0);
-    }
-
-    pub(super) fn apply(&self, scores: &Tensor) -> Result<()> {
-        scores.inplace_op1(self)
+/// A key/value cache's `(1, kv_heads, positions, head_dim)` f32 buffer, rows contiguous.
+fn cache_rows(x: &Tensor) -> Result<F32s<'_>> {
+    match F32s::strided(x) {
+        Some(f) if f.strides.len() == 4 && f.strides[3] == 1 => Ok(f),
+        _ => candle_core::bail!("KV cache is not f32 rows on the CPU"),
     }
 }
 
-impl candle_core::InplaceOp1 for MaskedSoftmax {
-    fn name(&self) -> &'static str {
-        "hfx-masked-softmax"
-    }
+fn cached<'a>(f: &'a F32s<'_>) -> Cached<'a> {
+    Cached { data: f.get(), head: f.strides[1], row: f.strides[2] }
+}
 
-    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
-        let CpuStorage::F32(data) = storage else { candle_core::bail!("{}: f32 scores expected", self.name()) };
-        let (Some(start), Some(&n)) = (layout.contiguous_offsets().map(|(a, _)| a), layout.dims().last()) else {
-            candle_core::bail!("{}: contiguous scores expected", self.name())
+impl Decoder {
+    /// One sequence's attention in a prompt on the CPU: its rows `rows` of the projections'
+    /// queries, keys and values `(1, rows, heads * d)`, normed per head and rotated in their
+    /// `(t, heads * d)` layout, the keys and values appended to its cache, and the training
+    /// pass's blocked attention over the cache (`train::attention::prompt`); the outputs
+    /// `(1, t, heads * d)`.
+    pub(super) fn prompt_attention(
+        &self,
+        (li, layer): (usize, &Layer),
+        (q, k, v): (&Tensor, &Tensor, &Tensor),
+        (&Span { start, len: t, pos }, angles): (&Span, &Angles),
+        cache: &mut KvCache,
+    ) -> Result<Tensor> {
+        let c = &self.config;
+        let (nh, nkv, hd) = (c.num_heads, c.num_kv_heads, c.head_dim);
+        let rows = |x: &Tensor| -> Result<Vec<f32>> { x.narrow(1, start, t)?.flatten_all()?.to_vec1::<f32>() };
+        let (mut qs, mut ks, vs) = (rows(q)?, rows(k)?, rows(v)?);
+        if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
+            norm_rows(&mut qs, hd, qn)?;
+            norm_rows(&mut ks, hd, kn)?;
+        }
+        for (x, heads) in [(&mut qs, nh), (&mut ks, nkv)] {
+            attention::rope(x, heads, hd, &angles.cos, &angles.sin, c.rope_interleaved, false);
+        }
+        let heads = |x: Vec<f32>| -> Result<Tensor> {
+            Tensor::from_vec(x, (1, t, nkv, hd), &Device::Cpu)?.transpose(1, 2)?.contiguous()
         };
-        let len = layout.shape().elem_count();
-        if n == 0 || self.tokens == 0 {
-            return Ok(());
-        }
-        data[start..start + len].par_chunks_mut(n).enumerate().for_each(|(r, row)| self.row(r, row));
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candle_core::Device;
-
-    /// Against candle's scale, additive mask and softmax, with a window and a soft-cap.
-    #[test]
-    fn masked_softmax_matches_candles_ops() {
-        let dev = Device::Cpu;
-        let (groups, tokens, offset) = (2, 5, 3);
-        let total = offset + tokens;
-        for (window, softcap) in [(None, None), (Some(4), Some(20.0f32))] {
-            let scores = Tensor::randn(0f32, 3.0, (1, 1, groups * tokens, total), &dev).unwrap();
-            let op = MaskedSoftmax { scale: 0.5, softcap, tokens, offset, window };
-            let mask: Vec<f32> = (0..groups * tokens)
-                .flat_map(|r| (0..total).map(move |j| (r % tokens + offset, j)))
-                .map(|(at, j)| if j > at || window.is_some_and(|w| at - j >= w) { f32::NEG_INFINITY } else { 0.0 })
-                .collect();
-            let mut want = (&scores * 0.5).unwrap();
-            if let Some(cap) = softcap {
-                want = ((want / f64::from(cap)).unwrap().tanh().unwrap() * f64::from(cap)).unwrap();
-            }
-            let mask = Tensor::from_vec(mask, (groups * tokens, total), &dev).unwrap();
-            let want = candle_nn::ops::softmax_last_dim(&want.broadcast_add(&mask).unwrap()).unwrap();
-            let got = scores.copy().unwrap();
-            op.apply(&got).unwrap();
-            let diff = (got - want).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-            assert!(diff < 1e-6, "{window:?} {softcap:?}: {diff}");
-        }
+        let (kall, vall) = cache.append(li, pos, &heads(ks)?, &heads(vs)?, c.max_position)?;
+        let (kf, vf) = (cache_rows(&kall)?, cache_rows(&vall)?);
+        let y = attention::prompt(&qs, (cached(&kf), cached(&vf)), pos, &attention::Shape::of(c, layer.sliding));
+        Tensor::from_vec(y, (1, t, nh * hd), &Device::Cpu)
     }
 }

@@ -29,17 +29,17 @@ const ROWS: usize = 16;
 const PARALLEL_ATTENTION: usize = 1 << 16;
 
 /// A CPU tensor's f32 storage, held for reading during a step.
-struct F32s<'a> {
+pub(super) struct F32s<'a> {
     /// candle's storage lock guard (boxed: its type is candle's choice of lock).
     guard: Box<dyn Deref<Target = Storage> + Sync + 'a>,
     start: usize,
-    strides: Vec<usize>,
+    pub(super) strides: Vec<usize>,
     len: usize,
 }
 
 impl<'a> F32s<'a> {
     /// Any f32 CPU tensor; `get` spans from its first element to its last.
-    fn strided(t: &'a Tensor) -> Option<Self> {
+    pub(super) fn strided(t: &'a Tensor) -> Option<Self> {
         if t.dtype() != DType::F32 {
             return None;
         }
@@ -57,7 +57,7 @@ impl<'a> F32s<'a> {
         if t.is_contiguous() { Self::strided(t) } else { None }
     }
 
-    fn get(&self) -> &[f32] {
+    pub(super) fn get(&self) -> &[f32] {
         let Storage::Cpu(c) = &**self.guard else { return &[] };
         c.as_slice::<f32>().ok().and_then(|s| s.get(self.start..self.start + self.len)).unwrap_or(&[])
     }
@@ -195,7 +195,7 @@ pub(super) fn add_lora(
 }
 
 /// RMS norm of each `width`-long row of `x`, in place.
-fn norm_rows(x: &mut [f32], width: usize, n: &RmsNorm) -> CResult<()> {
+pub(super) fn norm_rows(x: &mut [f32], width: usize, n: &RmsNorm) -> CResult<()> {
     let w = read(&n.weight)?;
     let w = w.get();
     for row in x.chunks_exact_mut(width) {

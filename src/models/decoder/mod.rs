@@ -416,7 +416,7 @@ impl Decoder {
                 .collect();
             Tensor::from_vec(m, (groups * t, total), &self.device).map(Some)
         };
-        // Additive masks for candle's softmax; the fused CPU softmax masks as it goes.
+        // Additive masks for candle's softmax; the fused CPU attention masks as it goes.
         let mut masks = Vec::with_capacity(spans.len());
         if !fused {
             for &Span { len: t, pos, .. } in &spans {
@@ -432,9 +432,10 @@ impl Decoder {
                 Tensor::from_slice(&a.sin, (t, half), &self.device)?,
             ))
         };
+        let raw = self.span_angles(&spans);
         let mut angles = Vec::with_capacity(spans.len());
-        for (&Span { len: t, .. }, (global, local)) in spans.iter().zip(self.span_angles(&spans)) {
-            angles.push((tensors(&global, t)?, local.map(|l| tensors(&l, t)).transpose()?));
+        for (&Span { len: t, .. }, (global, local)) in spans.iter().zip(&raw) {
+            angles.push((tensors(global, t)?, local.as_ref().map(|l| tensors(l, t)).transpose()?));
         }
         for (li, layer) in self.layers.iter().enumerate() {
             let h = layer.attn_norm.forward(&x)?;
@@ -443,6 +444,14 @@ impl Decoder {
             let v = layer.v.forward_spans(&h, &rows)?;
             let mut ys = Vec::with_capacity(spans.len());
             for (si, &Span { start, len: t, pos }) in spans.iter().enumerate() {
+                if fused {
+                    let a = match &raw[si] {
+                        (_, Some(local)) if layer.sliding => local,
+                        (global, _) => global,
+                    };
+                    ys.push(self.prompt_attention((li, layer), (&q, &k, &v), (&spans[si], a), steps[si].cache)?);
+                    continue;
+                }
                 let heads = |y: &Tensor, n: usize| -> candle_core::Result<Tensor> {
                     y.narrow(1, start, t)?.reshape((1, t, n, c.head_dim))?.transpose(1, 2)?.contiguous()
                 };
@@ -465,23 +474,15 @@ impl Decoder {
                 // Query heads sharing a KV head attend together: (1, kv, groups * t, head_dim),
                 // so keys and values are never copied per query head.
                 let qg = qi.reshape((1, c.num_kv_heads, groups * t, c.head_dim))?;
-                let mut att = qg.matmul(&kall.t()?)?;
-                if fused {
-                    let window = if layer.sliding { c.sliding_window } else { None };
-                    let scale = c.attn_scale as f32;
-                    cpu_ops::MaskedSoftmax { scale, softcap: c.attn_softcap, tokens: t, offset: pos, window }
-                        .apply(&att)?;
-                } else {
-                    att = (att * c.attn_scale)?;
-                    if let Some(cap) = c.attn_softcap {
-                        att = ((att / f64::from(cap))?.tanh()? * f64::from(cap))?;
-                    }
-                    let (global, local) = &masks[si];
-                    if let Some(m) = if layer.sliding { local } else { global } {
-                        att = att.broadcast_add(m)?;
-                    }
-                    att = candle_nn::ops::softmax_last_dim(&att)?;
+                let mut att = (qg.matmul(&kall.t()?)? * c.attn_scale)?;
+                if let Some(cap) = c.attn_softcap {
+                    att = ((att / f64::from(cap))?.tanh()? * f64::from(cap))?;
                 }
+                let (global, local) = &masks[si];
+                if let Some(m) = if layer.sliding { local } else { global } {
+                    att = att.broadcast_add(m)?;
+                }
+                let att = candle_nn::ops::softmax_last_dim(&att)?;
                 let y = att.matmul(&vall.contiguous()?)?.reshape((1, c.num_heads, t, c.head_dim))?;
                 ys.push(y.transpose(1, 2)?.reshape((1, t, c.num_heads * c.head_dim))?);
             }
@@ -492,12 +493,19 @@ impl Decoder {
             }
             x = (x + a)?;
             let h = layer.ffn_norm.forward(&x)?;
-            let g = layer.gate.forward_spans(&h, &rows)?;
-            let g = match c.activation {
-                Activation::Silu => candle_nn::ops::silu(&g)?,
-                Activation::GeluTanh => g.gelu()?,
+            let (g, u) = (layer.gate.forward_spans(&h, &rows)?, layer.up.forward_spans(&h, &rows)?);
+            let gated = if fused {
+                // The training pass's fused `act(g) * u`, vectorized (candle's SiLU calls libm's
+                // `expf` per element).
+                crate::train::ops::Gate::of(c.activation).forward(&g, &u)?
+            } else {
+                let g = match c.activation {
+                    Activation::Silu => candle_nn::ops::silu(&g)?,
+                    Activation::GeluTanh => g.gelu()?,
+                };
+                (g * u)?
             };
-            let mut m = layer.down.forward_spans(&(g * layer.up.forward_spans(&h, &rows)?)?, &rows)?;
+            let mut m = layer.down.forward_spans(&gated, &rows)?;
             if let Some(n) = &layer.post_ffn_norm {
                 m = n.forward(&m)?;
             }
