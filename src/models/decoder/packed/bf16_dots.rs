@@ -22,8 +22,8 @@ pub(crate) fn available() -> bool {
 /// Whether AVX512-BF16 dot products beat f32 FMAs on this CPU. `vdpbf16ps` does two
 /// multiply-adds per lane, an FMA one; AMD's cores (Zen 4) run both at one 512-bit instruction
 /// a cycle, so the dots do twice the work, but Intel's run FMAs on two ports and the dots on
-/// one: on an Intel Xeon without AMX the training pass's dot engine reached 132 GFLOP/s on
-/// SmolLM2's prompt products where gemm's f32 kernel reaches about 200.
+/// one: on an Intel Xeon without AMX, SmolLM2 bf16 512-token prompts ran 389-440 tok/s in the
+/// training pass's dot engine and 436-528 in gemm on the widened weights (alternated).
 pub(crate) fn pays() -> bool {
     static AMD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
         // CPUID leaf 0: the vendor string in EBX, EDX, ECX.
