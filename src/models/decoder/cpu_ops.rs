@@ -14,7 +14,7 @@ use candle_core::{Device, Result, Tensor};
 use super::decode::{F32s, norm_rows};
 use super::rope::Angles;
 use super::{Decoder, KvCache, Layer, Span};
-use crate::train::attention::{self, Cached};
+use crate::train::attention;
 
 /// The positions a query at position `at` sees: up to itself, and within the last `window`
 /// positions when it has one (transformers: `at - j < window`; a window of 0 counts as 1).
@@ -41,18 +41,6 @@ pub(super) fn softmax_scores(s: &mut [f32], scale: f32, cap: Option<f32>) {
     }
     let inv = 1.0 / sum;
     s.iter_mut().for_each(|v| *v *= inv);
-}
-
-/// A key/value cache's `(1, kv_heads, positions, head_dim)` f32 buffer, rows contiguous.
-fn cache_rows(x: &Tensor) -> Result<F32s<'_>> {
-    match F32s::strided(x) {
-        Some(f) if f.strides.len() == 4 && f.strides[3] == 1 => Ok(f),
-        _ => candle_core::bail!("KV cache is not f32 rows on the CPU"),
-    }
-}
-
-fn cached<'a>(f: &'a F32s<'_>) -> Cached<'a> {
-    Cached { data: f.get(), head: f.strides[1], row: f.strides[2] }
 }
 
 impl Decoder {
@@ -83,8 +71,8 @@ impl Decoder {
             Tensor::from_vec(x, (1, t, nkv, hd), &Device::Cpu)?.transpose(1, 2)?.contiguous()
         };
         let (kall, vall) = cache.append(li, pos, &heads(ks)?, &heads(vs)?, c.max_position)?;
-        let (kf, vf) = (cache_rows(&kall)?, cache_rows(&vall)?);
-        let y = attention::prompt(&qs, (cached(&kf), cached(&vf)), pos, &attention::Shape::of(c, layer.sliding));
+        let (kf, vf) = (F32s::cache(&kall)?, F32s::cache(&vall)?);
+        let y = attention::prompt(&qs, (kf.cached(), vf.cached()), pos, &attention::Shape::of(c, layer.sliding));
         Tensor::from_vec(y, (1, t, nh * hd), &Device::Cpu)
     }
 }

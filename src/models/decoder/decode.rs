@@ -18,7 +18,9 @@ use candle_core::{DType, Device, Storage, Tensor};
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
 use super::packed::{self, PackedMatrix};
+use super::rope;
 use super::{Decoder, Linear, Lora, RmsNorm, Span, Step, Weight};
+use crate::train::attention::Cached;
 
 type CResult<T> = candle_core::Result<T>;
 
@@ -33,13 +35,13 @@ pub(super) struct F32s<'a> {
     /// candle's storage lock guard (boxed: its type is candle's choice of lock).
     guard: Box<dyn Deref<Target = Storage> + Sync + 'a>,
     start: usize,
-    pub(super) strides: Vec<usize>,
+    strides: Vec<usize>,
     len: usize,
 }
 
 impl<'a> F32s<'a> {
     /// Any f32 CPU tensor; `get` spans from its first element to its last.
-    pub(super) fn strided(t: &'a Tensor) -> Option<Self> {
+    fn strided(t: &'a Tensor) -> Option<Self> {
         if t.dtype() != DType::F32 {
             return None;
         }
@@ -52,12 +54,25 @@ impl<'a> F32s<'a> {
         Some(Self { start: layout.start_offset(), strides: layout.stride().to_vec(), len, guard: Box::new(guard) })
     }
 
+    /// A key/value cache's `(1, kv_heads, positions, head_dim)` f32 buffer, its rows contiguous.
+    pub(super) fn cache(t: &'a Tensor) -> CResult<Self> {
+        match Self::strided(t) {
+            Some(f) if f.strides.len() == 4 && f.strides[3] == 1 => Ok(f),
+            _ => candle_core::bail!("KV cache is not f32 rows on the CPU"),
+        }
+    }
+
+    /// The cache buffer as the attention kernels read it (see `cache`).
+    pub(super) fn cached(&self) -> Cached<'_> {
+        Cached { data: self.get(), head: self.strides[1], row: self.strides[2] }
+    }
+
     /// A contiguous f32 CPU tensor.
     fn of(t: &'a Tensor) -> Option<Self> {
         if t.is_contiguous() { Self::strided(t) } else { None }
     }
 
-    pub(super) fn get(&self) -> &[f32] {
+    fn get(&self) -> &[f32] {
         let Storage::Cpu(c) = &**self.guard else { return &[] };
         c.as_slice::<f32>().ok().and_then(|s| s.get(self.start..self.start + self.len)).unwrap_or(&[])
     }
@@ -251,10 +266,7 @@ impl Decoder {
             // Rotate, append to each sequence's cache, and keep the caches' tensors for reading.
             let mut kvs = Vec::with_capacity(b);
             for (si, &Span { pos, .. }) in spans.iter().enumerate() {
-                let a = match &angles[si] {
-                    (_, Some(local)) if layer.sliding => local,
-                    (global, _) => global,
-                };
+                let a = rope::for_layer(&angles[si], layer.sliding);
                 let (cos, sin) = (&a.cos[..], &a.sin[..]);
                 rope(&mut q[si * nh * hd..(si + 1) * nh * hd], hd, cos, sin, c.rope_interleaved);
                 let ks = &mut k[si * nkv * hd..(si + 1) * nkv * hd];
@@ -263,13 +275,8 @@ impl Decoder {
                 let vt = Tensor::from_slice(&v[si * nkv * hd..(si + 1) * nkv * hd], (1, nkv, 1, hd), &Device::Cpu)?;
                 kvs.push(steps[si].cache.append(li, pos, &kt, &vt, c.max_position)?);
             }
-            let caches = kvs
-                .iter()
-                .map(|(kc, vc)| match (F32s::strided(kc), F32s::strided(vc)) {
-                    (Some(k), Some(v)) => Ok((k, v)),
-                    _ => candle_core::bail!("KV cache is not f32 on the CPU"),
-                })
-                .collect::<CResult<Vec<_>>>()?;
+            let held = kvs.iter().map(|(k, v)| Ok((F32s::cache(k)?, F32s::cache(v)?))).collect::<CResult<Vec<_>>>()?;
+            let caches: Vec<(Cached, Cached)> = held.iter().map(|(k, v)| (k.cached(), v.cached())).collect();
             let window = if layer.sliding { c.sliding_window } else { None };
             let scale = c.attn_scale as f32;
             // One item per (sequence, head), written into its slice of `y`.
@@ -279,29 +286,26 @@ impl Decoder {
                 for item in range {
                     let (si, head) = (item / nh, item % nh);
                     let pos = spans[si].pos;
-                    let (kc, vc) = &caches[si];
-                    // (1, kv_heads, positions, head_dim) views of the cache buffers.
-                    let (ks, vs) = (kc.get(), vc.get());
-                    let (kh, kp) = (kc.strides[1], kc.strides[2]);
-                    let (vh, vp) = (vc.strides[1], vc.strides[2]);
+                    let (kc, vc) = caches[si];
                     let g = head / groups;
                     let qh = &q[(si * nh + head) * hd..(si * nh + head + 1) * hd];
                     let seen = visible(pos, window);
                     let mut s: Vec<f32> = seen
                         .clone()
-                        .map(|j| f32::vec_dot(hd, qh, &ks[g * kh + j * kp..g * kh + j * kp + hd]))
+                        .map(|j| f32::vec_dot(hd, qh, &kc.data[g * kc.head + j * kc.row..][..hd]))
                         .collect();
                     softmax_scores(&mut s, scale, c.attn_softcap);
                     let mut out = lock(&heads[item]);
                     out.fill(0.0);
                     for (j, p) in seen.zip(&s) {
-                        let vj = &vs[g * vh + j * vp..g * vh + j * vp + hd];
+                        let vj = &vc.data[g * vc.head + j * vc.row..][..hd];
                         out.iter_mut().zip(vj).for_each(|(o, v)| *o += p * v);
                     }
                 }
             });
             drop(heads);
             drop(caches);
+            drop(held);
             let mut a = project(&[&layer.o], &y, b, &adapters)?.swap_remove(0);
             if let Some(n) = &layer.post_attn_norm {
                 norm_rows(&mut a, hidden, n)?;

@@ -433,9 +433,12 @@ impl Decoder {
             ))
         };
         let raw = self.span_angles(&spans);
+        // As tensors for candle's rope; the fused CPU attention rotates with `raw`.
         let mut angles = Vec::with_capacity(spans.len());
-        for (&Span { len: t, .. }, (global, local)) in spans.iter().zip(&raw) {
-            angles.push((tensors(global, t)?, local.as_ref().map(|l| tensors(l, t)).transpose()?));
+        if !fused {
+            for (&Span { len: t, .. }, (global, local)) in spans.iter().zip(&raw) {
+                angles.push((tensors(global, t)?, local.as_ref().map(|l| tensors(l, t)).transpose()?));
+            }
         }
         for (li, layer) in self.layers.iter().enumerate() {
             let h = layer.attn_norm.forward(&x)?;
@@ -445,10 +448,7 @@ impl Decoder {
             let mut ys = Vec::with_capacity(spans.len());
             for (si, &Span { start, len: t, pos }) in spans.iter().enumerate() {
                 if fused {
-                    let a = match &raw[si] {
-                        (_, Some(local)) if layer.sliding => local,
-                        (global, _) => global,
-                    };
+                    let a = rope::for_layer(&raw[si], layer.sliding);
                     ys.push(self.prompt_attention((li, layer), (&q, &k, &v), (&spans[si], a), steps[si].cache)?);
                     continue;
                 }
@@ -461,10 +461,7 @@ impl Decoder {
                     qi = qn.forward(&qi)?;
                     ki = kn.forward(&ki)?;
                 }
-                let (cos, sin) = match (&angles[si], layer.sliding) {
-                    ((_, Some(local)), true) => local,
-                    ((global, _), _) => global,
-                };
+                let (cos, sin) = rope::for_layer(&angles[si], layer.sliding);
                 let (qi, ki) = if c.rope_interleaved {
                     (candle_nn::rotary_emb::rope_i(&qi, cos, sin)?, candle_nn::rotary_emb::rope_i(&ki, cos, sin)?)
                 } else {

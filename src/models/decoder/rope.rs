@@ -29,3 +29,12 @@ impl Rope {
         Angles { cos, sin }
     }
 }
+
+/// What a layer rotates by from a sequence's `(global, local)` pair: the local one on
+/// sliding-window layers of models that have one.
+pub(crate) fn for_layer<T>((global, local): &(T, Option<T>), sliding: bool) -> &T {
+    match local {
+        Some(local) if sliding => local,
+        _ => global,
+    }
+}
