@@ -4,11 +4,11 @@
 //! positions from 0, so packing several records into one row computes what they compute apart.
 
 use candle_core::{Result, Tensor};
-use rand::{Rng, SeedableRng, rngs::SmallRng};
 use rayon::prelude::*;
 
 use super::attention::{self, Record};
-use super::mm::{self, View};
+use super::lora_ops::{self, Dims, Mask};
+use super::mm;
 use super::ops::{self, Gate};
 use crate::models::decoder::{Decoder, Layer, Linear, Span};
 
@@ -162,26 +162,10 @@ impl Batch {
 
 /// What one adapted projection's backward needs.
 struct LoraSaved {
-    /// Dropout's mask (0 or `1/(1-p)` per input entry); absent without dropout.
-    mask: Option<Vec<f32>>,
-    /// `dropped A^T`, `(n, r)`.
+    /// Dropout's mask; absent without dropout.
+    mask: Option<Mask>,
+    /// `dropout(x) A^T`, `(n, r)`.
     xa: Vec<f32>,
-}
-
-/// A projection's input after dropout.
-fn dropped<'a>(x: &'a [f32], mask: Option<&[f32]>) -> std::borrow::Cow<'a, [f32]> {
-    match mask {
-        Some(m) => {
-            let mut v = vec![0f32; x.len()];
-            v.par_chunks_mut(ops::CHUNK).zip(x.par_chunks(ops::CHUNK).zip(m.par_chunks(ops::CHUNK))).for_each(
-                |(v, (x, m))| {
-                    v.iter_mut().zip(x).zip(m).for_each(|((v, x), m)| *v = x * m);
-                },
-            );
-            v.into()
-        }
-        None => x.into(),
-    }
 }
 
 /// What a layer's attention keeps for its backward: queries and keys after their norms and
@@ -257,13 +241,23 @@ pub struct Trainer<'a> {
     pub checkpoint: bool,
     /// How the frozen weights' products are computed.
     pub precision: mm::Precision,
+    /// Scratch for a chunk of the vocabulary's logits; pass the last step's back in to reuse it.
+    pub logits: Vec<f32>,
 }
 
 impl<'a> Trainer<'a> {
     /// An exact pass: f32 products, no dropout, no checkpointing, 64 rows of logits at a time
     /// (set the fields to change any of them).
     pub fn new(model: &'a Decoder, lora: &'a mut LoraSet) -> Self {
-        Self { model, lora, dropout_seed: None, logits_chunk: 64, checkpoint: false, precision: mm::Precision::Highest }
+        Self {
+            model,
+            lora,
+            dropout_seed: None,
+            logits_chunk: 64,
+            checkpoint: false,
+            precision: mm::Precision::Highest,
+            logits: Vec::new(),
+        }
     }
 }
 
@@ -320,6 +314,7 @@ impl Trainer<'_> {
             c.final_softcap,
             denom,
             (self.logits_chunk, self.precision),
+            &mut self.logits,
         )?;
         if !backward {
             return Ok(loss);
@@ -338,22 +333,15 @@ impl Trainer<'_> {
         Ok(loss)
     }
 
-    /// Dropout's mask for one projection's input: 0 or `1/(1-p)` per entry, the same whatever
-    /// the thread count (fixed chunks, each from its own seed); `None` without dropout.
-    fn dropout_mask(&self, li: usize, module: Module, len: usize) -> Option<Vec<f32>> {
+    /// Dropout's mask for one projection's input, the same whatever the thread count; `None`
+    /// without dropout.
+    fn dropout_mask(&self, li: usize, module: Module) -> Option<Mask> {
         let seed = self.dropout_seed?;
         let p = self.lora.dropout;
         if p <= 0.0 {
             return None;
         }
-        let keep = 1.0 / (1.0 - p);
-        let seed = seed ^ ((li as u64) << 32) ^ ((module as u64) << 56);
-        let mut mask = vec![0f32; len];
-        mask.par_chunks_mut(1 << 16).enumerate().for_each(|(c, chunk)| {
-            let mut rng = SmallRng::seed_from_u64(seed.wrapping_add((c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-            chunk.iter_mut().for_each(|m| *m = if rng.random::<f32>() < p { 0.0 } else { keep });
-        });
-        Some(mask)
+        Some(Mask::new(seed ^ ((li as u64) << 32) ^ ((module as u64) << 56), p))
     }
 
     /// `x W^T (+ bias) + scale * dropout(x) A^T B^T`.
@@ -369,14 +357,10 @@ impl Trainer<'_> {
             }
             let Some(i) = self.lora.find(li, module) else { return Ok(()) };
             let ad = &self.lora.adapters[i];
-            let r = ad.a.rows;
-            let mask = self.dropout_mask(li, module, n * inp);
-            let input = dropped(xv, mask.as_deref());
-            let mut xa = vec![0f32; n * r];
-            let (rows_in, rows_r, rows_out) = (View::dense(0, n, inp), View::dense(0, n, r), View::dense(0, n, out));
-            mm::matmul(&mut xa, rows_r, &input, rows_in, &ad.a.value, View::dense(0, r, inp).t(), false, 1.0, true);
+            let mask = self.dropout_mask(li, module);
+            let dims = Dims { inp, out, r: ad.a.rows };
             let scale = self.lora.scale as f32;
-            mm::matmul(&mut y, rows_out, &xa, rows_r, &ad.b.value, View::dense(0, out, r).t(), true, scale, true);
+            let xa = lora_ops::forward(xv, mask.as_ref(), &ad.a.value, &ad.b.value, dims, scale, &mut y);
             keep.push((i, LoraSaved { mask, xa }));
             Ok(())
         })??;
@@ -435,29 +419,12 @@ impl Trainer<'_> {
             kept.iter().position(|(j, _)| *j == i).ok_or_else(|| candle_core::Error::Msg("no LoRA state".into()))?;
         let (_, s) = kept.swap_remove(pos);
         let scale = self.lora.scale as f32;
-        let ad = &mut self.lora.adapters[i];
-        let r = ad.a.rows;
-        let (rows_out, rows_in, rows_r) = (View::dense(0, n, out), View::dense(0, n, inp), View::dense(0, n, r));
-        // dB += scale dy^T (x A^T); d(x A^T) = scale dy B; dA += d(x A^T)^T dropped(x).
-        mm::matmul(&mut ad.b.grad, View::dense(0, out, r), dy, rows_out.t(), &s.xa, rows_r, true, scale, true);
-        let mut dxa = vec![0f32; n * r];
-        mm::matmul(&mut dxa, rows_r, dy, rows_out, &ad.b.value, View::dense(0, out, r), false, scale, true);
+        let Adapter { a, b, .. } = &mut self.lora.adapters[i];
+        let dims = Dims { inp, out, r: a.rows };
         ops::read(x, |xv| {
-            let input = dropped(xv, s.mask.as_deref());
-            mm::matmul(&mut ad.a.grad, View::dense(0, r, inp), &dxa, rows_r.t(), &input, rows_in, true, 1.0, true);
+            let grads = (a.grad.as_mut_slice(), b.grad.as_mut_slice());
+            lora_ops::backward(xv, s.mask.as_ref(), &s.xa, dy, (&a.value, &b.value), dims, scale, grads, dx);
         })?;
-        let a = View::dense(0, r, inp);
-        match &s.mask {
-            None => mm::matmul(dx, rows_in, &dxa, rows_r, &ad.a.value, a, true, 1.0, true),
-            Some(mask) => {
-                let mut dl = vec![0f32; n * inp];
-                mm::matmul(&mut dl, rows_in, &dxa, rows_r, &ad.a.value, a, false, 1.0, true);
-                let ins = dl.par_chunks(ops::CHUNK).zip(mask.par_chunks(ops::CHUNK));
-                dx.par_chunks_mut(ops::CHUNK).zip(ins).for_each(|(d, (l, m))| {
-                    d.iter_mut().zip(l).zip(m).for_each(|((d, l), m)| *d += l * m);
-                });
-            }
-        }
         Ok(())
     }
 
@@ -507,7 +474,7 @@ impl Trainer<'_> {
             post_attn = Some((a, r));
             a = out;
         }
-        let x2 = (x + a)?;
+        let x2 = ops::add(x, &a)?;
         let (h2, r2) = ops::rms_norm(&x2, &layer.ffn_norm.weight, layer.ffn_norm.eps)?;
         let g = self.project(li, Module::Gate, &h2, &mut lora)?;
         let u = self.project(li, Module::Up, &h2, &mut lora)?;
@@ -520,7 +487,7 @@ impl Trainer<'_> {
             post_ffn = Some((mo, r));
             mo = out;
         }
-        let out = (&x2 + mo)?;
+        let out = ops::add(&x2, &mo)?;
         let saved = LayerSaved {
             x: x.clone(),
             r1,
@@ -568,7 +535,7 @@ impl Trainer<'_> {
         };
         let dh2 = self.project_back(li, &[(Module::Gate, &dg), (Module::Up, &du)], h2.as_ref(), &mut lora)?;
         drop(h2);
-        let dx2 = (dout + ops::rms_norm_backward(&x2, &r2, &layer.ffn_norm.weight, &dh2)?)?;
+        let dx2 = ops::rms_norm_backward_plus(&x2, &r2, &layer.ffn_norm.weight, &dh2, dout)?;
         // Attention.
         let mut da = dx2.clone();
         if let (Some(n), Some((pre, r))) = (&layer.post_attn_norm, &post_attn) {
@@ -598,6 +565,6 @@ impl Trainer<'_> {
         };
         let parts = [(Module::Q, &dq), (Module::K, &dk), (Module::V, &dv)];
         let dh1 = self.project_back(li, &parts, h1.as_ref(), &mut lora)?;
-        dx2 + ops::rms_norm_backward(&x, &r1, &layer.attn_norm.weight, &dh1)?
+        ops::rms_norm_backward_plus(&x, &r1, &layer.attn_norm.weight, &dh1, &dx2)
     }
 }

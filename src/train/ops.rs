@@ -141,25 +141,57 @@ pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f32) -> Result<(Tensor, Vec<f32>)> 
 
 /// The input gradient of `rms_norm` given the output gradient `dy`.
 pub fn rms_norm_backward(x: &Tensor, r: &[f32], w: &Tensor, dy: &Tensor) -> Result<Tensor> {
-    let h = w.elem_count();
+    norm_backward(x, r, w, dy, None)
+}
+
+/// `plus` + the input gradient of `rms_norm`: a residual branch's gradient joining the skip
+/// path's in the same pass.
+pub fn rms_norm_backward_plus(x: &Tensor, r: &[f32], w: &Tensor, dy: &Tensor, plus: &Tensor) -> Result<Tensor> {
+    norm_backward(x, r, w, dy, Some(plus))
+}
+
+fn norm_backward(x: &Tensor, r: &[f32], w: &Tensor, dy: &Tensor, plus: Option<&Tensor>) -> Result<Tensor> {
     let dx = read(x, |xv| {
         read(w, |wv| {
-            read(dy, |dyv| {
-                let mut dx = vec![0f32; xv.len()];
-                dx.par_chunks_mut(h).zip(xv.par_chunks(h)).zip(dyv.par_chunks(h)).zip(r.par_iter()).for_each(
-                    |(((dx, x), dy), &r)| {
-                        // d/dx (x r w) = r (dy w) - x r^3 mean(dy w x)
-                        let c = r * r * r * dot3(x, dy, wv) / h as f32;
-                        for (((dx, x), d), w) in dx.iter_mut().zip(x).zip(dy).zip(wv) {
-                            *dx = r * d * w - x * c;
-                        }
-                    },
-                );
-                dx
+            read(dy, |dyv| match plus {
+                Some(p) => read(p, |pv| norm_backward_rows(xv, r, wv, dyv, Some(pv))),
+                None => Ok(norm_backward_rows(xv, r, wv, dyv, None)),
             })
         })
-    })???;
+    })????;
     tensor(dx, x.dims(), x.device())
+}
+
+fn norm_backward_rows(x: &[f32], r: &[f32], w: &[f32], dy: &[f32], plus: Option<&[f32]>) -> Vec<f32> {
+    let h = w.len();
+    let mut dx = vec![0f32; x.len()];
+    dx.par_chunks_mut(h).enumerate().zip(x.par_chunks(h)).zip(dy.par_chunks(h)).zip(r.par_iter()).for_each(
+        |((((i, dx), x), dy), &r)| {
+            // d/dx (x r w) = r (dy w) - x r^3 mean(dy w x)
+            let c = r * r * r * dot3(x, dy, w) / h as f32;
+            let grad = x.iter().zip(dy).zip(w).map(|((x, d), w)| r * d * w - x * c);
+            match plus {
+                Some(p) => dx.iter_mut().zip(&p[i * h..(i + 1) * h]).zip(grad).for_each(|((dx, p), g)| *dx = p + g),
+                None => dx.iter_mut().zip(grad).for_each(|(dx, g)| *dx = g),
+            }
+        },
+    );
+    dx
+}
+
+/// `a + b` (same shapes) on rayon's threads: candle's parallel binary ops run on a pool of
+/// their own whose workers spin after each op, on the cores rayon's next product needs.
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let sum = read(a, |av| {
+        read(b, |bv| {
+            let mut sum = vec![0f32; av.len()];
+            sum.par_chunks_mut(CHUNK).zip(av.par_chunks(CHUNK).zip(bv.par_chunks(CHUNK))).for_each(|(s, (a, b))| {
+                s.iter_mut().zip(a).zip(b).for_each(|((s, a), b)| *s = a + b);
+            });
+            sum
+        })
+    })??;
+    tensor(sum, a.dims(), a.device())
 }
 
 /// The MLP's activation: `act(g) * u`.
@@ -295,6 +327,10 @@ pub fn wide<R>(f: impl FnOnce() -> R) -> R {
 /// Cross-entropy of the vocabulary projection of `h (m, hidden)` against `targets`, with
 /// rows computed `chunk` at a time so the `(m, vocab)` logits never sit in memory whole.
 /// Returns the summed loss (f64) and the gradient of `sum / denom` with respect to `h`.
+/// `logits` is scratch, kept by the caller from step to step: a fresh chunk of logits (48 MiB
+/// on SmolLM2 in f32) lies above the allocator's mmap threshold, so each step mapped it anew
+/// and took a page fault per 4 KiB of it.
+#[allow(clippy::too_many_arguments)]
 pub fn cross_entropy(
     head: &Weight,
     h: &Tensor,
@@ -302,13 +338,14 @@ pub fn cross_entropy(
     softcap: Option<f32>,
     denom: f64,
     (chunk, precision): (usize, mm::Precision),
+    logits: &mut Vec<f32>,
 ) -> Result<(f64, Tensor)> {
     let m = targets.len();
     let (vocab, hidden) = head.dims2()?;
     let mut total = 0f64;
     let mut dh = vec![0f32; m * hidden];
     let chunk = chunk.clamp(1, m.max(1));
-    let mut logits = vec![0f32; chunk * vocab];
+    logits.resize(chunk * vocab, 0.0);
     read(h, |hv| -> Result<()> {
         for start in (0..m).step_by(chunk) {
             let n = chunk.min(m - start);
@@ -500,12 +537,31 @@ mod tests {
         let targets = [3u32, 0, 10, 7, 7];
         for softcap in [None, Some(2.0f32)] {
             let f = |x: &[f32]| {
-                cross_entropy(&w, &t(x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest)).unwrap().0 / 4.0
+                cross_entropy(&w, &t(x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest), &mut Vec::new())
+                    .unwrap()
+                    .0
+                    / 4.0
             };
-            let (loss, dh) =
-                cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest)).unwrap();
-            let (loss1, dh1) =
-                cross_entropy(&w, &t(&x, &[m, h]), &targets, softcap, 4.0, (64, mm::Precision::Highest)).unwrap();
+            let (loss, dh) = cross_entropy(
+                &w,
+                &t(&x, &[m, h]),
+                &targets,
+                softcap,
+                4.0,
+                (2, mm::Precision::Highest),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            let (loss1, dh1) = cross_entropy(
+                &w,
+                &t(&x, &[m, h]),
+                &targets,
+                softcap,
+                4.0,
+                (64, mm::Precision::Highest),
+                &mut Vec::new(),
+            )
+            .unwrap();
             assert!((loss - loss1).abs() < 1e-9);
             assert_eq!(vals(&dh), vals(&dh1));
             check("cross entropy", &x, &vals(&dh), &f);

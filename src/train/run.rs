@@ -201,7 +201,7 @@ impl Run<'_> {
         if self.eval.is_empty() {
             return Ok(None);
         }
-        let (mut sum, mut n) = (0f64, 0usize);
+        let (mut sum, mut n, mut logits) = (0f64, 0usize, Vec::new());
         let idx: Vec<usize> = (0..self.eval.len()).collect();
         for chunk in idx.chunks(self.opts.batch_size.max(1)) {
             let b = batch_of(&self.eval, chunk);
@@ -213,8 +213,10 @@ impl Run<'_> {
                 logits_chunk: self.opts.logits_chunk,
                 checkpoint: false,
                 precision: self.opts.precision,
+                logits: std::mem::take(&mut logits),
             };
             sum += t.step(&b, 1.0, false).map_err(TrainError::model)?;
+            logits = t.logits;
         }
         Ok(Some(sum / n.max(1) as f64))
     }
@@ -308,6 +310,8 @@ impl Run<'_> {
             tokens_per_s: 0.0,
         };
         let mut epoch_cache: Option<(u64, Vec<Vec<usize>>)> = None;
+        // The logits scratch lives across steps (see `ops::cross_entropy`).
+        let mut logits = Vec::new();
         for step in start..plan.total_steps {
             if stop.load(Ordering::SeqCst) {
                 let dir = self.save_checkpoint(step, &opt)?;
@@ -337,8 +341,10 @@ impl Run<'_> {
                     logits_chunk: self.opts.logits_chunk,
                     checkpoint: self.opts.gradient_checkpointing,
                     precision: self.opts.precision,
+                    logits: std::mem::take(&mut logits),
                 };
                 loss += t.step(b, denom, true).map_err(TrainError::model)?;
+                logits = t.logits;
             }
             let loss = loss / denom;
             if !loss.is_finite() {
