@@ -9,7 +9,7 @@
 use rand::{Rng, SeedableRng, rngs::SmallRng};
 use rayon::prelude::*;
 
-use super::ops::wide;
+use super::ops::{dot, wide};
 
 /// Rows per work item. The backward pass adds each item's partial gradients in item order, so
 /// its sums do not depend on the thread count.
@@ -70,25 +70,6 @@ fn transposed(b: &[f32], d: Dims) -> Vec<f32> {
         }
     }
     t
-}
-
-/// `a . b` in four independent 16-lane sums (inlined into `wide`'s vector code; with one
-/// 16-lane sum every add waited for the previous one). No `mul_add`: off the `wide` path it
-/// is a libm call per element.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let (mut a0, mut a1, mut a2, mut a3) = ([0f32; 16], [0f32; 16], [0f32; 16], [0f32; 16]);
-    let (ca, cb) = (a.chunks_exact(64), b.chunks_exact(64));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..16 {
-            a0[k] += x[k] * y[k];
-            a1[k] += x[k + 16] * y[k + 16];
-            a2[k] += x[k + 32] * y[k + 32];
-            a3[k] += x[k + 48] * y[k + 48];
-        }
-    }
-    (0..16).map(|k| (a0[k] + a1[k]) + (a2[k] + a3[k])).sum::<f32>() + tail
 }
 
 /// `y += s x`.

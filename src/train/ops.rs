@@ -57,18 +57,24 @@ pub fn dot3(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// `a . b` in 16 independent lanes, so the compiler vectorizes it (a plain `sum` adds one
-/// element at a time, in order).
+/// `a . b` in four independent 16-lane sums, so the compiler vectorizes it (a plain `sum` adds
+/// one element at a time, in order) and, inlined into `wide`'s vector code, no add waits for
+/// the previous one (one 16-lane sum did: the LoRA branch's dots were latency-bound). No
+/// `mul_add`: off the `wide` path it is a libm call per element.
+#[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (mut a0, mut a1, mut a2, mut a3) = ([0f32; 16], [0f32; 16], [0f32; 16], [0f32; 16]);
+    let (ca, cb) = (a.chunks_exact(64), b.chunks_exact(64));
     let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
     for (x, y) in ca.zip(cb) {
         for k in 0..16 {
-            acc[k] += x[k] * y[k];
+            a0[k] += x[k] * y[k];
+            a1[k] += x[k + 16] * y[k + 16];
+            a2[k] += x[k + 32] * y[k + 32];
+            a3[k] += x[k + 48] * y[k + 48];
         }
     }
-    acc.iter().sum::<f32>() + tail
+    (0..16).map(|k| (a0[k] + a1[k]) + (a2[k] + a3[k])).sum::<f32>() + tail
 }
 
 /// The largest element (NaN ignored, as `f32::max` does), in 16 lanes.
@@ -536,32 +542,20 @@ mod tests {
         let x = random(m * h, 13);
         let targets = [3u32, 0, 10, 7, 7];
         for softcap in [None, Some(2.0f32)] {
-            let f = |x: &[f32]| {
-                cross_entropy(&w, &t(x, &[m, h]), &targets, softcap, 4.0, (2, mm::Precision::Highest), &mut Vec::new())
-                    .unwrap()
-                    .0
-                    / 4.0
+            let ce = |x: &[f32], chunk| {
+                cross_entropy(
+                    &w,
+                    &t(x, &[m, h]),
+                    &targets,
+                    softcap,
+                    4.0,
+                    (chunk, mm::Precision::Highest),
+                    &mut Vec::new(),
+                )
+                .unwrap()
             };
-            let (loss, dh) = cross_entropy(
-                &w,
-                &t(&x, &[m, h]),
-                &targets,
-                softcap,
-                4.0,
-                (2, mm::Precision::Highest),
-                &mut Vec::new(),
-            )
-            .unwrap();
-            let (loss1, dh1) = cross_entropy(
-                &w,
-                &t(&x, &[m, h]),
-                &targets,
-                softcap,
-                4.0,
-                (64, mm::Precision::Highest),
-                &mut Vec::new(),
-            )
-            .unwrap();
+            let f = |x: &[f32]| ce(x, 2).0 / 4.0;
+            let ((loss, dh), (loss1, dh1)) = (ce(&x, 2), ce(&x, 64));
             assert!((loss - loss1).abs() < 1e-9);
             assert_eq!(vals(&dh), vals(&dh1));
             check("cross entropy", &x, &vals(&dh), &f);
