@@ -44,7 +44,8 @@ pub fn tensor(v: Vec<f32>, shape: &[usize], device: &Device) -> Result<Tensor> {
 /// vectorized and the task overhead to vanish.
 pub const CHUNK: usize = 1 << 14;
 
-/// `sum a b c`, in 16 lanes (see [`dot`]).
+/// `sum a b c`, in one 16-lane sum (vectorized as [`dot`] is, without its four chains: it
+/// runs once per norm row, not in the LoRA branch's inner loop).
 pub fn dot3(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
     let mut acc = [0f32; 16];
     let (ca, cb, cc) = (a.chunks_exact(16), b.chunks_exact(16), c.chunks_exact(16));
