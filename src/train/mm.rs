@@ -3,6 +3,8 @@
 //! column blocks cost nothing, and products can add into an existing buffer (`dst += ...`)
 //! instead of allocating a result and adding it in another pass.
 
+use std::mem::MaybeUninit;
+
 use candle_core::{DType, Result};
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +114,86 @@ impl View {
     }
 }
 
+/// Where a product goes: values it may add to, or fresh memory it only writes.
+pub(crate) enum Dst<'a> {
+    Init(&'a mut [f32]),
+    Fresh(&'a mut [MaybeUninit<f32>]),
+}
+
+impl<'a> Dst<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Init(d) => d.len(),
+            Self::Fresh(d) => d.len(),
+        }
+    }
+
+    fn ptr(&mut self) -> *mut f32 {
+        match self {
+            Self::Init(d) => d.as_mut_ptr(),
+            Self::Fresh(d) => d.as_mut_ptr().cast(),
+        }
+    }
+
+    fn reborrow(&mut self) -> Dst<'_> {
+        match self {
+            Self::Init(d) => Dst::Init(d),
+            Self::Fresh(d) => Dst::Fresh(d),
+        }
+    }
+
+    /// Marks fresh memory as written.
+    ///
+    /// # Safety
+    /// Every element of it has been written.
+    #[allow(unsafe_code)]
+    unsafe fn written(&mut self) {
+        if let Self::Fresh(d) = self {
+            // SAFETY: the caller vouches for the values.
+            *self = Self::Init(unsafe { assume_init(std::mem::take(d)) });
+        }
+    }
+
+    /// As values, zeroing fresh memory first (for kernels that take a slice).
+    fn zeroed(self) -> &'a mut [f32] {
+        match self {
+            Self::Init(d) => d,
+            Self::Fresh(d) => {
+                d.fill(MaybeUninit::new(0.0));
+                // SAFETY: every element was just written.
+                #[allow(unsafe_code)]
+                unsafe {
+                    assume_init(d)
+                }
+            }
+        }
+    }
+}
+
+/// # Safety
+/// Every element of `d` is initialized.
+#[allow(unsafe_code)]
+unsafe fn assume_init(d: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and the caller vouches for the values.
+    unsafe { &mut *(d as *mut [MaybeUninit<f32>] as *mut [f32]) }
+}
+
+/// `len` values written by `fill`, without zeroing them first as `vec![0.0; len]` does: the
+/// training pass makes a few hundred activation-sized buffers a step, and zeroing them on the
+/// calling thread (calloc's memset, while the other cores wait) cost about 8% of a SmolLM2
+/// step.
+///
+/// # Safety
+/// When `fill` returns `Ok`, it has written every element of its slice.
+#[allow(unsafe_code)]
+pub(crate) unsafe fn fresh(len: usize, fill: impl FnOnce(&mut [MaybeUninit<f32>]) -> Result<()>) -> Result<Vec<f32>> {
+    let mut v = Vec::with_capacity(len);
+    fill(&mut v.spare_capacity_mut()[..len])?;
+    // SAFETY: capacity is at least `len`, and the caller vouches that `fill` wrote them all.
+    unsafe { v.set_len(len) };
+    Ok(v)
+}
+
 /// `dst = (dst if accumulate, else 0) + alpha * lhs rhs`; on rayon's threads when `parallel`
 /// (attention runs many small ones in parallel instead).
 #[allow(clippy::too_many_arguments)]
@@ -126,16 +208,39 @@ pub(crate) fn matmul(
     alpha: f32,
     parallel: bool,
 ) {
+    product(Dst::Init(dst), d, lhs, l, rhs, r, accumulate, alpha, parallel)
+}
+
+/// `matmul` into either kind of destination; fresh memory only without `accumulate`, and
+/// then every element `d` views is written.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    mut dst: Dst,
+    d: View,
+    lhs: &[f32],
+    l: View,
+    rhs: &[f32],
+    r: View,
+    accumulate: bool,
+    alpha: f32,
+    parallel: bool,
+) {
     assert!(d.rows == l.rows && d.cols == r.cols && l.cols == r.rows, "matmul shapes");
     assert!(d.end() <= dst.len() && l.end() <= lhs.len() && r.end() <= rhs.len(), "matmul bounds");
+    assert!(!accumulate || matches!(dst, Dst::Init(_)), "matmul adds to fresh memory");
     if d.rows == 0 || d.cols == 0 {
         return;
     }
+    let out = dst.ptr();
     if l.cols == 0 {
         if !accumulate {
             for i in 0..d.rows {
                 for j in 0..d.cols {
-                    dst[d.off + i * d.rs + j * d.cs] = 0.0;
+                    // SAFETY: inside `dst` (asserted above), which is uniquely borrowed.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        out.add(d.off + i * d.rs + j * d.cs).write(0.0)
+                    };
                 }
             }
         }
@@ -147,13 +252,16 @@ pub(crate) fn matmul(
     };
     // SAFETY: every element the three views address lies inside its slice (asserted above);
     // `dst` is a unique borrow, so it overlaps neither input; gemm touches only those elements.
+    // Without `accumulate` (read_dst false) gemm computes nothing from dst's old values, so
+    // fresh memory is fine: its edge tiles copy them to a scratch tile and back, then
+    // overwrite them.
     #[allow(unsafe_code)]
     unsafe {
         gemm::gemm(
             d.rows,
             d.cols,
             l.cols,
-            dst.as_mut_ptr().add(d.off),
+            out.add(d.off),
             d.cs as isize,
             d.rs as isize,
             accumulate,
@@ -206,33 +314,58 @@ fn each_rows(w: &Weight, piece: Option<usize>, mut f: impl FnMut(usize, &[f32], 
 
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 /// `y = x W^T` for a frozen weight `(out, in)` and `x (n, in)`; `y` is `(n, out)`.
-pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, y: &mut [f32], p: Precision) -> Result<()> {
+pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, mut y: Dst, p: Precision) -> Result<()> {
     let (out, inp) = w.dims2()?;
+    assert!(matches!(y, Dst::Init(_)) || y.len() == n * out, "fresh output of another shape");
     #[cfg(target_arch = "x86_64")]
     if let Some(kernel) = p.kernel() {
         use super::amx::{Act, Out, Side, product};
+        let y = y.zeroed();
         return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
             let out = Out { dst: &mut y[start..], rs: out, accumulate: false };
             product(out, Act { act: x, rs: inp, n }, rows, Side::Rows, (inp, len), kernel);
             Ok(())
         });
     }
+    // The pieces' column blocks cover all `out` columns of all `n` rows.
     each_rows(w, None, |start, rows, len| {
         let dst = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
-        matmul(y, dst, x, View::dense(0, n, inp), rows, View::dense(0, len, inp).t(), false, 1.0, true);
+        self::product(
+            y.reborrow(),
+            dst,
+            x,
+            View::dense(0, n, inp),
+            rows,
+            View::dense(0, len, inp).t(),
+            false,
+            1.0,
+            true,
+        );
         Ok(())
     })
 }
 
+/// `frozen_forward` into a new buffer.
+pub(super) fn frozen_forward_new(w: &Weight, x: &[f32], n: usize, p: Precision) -> Result<Vec<f32>> {
+    let out = w.dims2()?.0;
+    // SAFETY: `frozen_forward` writes all of a fresh `(n, out)` destination when it succeeds.
+    #[allow(unsafe_code)]
+    unsafe {
+        fresh(n * out, |y| frozen_forward(w, x, n, Dst::Fresh(y), p))
+    }
+}
+
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 /// `dx (+)= dy W`: the input gradient through a frozen weight (no weight gradient is formed),
-/// added to `dx` when `add`.
-pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: &mut [f32], add: bool, p: Precision) -> Result<()> {
+/// added to `dx` when `add` (which fresh memory cannot be).
+pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: Dst, add: bool, p: Precision) -> Result<()> {
     let (out, inp) = w.dims2()?;
+    assert!(matches!(dx, Dst::Init(_)) || dx.len() == n * inp, "fresh output of another shape");
     let mut add = add;
     #[cfg(target_arch = "x86_64")]
     if let Some(kernel) = p.kernel() {
         use super::amx::{Act, Out, Side, product};
+        let dx = dx.zeroed();
         return each_rows(w, Some(TILE_PIECE), |start, rows, len| {
             let dst = Out { dst: &mut *dx, rs: inp, accumulate: add };
             product(dst, Act { act: &dy[start..], rs: out, n }, rows, Side::Cols, (len, inp), kernel);
@@ -240,10 +373,31 @@ pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: &mut [f32], 
             Ok(())
         });
     }
+    let mut dx = dx;
     each_rows(w, None, |start, rows, len| {
         let src = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
-        matmul(dx, View::dense(0, n, inp), dy, src, rows, View::dense(0, len, inp), add, 1.0, true);
+        self::product(dx.reborrow(), View::dense(0, n, inp), dy, src, rows, View::dense(0, len, inp), add, 1.0, true);
+        // SAFETY: the dense `(n, inp)` view just written is all of `dx` when fresh (asserted).
+        #[allow(unsafe_code)]
+        unsafe {
+            dx.written()
+        };
         add = true;
         Ok(())
-    })
+    })?;
+    if !add {
+        // No weight rows: the product is zero.
+        dx.zeroed()[..n * inp].fill(0.0);
+    }
+    Ok(())
+}
+
+/// `frozen_backward` into a new buffer.
+pub(super) fn frozen_backward_new(w: &Weight, dy: &[f32], n: usize, p: Precision) -> Result<Vec<f32>> {
+    let inp = w.dims2()?.1;
+    // SAFETY: `frozen_backward` writes all of a fresh `(n, in)` destination when it succeeds.
+    #[allow(unsafe_code)]
+    unsafe {
+        fresh(n * inp, |dx| frozen_backward(w, dy, n, Dst::Fresh(dx), false, p))
+    }
 }

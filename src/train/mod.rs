@@ -9,6 +9,7 @@ pub mod adapter;
 pub(crate) mod amx;
 pub mod attention;
 pub mod error;
+pub mod gate;
 mod lora_ops;
 pub(crate) mod mm;
 pub mod model;

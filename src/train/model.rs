@@ -7,9 +7,10 @@ use candle_core::{Result, Tensor};
 use rayon::prelude::*;
 
 use super::attention::{self, Record};
+use super::gate::Gate;
 use super::lora_ops::{self, Dims, Mask};
-use super::mm;
-use super::ops::{self, Gate};
+use super::mm::{self, Dst};
+use super::ops;
 use crate::models::decoder::{Decoder, Layer, Linear, Span};
 
 /// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
@@ -349,20 +350,19 @@ impl Trainer<'_> {
         let lin = module.of(&self.model.layers[li]);
         let (n, inp) = x.dims2()?;
         let out = lin.weight.dims2()?.0;
-        let mut y = vec![0f32; n * out];
-        ops::read(x, |xv| -> Result<()> {
-            mm::frozen_forward(&lin.weight, xv, n, &mut y, self.precision)?;
+        let y = ops::read(x, |xv| -> Result<Vec<f32>> {
+            let mut y = mm::frozen_forward_new(&lin.weight, xv, n, self.precision)?;
             if let Some(b) = &lin.bias {
                 ops::read(b, |bv| y.par_chunks_mut(out).for_each(|r| r.iter_mut().zip(bv).for_each(|(y, b)| *y += b)))?;
             }
-            let Some(i) = self.lora.find(li, module) else { return Ok(()) };
+            let Some(i) = self.lora.find(li, module) else { return Ok(y) };
             let ad = &self.lora.adapters[i];
             let mask = self.dropout_mask(li, module);
             let dims = Dims { inp, out, r: ad.a.rows };
             let scale = self.lora.scale as f32;
             let xa = lora_ops::forward(xv, mask.as_ref(), &ad.a.value, &ad.b.value, dims, scale, &mut y);
             keep.push((i, LoraSaved { mask, xa }));
-            Ok(())
+            Ok(y)
         })??;
         ops::tensor(y, &[n, out], x.device())
     }
@@ -390,15 +390,16 @@ impl Trainer<'_> {
         let layer = &self.model.layers[li];
         let inp = parts[0].0.of(layer).weight.dims2()?.1;
         let n = parts[0].1.dim(0)?;
-        let mut dx = vec![0f32; n * inp];
-        for (k, &(module, dy)) in parts.iter().enumerate() {
-            ops::read(dy, |dyv| self.project_back_one(li, module, x, dyv, kept, &mut dx, k > 0))??;
+        let mut dx = None;
+        for &(module, dy) in parts {
+            dx = Some(ops::read(dy, |dyv| self.project_back_one(li, module, x, dyv, kept, dx.take()))??);
         }
+        let dx = dx.ok_or_else(|| candle_core::Error::Msg("no projection to go back through".into()))?;
         ops::tensor(dx, &[n, inp], parts[0].1.device())
     }
 
-    /// `dx (+)= dy W` for one projection, with its adapter's part and gradients.
-    #[allow(clippy::too_many_arguments)]
+    /// `dx = dy W`, or added to the `dx` given, for one projection, with its adapter's part
+    /// and gradients.
     fn project_back_one(
         &mut self,
         li: usize,
@@ -406,14 +407,19 @@ impl Trainer<'_> {
         x: Option<&Tensor>,
         dy: &[f32],
         kept: &mut Vec<(usize, LoraSaved)>,
-        dx: &mut [f32],
-        add: bool,
-    ) -> Result<()> {
+        dx: Option<Vec<f32>>,
+    ) -> Result<Vec<f32>> {
         let lin = module.of(&self.model.layers[li]);
         let (out, inp) = lin.weight.dims2()?;
         let n = dy.len() / out;
-        mm::frozen_backward(&lin.weight, dy, n, dx, add, self.precision)?;
-        let Some(i) = self.lora.find(li, module) else { return Ok(()) };
+        let mut dx = match dx {
+            Some(mut dx) => {
+                mm::frozen_backward(&lin.weight, dy, n, Dst::Init(&mut dx), true, self.precision)?;
+                dx
+            }
+            None => mm::frozen_backward_new(&lin.weight, dy, n, self.precision)?,
+        };
+        let Some(i) = self.lora.find(li, module) else { return Ok(dx) };
         let x = x.ok_or_else(|| candle_core::Error::Msg("no input kept for an adapted projection".into()))?;
         let pos =
             kept.iter().position(|(j, _)| *j == i).ok_or_else(|| candle_core::Error::Msg("no LoRA state".into()))?;
@@ -423,9 +429,9 @@ impl Trainer<'_> {
         let dims = Dims { inp, out, r: a.rows };
         ops::read(x, |xv| {
             let grads = (a.grad.as_mut_slice(), b.grad.as_mut_slice());
-            lora_ops::backward(xv, s.mask.as_ref(), &s.xa, dy, (&a.value, &b.value), dims, scale, grads, dx);
+            lora_ops::backward(xv, s.mask.as_ref(), &s.xa, dy, (&a.value, &b.value), dims, scale, grads, &mut dx);
         })?;
-        Ok(())
+        Ok(dx)
     }
 
     fn layer_forward(

@@ -494,7 +494,7 @@ impl Decoder {
             let gated = if fused {
                 // The training pass's fused `act(g) * u`, vectorized (candle's SiLU calls libm's
                 // `expf` per element).
-                crate::train::ops::Gate::of(c.activation).forward(&g, &u)?
+                crate::train::gate::Gate::of(c.activation).forward(&g, &u)?
             } else {
                 let g = match c.activation {
                     Activation::Silu => candle_nn::ops::silu(&g)?,
