@@ -90,9 +90,9 @@ fn tile_speed() {
             2.0 * (n * depth * cols * reps) as f64 / t.elapsed().as_secs_f64() / 1e9
         };
         let f32_rate = gflops(&mut || {
-            use crate::train::mm::{View, matmul};
+            use crate::train::mm::{Dst, View, matmul};
             let r = View::dense(0, depth, cols);
-            matmul(&mut dst, View::dense(0, n, cols), &a, View::dense(0, n, depth), &w, r, false, 1.0, true);
+            matmul(Dst::Init(&mut dst), View::dense(0, n, cols), &a, View::dense(0, n, depth), &w, r, false, 1.0, true);
         });
         println!("{n}x{depth}x{cols} gemm f32: {f32_rate:.0} GFLOP/s");
         for (side, kernel) in kernels().iter().flat_map(|&(k, _)| [(Side::Rows, k), (Side::Cols, k)]) {

@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::mm::{View, matmul};
+use super::mm::{Dst, View, matmul};
 use super::ops::{exp, exp_sum, max_of};
 use crate::models::decoder::DecoderConfig;
 
@@ -154,7 +154,7 @@ fn block_forward(
     sc.out.resize(rows * d, 0.0);
     let sv = View::dense(0, rows, n);
     let ((k, kv), (v, vv)) = (group.k, group.v);
-    matmul(&mut sc.scores, sv, &sc.q, View::dense(0, rows, d), k, kv.rows(first, n).t(), false, 1.0, false);
+    matmul(Dst::Init(&mut sc.scores), sv, &sc.q, View::dense(0, rows, d), k, kv.rows(first, n).t(), false, 1.0, false);
     for (r, (row, l)) in sc.scores.chunks_mut(n).zip(lse.iter_mut()).enumerate() {
         let vis = scale_row(row, s, p0 + r % m, first);
         let max = max_of(&row[vis.clone()]);
@@ -162,7 +162,7 @@ fn block_forward(
         row[vis].iter_mut().for_each(|p| *p /= sum);
         *l = max + sum.ln();
     }
-    matmul(&mut sc.out, View::dense(0, rows, d), &sc.scores, sv, v, vv.rows(first, n), false, 1.0, false);
+    matmul(Dst::Init(&mut sc.out), View::dense(0, rows, d), &sc.scores, sv, v, vv.rows(first, n), false, 1.0, false);
     group.unstack(&sc.out, m, out, ov);
 }
 
@@ -305,7 +305,7 @@ fn group_backward(r: Record, o: &[f32], dout: &[f32], lse: &[f32], s: &Shape, g:
         group.stack(dout, (i0, m), &mut dos);
         p.resize(rows * n, 0.0);
         dp.resize(rows * n, 0.0);
-        matmul(&mut p, sv, &q, qs, r.k, kb.t(), false, 1.0, false);
+        matmul(Dst::Init(&mut p), sv, &q, qs, r.k, kb.t(), false, 1.0, false);
         if s.softcap.is_some() {
             cap.resize(rows * n, 0.0);
         }
@@ -320,7 +320,7 @@ fn group_backward(r: Record, o: &[f32], dout: &[f32], lse: &[f32], s: &Shape, g:
             let l = lse[j * t + i];
             row[vis].iter_mut().for_each(|z| *z = exp(*z - l));
         }
-        matmul(&mut dp, sv, &dos, qs, r.v, vb.t(), false, 1.0, false);
+        matmul(Dst::Init(&mut dp), sv, &dos, qs, r.v, vb.t(), false, 1.0, false);
         for (x, (prow, drow)) in p.chunks_exact(n).zip(dp.chunks_exact_mut(n)).enumerate() {
             // D = dO . O, which equals sum_j P_ij dP_ij.
             let dot: f32 = dos[x * d..(x + 1) * d].iter().zip(&os[x * d..(x + 1) * d]).map(|(a, b)| a * b).sum();
@@ -333,10 +333,10 @@ fn group_backward(r: Record, o: &[f32], dout: &[f32], lse: &[f32], s: &Shape, g:
             }
         }
         dqs.resize(rows * d, 0.0);
-        matmul(&mut dqs, qs, &dp, sv, r.k, kb, false, 1.0, false);
+        matmul(Dst::Init(&mut dqs), qs, &dp, sv, r.k, kb, false, 1.0, false);
         group.unstack(&dqs, m, &mut dq, View { off: i0 * heads * d, rows: m, cols: d, rs: heads * d, cs: 1 });
-        matmul(&mut dk, View::dense(first * d, n, d), &dp, sv.t(), &q, qs, true, 1.0, false);
-        matmul(&mut dv, View::dense(first * d, n, d), &p, sv.t(), &dos, qs, true, 1.0, false);
+        matmul(Dst::Init(&mut dk), View::dense(first * d, n, d), &dp, sv.t(), &q, qs, true, 1.0, false);
+        matmul(Dst::Init(&mut dv), View::dense(first * d, n, d), &p, sv.t(), &dos, qs, true, 1.0, false);
     }
     [dq, dk, dv]
 }

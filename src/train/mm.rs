@@ -195,26 +195,10 @@ pub(crate) unsafe fn fresh(len: usize, fill: impl FnOnce(&mut [MaybeUninit<f32>]
 }
 
 /// `dst = (dst if accumulate, else 0) + alpha * lhs rhs`; on rayon's threads when `parallel`
-/// (attention runs many small ones in parallel instead).
+/// (attention runs many small ones in parallel instead). Fresh memory only without
+/// `accumulate`, and then every element `d` views is written.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn matmul(
-    dst: &mut [f32],
-    d: View,
-    lhs: &[f32],
-    l: View,
-    rhs: &[f32],
-    r: View,
-    accumulate: bool,
-    alpha: f32,
-    parallel: bool,
-) {
-    product(Dst::Init(dst), d, lhs, l, rhs, r, accumulate, alpha, parallel)
-}
-
-/// `matmul` into either kind of destination; fresh memory only without `accumulate`, and
-/// then every element `d` views is written.
-#[allow(clippy::too_many_arguments)]
-fn product(
     mut dst: Dst,
     d: View,
     lhs: &[f32],
@@ -330,17 +314,7 @@ pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, mut y: Dst, p: Pre
     // The pieces' column blocks cover all `out` columns of all `n` rows.
     each_rows(w, None, |start, rows, len| {
         let dst = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
-        self::product(
-            y.reborrow(),
-            dst,
-            x,
-            View::dense(0, n, inp),
-            rows,
-            View::dense(0, len, inp).t(),
-            false,
-            1.0,
-            true,
-        );
+        matmul(y.reborrow(), dst, x, View::dense(0, n, inp), rows, View::dense(0, len, inp).t(), false, 1.0, true);
         Ok(())
     })
 }
@@ -376,7 +350,7 @@ pub(super) fn frozen_backward(w: &Weight, dy: &[f32], n: usize, dx: Dst, add: bo
     let mut dx = dx;
     each_rows(w, None, |start, rows, len| {
         let src = View { off: start, rows: n, cols: len, rs: out, cs: 1 };
-        self::product(dx.reborrow(), View::dense(0, n, inp), dy, src, rows, View::dense(0, len, inp), add, 1.0, true);
+        matmul(dx.reborrow(), View::dense(0, n, inp), dy, src, rows, View::dense(0, len, inp), add, 1.0, true);
         // SAFETY: the dense `(n, inp)` view just written is all of `dx` when fresh (asserted).
         #[allow(unsafe_code)]
         unsafe {

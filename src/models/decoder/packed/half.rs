@@ -13,7 +13,7 @@ use super::blocks::F16;
 #[cfg(target_arch = "x86_64")]
 use super::kernels::{AVX2, prefetch};
 use super::tiles::{Tile, sweep_rows, tiled, wide_tiles};
-use crate::train::mm::{View, matmul};
+use crate::train::mm::{Dst, View, matmul};
 
 /// Which 16-bit float the bits hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,7 +472,17 @@ impl HalfMatrix {
                 continue;
             }
             let dst = View { off: start, rows: m, cols: len, rs: n, cs: 1 };
-            matmul(&mut y, dst, x, View::dense(0, m, k), &wide, View::dense(0, len, k).t(), false, 1.0, true);
+            matmul(
+                Dst::Init(&mut y),
+                dst,
+                x,
+                View::dense(0, m, k),
+                &wide,
+                View::dense(0, len, k).t(),
+                false,
+                1.0,
+                true,
+            );
         }
         Ok(y)
     }
