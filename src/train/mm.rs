@@ -320,7 +320,7 @@ pub(super) fn frozen_forward(w: &Weight, x: &[f32], n: usize, mut y: Dst, p: Pre
 }
 
 /// `frozen_forward` into a new buffer.
-pub(super) fn frozen_forward_new(w: &Weight, x: &[f32], n: usize, p: Precision) -> Result<Vec<f32>> {
+pub(crate) fn frozen_forward_new(w: &Weight, x: &[f32], n: usize, p: Precision) -> Result<Vec<f32>> {
     let out = w.dims2()?.0;
     // SAFETY: `frozen_forward` writes all of a fresh `(n, out)` destination when it succeeds.
     #[allow(unsafe_code)]
