@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::mm::{Dst, View, matmul};
 use super::ops::{exp, exp_sum, max_of};
-use crate::models::decoder::DecoderConfig;
+use crate::models::decoder::{DecoderConfig, rotate};
 
 /// Query positions per block: the keys multiplied for a block end at its last position.
 const BLOCK: usize = 64;
@@ -380,16 +380,8 @@ pub fn backward(records: &[Record], out: &[f32], dout: &[f32], lse: &[f32], s: &
 /// given cos/sin rows `(tokens, d / 2)`; `inverse` rotates back (the backward pass).
 pub fn rope(x: &mut [f32], heads: usize, d: usize, cos: &[f32], sin: &[f32], interleaved: bool, inverse: bool) {
     let half = d / 2;
-    x.par_chunks_mut(heads * d).zip(cos.par_chunks(half).zip(sin.par_chunks(half))).for_each(|(row, (c, sn))| {
-        for head in row.chunks_mut(d) {
-            for f in 0..half {
-                let (a, b) = if interleaved { (2 * f, 2 * f + 1) } else { (f, f + half) };
-                let s = if inverse { -sn[f] } else { sn[f] };
-                let (x0, x1) = (head[a], head[b]);
-                head[a] = x0 * c[f] - x1 * s;
-                head[b] = x0 * s + x1 * c[f];
-            }
-        }
+    x.par_chunks_mut(heads * d).zip(cos.par_chunks(half).zip(sin.par_chunks(half))).for_each(|(row, angles)| {
+        rotate(row, d, angles, interleaved, inverse);
     });
 }
 

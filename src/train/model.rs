@@ -11,7 +11,7 @@ use super::gate::Gate;
 use super::lora_ops::{self, Dims, Mask};
 use super::mm::{self, Dst};
 use super::ops;
-use crate::models::decoder::{Decoder, Layer, Linear, Span};
+use crate::models::decoder::{Angles, Decoder, Layer, Linear, Span, for_layer};
 
 /// A projection LoRA can target, by its transformers name (declared in `ALL`'s order: the
 /// discriminant indexes `LoraSet`'s table).
@@ -202,16 +202,14 @@ struct LayerSaved {
 /// layers, and for sliding layers where they have their own rope base.
 #[derive(Default)]
 struct BatchAngles {
-    global: (Vec<f32>, Vec<f32>),
-    local: Option<(Vec<f32>, Vec<f32>)>,
+    /// Global and local.
+    pair: (Angles, Option<Angles>),
 }
 
 impl BatchAngles {
     fn of(&self, layer: &Layer) -> (&[f32], &[f32]) {
-        match (&self.local, layer.sliding) {
-            (Some((c, s)), true) => (c, s),
-            _ => (&self.global.0, &self.global.1),
-        }
+        let a = for_layer(&self.pair, layer.sliding);
+        (&a.cos, &a.sin)
     }
 }
 
@@ -282,12 +280,12 @@ impl Trainer<'_> {
         let spans3: Vec<Span> = batch.spans.iter().map(|&(start, len)| Span { start, len, pos: 0 }).collect();
         let mut angles = BatchAngles::default();
         for (global, local) in m.span_angles(&spans3) {
-            angles.global.0.extend_from_slice(&global.cos);
-            angles.global.1.extend_from_slice(&global.sin);
+            angles.pair.0.cos.extend_from_slice(&global.cos);
+            angles.pair.0.sin.extend_from_slice(&global.sin);
             if let Some(l) = local {
-                let (c, s) = angles.local.get_or_insert_default();
-                c.extend_from_slice(&l.cos);
-                s.extend_from_slice(&l.sin);
+                let a = angles.pair.1.get_or_insert_default();
+                a.cos.extend_from_slice(&l.cos);
+                a.sin.extend_from_slice(&l.sin);
             }
         }
         let mut saved = Vec::with_capacity(m.layers.len());

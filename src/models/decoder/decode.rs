@@ -18,7 +18,7 @@ use candle_core::{DType, Device, Storage, Tensor};
 use super::config::Activation;
 use super::cpu_ops::{softcap, softmax_scores, visible};
 use super::packed::{self, PackedMatrix};
-use super::rope;
+use super::rope::{self, rotate};
 use super::{Decoder, Linear, Lora, RmsNorm, Span, Step, Weight};
 use crate::train::attention::Cached;
 
@@ -221,20 +221,6 @@ pub(super) fn norm_rows(x: &mut [f32], width: usize, n: &RmsNorm) -> CResult<()>
     Ok(())
 }
 
-/// Rotate each `dim`-long head of `x` by the angles `cos`/`sin` (`dim / 2` each): pairs
-/// `(2i, 2i + 1)` when interleaved (llama.cpp's order), else `(i, i + dim / 2)`.
-fn rope(x: &mut [f32], dim: usize, cos: &[f32], sin: &[f32], interleaved: bool) {
-    let half = dim / 2;
-    for head in x.chunks_exact_mut(dim) {
-        for i in 0..half {
-            let (a, b) = if interleaved { (2 * i, 2 * i + 1) } else { (i, i + half) };
-            let (x0, x1) = (head[a], head[b]);
-            head[a] = x0 * cos[i] - x1 * sin[i];
-            head[b] = x0 * sin[i] + x1 * cos[i];
-        }
-    }
-}
-
 impl Decoder {
     /// `forward_batch` for steps of one token each, on the CPU. `spans` are `forward_batch`'s
     /// `(row, tokens, position)` per step; `ids` the steps' tokens.
@@ -267,10 +253,10 @@ impl Decoder {
             let mut kvs = Vec::with_capacity(b);
             for (si, &Span { pos, .. }) in spans.iter().enumerate() {
                 let a = rope::for_layer(&angles[si], layer.sliding);
-                let (cos, sin) = (&a.cos[..], &a.sin[..]);
-                rope(&mut q[si * nh * hd..(si + 1) * nh * hd], hd, cos, sin, c.rope_interleaved);
+                let turn = (&a.cos[..], &a.sin[..]);
+                rotate(&mut q[si * nh * hd..(si + 1) * nh * hd], hd, turn, c.rope_interleaved, false);
                 let ks = &mut k[si * nkv * hd..(si + 1) * nkv * hd];
-                rope(ks, hd, cos, sin, c.rope_interleaved);
+                rotate(ks, hd, turn, c.rope_interleaved, false);
                 let kt = Tensor::from_slice(ks, (1, nkv, 1, hd), &Device::Cpu)?;
                 let vt = Tensor::from_slice(&v[si * nkv * hd..(si + 1) * nkv * hd], (1, nkv, 1, hd), &Device::Cpu)?;
                 kvs.push(steps[si].cache.append(li, pos, &kt, &vt, c.max_position)?);

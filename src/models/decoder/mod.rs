@@ -30,8 +30,8 @@ pub use config::{Activation, Arch, DecoderConfig, GGUF_DECODERS, RopeScaling, SA
 pub use kv::KvCache;
 pub use linear::{Linear, Lora, RmsNorm, RowSpan, Weight};
 pub use names::{Role, gguf_name, hf_name};
-pub(crate) use rope::Angles;
 use rope::Rope;
+pub(crate) use rope::{Angles, for_layer, rotate};
 
 use super::error::{ModelError, Result, bad_model as cerr};
 use super::gguf::Gguf;

@@ -8,6 +8,7 @@ pub(super) struct Rope {
 }
 
 /// cos and sin of a run of positions, `(positions, head_dim / 2)` row-major.
+#[derive(Default)]
 pub(crate) struct Angles {
     pub(crate) cos: Vec<f32>,
     pub(crate) sin: Vec<f32>,
@@ -36,5 +37,22 @@ pub(crate) fn for_layer<T>((global, local): &(T, Option<T>), sliding: bool) -> &
     match local {
         Some(local) if sliding => local,
         _ => global,
+    }
+}
+
+/// Rotates each head (`d` values) of one position's `row` by that position's angles (`d / 2`
+/// each); `inverse` rotates back (the transpose, which a gradient goes through). Pairs are
+/// `(f, f + d/2)`, or `(2f, 2f + 1)` when `interleaved` (GGUF's llama order).
+#[inline]
+pub(crate) fn rotate(row: &mut [f32], d: usize, (cos, sin): (&[f32], &[f32]), interleaved: bool, inverse: bool) {
+    let half = d / 2;
+    for head in row.chunks_exact_mut(d) {
+        for f in 0..half {
+            let (a, b) = if interleaved { (2 * f, 2 * f + 1) } else { (f, f + half) };
+            let s = if inverse { -sin[f] } else { sin[f] };
+            let (x0, x1) = (head[a], head[b]);
+            head[a] = x0 * cos[f] - x1 * s;
+            head[b] = x0 * s + x1 * cos[f];
+        }
     }
 }
