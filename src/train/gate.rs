@@ -6,7 +6,7 @@ use candle_core::{Result, Tensor};
 use rayon::prelude::*;
 
 use super::mm;
-use super::ops::{CHUNK, exp, read, tensor, wide};
+use super::ops::{CHUNK, exp, read, tensor, wide, zip_map};
 use crate::models::decoder::Activation;
 
 /// The MLP's activation: `act(g) * u`.
@@ -78,26 +78,7 @@ impl Gate {
 
 #[inline(always)]
 fn gate_forward(g: &[f32], u: &[f32], act: impl Fn(f32) -> f32 + Sync) -> Result<Vec<f32>> {
-    assert_eq!(g.len(), u.len(), "gate and up lengths");
-    let fill = |y: &mut [MaybeUninit<f32>]| {
-        y.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK).zip(u.par_chunks(CHUNK))).for_each(|(y, (g, u))| {
-            wide(
-                #[inline(always)]
-                || {
-                    for ((y, &g), &u) in y.iter_mut().zip(g).zip(u) {
-                        y.write(act(g) * u);
-                    }
-                },
-            )
-        });
-        Ok(())
-    };
-    // SAFETY: `y`'s chunks pair with `g`'s and `u`'s, of its length (asserted), element by
-    // element, and each is written.
-    #[allow(unsafe_code)]
-    unsafe {
-        mm::fresh(g.len(), fill)
-    }
+    zip_map(g, u, |g, u| act(g) * u)
 }
 
 #[inline(always)]

@@ -219,29 +219,36 @@ fn whole_rows(len: usize, h: usize) -> Result<usize> {
 /// `a + b` (same shapes) on rayon's threads: candle's parallel binary ops run on a pool of
 /// their own whose workers spin after each op, on the cores rayon's next product needs.
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let sum = read(a, |av| {
-        read(b, |bv| {
-            if av.len() != bv.len() {
-                candle_core::bail!("adding {} values to {}", bv.len(), av.len());
-            }
-            let fill = |sum: &mut [MaybeUninit<f32>]| {
-                let parts = sum.par_chunks_mut(CHUNK).zip(av.par_chunks(CHUNK).zip(bv.par_chunks(CHUNK)));
-                parts.for_each(|(s, (a, b))| {
-                    s.iter_mut().zip(a).zip(b).for_each(|((s, a), b)| {
-                        s.write(a + b);
-                    })
-                });
-                Ok(())
-            };
-            // SAFETY: `sum`'s chunks pair with `a`'s and `b`'s, of its length (checked), and
-            // each element is written.
-            #[allow(unsafe_code)]
-            unsafe {
-                mm::fresh(av.len(), fill)
-            }
-        })
-    })???;
+    let sum = read(a, |av| read(b, |bv| zip_map(av, bv, |a, b| a + b)))???;
     tensor(sum, a.dims(), a.device())
+}
+
+/// `f(a[i], b[i])` for each `i` of two equal-length inputs, `CHUNK` at a time on rayon's
+/// threads, under `wide`, into fresh memory.
+#[inline(always)]
+pub fn zip_map(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Result<Vec<f32>> {
+    if a.len() != b.len() {
+        candle_core::bail!("pairing {} values with {}", b.len(), a.len());
+    }
+    let fill = |y: &mut [MaybeUninit<f32>]| {
+        y.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(y, (a, b))| {
+            wide(
+                #[inline(always)]
+                || {
+                    for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
+                        y.write(f(a, b));
+                    }
+                },
+            )
+        });
+        Ok(())
+    };
+    // SAFETY: `y`'s chunks pair with `a`'s and `b`'s, of its length (checked), element by
+    // element, and each is written.
+    #[allow(unsafe_code)]
+    unsafe {
+        mm::fresh(a.len(), fill)
+    }
 }
 
 /// Runs `f` compiled with AVX-512 when the CPU has it, so the loops it inlines are vectorized
