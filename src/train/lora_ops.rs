@@ -25,6 +25,8 @@ pub(super) struct Mask {
     keys: (u32, u32),
     threshold: u32,
     keep: f32,
+    /// Rows before this pass's first in its micro-batch (a part's masks are the whole's).
+    first_row: usize,
 }
 
 /// A bijective 32-bit mix with good avalanche (Chris Wellons' `lowbias32`).
@@ -42,7 +44,18 @@ impl Mask {
     pub(super) fn new(seed: u64, p: f32) -> Self {
         let mut rng = SmallRng::seed_from_u64(seed);
         let threshold = (f64::from(p) * 4_294_967_296.0).round().min(f64::from(u32::MAX)) as u32;
-        Self { keys: (rng.random(), rng.random()), threshold, keep: 1.0 / (1.0 - p) }
+        Self { keys: (rng.random(), rng.random()), threshold, keep: 1.0 / (1.0 - p), first_row: 0 }
+    }
+
+    /// The mask of a pass whose first row is row `first_row` of its micro-batch.
+    pub(super) fn starting_at(self, first_row: usize) -> Self {
+        Self { first_row, ..self }
+    }
+
+    /// The number of row `i`'s first entry (of `width`).
+    #[inline(always)]
+    fn row_base(&self, i: usize, width: usize) -> u32 {
+        ((self.first_row + i) * width) as u32
     }
 
     /// Entry `e`'s factor: `keep` or 0. Entries are numbered row by row within one
@@ -83,7 +96,7 @@ fn axpy(y: &mut [f32], s: f32, x: &[f32]) {
 fn input_row<'a>(x: &'a [f32], mask: Option<&Mask>, i: usize, inp: usize, scratch: &'a mut [f32]) -> &'a [f32] {
     let row = &x[i * inp..(i + 1) * inp];
     let Some(m) = mask else { return row };
-    let base = (i * inp) as u32;
+    let base = m.row_base(i, inp);
     for ((d, x), c) in scratch.iter_mut().zip(row).zip(0u32..) {
         *d = x * m.factor(base.wrapping_add(c));
     }
@@ -167,7 +180,7 @@ pub(super) fn backward(
                         }
                         match mask {
                             Some(m) => {
-                                let base = (i * d.inp) as u32;
+                                let base = m.row_base(i, d.inp);
                                 for ((g, b), c) in dxi.iter_mut().zip(&back).zip(0u32..) {
                                     *g += b * m.factor(base.wrapping_add(c));
                                 }

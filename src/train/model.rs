@@ -159,6 +159,32 @@ impl Batch {
             }
         }
     }
+
+    /// The records in at most `parts` runs of about equal tokens, in order, each with the row
+    /// its first token has here.
+    pub fn split(&self, parts: usize) -> Vec<(usize, Batch)> {
+        let total = self.tokens.len();
+        let mut out: Vec<(usize, Batch)> = Vec::new();
+        let mut cur = Batch::default();
+        let mut first = 0;
+        let mut targets = self.targets.iter().peekable();
+        for &(start, len) in &self.spans {
+            // Close the part when its end lies nearer its share than it would with this record.
+            let goal = total * (out.len() + 1) / parts.max(1);
+            if !cur.spans.is_empty() && out.len() + 1 < parts && goal.abs_diff(start) <= goal.abs_diff(start + len) {
+                out.push((first, std::mem::take(&mut cur)));
+                first = start;
+            }
+            cur.spans.push((start - first, len));
+            cur.tokens.extend_from_slice(&self.tokens[start..start + len]);
+            while let Some(&&(row, token)) = targets.peek().filter(|t| t.0 < start + len) {
+                cur.targets.push((row - first, token));
+                targets.next();
+            }
+        }
+        out.push((first, cur));
+        out
+    }
 }
 
 /// What one adapted projection's backward needs.
@@ -242,6 +268,9 @@ pub struct Trainer<'a> {
     pub precision: mm::Precision,
     /// Scratch for a chunk of the vocabulary's logits; pass the last step's back in to reuse it.
     pub logits: Vec<f32>,
+    /// Rows of the micro-batch before this batch's first (a part of it, see `parts`), so
+    /// dropout masks are the whole micro-batch's.
+    pub first_row: usize,
 }
 
 impl<'a> Trainer<'a> {
@@ -256,6 +285,7 @@ impl<'a> Trainer<'a> {
             checkpoint: false,
             precision: mm::Precision::Highest,
             logits: Vec::new(),
+            first_row: 0,
         }
     }
 }
@@ -340,7 +370,7 @@ impl Trainer<'_> {
         if p <= 0.0 {
             return None;
         }
-        Some(Mask::new(seed ^ ((li as u64) << 32) ^ ((module as u64) << 56), p))
+        Some(Mask::new(seed ^ ((li as u64) << 32) ^ ((module as u64) << 56), p).starting_at(self.first_row))
     }
 
     /// `x W^T (+ bias) + scale * dropout(x) A^T B^T`.

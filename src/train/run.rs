@@ -16,6 +16,7 @@ use super::adapter::{self, LoraShape, Provenance};
 use super::error::{Result, TrainError};
 use super::model::{Batch, LoraSet, Trainer};
 use super::optim::{self, Optimizer, OptimizerKind, Schedule};
+use super::parts::Parts;
 use super::records::Example;
 use crate::models::decoder::Decoder;
 
@@ -197,26 +198,26 @@ impl Run<'_> {
     }
 
     /// Mean cross-entropy over the eval records' labelled tokens (no dropout).
-    fn evaluate(&mut self) -> Result<Option<f64>> {
+    fn evaluate(&mut self, parts: &mut Parts) -> Result<Option<f64>> {
         if self.eval.is_empty() {
             return Ok(None);
         }
-        let (mut sum, mut n, mut logits) = (0f64, 0usize, Vec::new());
+        let (mut sum, mut n) = (0f64, 0usize);
         let idx: Vec<usize> = (0..self.eval.len()).collect();
         for chunk in idx.chunks(self.opts.batch_size.max(1)) {
             let b = batch_of(&self.eval, chunk);
             n += b.targets.len();
-            let mut t = Trainer {
+            let t = Trainer {
                 model: self.model,
                 lora: &mut self.lora,
                 dropout_seed: None,
                 logits_chunk: self.opts.logits_chunk,
                 checkpoint: false,
                 precision: self.opts.precision,
-                logits: std::mem::take(&mut logits),
+                logits: Vec::new(),
+                first_row: 0,
             };
-            sum += t.step(&b, 1.0, false).map_err(TrainError::model)?;
-            logits = t.logits;
+            sum += parts.step(t, &b, 1.0, false).map_err(TrainError::model)?;
         }
         Ok(Some(sum / n.max(1) as f64))
     }
@@ -310,8 +311,8 @@ impl Run<'_> {
             tokens_per_s: 0.0,
         };
         let mut epoch_cache: Option<(u64, Vec<Vec<usize>>)> = None;
-        // The logits scratch lives across steps (see `ops::cross_entropy`).
-        let mut logits = Vec::new();
+        // Holds the logits scratch across steps too (see `ops::cross_entropy`).
+        let mut parts = Parts::new(rayon::current_num_threads(), self.opts.batch_size).map_err(TrainError::model)?;
         for step in start..plan.total_steps {
             if stop.load(Ordering::SeqCst) {
                 let dir = self.save_checkpoint(step, &opt)?;
@@ -334,17 +335,17 @@ impl Run<'_> {
             let mut loss = 0f64;
             for (k, b) in batches.iter().enumerate() {
                 let seed = self.opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (step << 16) ^ k as u64;
-                let mut t = Trainer {
+                let t = Trainer {
                     model: self.model,
                     lora: &mut self.lora,
                     dropout_seed: Some(seed),
                     logits_chunk: self.opts.logits_chunk,
                     checkpoint: self.opts.gradient_checkpointing,
                     precision: self.opts.precision,
-                    logits: std::mem::take(&mut logits),
+                    logits: Vec::new(),
+                    first_row: 0,
                 };
-                loss += t.step(b, denom, true).map_err(TrainError::model)?;
-                logits = t.logits;
+                loss += parts.step(t, b, denom, true).map_err(TrainError::model)?;
             }
             let loss = loss / denom;
             if !loss.is_finite() {
@@ -372,7 +373,7 @@ impl Run<'_> {
             let last = step + 1 == plan.total_steps;
             let due = self.opts.eval_every.is_some_and(|n| n > 0 && (step + 1) % n == 0);
             if (due || last)
-                && let Some(eval_loss) = self.evaluate()?
+                && let Some(eval_loss) = self.evaluate(&mut parts)?
             {
                 let rec = EvalRecord { step: step + 1, eval_loss, eval_perplexity: eval_loss.exp() };
                 log_line(&mut log, &rec)?;

@@ -224,3 +224,55 @@ fn packed_records_give_the_loss_and_gradients_of_separate_micro_batches() {
         assert!(d <= 1e-4 * scale.max(1e-3), "gradients differ by {d} (scale {scale})");
     }
 }
+
+/// A micro-batch divided between thread pools (`Parts`) gives the whole batch's loss and
+/// gradients, with dropout on: each part's masks are numbered by its rows in the whole.
+#[test]
+fn records_split_between_thread_pools_give_the_whole_batch_loss_and_gradients() {
+    use hfx::train::model::{Batch, Trainer};
+    use hfx::train::parts::Parts;
+    let a = arch("qwen3");
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), &a, &hf_weights(&a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let mut batch = Batch::default();
+    batch.push(&PROMPT, &[false, true, true, false, true, true, true]);
+    batch.push(&[9, 8, 7, 6, 5], &[true; 5]);
+    batch.push(&[4, 40, 44, 3], &[false, false, true, true]);
+    // Split by tokens (7, 5, 4): two parts are [7] and [5, 4], rows renumbered from each part's first.
+    let halves = batch.split(2);
+    assert_eq!(
+        halves.iter().map(|(first, b)| (*first, b.spans.clone())).collect::<Vec<_>>(),
+        [(0, vec![(0, 7)]), (7, vec![(0, 5), (5, 4)])]
+    );
+    assert_eq!(halves[1].1.targets[..2], [(0, 8), (1, 7)]);
+    assert_eq!(halves.iter().map(|(_, b)| b.targets.len()).sum::<usize>(), batch.targets.len());
+    let mut whole = random_lora(&m, 3);
+    whole.dropout = 0.2;
+    fn trainer<'a>(m: &'a Decoder, set: &'a mut hfx::train::model::LoraSet) -> Trainer<'a> {
+        Trainer { dropout_seed: Some(5), logits_chunk: 3, ..Trainer::new(m, set) }
+    }
+    let pass = |set: &mut hfx::train::model::LoraSet, b: &Batch, first_row: usize, backward: bool| {
+        Trainer { first_row, ..trainer(&m, set) }.step(b, 9.0, backward).unwrap()
+    };
+    let plain = whole.clone();
+    let want = pass(&mut whole, &batch, 0, true);
+    for pools in [2, 3] {
+        let mut split = plain.clone();
+        let mut parts = Parts::new(pools, 3).unwrap();
+        let got = parts.step(trainer(&m, &mut split), &batch, 9.0, true).unwrap();
+        assert!((got - want).abs() < 1e-6 * want, "{pools} parts: loss {got} vs {want}");
+        for (x, y) in whole.params().zip(split.params()) {
+            let d = max_diff(&x.grad, &y.grad);
+            let scale = x.grad.iter().fold(0f32, |s, v| s.max(v.abs()));
+            assert!(d <= 1e-5 * scale.max(1e-3), "{pools} parts: gradients differ by {d} (scale {scale})");
+        }
+    }
+    // The numbering matters: the parts run with rows from 0 each give another loss.
+    let from_zero: f64 = halves.iter().map(|(_, b)| pass(&mut plain.clone(), b, 0, false)).sum();
+    let numbered: f64 = halves.iter().map(|(first, b)| pass(&mut plain.clone(), b, *first, false)).sum();
+    assert!(
+        (numbered - want).abs() < 1e-6 * want && (from_zero - want).abs() > 1e-4 * want,
+        "{from_zero} {numbered} {want}"
+    );
+}
