@@ -51,12 +51,14 @@ impl Parts {
         let Trainer { model, lora, dropout_seed, logits_chunk, checkpoint, precision, first_row, .. } = t;
         // The parts' logits chunks are in memory at once: together they stay within one.
         let chunk = logits_chunk.div_ceil(parts.len()).max(1);
-        let mut grads: Vec<LoraSet> = parts.iter().map(|_| lora.clone()).collect();
-        grads.iter_mut().for_each(LoraSet::zero_grad);
+        // The first part adds to `lora`'s gradients; the others to copies, added afterwards.
+        let mut copies: Vec<LoraSet> = parts[1..].iter().map(|_| lora.clone()).collect();
+        copies.iter_mut().for_each(LoraSet::zero_grad);
+        let sets = std::iter::once(&mut *lora).chain(&mut copies);
         let losses: Vec<Result<f64>> = std::thread::scope(|s| {
             let runs: Vec<_> = parts
                 .iter()
-                .zip(&mut grads)
+                .zip(sets)
                 .zip(self.pools.iter().zip(&mut self.scratch))
                 .map(|(((first, part), set), (pool, scratch))| {
                     s.spawn(move || {
@@ -82,14 +84,12 @@ impl Parts {
                 .map(|r| r.join().unwrap_or_else(|_| Err(Error::Msg("a training pass panicked".into()))))
                 .collect()
         });
-        let mut total = 0.0;
-        for (loss, set) in losses.into_iter().zip(&grads) {
-            total += loss?;
-            if !backward {
-                continue;
-            }
-            for (p, g) in lora.params_mut().zip(set.params()) {
-                p.grad.iter_mut().zip(&g.grad).for_each(|(p, g)| *p += g);
+        let total = losses.into_iter().sum::<Result<f64>>()?;
+        if backward {
+            for set in &copies {
+                for (p, g) in lora.params_mut().zip(set.params()) {
+                    p.grad.iter_mut().zip(&g.grad).for_each(|(p, g)| *p += g);
+                }
             }
         }
         Ok(total)
