@@ -43,10 +43,7 @@ impl Parts {
     pub fn step(&mut self, t: Trainer, batch: &Batch, denom: f64, backward: bool) -> Result<f64> {
         let parts = batch.split(self.pools.len());
         if parts.len() < 2 {
-            let mut t = Trainer { logits: std::mem::take(&mut self.scratch[0]), ..t };
-            let loss = t.step(batch, denom, backward);
-            self.scratch[0] = t.logits;
-            return loss;
+            return step_with(t, &mut self.scratch[0], batch, denom, backward);
         }
         let Trainer { model, lora, dropout_seed, logits_chunk, checkpoint, precision, first_row, .. } = t;
         // The parts' logits chunks are in memory at once: together they stay within one.
@@ -63,19 +60,15 @@ impl Parts {
                 .map(|(((first, part), set), (pool, scratch))| {
                     s.spawn(move || {
                         pool.install(|| {
-                            let mut t = Trainer {
-                                model,
-                                lora: set,
+                            let t = Trainer {
                                 dropout_seed,
                                 logits_chunk: chunk,
                                 checkpoint,
                                 precision,
-                                logits: std::mem::take(scratch),
                                 first_row: first_row + first,
+                                ..Trainer::new(model, set)
                             };
-                            let loss = t.step(part, denom, backward);
-                            *scratch = t.logits;
-                            loss
+                            step_with(t, scratch, part, denom, backward)
                         })
                     })
                 })
@@ -94,4 +87,12 @@ impl Parts {
         }
         Ok(total)
     }
+}
+
+/// `t.step(batch, denom, backward)` with `scratch` as its logits scratch, kept for the next call.
+fn step_with(mut t: Trainer, scratch: &mut Vec<f32>, batch: &Batch, denom: f64, backward: bool) -> Result<f64> {
+    t.logits = std::mem::take(scratch);
+    let loss = t.step(batch, denom, backward);
+    *scratch = t.logits;
+    loss
 }

@@ -208,14 +208,9 @@ impl Run<'_> {
             let b = batch_of(&self.eval, chunk);
             n += b.targets.len();
             let t = Trainer {
-                model: self.model,
-                lora: &mut self.lora,
-                dropout_seed: None,
                 logits_chunk: self.opts.logits_chunk,
-                checkpoint: false,
                 precision: self.opts.precision,
-                logits: Vec::new(),
-                first_row: 0,
+                ..Trainer::new(self.model, &mut self.lora)
             };
             sum += parts.step(t, &b, 1.0, false).map_err(TrainError::model)?;
         }
@@ -336,14 +331,11 @@ impl Run<'_> {
             for (k, b) in batches.iter().enumerate() {
                 let seed = self.opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (step << 16) ^ k as u64;
                 let t = Trainer {
-                    model: self.model,
-                    lora: &mut self.lora,
                     dropout_seed: Some(seed),
                     logits_chunk: self.opts.logits_chunk,
                     checkpoint: self.opts.gradient_checkpointing,
                     precision: self.opts.precision,
-                    logits: Vec::new(),
-                    first_row: 0,
+                    ..Trainer::new(self.model, &mut self.lora)
                 };
                 loss += parts.step(t, b, denom, true).map_err(TrainError::model)?;
             }

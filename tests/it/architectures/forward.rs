@@ -7,9 +7,7 @@ use super::*;
 #[test]
 fn batched_decode_of_several_sequences_matches_each_alone() {
     let a = arch("qwen2");
-    let tmp = tempfile::tempdir().unwrap();
-    write_hf(tmp.path(), &a, &hf_weights(&a));
-    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let (_tmp, m) = tiny_model(&a);
     let prompts: [&[u32]; 3] = [&[5, 9, 2, 77], &[1], &[3, 3, 8, 100, 42, 7, 11]];
     let steps = 6;
     let argmax = |v: &[f32]| hfx::models::decoder::argmax(v);
@@ -76,9 +74,7 @@ fn a_lora_being_trained_keeps_tensor_ops_with_the_same_logits() {
     // Gemma 2: soft-capping and sliding windows go through the unfused masks too.
     let mut a = arch("gemma2");
     a.config["sliding_window"] = json!(3);
-    let tmp = tempfile::tempdir().unwrap();
-    write_hf(tmp.path(), &a, &hf_weights(&a));
-    let mut m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let (_tmp, mut m) = tiny_model(&a);
     let fused = m.forward(&PROMPT, &mut KvCache::new(m.layers.len())).unwrap();
     let mut cache = KvCache::new(m.layers.len());
     let fused_steps: Vec<Vec<f32>> = PROMPT.iter().map(|&t| m.forward_last(&[t], &mut cache).unwrap()).collect();

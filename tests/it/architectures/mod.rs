@@ -163,6 +163,15 @@ fn write_hf(dir: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
 }
 
 /// The same weights as llama.cpp's convert_hf_to_gguf writes them, as F32 tensors.
+/// `a` with random weights, written as a safetensors folder (kept while the model is used)
+/// and loaded.
+fn tiny_model(a: &Arch) -> (tempfile::TempDir, Decoder) {
+    let tmp = tempfile::tempdir().unwrap();
+    write_hf(tmp.path(), a, &hf_weights(a));
+    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    (tmp, m)
+}
+
 fn write_gguf(path: &Path, a: &Arch, w: &HashMap<String, Tensor>) {
     write_gguf_as(path, a, w, GgmlDType::F32);
 }

@@ -161,9 +161,7 @@ fn training_gradients_of_every_architecture_match_finite_differences() {
 fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
     use hfx::train::model::Trainer;
     let a = arch("qwen3");
-    let tmp = tempfile::tempdir().unwrap();
-    write_hf(tmp.path(), &a, &hf_weights(&a));
-    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let (_tmp, m) = tiny_model(&a);
     let mut plain = random_lora(&m, 5);
     plain.dropout = 0.2;
     let mut ckpt = plain.clone();
@@ -191,9 +189,7 @@ fn gradient_checkpointing_gives_the_same_loss_and_gradients_with_dropout() {
 fn packed_records_give_the_loss_and_gradients_of_separate_micro_batches() {
     use hfx::train::model::{Batch, Trainer};
     let a = arch("gemma2");
-    let tmp = tempfile::tempdir().unwrap();
-    write_hf(tmp.path(), &a, &hf_weights(&a));
-    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let (_tmp, m) = tiny_model(&a);
     let records: [(&[u32], &[bool]); 3] = [
         (&PROMPT, &[false, true, true, false, true, true, true]),
         (&[9, 8, 7, 6, 5], &[true; 5]),
@@ -232,9 +228,7 @@ fn records_split_between_thread_pools_give_the_whole_batch_loss_and_gradients() 
     use hfx::train::model::{Batch, Trainer};
     use hfx::train::parts::Parts;
     let a = arch("qwen3");
-    let tmp = tempfile::tempdir().unwrap();
-    write_hf(tmp.path(), &a, &hf_weights(&a));
-    let m = Decoder::from_safetensors(tmp.path(), &Device::Cpu, WeightDtype::Native).unwrap();
+    let (_tmp, m) = tiny_model(&a);
     let mut batch = Batch::default();
     batch.push(&PROMPT, &[false, true, true, false, true, true, true]);
     batch.push(&[9, 8, 7, 6, 5], &[true; 5]);
