@@ -360,7 +360,6 @@ pub(crate) async fn run(ctx: &Context, a: FinetuneArgs) -> anyhow::Result<ExitCo
     };
     let bar = TrainBar::new(p.progress, p.quiet > 0);
     let _catch = super::CatchInterrupt::new();
-    crate::train::keep_freed_memory();
     let outcome = job.train(&bar, super::interrupt_flag());
     bar.finish();
     let summary = match outcome {

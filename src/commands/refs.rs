@@ -34,6 +34,8 @@ pub(crate) async fn load_model(
     m: &crate::cli::ModelArgs,
 ) -> anyhow::Result<crate::models::load::Loaded> {
     use crate::models::decoder::WeightDtype;
+    // Before the weights and the threads allocate (see the function).
+    crate::models::memory::keep_freed_memory();
     let device = m.device.open()?;
     use crate::cli::{FloatDtype, LoadQuant};
     use candle_core::quantized::GgmlDType;

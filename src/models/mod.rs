@@ -14,6 +14,7 @@ pub mod gguf;
 pub mod grammar;
 pub mod load;
 pub mod lora;
+pub mod memory;
 pub mod quant;
 pub mod resolve;
 pub mod sequence;

@@ -124,8 +124,8 @@ fn project(linears: &[&Linear], x: &[f32], b: usize, adapters: &[Option<usize>])
         outs.push(vec![0f32; n * b]);
     }
     // The input quantized once for every block-quantized projection of the round.
-    let quantized = rows.iter().any(|r| matches!(r, Rows::Packed(q) if q.quantized_input()));
-    let ys = if quantized { packed::quantize_rows(x, k) } else { Vec::new() };
+    let matrices = rows.iter().filter_map(|r| if let Rows::Packed(q) = r { Some(*q) } else { None });
+    let ys = packed::Inputs::new(matrices, x, k);
     // Work items: ROWS weight rows of one projection, written `(n, b)` (row-major by weight row)
     // into their own chunk of the output.
     let mut items = Vec::new();

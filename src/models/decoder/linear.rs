@@ -14,12 +14,12 @@ pub enum Weight {
     /// f32 (or f16/bf16) tensor: gemm for prompts and training, a parallel matrix-vector
     /// product for single-token decode.
     Dense(Tensor),
-    /// GGUF blocks without hfx kernels (Q5_1, Q2_K..Q5_K, the Q4_K/Q6_K of a GGUF file; any type off
-    /// the CPU): candle's quantized matmul, which quantizes the activations once and runs
-    /// llama.cpp's block dot products on its thread pool.
+    /// GGUF blocks without hfx kernels (Q2_K, Q3_K, the IQ types; the K-quants on CPUs without
+    /// AVX2; any type off the CPU): candle's quantized matmul, which quantizes the activations
+    /// once and runs llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
-    /// Blocks (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K) or f16/bf16 values with hfx's kernels (see
-    /// `packed`).
+    /// Blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) or f16/bf16 values with hfx's
+    /// kernels (see `packed`).
     Packed(Arc<PackedMatrix>),
 }
 
@@ -38,8 +38,8 @@ impl Weight {
         }
     }
 
-    /// A GGUF tensor as a weight: Q4_0, Q4_1, Q5_0 and Q8_0 get hfx's kernels (see
-    /// `packed::reads_stored`), F32 the dense path, the rest candle's.
+    /// A GGUF tensor as a weight: the block types of `packed::reads_stored` get hfx's kernels,
+    /// F32 the dense path, the rest candle's.
     pub fn from_qtensor(q: QTensor) -> candle_core::Result<Self> {
         if q.dtype() == GgmlDType::F32 {
             return Ok(Self::Dense(q.dequantize(&q.device())?));

@@ -1,4 +1,5 @@
-//! Q4_1 blocks against their f32 dequantization and llama.cpp's text; Q4_0 against candle's kernels.
+//! Q4_1 blocks against their f32 dequantization and llama.cpp's text; Q4_0 against candle's kernels;
+//! Qwen2.5-Coder-0.5B Q4_K_M (K-quant kernels) against llama.cpp's text.
 
 use super::*;
 
@@ -101,4 +102,26 @@ fn quantized_q4_1_greedy_text_matches_llama_cpp() {
                      The United States has a population of approximately 31";
     assert_eq!(out["text"], llama_cpp);
     assert_eq!(out["token_ids"].as_array().unwrap().len(), 32);
+}
+
+/// Greedy text of Qwen2.5-Coder-0.5B-Instruct Q4_K_M (its `ffn_down` matrices are Q4_K and Q6_K,
+/// run in hfx's K-quant kernels with llama.cpp's Q8_K activations) is what llama.cpp writes for
+/// the same file: `llama-simple -m qwen2.5-coder-0.5b-instruct-q4_k_m.gguf -n 48 "The capital of
+/// France is"` (llama.cpp vendored in llama-cpp-python 0.3.36). candle's K-quant kernels, which
+/// ran these matrices before, parted from it after two tokens (" Paris. The capital of the
+/// United States ...").
+#[test]
+fn qwen_q4_k_m_greedy_text_matches_llama_cpp() {
+    let env = TestEnv::new();
+    let q = fixtures_dir().join("qwen/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
+    assert!(q.is_file(), "no Qwen fixture: run `scripts/fetch-fixtures.sh --qwen` (scripts/test.sh does it)");
+    let args = ["run", q.to_str().unwrap(), "The capital of France is", "--raw", "--temperature", "0"];
+    let out = env.hfx().args(args).args(["--max-new-tokens", "48", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let llama_cpp = " Paris. Paris is located in the northwestern part of France. The capital of France is located \
+                     in the northwestern part of France. Paris is located in the northwestern part of France. Paris \
+                     is located in the northwestern part of France";
+    assert_eq!(out["text"], llama_cpp);
+    assert_eq!(out["token_ids"].as_array().unwrap().len(), 48);
 }

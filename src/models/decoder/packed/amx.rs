@@ -77,7 +77,8 @@ fn request_tile_state() -> bool {
 
 /// Whether `matmul` serves `B` blocks: every prompt, whatever its length, so that a row's
 /// result does not depend on the rows beside it (a server's prefix-cache hit recomputes a
-/// prompt's last tokens alone and must get a fresh prefill's numbers). Q6_K is left out: its
+/// prompt's last tokens alone and must get a fresh prefill's numbers). (K-quant matrices never
+/// come here: they take `superblock`'s kernels.) Q6_K is left out: its
 /// group's two 16-weight halves have their own scales, which one 32-deep product cannot
 /// separate.
 pub(super) fn serves<B: Packed>() -> bool {

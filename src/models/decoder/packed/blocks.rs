@@ -101,7 +101,7 @@ pub trait Packed:
     fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], f32);
     /// What the kernels compute once per block and row (scales in f32) for `group`.
     ///
-    /// `prepare`, `group`, `offsets` and `unpack` are `unsafe`: the CPU must have AVX2, FMA and
+    /// `prepare`, `group` and `unpack` are `unsafe`: the CPU must have AVX2, FMA and
     /// F16C. They are `#[inline(always)]` into the kernels built for those features (which
     /// their callers enter after checking the CPU), not `#[target_feature]`: the two cannot be
     /// combined, and an un-inlined helper costs a call per 32 weights.
@@ -122,17 +122,6 @@ pub trait Packed:
     #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code)]
     unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32);
-    /// The eight groups' `m` as one vector, for eight-group blocks with `OFFSET` (the kernels
-    /// then add the offsets once per block; `group`'s `m` is for one-group blocks).
-    ///
-    /// # Safety
-    /// The CPU must have AVX2, FMA and F16C.
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn offsets(_prep: &Self::Prep) -> std::arch::x86_64::__m256 {
-        unreachable!("only eight-group blocks with offsets")
-    }
     /// Group `g`'s 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks), before
     /// `CENTRE` is subtracted.
     ///

@@ -56,9 +56,6 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); M]; N];
         let mut offset = [[0f32; M]; N];
-        // Eight-group blocks' offsets, eight groups at a time.
-        let wide_offsets = B::OFFSET && B::GROUPS == 8;
-        let mut offv = [[_mm256_setzero_ps(); M]; N];
         let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0) / B::GROUPS;
         // The unchecked reads below stay inside every row.
         assert!(xs.iter().all(|x| x.len() >= kb), "weight rows shorter than the activations");
@@ -69,24 +66,6 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
             let mut prep = [xs[0].get_unchecked(bi).prepare(); N];
             for r in 1..N {
                 prep[r] = xs[r].get_unchecked(bi).prepare();
-            }
-            if wide_offsets {
-                for c in 0..M {
-                    let y = ys[c].as_ptr().add(bi * 8);
-                    let s = _mm256_set_ps(
-                        (*y.add(7)).s,
-                        (*y.add(6)).s,
-                        (*y.add(5)).s,
-                        (*y.add(4)).s,
-                        (*y.add(3)).s,
-                        (*y.add(2)).s,
-                        (*y.add(1)).s,
-                        (*y).s,
-                    );
-                    for r in 0..N {
-                        offv[r][c] = _mm256_fmadd_ps(B::offsets(&prep[r]), s, offv[r][c]);
-                    }
-                }
             }
             for g in 0..B::GROUPS {
                 let mut yv = [_mm256_setzero_si256(); M];
@@ -122,7 +101,7 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
                         };
                         let scale = _mm256_mul_ps(dv, yd[c]);
                         acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
-                        if B::OFFSET && !wide_offsets {
+                        if B::OFFSET {
                             offset[r][c] += m * ysum[c];
                         }
                     }
@@ -132,7 +111,7 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
         let mut out = [[0f32; M]; N];
         for r in 0..N {
             for c in 0..M {
-                let a = if wide_offsets { _mm256_add_ps(acc[r][c], offv[r][c]) } else { acc[r][c] };
+                let a = acc[r][c];
                 let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
                 let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
                 let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));

@@ -1,13 +1,15 @@
-//! GGUF's Q4_K, Q5_K and Q6_K super-blocks (256 weights as eight 32-weight groups) for hfx's kernels:
-//! Q4_K_M files store most of their large matrices in them (Qwen2.5-0.5B's `ffn_down`). candle
-//! ran them as a separate op after each round of hfx's projections, with Q8_K activations of
-//! its own; here each group meets one Q8_1 activation block, as Q4_1 and Q5_0 do, so K-quant
-//! matrices share the decode round, the tiles and the batched rows.
+//! GGUF's Q4_K, Q5_K and Q6_K super-blocks (256 weights as eight 32-weight groups): what Q4_K_M
+//! and Q5_K_M files store most of their large matrices in, and what `--quant q4_k|q5_k|q6_k`
+//! makes. The model multiplies them with Q8_K activations in `superblock`'s integer kernels
+//! (llama.cpp's numbers); the items here are their layout, unpacking and dequantization. They
+//! also implement the one-group blocks' Q8_1 items (`Packed`), which nothing in the model calls
+//! for them any more.
 
 use candle_core::quantized::k_quants::{self, GgmlType};
 
 use super::QK;
 use super::blocks::Packed;
+use super::superblock::Super;
 
 /// 256 weights: group `g` is `w = d * sc[g] * q - dmin * mn[g]`, `q` in 0..16, with the 6-bit
 /// `sc` and `mn` packed in `scales` (llama.cpp's `get_scale_min_k4`); groups `2i` and `2i + 1`
@@ -45,6 +47,7 @@ pub struct BlockQ6K {
 }
 
 /// Group `g`'s 6-bit scale and minimum from Q4_K's and Q5_K's 12 scale bytes.
+#[inline(always)]
 fn scale_min(q: &[u8; 12], g: usize) -> (u8, u8) {
     if g < 4 {
         (q[g] & 63, q[g + 4] & 63)
@@ -171,19 +174,6 @@ macro_rules! k4_groups {
             #[allow(unsafe_code)]
             unsafe {
                 (_mm256_set1_ps(prep.0[g]), prep.1[g])
-            }
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[inline(always)]
-        #[allow(unsafe_code)]
-        unsafe fn offsets(prep: &Self::Prep) -> std::arch::x86_64::__m256 {
-            use std::arch::x86_64::*;
-            // SAFETY: only inlined into the kernels, whose callers checked for AVX; the load
-            // reads the eight floats of `prep.1`.
-            #[allow(unsafe_code)]
-            unsafe {
-                _mm256_loadu_ps(prep.1.as_ptr())
             }
         }
     };
@@ -353,5 +343,53 @@ impl Packed for BlockQ6K {
             };
             _mm256_or_si256(_mm256_and_si256(l, _mm256_set1_epi8(0x0F)), _mm256_and_si256(h, _mm256_set1_epi8(0x30)))
         }
+    }
+}
+
+/// Each 16 weights' scale and minimum, as the integer kernels read them (Q4_K and Q5_K).
+#[inline(always)]
+fn int_scales_k4(scales: &[u8; 12]) -> ([i32; 16], [i16; 16]) {
+    let (mut sc, mut o) = ([0; 16], [0; 16]);
+    for g in 0..8 {
+        let (s, m) = scale_min(scales, g);
+        (sc[2 * g], sc[2 * g + 1]) = (i32::from(s), i32::from(s));
+        (o[2 * g], o[2 * g + 1]) = (i16::from(m), i16::from(m));
+    }
+    (sc, o)
+}
+
+impl Super for BlockQ4K {
+    #[inline(always)]
+    fn d_e(&self) -> (u16, u16) {
+        (self.d, self.dmin)
+    }
+
+    #[inline(always)]
+    fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
+        int_scales_k4(&self.scales)
+    }
+}
+
+impl Super for BlockQ5K {
+    #[inline(always)]
+    fn d_e(&self) -> (u16, u16) {
+        (self.d, self.dmin)
+    }
+
+    #[inline(always)]
+    fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
+        int_scales_k4(&self.scales)
+    }
+}
+
+impl Super for BlockQ6K {
+    #[inline(always)]
+    fn d_e(&self) -> (u16, u16) {
+        (self.d, self.d)
+    }
+
+    #[inline(always)]
+    fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
+        (self.scales.map(i32::from), self.scales.map(|s| 32 * i16::from(s)))
     }
 }

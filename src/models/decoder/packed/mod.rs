@@ -1,5 +1,6 @@
-//! hfx's CPU matrix kernels: GGUF weight blocks (Q4_0, Q4_1, Q5_0, Q8_0; Q4_K, Q6_K) times Q8_1
-//! activations, and f16/bf16 matrices times f32 activations (`half`), in shared tiles (`tiles`).
+//! hfx's CPU matrix kernels: GGUF weight blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) times Q8_1
+//! activations, K-quant super-blocks (Q4_K, Q5_K, Q6_K) times Q8_K activations (`superblock`),
+//! and f16/bf16 matrices times f32 activations (`half`), in shared tiles (`tiles`).
 //!
 //! Why blocks of its own: candle's quantized matmul has AVX2 dot products for Q4_0, Q8_0 and the
 //! K-quants but runs Q4_1 and Q5_0 through its scalar reference loops: measured on SmolLM2-135M
@@ -18,9 +19,12 @@ pub(crate) mod bf16_dots;
 mod blocks;
 mod half;
 mod kernels;
+#[cfg(target_arch = "x86_64")]
+mod kpanels;
 mod kquants;
 #[cfg(target_arch = "x86_64")]
 mod panels;
+mod superblock;
 #[cfg(test)]
 mod tests;
 mod tiles;
@@ -32,6 +36,8 @@ pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ8_
 use blocks::{parse, to_float};
 pub use half::{Half, HalfMatrix, f32_rows};
 pub use kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+use superblock::QK_K;
+pub use superblock::{BlockQ8K, Super, quantize_rows_k};
 use tiles::{Blocks, sweep_rows, tiled, wide_tiles};
 
 pub(super) const QK: usize = 32;
@@ -118,6 +124,48 @@ impl<B: Packed> BlockMatrix<B> {
     }
 }
 
+impl<B: Super> BlockMatrix<B> {
+    /// `x (m, cols)` times the transposed matrix: `(m, rows)`, with Q8_K activations (see
+    /// `superblock`).
+    fn matmul_k(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
+        if x.len() != m * self.cols {
+            candle_core::bail!("{m} rows of {} activations expected, got {} values", self.cols, x.len());
+        }
+        let a = quantize_rows_k(x, self.cols);
+        Ok(superblock::matmul(&self.blocks, (self.rows, self.cols / QK_K), &a, m))
+    }
+
+    fn dot_rows_k(&self, r0: usize, out: &mut [f32], a: &[BlockQ8K], b: usize) {
+        superblock::dot_rows(&self.blocks, self.cols / QK_K, r0, out, a, b)
+    }
+}
+
+/// A decode round's input rows, quantized once for each kind of block matrix that reads them:
+/// Q8_1 for one-group blocks, Q8_K for the K-quants (f16/bf16 matrices read the f32 rows).
+#[derive(Debug, Default)]
+pub struct Inputs {
+    q8_1: Vec<BlockQ8_1>,
+    q8_k: Vec<BlockQ8K>,
+}
+
+impl Inputs {
+    /// `x`'s `k`-wide rows for `matrices`.
+    pub fn new<'a>(matrices: impl IntoIterator<Item = &'a PackedMatrix>, x: &[f32], k: usize) -> Self {
+        let (mut one, mut sup) = (false, false);
+        for m in matrices {
+            match m {
+                PackedMatrix::Half(_) => {}
+                PackedMatrix::Q4K(_) | PackedMatrix::Q5K(_) | PackedMatrix::Q6K(_) => sup = true,
+                _ => one = true,
+            }
+        }
+        Self {
+            q8_1: if one { quantize_rows(x, k) } else { Vec::new() },
+            q8_k: if sup { quantize_rows_k(x, k) } else { Vec::new() },
+        }
+    }
+}
+
 /// Each `k`-wide row of `x` as Q8_1 blocks, as llama.cpp rounds activations for these types.
 pub fn quantize_rows(x: &[f32], k: usize) -> Vec<BlockQ8_1> {
     let kb = k / QK;
@@ -200,17 +248,16 @@ pub fn amx_active() -> bool {
     false
 }
 
-/// Whether a stored (GGUF) tensor of `dtype` is read into hfx's blocks. Stored K-quant tensors
-/// stay with candle: its repacked K-quant kernels were faster on prompts (Qwen2.5-0.5B Q4_K_M
-/// pp256 175 against hfx's 137 tok/s; generation equal) and multiply prompts with f32
-/// activations, where hfx's kernels, like llama.cpp's, round them to 8 bits, which changes the
-/// answer of a SmolLM2 Q4_K_M export as it does in llama.cpp. Stored Q5_K, which candle runs a
-/// row pair at a time, was 1.2-1.3x faster on prompts in hfx's kernel, but that rounding
-/// turned Qwen2.5-0.5B Q5_K_M's greedy answer from llama.cpp's into a loop. hfx's K blocks
-/// serve quantizing on load (`--quant q4_k|q5_k|q6_k`), where candle's repacked copy holds the
-/// tensors twice (SmolLM2 `--quant q4_k` peak RSS 205 -> 152 MB).
+/// Whether a stored (GGUF) tensor of `dtype` is read into hfx's blocks. The K-quants only where
+/// their kernels are vector code (x86-64 with AVX2): elsewhere candle's (NEON on Arm) beat
+/// hfx's portable loop.
 pub fn reads_stored(dtype: GgmlDType) -> bool {
-    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0)
+    match dtype {
+        GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0 => true,
+        #[cfg(target_arch = "x86_64")]
+        GgmlDType::Q4K | GgmlDType::Q5K | GgmlDType::Q6K => *kernels::AVX2,
+        _ => false,
+    }
 }
 
 /// Where a matrix's blocks come from (GGUF bytes, a file, a quantizer), for any block type.
@@ -280,7 +327,12 @@ impl PackedMatrix {
 
     /// `x (m, cols)` times the transposed matrix: `(m, rows)`.
     pub fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
-        each!(self, w => w.matmul(x, m))
+        match self {
+            Self::Q4K(w) => w.matmul_k(x, m),
+            Self::Q5K(w) => w.matmul_k(x, m),
+            Self::Q6K(w) => w.matmul_k(x, m),
+            _ => each!(self, w => w.matmul(x, m)),
+        }
     }
 
     pub fn dequantize(&self) -> Vec<f32> {
@@ -296,14 +348,14 @@ impl PackedMatrix {
         each!(self, m => std::mem::size_of_val(m.blocks.as_slice()))
     }
 
-    /// Whether `dot_rows` multiplies Q8_1 activation blocks (else the f32 activations).
-    pub(super) fn quantized_input(&self) -> bool {
-        !matches!(self, Self::Half(_))
-    }
-
     /// Rows `r0..r0 + out.len() / b` times each of the `b` activation rows, given as f32 `x`
-    /// and (for block matrices) quantized `ys`, written `(rows, b)`.
-    pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], x: &[f32], ys: &[BlockQ8_1], b: usize) {
-        each!(self, m => m.dot_rows(r0, out, x, ys, b))
+    /// and quantized (`Inputs::new` with this matrix among its matrices), written `(rows, b)`.
+    pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], x: &[f32], ys: &Inputs, b: usize) {
+        match self {
+            Self::Q4K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
+            Self::Q5K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
+            Self::Q6K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
+            _ => each!(self, m => m.dot_rows(r0, out, x, &ys.q8_1, b)),
+        }
     }
 }

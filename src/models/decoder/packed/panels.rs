@@ -23,13 +23,14 @@ use super::QK;
 use super::blocks::{BlockQ8_1, Packed};
 use super::half::Lanes;
 use super::kernels::{AVX2, VNNI};
+use super::kpanels::transpose8;
 use super::tiles::for_tiles;
 
 /// Activation rows per work item: the panel is unpacked once for all of them, and their Q8_1
 /// blocks (and piece sums) stay in L2 while it is swept (Qwen2.5-0.5B: 143 KiB at 896 wide).
 const TILE_M: usize = 128;
 /// 4-byte pieces of a 32-weight group, the i32 lanes of the tiled kernels' sums.
-const PIECES: usize = QK / 4;
+pub(super) const PIECES: usize = QK / 4;
 
 /// Whether the CPU has the 16-lane kernel's features: AVX-512 F, BW, VL and VNNI, with AVX2,
 /// FMA and F16C.
@@ -209,7 +210,7 @@ unsafe fn build<B: Packed, W: Width, const L: usize>(
         for (bi, group) in panel.iter_mut().enumerate() {
             for r in 0..L {
                 let x = weights.get_unchecked((r0 + r.min(nr - 1)) * kb + bi);
-                let mut q = W::unpack(x);
+                let mut q = W::unpack(x, 0);
                 if B::SIGNED {
                     q = _mm256_xor_si256(q, _mm256_set1_epi8(i8::MIN));
                 }
@@ -279,14 +280,16 @@ unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
 /// is `unsafe`: the CPU must have the width's features, and they are `#[inline(always)]` into
 /// the kernels built for them.
 #[allow(unsafe_code)]
-trait Width {
+pub(super) trait Width {
     const LANES: usize;
     type I: Copy;
     type F: Lanes;
-    /// A block's 32 levels, weight `j` in byte `j`.
-    unsafe fn unpack<B: Packed>(x: &B) -> __m256i;
+    /// Group `g`'s 32 levels, weight `j` in byte `j`.
+    unsafe fn unpack<B: Packed>(x: &B, g: usize) -> __m256i;
     /// Bytes `4r..4r + 4` of 32-byte row `r` at `p`, one row per lane.
     unsafe fn gather(p: *const u8) -> Self::I;
+    /// `out[t]` lane `r`: dword `t` of `rows[r]` (`LANES` rows).
+    unsafe fn transpose(rows: &[__m256i; 16]) -> [Self::I; PIECES];
     /// Stores `LANES` sums at the aligned `p`.
     unsafe fn store_i(p: *mut u32, v: Self::I);
     /// Loads `LANES` sums from the aligned `p`.
@@ -297,16 +300,22 @@ trait Width {
     /// `a`, exactly.
     unsafe fn products(start: Self::I, w: Self::I, a: i32) -> Self::I;
     unsafe fn cvt(v: Self::I) -> Self::F;
+    unsafe fn add_i(a: Self::I, b: Self::I) -> Self::I;
+    unsafe fn sub_i(a: Self::I, b: Self::I) -> Self::I;
+    /// The low 32 bits of each lane's product.
+    unsafe fn mullo_i(a: Self::I, b: Self::I) -> Self::I;
+    /// `start` plus each lane's two i16 products of `a` and `b` (pairs in the i32 lanes).
+    unsafe fn madd16(start: Self::I, a: Self::I, b: Self::I) -> Self::I;
     /// The first `out.len()` (at most `LANES`) lanes into `out`.
     unsafe fn store_f(out: &mut [f32], v: Self::F);
 }
 
 /// Sixteen rows in AVX-512 registers, products with VNNI.
-struct Zmm;
+pub(super) struct Zmm;
 
 /// Eight rows in AVX2 registers, products as `vpmaddubsw` + `vpmaddwd` (the levels are at most
 /// 31, so the 16-bit pair sums do not saturate).
-struct Ymm;
+pub(super) struct Ymm;
 
 #[allow(unsafe_code)]
 impl Width for Zmm {
@@ -315,9 +324,9 @@ impl Width for Zmm {
     type F = __m512;
 
     #[inline(always)]
-    unsafe fn unpack<B: Packed>(x: &B) -> __m256i {
+    unsafe fn unpack<B: Packed>(x: &B, g: usize) -> __m256i {
         // SAFETY: the caller guarantees the features `Packed`'s unpacking needs.
-        unsafe { x.unpack_avx512(0) }
+        unsafe { x.unpack_avx512(g) }
     }
     #[inline(always)]
     unsafe fn gather(p: *const u8) -> __m512i {
@@ -325,6 +334,18 @@ impl Width for Zmm {
         unsafe {
             let at = _mm512_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 480);
             _mm512_i32gather_epi32::<1>(at, p.cast())
+        }
+    }
+    #[inline(always)]
+    unsafe fn transpose(rows: &[__m256i; 16]) -> [__m512i; PIECES] {
+        // SAFETY: the caller guarantees the width's features (AVX2 and AVX-512 F among them).
+        unsafe {
+            let (a, b) = (transpose8(&rows[..8]), transpose8(&rows[8..]));
+            let mut out = [_mm512_setzero_si512(); PIECES];
+            for t in 0..PIECES {
+                out[t] = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(a[t]), b[t]);
+            }
+            out
         }
     }
     #[inline(always)]
@@ -358,6 +379,26 @@ impl Width for Zmm {
         unsafe { _mm512_cvtepi32_ps(v) }
     }
     #[inline(always)]
+    unsafe fn add_i(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_add_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn sub_i(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_sub_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mullo_i(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm512_mullo_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn madd16(start: __m512i, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: the caller guarantees the width's features (AVX-512 VNNI); no memory is touched.
+        unsafe { _mm512_dpwssd_epi32(start, a, b) }
+    }
+    #[inline(always)]
     unsafe fn store_f(out: &mut [f32], v: __m512) {
         let mask = if out.len() >= 16 { u16::MAX } else { (1u16 << out.len()) - 1 };
         // SAFETY: the caller guarantees the width's features; the store covers `out` (or a local array).
@@ -372,14 +413,19 @@ impl Width for Ymm {
     type F = __m256;
 
     #[inline(always)]
-    unsafe fn unpack<B: Packed>(x: &B) -> __m256i {
+    unsafe fn unpack<B: Packed>(x: &B, g: usize) -> __m256i {
         // SAFETY: the caller guarantees the features `Packed`'s unpacking needs.
-        unsafe { x.unpack(0) }
+        unsafe { x.unpack(g) }
     }
     #[inline(always)]
     unsafe fn gather(p: *const u8) -> __m256i {
         // SAFETY: the caller guarantees the width's features and the 32-byte rows at `p`.
         unsafe { _mm256_i32gather_epi32::<1>(p.cast(), _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224)) }
+    }
+    #[inline(always)]
+    unsafe fn transpose(rows: &[__m256i; 16]) -> [__m256i; PIECES] {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { transpose8(&rows[..8]) }
     }
     #[inline(always)]
     unsafe fn store_i(p: *mut u32, v: __m256i) {
@@ -413,6 +459,26 @@ impl Width for Ymm {
     unsafe fn cvt(v: __m256i) -> __m256 {
         // SAFETY: the caller guarantees the width's features; no memory is touched.
         unsafe { _mm256_cvtepi32_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn add_i(a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_add_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn sub_i(a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_sub_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mullo_i(a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_mullo_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn madd16(start: __m256i, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: the caller guarantees the width's features; no memory is touched.
+        unsafe { _mm256_add_epi32(start, _mm256_madd_epi16(a, b)) }
     }
     #[inline(always)]
     unsafe fn store_f(out: &mut [f32], v: __m256) {

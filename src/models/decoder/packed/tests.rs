@@ -3,6 +3,7 @@ use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, F16, 
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
 use super::kernels::{dot, dot_tile, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+use super::superblock::{self, BlockQ8K, Super};
 use super::*;
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
@@ -10,6 +11,7 @@ use candle_core::{Device, Tensor};
 /// Against candle's own path for the block type (its scalar reference dot product) on the
 /// same blocks, then every kernel this CPU can run against the portable loop.
 fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> PackedMatrix) {
+    assert_eq!(B::GROUPS, 1, "K-quants have their own test");
     let dev = Device::Cpu;
     // Two K-quant super-blocks per row.
     let (n, k) = (67, 512);
@@ -140,12 +142,12 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     close(by_row(&|a| rows.map(|r| vec_dot(r, a))), "dispatch, 1 x 1");
     // Decode steps: one sequence, and four sequences written (rows, b).
     let mut out = vec![0f32; 4];
-    packed.dot_rows(0, &mut out, x, ys, 1);
+    packed.dot_rows(0, &mut out, x, &Inputs::new([&packed], x, k), 1);
     for (g, w) in out.iter().zip(&want) {
         assert!((g - w[0]).abs() <= 1e-4 * w[0].abs().max(1.0), "{dtype:?} dot_rows: {g} vs {}", w[0]);
     }
     let mut out = vec![0f32; 16];
-    packed.dot_rows(0, &mut out, &xs4, &ys4, 4);
+    packed.dot_rows(0, &mut out, &xs4, &Inputs::new([&packed], &xs4, k), 4);
     close(std::array::from_fn(|r| std::array::from_fn(|c| out[r * 4 + c])), "dot_rows, 4 sequences");
     #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code)]
@@ -200,19 +202,114 @@ fn q8_0_matches_candle() {
     matches_candle::<BlockQ8_0>(GgmlDType::Q8_0, PackedMatrix::Q8_0);
 }
 
+/// K-quant matrices against candle's K-quant matmul (llama.cpp's dot products with Q8_K
+/// activations) on the same blocks, to float rounding; then the prompt panels (both widths),
+/// the decode step's rows and the dispatch against the portable loop, to the bit.
+fn k_matches_candle<B: Super>(dtype: GgmlDType) {
+    use candle_core::Module;
+    let dev = Device::Cpu;
+    // Two super-blocks per row; 67 rows: a partial panel, and candle's plain (not repacked) path.
+    let (n, k) = (67, 512);
+    let kb = k / 256;
+    let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
+    let q = QTensor::quantize(&w, dtype).unwrap();
+    let bytes = q.data().unwrap();
+    let packed = PackedMatrix::from_bytes(dtype, &bytes, n, k).unwrap().unwrap();
+    let blocks: Vec<B> = parse(&bytes);
+    let deq: Vec<f32> = q.dequantize(&dev).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    assert_eq!(packed.dequantize(), deq, "{dtype:?} dequantization");
+    let mut ours = vec![B::zeros(); blocks.len()];
+    B::from_float(&w.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &mut ours);
+    assert_eq!(ours, blocks, "{dtype:?} quantization");
+    let theirs = candle_core::quantized::QMatMul::from_qtensor(q).unwrap();
+    // 300 rows: two panel items of activation rows.
+    for m in [1, 3, 17, 70, 300] {
+        let xt = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap();
+        let xv = xt.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let got = packed.matmul(&xv, m).unwrap();
+        let a = quantize_rows_k(&xv, k);
+        let want: Vec<f32> = (0..m)
+            .flat_map(|c| (0..n).map(move |r| (c, r)))
+            .map(|(c, r)| superblock::row(&blocks[r * kb..(r + 1) * kb], &a[c * kb..(c + 1) * kb]))
+            .collect();
+        assert_eq!(got, want, "{dtype:?} prompt, {m} rows");
+        #[cfg(target_arch = "x86_64")]
+        if *AVX2 {
+            assert_eq!(kpanels::matmul_avx2(&blocks, (n, kb), &a, m), want, "{dtype:?} AVX2 panels, {m} rows");
+        }
+        // The decode step: all rows, and rows 5..12 alone, written (rows, b).
+        let inputs = Inputs::new([&packed], &xv, k);
+        let mut out = vec![0f32; n * m];
+        packed.dot_rows(0, &mut out, &xv, &inputs, m);
+        let mut part = vec![0f32; 7 * m];
+        packed.dot_rows(5, &mut part, &xv, &inputs, m);
+        for c in 0..m {
+            for r in 0..n {
+                assert_eq!(out[r * m + c], want[c * n + r], "{dtype:?} decode row {r} x {c}, {m} sequences");
+            }
+            for r in 0..7 {
+                assert_eq!(part[r * m + c], want[c * n + r + 5], "{dtype:?} decode row {} x {c}", r + 5);
+            }
+        }
+        // candle rounds its Q8_K activations half away from zero where llama.cpp (and hfx) round
+        // ties to even, and sums the same integers in another float order. (Longer prompts take
+        // another of its paths, which parts from its own short-prompt numbers by about 1e-4.)
+        if m > 70 {
+            continue;
+        }
+        let cand: Vec<f32> = theirs.forward(&xt).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        for (c, xr) in xv.chunks_exact(k).enumerate() {
+            for (r, wr) in deq.chunks_exact(k).enumerate() {
+                let scale: f32 = wr.iter().zip(xr).map(|(a, b)| (a * b).abs()).sum();
+                let (g, t) = (got[c * n + r], cand[c * n + r]);
+                assert!((g - t).abs() <= 1e-5 * scale, "{dtype:?} row {r} x {c}: {g} vs candle {t}");
+            }
+        }
+    }
+}
+
 #[test]
 fn q4_k_matches_candle() {
-    matches_candle::<BlockQ4K>(GgmlDType::Q4K, PackedMatrix::Q4K);
+    k_matches_candle::<BlockQ4K>(GgmlDType::Q4K);
 }
 
 #[test]
 fn q5_k_matches_candle() {
-    matches_candle::<BlockQ5K>(GgmlDType::Q5K, PackedMatrix::Q5K);
+    k_matches_candle::<BlockQ5K>(GgmlDType::Q5K);
 }
 
 #[test]
 fn q6_k_matches_candle() {
-    matches_candle::<BlockQ6K>(GgmlDType::Q6K, PackedMatrix::Q6K);
+    k_matches_candle::<BlockQ6K>(GgmlDType::Q6K);
+}
+
+#[test]
+fn the_q8_k_quantizer_is_llama_cpps() {
+    // Random rows, a zero block, exact ties (to even, as llama.cpp's `nearest_int`), and two
+    // values of the largest magnitude: the first one's sign decides (it maps to -127).
+    let mut x = Tensor::randn(0f32, 3.0, 256 * 6, &Device::Cpu).unwrap().to_vec1::<f32>().unwrap();
+    x[..256].fill(0.0);
+    x[256..512].fill(0.0);
+    x[256] = -127.0;
+    x[257..262].copy_from_slice(&[2.5, -2.5, 0.5, 1.5, 126.5]);
+    x[512 + 7] = -40.0;
+    x[512 + 9] = 40.0;
+    let got = quantize_rows_k(&x, 256);
+    let mut plain = got.clone();
+    plain.iter_mut().for_each(|b| *b = BlockQ8K { d: 0.0, qs: [0; 256], sums: [0; 16] });
+    superblock::quantize(&x, &mut plain);
+    assert_eq!(got, plain);
+    assert_eq!((got[0].d, got[0].qs, got[0].sums), (0.0, [0; 256], [0; 16]));
+    assert_eq!(got[1].d, 1.0);
+    assert_eq!(got[1].qs[..6], [-127, 2, -2, 0, 2, 126]);
+    assert_eq!(got[1].sums[0], -127 + 2 - 2 + 2 + 126);
+    assert!(got[2].d > 0.0 && got[2].qs[7] == -127 && got[2].qs[9] == 127);
+    for (b, xb) in got.iter().zip(x.chunks_exact(256)) {
+        for (q, v) in b.qs.iter().zip(xb) {
+            assert!((f32::from(*q) * b.d - v).abs() <= 0.5 * b.d.abs() + 1e-6, "{q} * {} vs {v}", b.d);
+        }
+        assert_eq!(b.sums.iter().map(|&s| i32::from(s)).sum::<i32>(), b.qs.iter().map(|&q| i32::from(q)).sum::<i32>());
+    }
 }
 
 #[test]
