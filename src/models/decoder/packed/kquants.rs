@@ -358,29 +358,24 @@ fn int_scales_k4(scales: &[u8; 12]) -> ([i32; 16], [i16; 16]) {
     (sc, o)
 }
 
-impl Super for BlockQ4K {
-    #[inline(always)]
-    fn d_e(&self) -> (u16, u16) {
-        (self.d, self.dmin)
-    }
+/// `Super` for Q4_K and Q5_K: six-bit scales and minimums per group.
+macro_rules! k4_super {
+    ($($block:ty),*) => {$(
+        impl Super for $block {
+            #[inline(always)]
+            fn d_e(&self) -> (u16, u16) {
+                (self.d, self.dmin)
+            }
 
-    #[inline(always)]
-    fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
-        int_scales_k4(&self.scales)
-    }
+            #[inline(always)]
+            fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
+                int_scales_k4(&self.scales)
+            }
+        }
+    )*};
 }
 
-impl Super for BlockQ5K {
-    #[inline(always)]
-    fn d_e(&self) -> (u16, u16) {
-        (self.d, self.dmin)
-    }
-
-    #[inline(always)]
-    fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
-        int_scales_k4(&self.scales)
-    }
-}
+k4_super!(BlockQ4K, BlockQ5K);
 
 impl Super for BlockQ6K {
     #[inline(always)]
