@@ -12,7 +12,6 @@
 //! then the same whatever order a kernel adds in, so the decode step (`dot_rows`), the prompt
 //! panels (`kpanels`) and the portable loop give the same floats, to the bit.
 
-use super::QK;
 use super::blocks::{F16, Packed};
 
 /// Values per super-block.
@@ -92,7 +91,7 @@ fn quantize_avx2(xs: &[f32], ys: &mut [BlockQ8K]) {
         }
         let iscale = -127.0 / max;
         let (scale, top) = (_mm256_set1_ps(iscale), _mm256_set1_epi32(127));
-        for (c, out) in y.qs.chunks_exact_mut(QK).enumerate() {
+        for (c, out) in y.qs.chunks_exact_mut(super::QK).enumerate() {
             // Rounded to nearest, ties to even (the default rounding mode).
             let q: [__m256i; 4] =
                 std::array::from_fn(|i| _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(at(4 * c + i), scale)), top));
@@ -292,7 +291,7 @@ unsafe fn row_body<B: Super, const VNNI: bool>(x: &[B], a: &[BlockQ8K], out: &mu
                     let a = a.get_unchecked((c0 + i) * kb + s);
                     let mut iv = _mm256_setzero_si256();
                     for g in 0..8 {
-                        let av = _mm256_loadu_si256(a.qs.as_ptr().add(QK * g).cast());
+                        let av = _mm256_loadu_si256(a.qs.as_ptr().add(super::QK * g).cast());
                         let p = super::kernels::products::<VNNI>(q[g], av);
                         iv = _mm256_add_epi32(iv, _mm256_mullo_epi32(p, scv[g]));
                     }
