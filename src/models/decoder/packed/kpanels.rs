@@ -196,50 +196,6 @@ unsafe fn build<B: Super, W: Width, const L: usize>(
     }
 }
 
-/// Rows of 32 bytes (eight dwords) to dwords across rows: `out[t]` lane `r` is dword `t` of `rows[r]`.
-///
-/// # Safety
-/// The CPU must have AVX2.
-#[inline(always)]
-#[allow(unsafe_code)]
-pub(super) unsafe fn transpose8(rows: &[__m256i]) -> [__m256i; 8] {
-    assert!(rows.len() >= 8, "eight rows");
-    // SAFETY: the caller guarantees AVX2; no memory is touched.
-    unsafe {
-        let t: [__m256i; 8] = [
-            _mm256_unpacklo_epi32(rows[0], rows[1]),
-            _mm256_unpackhi_epi32(rows[0], rows[1]),
-            _mm256_unpacklo_epi32(rows[2], rows[3]),
-            _mm256_unpackhi_epi32(rows[2], rows[3]),
-            _mm256_unpacklo_epi32(rows[4], rows[5]),
-            _mm256_unpackhi_epi32(rows[4], rows[5]),
-            _mm256_unpacklo_epi32(rows[6], rows[7]),
-            _mm256_unpackhi_epi32(rows[6], rows[7]),
-        ];
-        // u[j]: dwords j and j + 4 of rows 0..4 (u[0..4]) and 4..8 (u[4..8]), in the two halves.
-        let u: [__m256i; 8] = [
-            _mm256_unpacklo_epi64(t[0], t[2]),
-            _mm256_unpackhi_epi64(t[0], t[2]),
-            _mm256_unpacklo_epi64(t[1], t[3]),
-            _mm256_unpackhi_epi64(t[1], t[3]),
-            _mm256_unpacklo_epi64(t[4], t[6]),
-            _mm256_unpackhi_epi64(t[4], t[6]),
-            _mm256_unpacklo_epi64(t[5], t[7]),
-            _mm256_unpackhi_epi64(t[5], t[7]),
-        ];
-        [
-            _mm256_permute2x128_si256::<0x20>(u[0], u[4]),
-            _mm256_permute2x128_si256::<0x20>(u[1], u[5]),
-            _mm256_permute2x128_si256::<0x20>(u[2], u[6]),
-            _mm256_permute2x128_si256::<0x20>(u[3], u[7]),
-            _mm256_permute2x128_si256::<0x31>(u[0], u[4]),
-            _mm256_permute2x128_si256::<0x31>(u[1], u[5]),
-            _mm256_permute2x128_si256::<0x31>(u[2], u[6]),
-            _mm256_permute2x128_si256::<0x31>(u[3], u[7]),
-        ]
-    }
-}
-
 /// The panel times activation rows `c..c + M` of `a`, written into `out` (their `M` pieces).
 ///
 /// # Safety

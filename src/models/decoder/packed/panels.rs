@@ -23,7 +23,6 @@ use super::QK;
 use super::blocks::{BlockQ8_1, Packed};
 use super::half::Lanes;
 use super::kernels::{AVX2, VNNI};
-use super::kpanels::transpose8;
 use super::tiles::for_tiles;
 
 /// Activation rows per work item: the panel is unpacked once for all of them, and their Q8_1
@@ -200,26 +199,25 @@ unsafe fn build<B: Packed, W: Width, const L: usize>(
     (r0, nr): (usize, usize),
     panel: &mut [Group<L>],
 ) {
-    #[repr(C, align(64))]
-    struct Levels<const L: usize>([[u8; QK]; L]);
-    let mut levels = Levels([[0; QK]; L]);
     // SAFETY: the caller guarantees the features; rows `r0..r0 + nr` of `kb` blocks are inside
-    // `weights`, `panel` holds `kb` groups, and each gather reads 4 bytes at `32 r + 4 t` of
-    // `levels` for `r < L`, `t < 8`.
+    // `weights` and `panel` holds `kb` groups.
     unsafe {
+        // Each row's levels in a register, transposed into pieces (as the K-quant panels do:
+        // a gather per piece costs as many loads, and gave wrong lanes on qemu's Haswell there).
+        let mut levels = [_mm256_setzero_si256(); 16];
         for (bi, group) in panel.iter_mut().enumerate() {
-            for r in 0..L {
+            for (r, v) in levels.iter_mut().enumerate().take(L) {
                 let x = weights.get_unchecked((r0 + r.min(nr - 1)) * kb + bi);
                 let mut q = W::unpack(x, 0);
                 if B::SIGNED {
                     q = _mm256_xor_si256(q, _mm256_set1_epi8(i8::MIN));
                 }
-                _mm256_store_si256(levels.0[r].as_mut_ptr().cast(), q);
+                *v = q;
                 let (d, m) = B::group(&x.prepare(), 0);
                 (group.d[r], group.m[r]) = (_mm256_cvtss_f32(d), m);
             }
-            for t in 0..PIECES {
-                W::store_i(group.q[t].as_mut_ptr(), W::gather(levels.0.as_ptr().cast::<u8>().add(4 * t)));
+            for (t, v) in W::transpose(&levels).iter().enumerate() {
+                W::store_i(group.q[t].as_mut_ptr(), *v);
             }
         }
     }
@@ -286,8 +284,6 @@ pub(super) trait Width {
     type F: Lanes;
     /// Group `g`'s 32 levels, weight `j` in byte `j`.
     unsafe fn unpack<B: Packed>(x: &B, g: usize) -> __m256i;
-    /// Bytes `4r..4r + 4` of 32-byte row `r` at `p`, one row per lane.
-    unsafe fn gather(p: *const u8) -> Self::I;
     /// `out[t]` lane `r`: dword `t` of `rows[r]` (`LANES` rows).
     unsafe fn transpose(rows: &[__m256i; 16]) -> [Self::I; PIECES];
     /// Stores `LANES` sums at the aligned `p`.
@@ -327,14 +323,6 @@ impl Width for Zmm {
     unsafe fn unpack<B: Packed>(x: &B, g: usize) -> __m256i {
         // SAFETY: the caller guarantees the features `Packed`'s unpacking needs.
         unsafe { x.unpack_avx512(g) }
-    }
-    #[inline(always)]
-    unsafe fn gather(p: *const u8) -> __m512i {
-        // SAFETY: the caller guarantees the width's features and the 32-byte rows at `p`.
-        unsafe {
-            let at = _mm512_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 480);
-            _mm512_i32gather_epi32::<1>(at, p.cast())
-        }
     }
     #[inline(always)]
     unsafe fn transpose(rows: &[__m256i; 16]) -> [__m512i; PIECES] {
@@ -418,11 +406,6 @@ impl Width for Ymm {
         unsafe { x.unpack(g) }
     }
     #[inline(always)]
-    unsafe fn gather(p: *const u8) -> __m256i {
-        // SAFETY: the caller guarantees the width's features and the 32-byte rows at `p`.
-        unsafe { _mm256_i32gather_epi32::<1>(p.cast(), _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224)) }
-    }
-    #[inline(always)]
     unsafe fn transpose(rows: &[__m256i; 16]) -> [__m256i; PIECES] {
         // SAFETY: the caller guarantees AVX2.
         unsafe { transpose8(&rows[..8]) }
@@ -487,5 +470,49 @@ impl Width for Ymm {
         unsafe { _mm256_storeu_ps(all.as_mut_ptr(), v) };
         let n = out.len().min(8);
         out[..n].copy_from_slice(&all[..n]);
+    }
+}
+
+/// Rows of 32 bytes (eight dwords) to dwords across rows: `out[t]` lane `r` is dword `t` of `rows[r]`.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(super) unsafe fn transpose8(rows: &[__m256i]) -> [__m256i; 8] {
+    assert!(rows.len() >= 8, "eight rows");
+    // SAFETY: the caller guarantees AVX2; no memory is touched.
+    unsafe {
+        let t: [__m256i; 8] = [
+            _mm256_unpacklo_epi32(rows[0], rows[1]),
+            _mm256_unpackhi_epi32(rows[0], rows[1]),
+            _mm256_unpacklo_epi32(rows[2], rows[3]),
+            _mm256_unpackhi_epi32(rows[2], rows[3]),
+            _mm256_unpacklo_epi32(rows[4], rows[5]),
+            _mm256_unpackhi_epi32(rows[4], rows[5]),
+            _mm256_unpacklo_epi32(rows[6], rows[7]),
+            _mm256_unpackhi_epi32(rows[6], rows[7]),
+        ];
+        // u[j]: dwords j and j + 4 of rows 0..4 (u[0..4]) and 4..8 (u[4..8]), in the two halves.
+        let u: [__m256i; 8] = [
+            _mm256_unpacklo_epi64(t[0], t[2]),
+            _mm256_unpackhi_epi64(t[0], t[2]),
+            _mm256_unpacklo_epi64(t[1], t[3]),
+            _mm256_unpackhi_epi64(t[1], t[3]),
+            _mm256_unpacklo_epi64(t[4], t[6]),
+            _mm256_unpackhi_epi64(t[4], t[6]),
+            _mm256_unpacklo_epi64(t[5], t[7]),
+            _mm256_unpackhi_epi64(t[5], t[7]),
+        ];
+        [
+            _mm256_permute2x128_si256::<0x20>(u[0], u[4]),
+            _mm256_permute2x128_si256::<0x20>(u[1], u[5]),
+            _mm256_permute2x128_si256::<0x20>(u[2], u[6]),
+            _mm256_permute2x128_si256::<0x20>(u[3], u[7]),
+            _mm256_permute2x128_si256::<0x31>(u[0], u[4]),
+            _mm256_permute2x128_si256::<0x31>(u[1], u[5]),
+            _mm256_permute2x128_si256::<0x31>(u[2], u[6]),
+            _mm256_permute2x128_si256::<0x31>(u[3], u[7]),
+        ]
     }
 }
