@@ -17,10 +17,8 @@
 use std::arch::x86_64::*;
 use std::sync::LazyLock;
 
-use candle_core::quantized::GgmlDType;
-
 use super::QK;
-use super::blocks::{BlockQ8_1, Packed};
+use super::blocks::{BlockQ8_1, OneGroup};
 use super::kernels::VNNI;
 use super::tiles::for_tiles;
 
@@ -75,14 +73,12 @@ fn request_tile_state() -> bool {
     false
 }
 
-/// Whether `matmul` serves `B` blocks: every prompt, whatever its length, so that a row's
+/// Whether `matmul` serves one-group blocks: every prompt, whatever its length, so that a row's
 /// result does not depend on the rows beside it (a server's prefix-cache hit recomputes a
-/// prompt's last tokens alone and must get a fresh prefill's numbers). (K-quant matrices never
-/// come here: they take `superblock`'s kernels.) Q6_K is left out: its
-/// group's two 16-weight halves have their own scales, which one 32-deep product cannot
-/// separate.
-pub(super) fn serves<B: Packed>() -> bool {
-    B::DTYPE != GgmlDType::Q6K && *AMX
+/// prompt's last tokens alone and must get a fresh prefill's numbers). K-quant matrices never
+/// come here: they take `superblock`'s kernels.
+pub(super) fn serves() -> bool {
+    *AMX
 }
 
 /// Activation rows per tile, weight rows per tile.
@@ -101,15 +97,15 @@ struct ActTile {
 
 const EMPTY: ActTile = ActTile { qs: [[0; 64]; 8], d: [0.0; ROWS], s: [0.0; ROWS], sum: [0; ROWS] };
 
-/// The `m` rows of `kg` Q8_1 blocks as tiles, `[tile][group]`, the last tile padded with zero
+/// The `m` rows of `kb` Q8_1 blocks as tiles, `[tile][block]`, the last tile padded with zero
 /// rows (and a zero tile added so that tiles come in pairs).
-fn pack(ys: &[BlockQ8_1], m: usize, kg: usize) -> Vec<ActTile> {
+fn pack(ys: &[BlockQ8_1], m: usize, kb: usize) -> Vec<ActTile> {
     let tiles = m.div_ceil(2 * ROWS) * 2;
-    let mut out = vec![EMPTY; tiles * kg];
-    for (row, blocks) in ys.chunks_exact(kg).enumerate().take(m) {
+    let mut out = vec![EMPTY; tiles * kb];
+    for (row, blocks) in ys.chunks_exact(kb).enumerate().take(m) {
         let (t, c) = (row / ROWS, row % ROWS);
         for (j, y) in blocks.iter().enumerate() {
-            let tile = &mut out[t * kg + j];
+            let tile = &mut out[t * kb + j];
             for (i, quad) in y.qs.chunks_exact(4).enumerate() {
                 tile.qs[i][4 * c..4 * c + 4].copy_from_slice(quad);
             }
@@ -121,16 +117,14 @@ fn pack(ys: &[BlockQ8_1], m: usize, kg: usize) -> Vec<ActTile> {
     out
 }
 
-/// `(n, kb)` weight blocks times the `m` quantized activation rows `ys` (`kb * GROUPS` blocks
-/// each): `(m, n)`. Work items are 32 activation rows by 16 weight rows. Only where
-/// `AVAILABLE` (tests call it so; the model through `serves`).
-pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
-    let kg = kb * B::GROUPS;
-    debug_assert_eq!(ys.len(), m * kg);
-    let acts = pack(ys, m, kg);
+/// `(n, kb)` weight blocks times the `m` quantized activation rows `ys` (`kb` blocks each):
+/// `(m, n)`. Work items are 32 activation rows by 16 weight rows. Only where `AVAILABLE` (tests call it so; the model through `serves`).
+pub(super) fn matmul<B: OneGroup>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+    debug_assert_eq!(ys.len(), m * kb);
+    let acts = pack(ys, m, kb);
     for_tiles(m, n, (2 * ROWS, ROWS), |(r0, nr), c0, pieces| {
         let t = c0 / ROWS;
-        let pair = [&acts[t * kg..(t + 1) * kg], &acts[(t + 1) * kg..(t + 2) * kg]];
+        let pair = [&acts[t * kb..(t + 1) * kb], &acts[(t + 1) * kb..(t + 2) * kb]];
         // SAFETY: callers check `AMX` or `AVAILABLE`: AVX-512 (F, BW, VL and VNNI with AVX2,
         // FMA and F16C) and the AMX tile state; the item runs with this module's tile configuration and gives
         // the thread back the one it had (a few dozen cycles against the item's thousands of
@@ -198,7 +192,7 @@ pub(crate) unsafe fn restore(saved: &TileConfig) {
 /// configured by `configure`.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(unsafe_code)]
-unsafe fn tile_pair<B: Packed>(
+unsafe fn tile_pair<B: OneGroup>(
     weights: &[B],
     kb: usize,
     (r0, nr): (usize, usize),
@@ -218,40 +212,35 @@ unsafe fn tile_pair<B: Packed>(
     // A partial tile repeats its last row; those products are not written.
     let row = |r: usize| (r0 + r.min(nr - 1)) * kb;
     // SAFETY: the caller guarantees the CPU features; the reads stay inside `weights` (rows
-    // `r0..r0 + nr` of `kb` blocks, checked below) and `acts` (`kb * GROUPS` tiles each, checked
-    // by the slice indexing), and the tile loads and stores address `buf` and the `ActTile`s
+    // `r0..r0 + nr` of `kb` blocks, checked below) and `acts` (`kb` tiles each, checked
+    // below), and the tile loads and stores address `buf` and the `ActTile`s
     // with the strides the configuration gives them (16 x 32, 16 x 64 and 8 x 64 bytes).
     unsafe {
         assert!(nr > 0 && (r0 + nr) * kb <= weights.len(), "weight rows out of range");
-        for bi in 0..kb {
-            let prep: [B::Prep; ROWS] = std::array::from_fn(|r| weights.get_unchecked(row(r) + bi).prepare());
-            for g in 0..B::GROUPS {
-                let (mut d, mut m) = ([0f32; ROWS], [0f32; ROWS]);
+        assert!(acts.iter().all(|a| a.len() == kb), "activation tiles of {kb} blocks");
+        for (bi, (y0, y1)) in acts[0].iter().zip(acts[1]).enumerate() {
+            let (mut d, mut m) = ([0f32; ROWS], [0f32; ROWS]);
+            for r in 0..ROWS {
+                let x = weights.get_unchecked(row(r) + bi);
+                _mm256_store_si256(buf.a[r].as_mut_ptr().cast(), x.unpack_avx512(0));
+                let (dv, mr) = x.d_lanes();
+                (d[r], m[r]) = (_mm256_cvtss_f32(dv), mr);
+            }
+            products::<B>(&buf.a, [&y0.qs, &y1.qs], &mut buf.c);
+            for (t, y) in [y0, y1].into_iter().enumerate().take(live) {
+                let dy = _mm512_load_ps(y.d.as_ptr());
+                let centre =
+                    _mm512_mullo_epi32(_mm512_load_si512(y.sum.as_ptr().cast()), _mm512_set1_epi32(B::CENTRE.into()));
+                let sy = _mm512_load_ps(y.s.as_ptr());
                 for r in 0..ROWS {
-                    let x = weights.get_unchecked(row(r) + bi);
-                    _mm256_store_si256(buf.a[r].as_mut_ptr().cast(), x.unpack_avx512(g));
-                    let (dv, mr) = B::group(&prep[r], g);
-                    (d[r], m[r]) = (_mm256_cvtss_f32(dv), mr);
-                }
-                let (y0, y1) = (&acts[0][bi * B::GROUPS + g], &acts[1][bi * B::GROUPS + g]);
-                products::<B>(&buf.a, [&y0.qs, &y1.qs], &mut buf.c);
-                for (t, y) in [y0, y1].into_iter().enumerate().take(live) {
-                    let dy = _mm512_load_ps(y.d.as_ptr());
-                    let centre = _mm512_mullo_epi32(
-                        _mm512_load_si512(y.sum.as_ptr().cast()),
-                        _mm512_set1_epi32(B::CENTRE.into()),
-                    );
-                    let sy = _mm512_load_ps(y.s.as_ptr());
-                    for r in 0..ROWS {
-                        let mut p = _mm512_load_si512(buf.c[t][r].as_ptr().cast());
-                        if B::CENTRE != 0 {
-                            p = _mm512_sub_epi32(p, centre);
-                        }
-                        let scale = _mm512_mul_ps(_mm512_set1_ps(d[r]), dy);
-                        acc[t][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), scale, acc[t][r]);
-                        if B::OFFSET {
-                            acc[t][r] = _mm512_fmadd_ps(_mm512_set1_ps(m[r]), sy, acc[t][r]);
-                        }
+                    let mut p = _mm512_load_si512(buf.c[t][r].as_ptr().cast());
+                    if B::CENTRE != 0 {
+                        p = _mm512_sub_epi32(p, centre);
+                    }
+                    let scale = _mm512_mul_ps(_mm512_set1_ps(d[r]), dy);
+                    acc[t][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), scale, acc[t][r]);
+                    if B::OFFSET {
+                        acc[t][r] = _mm512_fmadd_ps(_mm512_set1_ps(m[r]), sy, acc[t][r]);
                     }
                 }
             }
@@ -277,7 +266,7 @@ unsafe fn tile_pair<B: Packed>(
 /// The CPU must have AMX-INT8, with the tiles configured by `configure`.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn products<B: Packed>(a: &[[u8; QK]; ROWS], b: [&[[i8; 64]; 8]; 2], c: &mut [[[i32; ROWS]; ROWS]; 2]) {
+unsafe fn products<B: OneGroup>(a: &[[u8; QK]; ROWS], b: [&[[i8; 64]; 8]; 2], c: &mut [[[i32; ROWS]; ROWS]; 2]) {
     macro_rules! tiles {
         ($op:literal) => {
             // SAFETY: the caller guarantees AMX and the configuration; the loads read 16 rows

@@ -13,6 +13,7 @@ use super::QK;
 use super::kernels::{AVX2, quantize_avx2};
 use super::kernels::{dot, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+use super::superblock::{BlockQ8K, row};
 
 /// 32 weights: `w = d * (q - 8)`, `q` in 0..16, two per byte (low nibbles first half).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,11 +78,10 @@ pub struct BlockQ8_1 {
 pub(super) static F16: LazyLock<Vec<f32>> =
     LazyLock::new(|| (0..=u16::MAX).map(|b| f16::from_bits(b).to_f32()).collect());
 
-/// Weight blocks of 32 integers `q` (or 256 in 32-weight groups: the K-quants) and scales,
-/// which hfx's kernels multiply with Q8_1 activations, one 32-weight group per activation block.
-pub trait Packed:
-    GgmlType<VecDotType = BlockQ8_1> + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static
-{
+/// Weight blocks of 32 integers `q` (or 256 in 32-weight groups: the K-quants) and scales, in
+/// GGUF's layout: what every hfx kernel reads of a block. The one-group blocks' Q8_1 kernels
+/// need `OneGroup` besides; the K-quants' need `superblock::Super`.
+pub trait Packed: GgmlType + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// Bytes per block in GGUF (and in memory: the structs are `repr(C)` without padding).
     const BYTES: usize;
     /// 32-weight groups per block: 1, or 8 for the K-quants' 256-weight super-blocks.
@@ -99,31 +99,13 @@ pub trait Packed:
     /// Group `g`'s scales as f32: `d` of its first and of its last 16 weights (they differ only
     /// in Q6_K), and `m` (0 without `OFFSET`).
     fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], f32);
-    /// What the kernels compute once per block and row (scales in f32) for `group`.
-    ///
-    /// `prepare`, `group` and `unpack` are `unsafe`: the CPU must have AVX2, FMA and
-    /// F16C. They are `#[inline(always)]` into the kernels built for those features (which
-    /// their callers enter after checking the CPU), not `#[target_feature]`: the two cannot be
-    /// combined, and an un-inlined helper costs a call per 32 weights.
-    #[cfg(target_arch = "x86_64")]
-    type Prep: Copy;
-    /// The block's scales for `group`.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2, FMA and F16C.
-    #[cfg(target_arch = "x86_64")]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> Self::Prep;
-    /// Group `g`'s `d` per i32 lane of the kernels' products (lanes 0..4 sum weights 0..16, lanes
-    /// 4..8 the rest) and its `m`.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2, FMA and F16C.
-    #[cfg(target_arch = "x86_64")]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32);
     /// Group `g`'s 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks), before
     /// `CENTRE` is subtracted.
+    ///
+    /// `unpack` and `OneGroup::d_m` are `unsafe`: the CPU must have AVX2, FMA and F16C. They
+    /// are `#[inline(always)]` into the kernels built for those features (which their callers
+    /// enter after checking the CPU), not `#[target_feature]`: the two cannot be combined, and
+    /// an un-inlined helper costs a call per 32 weights.
     ///
     /// # Safety
     /// The CPU must have AVX2, FMA and F16C.
@@ -144,17 +126,65 @@ pub trait Packed:
     }
 }
 
-/// `d` and `m` (lanes 0 and 1, F16C) to the kernels' per-lane `d` and `m`, for one-group blocks.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn one_group(dm: &std::arch::x86_64::__m128) -> (std::arch::x86_64::__m256, f32) {
-    use std::arch::x86_64::*;
-    // SAFETY: only inlined into the kernels, whose callers checked for AVX2; no memory is read.
+/// A block of one 32-weight group with one `d` (and `m`), as the Q8_1 kernels (tiles, panels,
+/// AMX) read it, one activation block per weight block.
+pub trait OneGroup: Packed + GgmlType<VecDotType = BlockQ8_1> {
+    /// `d` in lane 0 and `m` in lane 1 (0 without `OFFSET`), by F16C.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
+    #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code)]
-    unsafe {
-        (_mm256_broadcastss_ps(*dm), _mm_cvtss_f32(_mm_movehdup_ps(*dm)))
+    unsafe fn d_m(&self) -> std::arch::x86_64::__m128;
+    /// `d` in every i32 lane of the kernels' products, and `m`.
+    ///
+    /// # Safety
+    /// As `d_m`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn d_lanes(&self) -> (std::arch::x86_64::__m256, f32) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees `d_m`'s features (AVX2 among them); no memory is read.
+        unsafe {
+            let dm = self.d_m();
+            (_mm256_broadcastss_ps(dm), _mm_cvtss_f32(_mm_movehdup_ps(dm)))
+        }
     }
 }
+
+/// `OneGroup` for a block whose scales are `d` alone (`d`) or `d` and `m` (`d_m`: its first
+/// two fields).
+macro_rules! one_group {
+    ($block:ty, d) => {
+        const _: () = assert!(<$block as Packed>::GROUPS == 1);
+        impl OneGroup for $block {
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            #[allow(unsafe_code)]
+            unsafe fn d_m(&self) -> std::arch::x86_64::__m128 {
+                scale_only_f16c(self.d)
+            }
+        }
+    };
+    ($block:ty, d_m) => {
+        const _: () = assert!(<$block as Packed>::GROUPS == 1);
+        impl OneGroup for $block {
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            #[allow(unsafe_code)]
+            unsafe fn d_m(&self) -> std::arch::x86_64::__m128 {
+                // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
+                unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
+            }
+        }
+    };
+}
+one_group!(BlockQ4_0, d);
+one_group!(BlockQ4_1, d_m);
+one_group!(BlockQ5_0, d);
+one_group!(BlockQ5_1, d_m);
+one_group!(BlockQ8_0, d);
 
 /// Weight `j`'s four bits: low nibbles hold weights 0..16, high nibbles 16..32 (the scalar
 /// twin of `nibbles`).
@@ -201,29 +231,12 @@ fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
     }
 }
 
-/// The `Packed` items of a one-group block whose only scale is `d` (Q4_0, Q5_0, Q8_0).
+/// `Packed::scales` of a block whose only scale is `d` (Q4_0, Q5_0, Q8_0).
 macro_rules! scale_only_block {
     () => {
-        #[cfg(target_arch = "x86_64")]
-        type Prep = std::arch::x86_64::__m128;
-
         #[inline(always)]
         fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
             scale_only(t, self.d)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[inline(always)]
-        #[allow(unsafe_code)]
-        unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-            scale_only_f16c(self.d)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[inline(always)]
-        #[allow(unsafe_code)]
-        unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-            one_group(prep)
         }
     };
 }
@@ -250,8 +263,6 @@ impl Packed for BlockQ4_0 {
 impl Packed for BlockQ4_1 {
     const BYTES: usize = 20;
     const OFFSET: bool = true;
-    #[cfg(target_arch = "x86_64")]
-    type Prep = std::arch::x86_64::__m128;
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -269,21 +280,6 @@ impl Packed for BlockQ4_1 {
     unsafe fn unpack(&self, _: usize) -> std::arch::x86_64::__m256i {
         // SAFETY: the caller guarantees AVX2, as `nibbles` needs.
         unsafe { nibbles(&self.qs) }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-        one_group(prep)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
-        unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
     }
 }
 
@@ -392,28 +388,11 @@ impl Packed for BlockQ5_0 {
 impl Packed for BlockQ5_1 {
     const BYTES: usize = 24;
     const OFFSET: bool = true;
-    #[cfg(target_arch = "x86_64")]
-    type Prep = std::arch::x86_64::__m128;
     five_bit_block!();
 
     #[inline(always)]
     fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
         d_and_m(t, self.d, self.m)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, _: usize) -> (std::arch::x86_64::__m256, f32) {
-        one_group(prep)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> std::arch::x86_64::__m128 {
-        // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
-        unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
     }
 }
 
@@ -514,13 +493,20 @@ pub(super) fn to_float<B: Packed>(xs: &[B], ys: &mut [f32]) {
 }
 
 /// candle's block-type trait for a `Packed` block type (its dtype, zeros, quantization and
-/// dequantization are what hfx uses; no candle driver runs these blocks any more).
+/// dequantization are what hfx uses; no candle driver runs these blocks any more). The dot
+/// products are hfx's: one-group blocks with Q8_1 activations, K-quants with Q8_K.
 macro_rules! ggml_type {
     ($block:ty, $dtype:expr) => {
+        ggml_type!($block, $dtype, BlockQ8_1, vec_dot, portable_dot);
+    };
+    ($block:ty, $dtype:expr, super_block) => {
+        ggml_type!($block, $dtype, BlockQ8K, row, row);
+    };
+    ($block:ty, $dtype:expr, $acts:ty, $dot:ident, $unopt:ident) => {
         impl GgmlType for $block {
             const DTYPE: GgmlDType = $dtype;
             const BLCK_SIZE: usize = QK * <$block as Packed>::GROUPS;
-            type VecDotType = BlockQ8_1;
+            type VecDotType = $acts;
 
             fn zeros() -> Self {
                 // SAFETY: all-zero bytes are a valid block (integer fields only).
@@ -538,24 +524,30 @@ macro_rules! ggml_type {
                 Self::quantize(xs, ys)
             }
 
-            fn vec_dot(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
-                vec_dot(xs, ys)
+            fn vec_dot(_: usize, xs: &[Self], ys: &[$acts]) -> f32 {
+                $dot(xs, ys)
             }
 
-            fn vec_dot_unopt(_: usize, xs: &[Self], ys: &[BlockQ8_1]) -> f32 {
-                dot(xs, ys, F16.as_slice())
+            fn vec_dot_unopt(_: usize, xs: &[Self], ys: &[$acts]) -> f32 {
+                $unopt(xs, ys)
             }
         }
     };
 }
+
+/// The portable loop with the f16 table.
+fn portable_dot<B: OneGroup>(xs: &[B], ys: &[BlockQ8_1]) -> f32 {
+    dot(xs, ys, F16.as_slice())
+}
+
 ggml_type!(BlockQ4_0, GgmlDType::Q4_0);
 ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
 ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
 ggml_type!(BlockQ5_1, GgmlDType::Q5_1);
 ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
-ggml_type!(BlockQ4K, GgmlDType::Q4K);
-ggml_type!(BlockQ5K, GgmlDType::Q5K);
-ggml_type!(BlockQ6K, GgmlDType::Q6K);
+ggml_type!(BlockQ4K, GgmlDType::Q4K, super_block);
+ggml_type!(BlockQ5K, GgmlDType::Q5K, super_block);
+ggml_type!(BlockQ6K, GgmlDType::Q6K, super_block);
 
 impl BlockQ8_0 {
     /// llama.cpp's quantize_row_q8_0_ref.

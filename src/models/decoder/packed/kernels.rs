@@ -7,21 +7,19 @@ use std::sync::LazyLock;
 use half::f16;
 
 use super::QK;
-use super::blocks::{BlockQ8_1, F16, Packed};
+use super::blocks::{BlockQ8_1, F16, OneGroup};
 
 /// The portable dot product, and the reference the vector kernels are tested against.
 #[inline(always)]
-pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
+pub(super) fn dot<B: OneGroup>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
     let mut sum = 0f32;
-    for (x, ys) in xs.iter().zip(ys.chunks_exact(B::GROUPS)) {
-        for (g, y) in ys.iter().enumerate() {
-            let mut acc = [0i32; 2];
-            for (j, &a) in y.qs.iter().enumerate() {
-                acc[j / (QK / 2)] += x.level(QK * g + j) * i32::from(a);
-            }
-            let ([lo, hi], m) = x.scales(table, g);
-            sum += (acc[0] as f32 * lo + acc[1] as f32 * hi) * y.d + m * y.s;
+    for (x, y) in xs.iter().zip(ys) {
+        let mut acc = [0i32; 2];
+        for (j, &a) in y.qs.iter().enumerate() {
+            acc[j / (QK / 2)] += x.level(j) * i32::from(a);
         }
+        let ([lo, hi], m) = x.scales(table, 0);
+        sum += (acc[0] as f32 * lo + acc[1] as f32 * hi) * y.d + m * y.s;
     }
     sum
 }
@@ -29,8 +27,8 @@ pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 /// llama.cpp's AVX2 scheme for `N` weight rows against `M` activation rows: each 32-weight group
 /// unpacked to 32 bytes `q`, u8 x i8 pair products summed into i32 lanes (one `vpdpbusd` with
 /// AVX-512 VNNI, as llama.cpp builds for such CPUs, else `vpmaddubsw` + `vpmaddwd`), scaled and
-/// accumulated in f32; the `m * s` offsets (Q4_1, Q4_K) summed apart, the `-c * sum(a)` of
-/// centred types (Q5_0, Q6_K) added in the i32 lanes. Each weight group is unpacked once for
+/// accumulated in f32; the `m * s` offsets (Q4_1, Q5_1) summed apart, the `-c * sum(a)` of
+/// centred types (Q4_0, Q5_0) added in the i32 lanes. Each weight group is unpacked once for
 /// all `M` activation rows and each activation block loaded once for all `N` weight rows; the
 /// `N * M` accumulator chains are independent, which one pair alone leaves the FMA units
 /// waiting on.
@@ -42,7 +40,7 @@ pub(super) fn dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32 {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(unsafe_code)]
-pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const VNNI: bool>(
+pub(super) unsafe fn dot_body<B: OneGroup, const N: usize, const M: usize, const VNNI: bool>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
@@ -56,54 +54,48 @@ pub(super) unsafe fn dot_body<B: Packed, const N: usize, const M: usize, const V
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); M]; N];
         let mut offset = [[0f32; M]; N];
-        let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0) / B::GROUPS;
+        let kb = ys.iter().map(|y| y.len()).min().unwrap_or(0);
         // The unchecked reads below stay inside every row.
         assert!(xs.iter().all(|x| x.len() >= kb), "weight rows shorter than the activations");
         for bi in 0..kb {
             for x in xs {
                 prefetch(std::ptr::from_ref(x.get_unchecked(bi)).cast(), std::mem::size_of::<B>());
             }
-            let mut prep = [xs[0].get_unchecked(bi).prepare(); N];
-            for r in 1..N {
-                prep[r] = xs[r].get_unchecked(bi).prepare();
-            }
-            for g in 0..B::GROUPS {
-                let mut yv = [_mm256_setzero_si256(); M];
-                let mut yd = [_mm256_setzero_ps(); M];
-                let mut ysum = [0f32; M];
-                // -c * sum(a) in the same lanes as the products, once for all weight rows: with
-                // VNNI the products accumulate onto it (no subtraction per pair).
-                let mut centre = [_mm256_setzero_si256(); M];
-                for c in 0..M {
-                    let y = ys[c].get_unchecked(bi * B::GROUPS + g);
-                    yv[c] = _mm256_loadu_si256(y.qs.as_ptr().cast());
-                    (yd[c], ysum[c]) = (_mm256_set1_ps(y.d), y.s);
-                    if B::CENTRE != 0 {
-                        let c8 = _mm256_set1_epi8(B::CENTRE);
-                        centre[c] = _mm256_sub_epi32(_mm256_setzero_si256(), products::<VNNI>(c8, yv[c]));
-                    }
+            let mut yv = [_mm256_setzero_si256(); M];
+            let mut yd = [_mm256_setzero_ps(); M];
+            let mut ysum = [0f32; M];
+            // -c * sum(a) in the same lanes as the products, once for all weight rows: with
+            // VNNI the products accumulate onto it (no subtraction per pair).
+            let mut centre = [_mm256_setzero_si256(); M];
+            for c in 0..M {
+                let y = ys[c].get_unchecked(bi);
+                yv[c] = _mm256_loadu_si256(y.qs.as_ptr().cast());
+                (yd[c], ysum[c]) = (_mm256_set1_ps(y.d), y.s);
+                if B::CENTRE != 0 {
+                    let c8 = _mm256_set1_epi8(B::CENTRE);
+                    centre[c] = _mm256_sub_epi32(_mm256_setzero_si256(), products::<VNNI>(c8, yv[c]));
                 }
-                for r in 0..N {
-                    let x = xs[r].get_unchecked(bi);
-                    let xv = if VNNI { x.unpack_avx512(g) } else { x.unpack(g) };
-                    // Signed weights: |q| against the activations with q's sign.
-                    let ax = if B::SIGNED { _mm256_sign_epi8(xv, xv) } else { xv };
-                    let (dv, m) = B::group(&prep[r], g);
-                    for c in 0..M {
-                        let prod = if B::SIGNED {
-                            products::<VNNI>(ax, _mm256_sign_epi8(yv[c], xv))
-                        } else if B::CENTRE == 0 {
-                            products::<VNNI>(xv, yv[c])
-                        } else if VNNI {
-                            _mm256_dpbusd_epi32(centre[c], xv, yv[c])
-                        } else {
-                            _mm256_add_epi32(products::<false>(xv, yv[c]), centre[c])
-                        };
-                        let scale = _mm256_mul_ps(dv, yd[c]);
-                        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
-                        if B::OFFSET {
-                            offset[r][c] += m * ysum[c];
-                        }
+            }
+            for r in 0..N {
+                let x = xs[r].get_unchecked(bi);
+                let xv = if VNNI { x.unpack_avx512(0) } else { x.unpack(0) };
+                // Signed weights: |q| against the activations with q's sign.
+                let ax = if B::SIGNED { _mm256_sign_epi8(xv, xv) } else { xv };
+                let (dv, m) = x.d_lanes();
+                for c in 0..M {
+                    let prod = if B::SIGNED {
+                        products::<VNNI>(ax, _mm256_sign_epi8(yv[c], xv))
+                    } else if B::CENTRE == 0 {
+                        products::<VNNI>(xv, yv[c])
+                    } else if VNNI {
+                        _mm256_dpbusd_epi32(centre[c], xv, yv[c])
+                    } else {
+                        _mm256_add_epi32(products::<false>(xv, yv[c]), centre[c])
+                    };
+                    let scale = _mm256_mul_ps(dv, yd[c]);
+                    acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), scale, acc[r][c]);
+                    if B::OFFSET {
+                        offset[r][c] += m * ysum[c];
                     }
                 }
             }
@@ -179,7 +171,7 @@ pub(super) unsafe fn products<const VNNI: bool>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-pub(super) fn dot_avx2<B: Packed, const N: usize, const M: usize>(
+pub(super) fn dot_avx2<B: OneGroup, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
@@ -192,7 +184,7 @@ pub(super) fn dot_avx2<B: Packed, const N: usize, const M: usize>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c,avx512bw,avx512vnni,avx512vl")]
-pub(super) fn dot_vnni<B: Packed, const N: usize, const M: usize>(
+pub(super) fn dot_vnni<B: OneGroup, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
@@ -288,7 +280,7 @@ pub(super) static VNNI: LazyLock<bool> = LazyLock::new(|| {
 });
 
 /// Dot products of `N` weight rows with each of `M` activation rows.
-pub(super) fn dot_tile<B: Packed, const N: usize, const M: usize>(
+pub(super) fn dot_tile<B: OneGroup, const N: usize, const M: usize>(
     xs: [&[B]; N],
     ys: [&[BlockQ8_1]; M],
 ) -> [[f32; M]; N] {
@@ -307,6 +299,6 @@ pub(super) fn dot_tile<B: Packed, const N: usize, const M: usize>(
     xs.map(|x| ys.map(|y| dot(x, y, F16.as_slice())))
 }
 
-pub(super) fn vec_dot<B: Packed>(xs: &[B], ys: &[BlockQ8_1]) -> f32 {
+pub(super) fn vec_dot<B: OneGroup>(xs: &[B], ys: &[BlockQ8_1]) -> f32 {
     dot_tile([xs], [ys])[0][0]
 }

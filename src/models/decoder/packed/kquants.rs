@@ -1,9 +1,8 @@
 //! GGUF's Q4_K, Q5_K and Q6_K super-blocks (256 weights as eight 32-weight groups): what Q4_K_M
 //! and Q5_K_M files store most of their large matrices in, and what `--quant q4_k|q5_k|q6_k`
 //! makes. The model multiplies them with Q8_K activations in `superblock`'s integer kernels
-//! (llama.cpp's numbers); the items here are their layout, unpacking and dequantization. They
-//! also implement the one-group blocks' Q8_1 items (`Packed`), which nothing in the model calls
-//! for them any more.
+//! (llama.cpp's numbers); the items here are their layout, unpacking, scales and
+//! dequantization.
 
 use candle_core::quantized::k_quants::{self, GgmlType};
 
@@ -56,46 +55,11 @@ fn scale_min(q: &[u8; 12], g: usize) -> (u8, u8) {
     }
 }
 
-/// Group `g`'s `[d * sc, d * sc]` and `-dmin * mn` (Q4_K and Q5_K), for the portable loop.
+/// Group `g`'s `[d * sc, d * sc]` and `-dmin * mn` (Q4_K and Q5_K), for dequantization.
 fn scales_k4(t: &[f32], (d, dmin): (u16, u16), q: &[u8; 12], g: usize) -> ([f32; 2], f32) {
     let (sc, mn) = scale_min(q, g);
     let d = t[usize::from(d)] * f32::from(sc);
     ([d, d], -(t[usize::from(dmin)] * f32::from(mn)))
-}
-
-/// Each group's `d * sc` and `-dmin * mn` (Q4_K and Q5_K), for the kernels.
-///
-/// # Safety
-/// The CPU must have AVX2 and F16C (inlined into the kernels built for them).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-#[allow(unsafe_code)]
-unsafe fn prepare_k4((d, dmin): (u16, u16), scales: &[u8; 12]) -> ([f32; 8], [f32; 8]) {
-    use std::arch::x86_64::*;
-    // llama.cpp's unpacking of the 12 scale bytes: the eight 6-bit scales to bytes 0..8 and
-    // the eight minimums to bytes 8..16.
-    let w = |i: usize| u32::from_le_bytes([scales[i], scales[i + 1], scales[i + 2], scales[i + 3]]);
-    let (u0, u1, u2) = (w(0), w(4), w(8));
-    let (m1, m2, m3) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
-    let mins_hi = ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4);
-    let mins_lo = u1 & m1;
-    let sc_hi = (u2 & m2) | (((u0 >> 6) & m3) << 4);
-    let sc_lo = u0 & m1;
-    // SAFETY: the caller guarantees AVX2 and F16C; no memory is read, and the stores write the
-    // two local arrays.
-    #[allow(unsafe_code)]
-    unsafe {
-        // No closures here: their bodies would not get the kernels' target features.
-        let dm = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(d) | (i32::from(dmin) << 16)));
-        let sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, sc_hi as i32, sc_lo as i32)));
-        let mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, mins_hi as i32, mins_lo as i32)));
-        let mut out = ([0f32; 8], [0f32; 8]);
-        let d = _mm256_broadcastss_ps(dm);
-        let dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(dm));
-        _mm256_storeu_ps(out.0.as_mut_ptr(), _mm256_mul_ps(d, sc));
-        _mm256_storeu_ps(out.1.as_mut_ptr(), _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(dmin, mn)));
-        out
-    }
 }
 
 /// Weight `j`'s four bits in Q4_K and Q5_K (the scalar twin of `nibbles_k4`).
@@ -144,37 +108,12 @@ impl BlockQ6K {
     }
 }
 
-/// The `Packed` items Q4_K and Q5_K share: six-bit scales and minimums per group.
+/// `Packed::scales` of Q4_K and Q5_K: six-bit scales and minimums per group.
 macro_rules! k4_groups {
     () => {
-        /// Each group's `d * sc` and `-dmin * mn`.
-        #[cfg(target_arch = "x86_64")]
-        type Prep = ([f32; 8], [f32; 8]);
-
         #[inline(always)]
         fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
             scales_k4(t, (self.d, self.dmin), &self.scales, g)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[inline(always)]
-        #[allow(unsafe_code)]
-        unsafe fn prepare(&self) -> Self::Prep {
-            // SAFETY: the caller guarantees AVX2 and F16C, as `prepare_k4` needs.
-            unsafe { prepare_k4((self.d, self.dmin), &self.scales) }
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[inline(always)]
-        #[allow(unsafe_code)]
-        unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
-            use std::arch::x86_64::*;
-            // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory
-            // is read.
-            #[allow(unsafe_code)]
-            unsafe {
-                (_mm256_set1_ps(prep.0[g]), prep.1[g])
-            }
         }
     };
 }
@@ -266,9 +205,6 @@ impl Packed for BlockQ6K {
     const BYTES: usize = 210;
     const GROUPS: usize = 8;
     const CENTRE: i8 = 32;
-    /// `d * sc` for each 16 weights.
-    #[cfg(target_arch = "x86_64")]
-    type Prep = [f32; 16];
 
     #[inline(always)]
     fn level(&self, j: usize) -> i32 {
@@ -285,37 +221,6 @@ impl Packed for BlockQ6K {
     fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
         let d = t[usize::from(self.d)];
         ([d * f32::from(self.scales[2 * g]), d * f32::from(self.scales[2 * g + 1])], 0.0)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn prepare(&self) -> Self::Prep {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX2 and F16C; the
-        // load reads the 16 bytes of `scales`, the stores write the local array.
-        #[allow(unsafe_code)]
-        unsafe {
-            let d = _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(self.d))));
-            let sc = _mm_loadu_si128(self.scales.as_ptr().cast());
-            let mut out = [0f32; 16];
-            _mm256_storeu_ps(out.as_mut_ptr(), _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(sc))));
-            let hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(sc, sc)));
-            _mm256_storeu_ps(out[8..].as_mut_ptr(), _mm256_mul_ps(d, hi));
-            out
-        }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn group(prep: &Self::Prep, g: usize) -> (std::arch::x86_64::__m256, f32) {
-        use std::arch::x86_64::*;
-        // SAFETY: only inlined into the kernels, whose callers checked for AVX; no memory is read.
-        #[allow(unsafe_code)]
-        unsafe {
-            (_mm256_set_m128(_mm_set1_ps(prep[2 * g + 1]), _mm_set1_ps(prep[2 * g])), 0.0)
-        }
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -32,7 +32,7 @@ mod tiles;
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::k_quants::GgmlType;
 
-pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ8_1, Packed};
+pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ8_1, OneGroup, Packed};
 use blocks::{parse, to_float};
 pub use half::{Half, HalfMatrix, f32_rows};
 pub use kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
@@ -58,19 +58,32 @@ impl<B: Packed> BlockMatrix<B> {
         Ok(Self { blocks, rows, cols })
     }
 
+    fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.rows * self.cols];
+        to_float(&self.blocks, &mut out);
+        out
+    }
+
+    fn rows(&self, start: usize, len: usize) -> Self {
+        let per_row = self.cols / B::BLCK_SIZE;
+        Self { blocks: self.blocks[start * per_row..(start + len) * per_row].to_vec(), rows: len, cols: self.cols }
+    }
+}
+
+impl<B: OneGroup> BlockMatrix<B> {
     /// `x (m, cols)` times the transposed matrix: `(m, rows)`. candle's driver called the
     /// kernels four weight rows by one activation row, so each weight block was unpacked again
     /// for every prompt row (Qwen2.5-0.5B's Q5_0 prompt at 0.41x llama.cpp, two thirds of it in
     /// that kernel). Here a work item is a block of `TILE_M` prompt rows by `TILE_N` weight rows
     /// and the kernel takes 4 x 4 tiles (4 x 2 without AVX-512): each weight block unpacked once
-    /// per four (two) prompt rows. One-group blocks take `panels` instead where the CPU has
-    /// AVX2 (Q8_0: AVX-512 VNNI): each weight group unpacked once per 128 prompt rows, the same
+    /// per four (two) prompt rows. `panels` serve instead where the CPU has AVX2 (Q8_0:
+    /// AVX-512 VNNI): each weight group unpacked once per 128 prompt rows, the same
     /// sums to the bit; AMX, when asked for, takes what it serves first.
     fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
         #[cfg(target_arch = "x86_64")]
         {
             type Kernel<B> = fn(&[B], (usize, usize), &[BlockQ8_1], usize) -> Vec<f32>;
-            let kernel: Option<Kernel<B>> = if amx::serves::<B>() {
+            let kernel: Option<Kernel<B>> = if amx::serves() {
                 Some(amx::matmul)
             } else if panels::serves::<B>() {
                 Some(panels::matmul)
@@ -98,17 +111,6 @@ impl<B: Packed> BlockMatrix<B> {
             candle_core::bail!("{m} rows of {k} activations expected, got {} values", x.len());
         }
         Ok(quantize_rows(x, k))
-    }
-
-    fn dequantize(&self) -> Vec<f32> {
-        let mut out = vec![0f32; self.rows * self.cols];
-        to_float(&self.blocks, &mut out);
-        out
-    }
-
-    fn rows(&self, start: usize, len: usize) -> Self {
-        let per_row = self.cols / B::BLCK_SIZE;
-        Self { blocks: self.blocks[start * per_row..(start + len) * per_row].to_vec(), rows: len, cols: self.cols }
     }
 
     /// Rows `r0..r0 + out.len() / b` times each of the `b` quantized activation rows in `ys`,
@@ -239,6 +241,24 @@ macro_rules! each {
     };
 }
 
+/// `$one` for one-group blocks and f16/bf16 matrices, `$k` for the K-quants, with `$m` bound
+/// to the inner matrix: the two kinds of block take different activations (Q8_1, Q8_K).
+macro_rules! by_kind {
+    ($self:expr, $m:ident => $one:expr, $k:expr) => {
+        match $self {
+            PackedMatrix::Q4_0($m) => $one,
+            PackedMatrix::Q4_1($m) => $one,
+            PackedMatrix::Q5_0($m) => $one,
+            PackedMatrix::Q5_1($m) => $one,
+            PackedMatrix::Q8_0($m) => $one,
+            PackedMatrix::Half($m) => $one,
+            PackedMatrix::Q4K($m) => $k,
+            PackedMatrix::Q5K($m) => $k,
+            PackedMatrix::Q6K($m) => $k,
+        }
+    };
+}
+
 /// Whether prompts run on AMX's tile kernels (`HFX_AMX=1` on Intel Sapphire Rapids and
 /// later), which sum in another order than llama.cpp's (and hfx's VNNI) kernels.
 pub fn amx_active() -> bool {
@@ -327,12 +347,7 @@ impl PackedMatrix {
 
     /// `x (m, cols)` times the transposed matrix: `(m, rows)`.
     pub fn matmul(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
-        match self {
-            Self::Q4K(w) => w.matmul_k(x, m),
-            Self::Q5K(w) => w.matmul_k(x, m),
-            Self::Q6K(w) => w.matmul_k(x, m),
-            _ => each!(self, w => w.matmul(x, m)),
-        }
+        by_kind!(self, w => w.matmul(x, m), w.matmul_k(x, m))
     }
 
     pub fn dequantize(&self) -> Vec<f32> {
@@ -351,11 +366,6 @@ impl PackedMatrix {
     /// Rows `r0..r0 + out.len() / b` times each of the `b` activation rows, given as f32 `x`
     /// and quantized (`Inputs::new` with this matrix among its matrices), written `(rows, b)`.
     pub(super) fn dot_rows(&self, r0: usize, out: &mut [f32], x: &[f32], ys: &Inputs, b: usize) {
-        match self {
-            Self::Q4K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
-            Self::Q5K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
-            Self::Q6K(m) => m.dot_rows_k(r0, out, &ys.q8_k, b),
-            _ => each!(self, m => m.dot_rows(r0, out, x, &ys.q8_1, b)),
-        }
+        by_kind!(self, m => m.dot_rows(r0, out, x, &ys.q8_1, b), m.dot_rows_k(r0, out, &ys.q8_k, b))
     }
 }

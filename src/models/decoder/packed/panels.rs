@@ -20,7 +20,7 @@ use std::arch::x86_64::*;
 use std::sync::LazyLock;
 
 use super::QK;
-use super::blocks::{BlockQ8_1, Packed};
+use super::blocks::{BlockQ8_1, OneGroup, Packed};
 use super::half::Lanes;
 use super::kernels::{AVX2, VNNI};
 use super::tiles::for_tiles;
@@ -35,12 +35,11 @@ pub(super) const PIECES: usize = QK / 4;
 /// FMA and F16C.
 pub(super) static WIDE: LazyLock<bool> = LazyLock::new(|| *VNNI && std::arch::is_x86_feature_detected!("avx512f"));
 
-/// Whether `matmul` serves `B` blocks: one-group blocks (the K-quants' eight groups keep the
-/// tiled kernels, whose offsets they sum per lane) where the CPU has AVX2; Q8_0 only with VNNI
+/// Whether `matmul` serves `B` blocks: where the CPU has AVX2; Q8_0 only with VNNI
 /// (its levels, shifted to unsigned bytes, would saturate AVX2's 16-bit pair sums). Every
 /// prompt, whatever its length, so that a row's result does not depend on the rows beside it.
-pub(super) fn serves<B: Packed>() -> bool {
-    B::GROUPS == 1 && (*WIDE || (*AVX2 && !B::SIGNED))
+pub(super) fn serves<B: OneGroup>() -> bool {
+    *WIDE || (*AVX2 && !B::SIGNED)
 }
 
 /// One group of a panel of `L` rows: piece `t` of the rows' levels (unsigned; Q8_0's signed
@@ -55,21 +54,21 @@ struct Group<const L: usize> {
 
 /// `(n, kb)` weight blocks times the `m` quantized activation rows `ys` (`kb` blocks each):
 /// `(m, n)`. Only where `serves::<B>()`.
-pub(super) fn matmul<B: Packed>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+pub(super) fn matmul<B: OneGroup>(weights: &[B], (n, kb): (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
     assert!(serves::<B>(), "{:?} panels on this CPU", B::DTYPE);
     if *WIDE { matmul_wide(weights, (n, kb), ys, m) } else { matmul_avx2(weights, (n, kb), ys, m) }
 }
 
 /// `matmul` in panels of 16 rows, with AVX-512 VNNI.
-pub(super) fn matmul_wide<B: Packed>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
-    assert!(B::GROUPS == 1 && *WIDE, "{:?} 16-lane panels on this CPU", B::DTYPE);
+pub(super) fn matmul_wide<B: OneGroup>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+    assert!(*WIDE, "{:?} 16-lane panels on this CPU", B::DTYPE);
     // `WIDE` is the features `sweep_vnni` needs.
     panels::<B, 16>(weights, dims, ys, m, sweep_vnni::<B, 16>)
 }
 
 /// `matmul` in panels of 8 rows, with AVX2 (tests run it where the CPU has AVX-512 too).
-pub(super) fn matmul_avx2<B: Packed>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
-    assert!(B::GROUPS == 1 && !B::SIGNED && *AVX2, "{:?} 8-lane panels on this CPU", B::DTYPE);
+pub(super) fn matmul_avx2<B: OneGroup>(weights: &[B], dims: (usize, usize), ys: &[BlockQ8_1], m: usize) -> Vec<f32> {
+    assert!(!B::SIGNED && *AVX2, "{:?} 8-lane panels on this CPU", B::DTYPE);
     // `AVX2` is the features `sweep_avx2` needs.
     panels::<B, 8>(weights, dims, ys, m, sweep_avx2::<B, 8>)
 }
@@ -80,7 +79,7 @@ type Sweep<B> = unsafe fn(&[B], usize, (usize, usize), Acts, &mut [&mut [f32]]);
 
 /// `matmul` with `sweep`, which the caller checked the CPU can run, on panels of `L` rows.
 #[allow(unsafe_code)]
-fn panels<B: Packed, const L: usize>(
+fn panels<B: OneGroup, const L: usize>(
     weights: &[B],
     (n, kb): (usize, usize),
     ys: &[BlockQ8_1],
@@ -111,7 +110,7 @@ fn panels<B: Packed, const L: usize>(
 }
 
 /// Whether `B`'s products start from a centre (`shifts`): centred and signed blocks.
-fn centred<B: Packed>() -> bool {
+fn centred<B: OneGroup>() -> bool {
     B::CENTRE != 0 || B::SIGNED
 }
 
@@ -121,7 +120,7 @@ type Acts<'a> = (&'a [BlockQ8_1], &'a [[i32; PIECES]]);
 /// The CPU must have AVX-512 F, BW, VL and VNNI, AVX2, FMA and F16C.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(unsafe_code)]
-unsafe fn sweep_vnni<B: Packed, const L: usize>(
+unsafe fn sweep_vnni<B: OneGroup, const L: usize>(
     weights: &[B],
     kb: usize,
     rows: (usize, usize),
@@ -136,7 +135,7 @@ unsafe fn sweep_vnni<B: Packed, const L: usize>(
 /// The CPU must have AVX2, FMA and F16C.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(unsafe_code)]
-unsafe fn sweep_avx2<B: Packed, const L: usize>(
+unsafe fn sweep_avx2<B: OneGroup, const L: usize>(
     weights: &[B],
     kb: usize,
     rows: (usize, usize),
@@ -154,7 +153,7 @@ unsafe fn sweep_avx2<B: Packed, const L: usize>(
 /// The CPU must have `W`'s features (its callers are built with them).
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn sweep<B: Packed, W: Width, const L: usize>(
+unsafe fn sweep<B: OneGroup, W: Width, const L: usize>(
     weights: &[B],
     kb: usize,
     (r0, nr): (usize, usize),
@@ -193,7 +192,7 @@ unsafe fn sweep<B: Packed, W: Width, const L: usize>(
 /// As `sweep`, which checked the row range.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn build<B: Packed, W: Width, const L: usize>(
+unsafe fn build<B: OneGroup, W: Width, const L: usize>(
     weights: &[B],
     kb: usize,
     (r0, nr): (usize, usize),
@@ -213,7 +212,7 @@ unsafe fn build<B: Packed, W: Width, const L: usize>(
                     q = _mm256_xor_si256(q, _mm256_set1_epi8(i8::MIN));
                 }
                 *v = q;
-                let (d, m) = B::group(&x.prepare(), 0);
+                let (d, m) = x.d_lanes();
                 (group.d[r], group.m[r]) = (_mm256_cvtss_f32(d), m);
             }
             for (t, v) in W::transpose(&levels).iter().enumerate() {
@@ -229,7 +228,7 @@ unsafe fn build<B: Packed, W: Width, const L: usize>(
 /// As `sweep`, which checked that `ys` (and `shifts`, for centred blocks) hold these rows.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn rows<B: Packed, W: Width, const L: usize, const M: usize>(
+unsafe fn rows<B: OneGroup, W: Width, const L: usize, const M: usize>(
     panel: &[Group<L>],
     (ys, shifts): Acts,
     c: usize,

@@ -12,6 +12,9 @@
 //! then the same whatever order a kernel adds in, so the decode step (`dot_rows`), the prompt
 //! panels (`kpanels`) and the portable loop give the same floats, to the bit.
 
+use candle_core::quantized::GgmlDType;
+use candle_core::quantized::k_quants::GgmlType;
+
 use super::blocks::{F16, Packed};
 
 /// Values per super-block.
@@ -24,6 +27,39 @@ pub struct BlockQ8K {
     pub(super) d: f32,
     pub(super) qs: [i8; QK_K],
     pub(super) sums: [i16; QK_K / 16],
+}
+
+/// candle's block-type trait, so that the K-quant blocks' own (`GgmlType::vec_dot`) takes these
+/// activations.
+impl GgmlType for BlockQ8K {
+    const DTYPE: GgmlDType = GgmlDType::Q8K;
+    const BLCK_SIZE: usize = QK_K;
+    type VecDotType = BlockQ8K;
+
+    fn zeros() -> Self {
+        Self { d: 0.0, qs: [0; QK_K], sums: [0; QK_K / 16] }
+    }
+
+    fn to_float(xs: &[Self], ys: &mut [f32]) {
+        for (b, out) in xs.iter().zip(ys.chunks_exact_mut(QK_K)) {
+            for (o, &q) in out.iter_mut().zip(&b.qs) {
+                *o = b.d * f32::from(q);
+            }
+        }
+    }
+
+    fn from_float(xs: &[f32], ys: &mut [Self]) {
+        quantize(xs, ys)
+    }
+
+    fn vec_dot(_: usize, xs: &[Self], ys: &[Self]) -> f32 {
+        let int = |a: &Self, b: &Self| a.qs.iter().zip(&b.qs).map(|(&p, &q)| i32::from(p) * i32::from(q)).sum::<i32>();
+        xs.iter().zip(ys).map(|(a, b)| a.d * b.d * int(a, b) as f32).sum()
+    }
+
+    fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[Self]) -> f32 {
+        Self::vec_dot(n, xs, ys)
+    }
 }
 
 /// A K-quant super-block as the integer kernels read it.

@@ -10,8 +10,7 @@ use candle_core::{Device, Tensor};
 
 /// Against candle's own path for the block type (its scalar reference dot product) on the
 /// same blocks, then every kernel this CPU can run against the portable loop.
-fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> PackedMatrix) {
-    assert_eq!(B::GROUPS, 1, "K-quants have their own test");
+fn matches_candle<B: OneGroup>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> PackedMatrix) {
     let dev = Device::Cpu;
     // Two K-quant super-blocks per row.
     let (n, k) = (67, 512);
@@ -41,7 +40,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         let tiled = whole.matmul_tiled(&xv, m, wide_tiles()).unwrap();
         assert_eq!(whole.matmul_tiled(&xv, m, !wide_tiles()).unwrap(), tiled, "{dtype:?} tiles");
         #[cfg(target_arch = "x86_64")]
-        if amx::serves::<B>() {
+        if amx::serves() {
             for (g, t) in got.iter().zip(&tiled) {
                 assert!((g - t).abs() <= 1e-4 * t.abs().max(1.0), "{dtype:?} AMX, {m} rows: {g} vs {t}");
             }
@@ -56,18 +55,18 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         #[cfg(target_arch = "x86_64")]
         {
             let ys = quantize_rows(&xv, k);
-            if *panels::WIDE && B::GROUPS == 1 {
+            if *panels::WIDE {
                 assert_eq!(panels::matmul_wide(&whole.blocks, (n, nw), &ys, m), tiled, "{dtype:?} panels, {m} rows");
             }
-            if *AVX2 && B::GROUPS == 1 && !B::SIGNED {
+            if *AVX2 && !B::SIGNED {
                 let eight = panels::matmul_avx2(&whole.blocks, (n, nw), &ys, m);
                 assert_eq!(eight, tiled, "{dtype:?} AVX2 panels, {m} rows");
             }
-            assert_eq!(panels::serves::<B>(), B::GROUPS == 1 && *AVX2 && (*panels::WIDE || !B::SIGNED));
+            assert_eq!(panels::serves::<B>(), *AVX2 && (*panels::WIDE || !B::SIGNED));
         }
         // The AMX kernel itself wherever the CPU has it (it serves the model with `HFX_AMX=1`).
         #[cfg(target_arch = "x86_64")]
-        if *amx::AVAILABLE && B::DTYPE != GgmlDType::Q6K {
+        if *amx::AVAILABLE {
             let ys = quantize_rows(&xv, k);
             let amx = amx::matmul(&whole.blocks, (n, k / B::BLCK_SIZE), &ys, m);
             for (g, t) in amx.iter().zip(&tiled) {
@@ -81,7 +80,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
         }
         // Against candle's dequantization times the f32 activations, within what rounding the
         // activations to Q8_1 can move it: at most 0.57 d per weight (half a step, and `d`
-        // through f16: 127 * 2^-11 d), plus `m * s` with `s` through f16 for Q4_1 and Q4_K.
+        // through f16: 127 * 2^-11 d), plus `m * s` with `s` through f16 for Q4_1 and Q5_1.
         // (candle's own K-quant matmul rounds activations as Q8_K, independently, so comparing
         // with it needs a bound twice as wide.) A wrong kernel is off by the outputs themselves.
         for (c, xr) in xv.chunks_exact(k).enumerate() {
@@ -93,7 +92,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
                     .enumerate()
                     .map(|(i, (xb, wb))| {
                         let d = xb.iter().fold(0f32, |a, v| a.max(v.abs())) / 127.0;
-                        let m = blocks[r * nw + i / B::GROUPS].scales(F16.as_slice(), i % B::GROUPS).1;
+                        let m = blocks[r * nw + i].scales(F16.as_slice(), 0).1;
                         let sum = xb.iter().sum::<f32>().abs() + 64.0 * d;
                         0.57 * d * wb.iter().map(|w| w.abs()).sum::<f32>() + m.abs() * sum / 1024.0
                     })
@@ -116,11 +115,7 @@ fn matches_candle<B: Packed>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Packe
     let slow = dot(&blocks[..nw], ys, F16.as_slice());
     // Exact up to float rounding, but for Q4_1's `m * s`, where `s` went through f16 as
     // llama.cpp stores it (relative error 2^-11).
-    let s_rounding: f32 = ys
-        .iter()
-        .enumerate()
-        .map(|(i, y)| (blocks[i / B::GROUPS].scales(F16.as_slice(), i % B::GROUPS).1 * y.s).abs())
-        .sum();
+    let s_rounding: f32 = ys.iter().enumerate().map(|(i, y)| (blocks[i].scales(F16.as_slice(), 0).1 * y.s).abs()).sum();
     let tol = 1e-4 * plain.abs().max(1.0) + s_rounding / 1024.0;
     assert!((plain - slow).abs() <= tol, "{dtype:?}: {plain} vs {slow}");
     // Every kernel this CPU can run, for one or four weight rows against one or four
@@ -311,6 +306,16 @@ fn the_q8_k_quantizer_is_llama_cpps() {
         }
         assert_eq!(b.sums.iter().map(|&s| i32::from(s)).sum::<i32>(), b.qs.iter().map(|&q| i32::from(q)).sum::<i32>());
     }
+    // candle's block-type trait (the K-quants' `vec_dot` takes these): its quantization is this
+    // one, its dequantization `d * q`, its dot product that of the dequantized values.
+    let mut ours = plain.clone();
+    BlockQ8K::from_float(&x, &mut ours);
+    assert_eq!(ours, got);
+    let mut back = vec![0f32; x.len()];
+    BlockQ8K::to_float(&got, &mut back);
+    let want: f32 = back.iter().map(|v| v * v).sum();
+    let dot = BlockQ8K::vec_dot(x.len(), &got, &got);
+    assert!((dot - want).abs() <= 1e-5 * want, "{dot} vs {want}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 use std::sync::Mutex;
 
-use super::blocks::{BlockQ8_1, Packed};
+use super::blocks::{BlockQ8_1, OneGroup};
 #[cfg(target_arch = "x86_64")]
 use super::kernels::VNNI;
 use super::kernels::dot_tile;
@@ -18,10 +18,10 @@ pub(super) trait Tile {
     fn tile<const N: usize, const M: usize>(xs: [&[Self::W]; N], ys: [&[Self::A]; M]) -> [[f32; M]; N];
 }
 
-/// `Packed` weight blocks against Q8_1 activation blocks.
+/// One-group weight blocks against Q8_1 activation blocks.
 pub(super) struct Blocks<B>(PhantomData<B>);
 
-impl<B: Packed> Tile for Blocks<B> {
+impl<B: OneGroup> Tile for Blocks<B> {
     type W = B;
     type A = BlockQ8_1;
     fn tile<const N: usize, const M: usize>(xs: [&[B]; N], ys: [&[BlockQ8_1]; M]) -> [[f32; M]; N] {
