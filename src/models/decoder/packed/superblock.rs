@@ -293,7 +293,8 @@ pub(super) unsafe fn d_e_f32<B: Super>(x: &B) -> (f32, f32) {
 }
 
 /// One weight row of super-blocks `x` times each activation row of `a` (`x.len()` blocks
-/// each) into `out`: `row`'s numbers, eight activation rows at a time.
+/// each) into `out`: `row`'s numbers, eight activation rows at a time (`eight`), the rest one
+/// by one.
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA and F16C, and AVX-512 VNNI, VL and BW when `VNNI` (inlined into
@@ -302,57 +303,169 @@ pub(super) unsafe fn d_e_f32<B: Super>(x: &B) -> (f32, f32) {
 #[inline(always)]
 #[allow(unsafe_code)]
 unsafe fn row_body<B: Super, const VNNI: bool>(x: &[B], a: &[BlockQ8K], out: &mut [f32]) {
-    use std::arch::x86_64::*;
     let kb = x.len();
     assert!(a.len() == out.len() * kb, "activation rows out of range");
-    // SAFETY: the caller guarantees the features; the loads read each activation block's
-    // `qs` (32 bytes at `32 g`, g < 8) and `sums` (32 bytes), and the unpacking its block.
-    // Plain loops, no closures (a closure's body would not get the features).
+    let whole = out.len() / 8 * 8;
+    // SAFETY: the caller guarantees the features; the rows are inside `a` (asserted above).
     unsafe {
-        for c0 in (0..out.len()).step_by(8) {
-            let n = (out.len() - c0).min(8);
-            let (mut acc, mut acc_o) = ([0f32; 8], [0f32; 8]);
-            for (s, blk) in x.iter().enumerate() {
-                super::kernels::prefetch(std::ptr::from_ref(blk).cast(), B::BYTES);
-                let (sc, o) = blk.int_scales();
-                let ov = _mm256_loadu_si256(o.as_ptr().cast());
-                let (d, e) = d_e_f32(blk);
-                let mut q = [_mm256_setzero_si256(); 8];
-                let mut scv = [_mm256_setzero_si256(); 8];
-                for g in 0..8 {
-                    q[g] = if VNNI { blk.unpack_avx512(g) } else { blk.unpack(g) };
-                    // i16 scales (Q6_K's are i8, the others six bits): weights 0..16 in the low half.
-                    scv[g] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1] as i16), _mm_set1_epi16(sc[2 * g] as i16));
-                }
-                for i in 0..n {
-                    let a = a.get_unchecked((c0 + i) * kb + s);
-                    let mut iv = _mm256_setzero_si256();
-                    for g in 0..8 {
-                        let av = _mm256_loadu_si256(a.qs.as_ptr().add(super::QK * g).cast());
-                        // Pairs of products in i16 (at most 2 * 63 * 127: no saturation), then
-                        // times the scale and summed into i32 in one `vpdpwssd` (two
-                        // instructions where a four-product sum and a `vpmulld` took four).
-                        let pairs = _mm256_maddubs_epi16(q[g], av);
-                        iv = if VNNI {
-                            _mm256_dpwssd_epi32(iv, pairs, scv[g])
-                        } else {
-                            _mm256_add_epi32(iv, _mm256_madd_epi16(pairs, scv[g]))
-                        };
-                    }
-                    let o = hsum_i32(_mm256_madd_epi16(ov, _mm256_loadu_si256(a.sums.as_ptr().cast())));
-                    let mut isum = hsum_i32(iv);
-                    if B::CENTRE != 0 {
-                        isum -= o;
-                    }
-                    acc[i] = (d * a.d).mul_add(isum as f32, acc[i]);
-                    if B::OFFSET {
-                        acc_o[i] = (e * a.d).mul_add(o as f32, acc_o[i]);
-                    }
-                }
+        for c0 in (0..whole).step_by(8) {
+            eight::<B, VNNI>(x, &a[c0 * kb..(c0 + 8) * kb], &mut out[c0..c0 + 8]);
+        }
+        for c in whole..out.len() {
+            out[c] = one::<B, VNNI>(x, &a[c * kb..(c + 1) * kb]);
+        }
+    }
+}
+
+/// A super-block's levels (`q`, group `g`'s 32 bytes) and each group's i16 scales (`scv`:
+/// weights 0..16 in the low half; Q6_K's are i8, the others six bits), its offsets `o` as i16,
+/// and its `d` and `e`.
+///
+/// # Safety
+/// As `row_body`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn unpacked<B: Super, const VNNI: bool>(
+    blk: &B,
+) -> ([std::arch::x86_64::__m256i; 8], [std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i, (f32, f32)) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the features; the loads read the block and its offsets.
+    unsafe {
+        super::kernels::prefetch(std::ptr::from_ref(blk).cast(), B::BYTES);
+        let (sc, o) = blk.int_scales();
+        let mut q = [_mm256_setzero_si256(); 8];
+        let mut scv = [_mm256_setzero_si256(); 8];
+        for g in 0..8 {
+            q[g] = if VNNI { blk.unpack_avx512(g) } else { blk.unpack(g) };
+            scv[g] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1] as i16), _mm_set1_epi16(sc[2 * g] as i16));
+        }
+        (q, scv, _mm256_loadu_si256(o.as_ptr().cast()), d_e_f32(blk))
+    }
+}
+
+/// One super-block's integer sums with activation block `a`, as eight lanes: `i` (levels times
+/// activations times scales) and `o` (offsets times the activations' sums).
+///
+/// # Safety
+/// As `row_body`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn sums<const VNNI: bool>(
+    (q, scv, ov): (&[std::arch::x86_64::__m256i; 8], &[std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i),
+    a: &BlockQ8K,
+) -> (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the features; the loads read `a`'s `qs` (32 bytes at
+    // `32 g`, g < 8) and `sums` (32 bytes).
+    unsafe {
+        let mut iv = _mm256_setzero_si256();
+        for g in 0..8 {
+            let av = _mm256_loadu_si256(a.qs.as_ptr().add(super::QK * g).cast());
+            // Pairs of products in i16 (at most 2 * 63 * 127: no saturation), then times the
+            // scale and summed into i32 in one `vpdpwssd` (two instructions where a
+            // four-product sum and a `vpmulld` took four).
+            let pairs = _mm256_maddubs_epi16(q[g], av);
+            iv = if VNNI {
+                _mm256_dpwssd_epi32(iv, pairs, scv[g])
+            } else {
+                _mm256_add_epi32(iv, _mm256_madd_epi16(pairs, scv[g]))
+            };
+        }
+        (iv, _mm256_madd_epi16(ov, _mm256_loadu_si256(a.sums.as_ptr().cast())))
+    }
+}
+
+/// `row(x, a)` for one activation row.
+///
+/// # Safety
+/// As `row_body`; `a` holds `x.len()` blocks.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn one<B: Super, const VNNI: bool>(x: &[B], a: &[BlockQ8K]) -> f32 {
+    let (mut acc, mut acc_o) = (0f32, 0f32);
+    // SAFETY: the caller guarantees the features.
+    unsafe {
+        for (blk, a) in x.iter().zip(a) {
+            let (q, scv, ov, (d, e)) = unpacked::<B, VNNI>(blk);
+            let (iv, ov) = sums::<VNNI>((&q, &scv, ov), a);
+            let o = hsum_i32(ov);
+            let mut isum = hsum_i32(iv);
+            if B::CENTRE != 0 {
+                isum -= o;
             }
-            for i in 0..n {
-                out[c0 + i] = acc[i] - acc_o[i];
+            acc = (d * a.d).mul_add(isum as f32, acc);
+            if B::OFFSET {
+                acc_o = (e * a.d).mul_add(o as f32, acc_o);
             }
         }
+    }
+    acc - acc_o
+}
+
+/// `row(x, a_i)` for eight activation rows `a` (`x.len()` blocks each) into `out`: each
+/// super-block unpacked once for all of them, their sums added across in one go and their
+/// floats computed in lanes, with the same operations per row as `one`.
+///
+/// # Safety
+/// As `row_body`; `a` holds `8 * x.len()` blocks, `out` 8 floats.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn eight<B: Super, const VNNI: bool>(x: &[B], a: &[BlockQ8K], out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let kb = x.len();
+    // SAFETY: the caller guarantees the features and the rows; `out` holds 8 floats.
+    unsafe {
+        let (mut acc, mut acc_o) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        for (s, blk) in x.iter().enumerate() {
+            let (q, scv, ov, (d, e)) = unpacked::<B, VNNI>(blk);
+            let mut iv = [_mm256_setzero_si256(); 8];
+            let mut ov8 = [_mm256_setzero_si256(); 8];
+            let mut ad = [0f32; 8];
+            for i in 0..8 {
+                let a = a.get_unchecked(i * kb + s);
+                (iv[i], ov8[i]) = sums::<VNNI>((&q, &scv, ov), a);
+                ad[i] = a.d;
+            }
+            let mut isum = hsum8(&iv);
+            let osum = hsum8(&ov8);
+            if B::CENTRE != 0 {
+                isum = _mm256_sub_epi32(isum, osum);
+            }
+            let ad = _mm256_loadu_ps(ad.as_ptr());
+            acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(d), ad), _mm256_cvtepi32_ps(isum), acc);
+            if B::OFFSET {
+                acc_o = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(e), ad), _mm256_cvtepi32_ps(osum), acc_o);
+            }
+        }
+        _mm256_storeu_ps(out.as_mut_ptr(), _mm256_sub_ps(acc, acc_o));
+    }
+}
+
+/// `out` lane `i`: the sum of `v[i]`'s eight lanes (pairwise adds across the rows, then the
+/// two halves).
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn hsum8(v: &[std::arch::x86_64::__m256i; 8]) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2; no memory is touched.
+    unsafe {
+        // t: lanes 0..4 the pair sums of two rows' low halves, 4..8 of their high halves.
+        let t = [
+            _mm256_hadd_epi32(v[0], v[1]),
+            _mm256_hadd_epi32(v[2], v[3]),
+            _mm256_hadd_epi32(v[4], v[5]),
+            _mm256_hadd_epi32(v[6], v[7]),
+        ];
+        // u: rows 0..4 (u0) and 4..8 (u1), each half holding one half-row sum per lane.
+        let (u0, u1) = (_mm256_hadd_epi32(t[0], t[1]), _mm256_hadd_epi32(t[2], t[3]));
+        _mm256_add_epi32(_mm256_permute2x128_si256::<0x20>(u0, u1), _mm256_permute2x128_si256::<0x31>(u0, u1))
     }
 }
