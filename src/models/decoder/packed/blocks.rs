@@ -13,6 +13,7 @@ use super::QK;
 use super::kernels::{AVX2, quantize_avx2};
 use super::kernels::{dot, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+use super::kquants_low::{BlockQ2K, BlockQ3K};
 use super::superblock::{BlockQ8K, row};
 
 /// 32 weights: `w = d * (q - 8)`, `q` in 0..16, two per byte (low nibbles first half).
@@ -96,9 +97,9 @@ pub trait Packed: GgmlType + Copy + PartialEq + std::fmt::Debug + Send + Sync + 
     const SIGNED: bool = false;
     /// Weight `j` as the integer the scale multiplies (`q - c`, or the signed `q`).
     fn level(&self, j: usize) -> i32;
-    /// Group `g`'s scales as f32: `d` of its first and of its last 16 weights (they differ only
-    /// in Q6_K), and `m` (0 without `OFFSET`).
-    fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], f32);
+    /// Group `g`'s scales as f32: `d` and `m` (0 without `OFFSET`) of its first and of its
+    /// last 16 weights (they differ only in the K-quants).
+    fn scales(&self, table: &[f32], g: usize) -> ([f32; 2], [f32; 2]);
     /// Group `g`'s 32 `q` as bytes, weight `j` in byte `j` (signed for `SIGNED` blocks), before
     /// `CENTRE` is subtracted.
     ///
@@ -214,9 +215,9 @@ pub(super) unsafe fn nibbles(qs: &[u8; QK / 2]) -> std::arch::x86_64::__m256i {
 
 /// `([d, d], 0)` for blocks without an offset (Q4_0, Q5_0, Q8_0).
 #[inline(always)]
-fn scale_only(t: &[f32], d: u16) -> ([f32; 2], f32) {
+fn scale_only(t: &[f32], d: u16) -> ([f32; 2], [f32; 2]) {
     let d = t[usize::from(d)];
-    ([d, d], 0.0)
+    ([d, d], [0.0; 2])
 }
 
 /// `d` in lane 0 and 0 in lane 1 (F16C), for blocks without an offset; inlined into the kernels.
@@ -235,7 +236,7 @@ fn scale_only_f16c(d: u16) -> std::arch::x86_64::__m128 {
 macro_rules! scale_only_block {
     () => {
         #[inline(always)]
-        fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+        fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], [f32; 2]) {
             scale_only(t, self.d)
         }
     };
@@ -270,7 +271,7 @@ impl Packed for BlockQ4_1 {
     }
 
     #[inline(always)]
-    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], [f32; 2]) {
         d_and_m(t, self.d, self.m)
     }
 
@@ -285,9 +286,9 @@ impl Packed for BlockQ4_1 {
 
 /// `([d, d], m)` for blocks with an offset (Q4_1, Q5_1).
 #[inline(always)]
-fn d_and_m(t: &[f32], d: u16, m: u16) -> ([f32; 2], f32) {
-    let d = t[usize::from(d)];
-    ([d, d], t[usize::from(m)])
+fn d_and_m(t: &[f32], d: u16, m: u16) -> ([f32; 2], [f32; 2]) {
+    let (d, m) = (t[usize::from(d)], t[usize::from(m)]);
+    ([d, d], [m, m])
 }
 
 /// `d` and `m` (lanes 0 and 1) from the two f16 at `at` (Q4_1's and Q5_1's first fields).
@@ -391,7 +392,7 @@ impl Packed for BlockQ5_1 {
     five_bit_block!();
 
     #[inline(always)]
-    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], f32) {
+    fn scales(&self, t: &[f32], _: usize) -> ([f32; 2], [f32; 2]) {
         d_and_m(t, self.d, self.m)
     }
 }
@@ -486,7 +487,7 @@ pub(super) fn to_float<B: Packed>(xs: &[B], ys: &mut [f32]) {
         for (g, out) in out.chunks_exact_mut(QK).enumerate() {
             let (d, m) = b.scales(t, g);
             for (j, o) in out.iter_mut().enumerate() {
-                *o = b.level(QK * g + j) as f32 * d[j / (QK / 2)] + m;
+                *o = b.level(QK * g + j) as f32 * d[j / (QK / 2)] + m[j / (QK / 2)];
             }
         }
     }
@@ -545,6 +546,8 @@ ggml_type!(BlockQ4_1, GgmlDType::Q4_1);
 ggml_type!(BlockQ5_0, GgmlDType::Q5_0);
 ggml_type!(BlockQ5_1, GgmlDType::Q5_1);
 ggml_type!(BlockQ8_0, GgmlDType::Q8_0);
+ggml_type!(BlockQ2K, GgmlDType::Q2K, super_block);
+ggml_type!(BlockQ3K, GgmlDType::Q3K, super_block);
 ggml_type!(BlockQ4K, GgmlDType::Q4K, super_block);
 ggml_type!(BlockQ5K, GgmlDType::Q5K, super_block);
 ggml_type!(BlockQ6K, GgmlDType::Q6K, super_block);

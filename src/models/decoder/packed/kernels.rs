@@ -18,7 +18,7 @@ pub(super) fn dot<B: OneGroup>(xs: &[B], ys: &[BlockQ8_1], table: &[f32]) -> f32
         for (j, &a) in y.qs.iter().enumerate() {
             acc[j / (QK / 2)] += x.level(j) * i32::from(a);
         }
-        let ([lo, hi], m) = x.scales(table, 0);
+        let ([lo, hi], [m, _]) = x.scales(table, 0);
         sum += (acc[0] as f32 * lo + acc[1] as f32 * hi) * y.d + m * y.s;
     }
     sum

@@ -232,8 +232,7 @@ unsafe fn rows<B: Super, W: Width, const L: usize, const M: usize>(
                         lo = W::products(lo, w[t], pieces.add(t).read_unaligned());
                         hi = W::products(hi, w[t + 4], pieces.add(t + 4).read_unaligned());
                     }
-                    let sum = if B::CENTRE != 0 {
-                        // Q6_K: each 16 weights have their own scale.
+                    let sum = if B::HALF_SCALES {
                         let lo = W::mullo_i(lo, W::load_i(p.sc[2 * g].as_ptr().cast()));
                         W::add_i(lo, W::mullo_i(hi, W::load_i(p.sc[2 * g + 1].as_ptr().cast())))
                     } else {

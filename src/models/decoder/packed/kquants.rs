@@ -9,6 +9,8 @@ use candle_core::quantized::k_quants::{self, GgmlType};
 use super::QK;
 use super::blocks::Packed;
 use super::superblock::Super;
+#[cfg(target_arch = "x86_64")]
+use super::superblock::spread;
 
 /// 256 weights: group `g` is `w = d * sc[g] * q - dmin * mn[g]`, `q` in 0..16, with the 6-bit
 /// `sc` and `mn` packed in `scales` (llama.cpp's `get_scale_min_k4`); groups `2i` and `2i + 1`
@@ -56,10 +58,10 @@ fn scale_min(q: &[u8; 12], g: usize) -> (u8, u8) {
 }
 
 /// Group `g`'s `[d * sc, d * sc]` and `-dmin * mn` (Q4_K and Q5_K), for dequantization.
-fn scales_k4(t: &[f32], (d, dmin): (u16, u16), q: &[u8; 12], g: usize) -> ([f32; 2], f32) {
+fn scales_k4(t: &[f32], (d, dmin): (u16, u16), q: &[u8; 12], g: usize) -> ([f32; 2], [f32; 2]) {
     let (sc, mn) = scale_min(q, g);
-    let d = t[usize::from(d)] * f32::from(sc);
-    ([d, d], -(t[usize::from(dmin)] * f32::from(mn)))
+    let (d, m) = (t[usize::from(d)] * f32::from(sc), -(t[usize::from(dmin)] * f32::from(mn)));
+    ([d, d], [m, m])
 }
 
 /// Weight `j`'s four bits in Q4_K and Q5_K (the scalar twin of `nibbles_k4`).
@@ -112,7 +114,7 @@ impl BlockQ6K {
 macro_rules! k4_groups {
     () => {
         #[inline(always)]
-        fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
+        fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], [f32; 2]) {
             scales_k4(t, (self.d, self.dmin), &self.scales, g)
         }
     };
@@ -218,9 +220,9 @@ impl Packed for BlockQ6K {
     }
 
     #[inline(always)]
-    fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], f32) {
+    fn scales(&self, t: &[f32], g: usize) -> ([f32; 2], [f32; 2]) {
         let d = t[usize::from(self.d)];
-        ([d * f32::from(self.scales[2 * g]), d * f32::from(self.scales[2 * g + 1])], 0.0)
+        ([d * f32::from(self.scales[2 * g]), d * f32::from(self.scales[2 * g + 1])], [0.0; 2])
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -263,10 +265,35 @@ fn int_scales_k4(scales: &[u8; 12]) -> ([i32; 16], [i16; 16]) {
     (sc, o)
 }
 
+/// `Super::scale_lanes` of Q4_K and Q5_K: llama.cpp's unpacking of the 12 scale bytes in
+/// 32-bit words (the eight 6-bit scales, and the eight minimums), each minimum for both halves.
+///
+/// # Safety
+/// The CPU must have AVX2 (inlined into the kernels built for it).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn scale_lanes_k4(scales: &[u8; 12]) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i) {
+    use std::arch::x86_64::*;
+    let w = |i: usize| u32::from_le_bytes([scales[i], scales[i + 1], scales[i + 2], scales[i + 3]]);
+    let (u0, u1, u2) = (w(0), w(4), w(8));
+    let (m1, m2, m3) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
+    let sc = [u0 & m1, (u2 & m2) | (((u0 >> 6) & m3) << 4)];
+    let mn = [u1 & m1, ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4)];
+    // SAFETY: the caller guarantees AVX2; no memory is touched.
+    unsafe {
+        let sc = _mm_set_epi32(0, 0, sc[1] as i32, sc[0] as i32);
+        let mn = _mm_set_epi32(0, 0, mn[1] as i32, mn[0] as i32);
+        (spread::<false, false>(sc), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn)))
+    }
+}
+
 /// `Super` for Q4_K and Q5_K: six-bit scales and minimums per group.
 macro_rules! k4_super {
     ($($block:ty),*) => {$(
         impl Super for $block {
+            const HALF_SCALES: bool = false;
+
             #[inline(always)]
             fn d_e(&self) -> (u16, u16) {
                 (self.d, self.dmin)
@@ -275,6 +302,14 @@ macro_rules! k4_super {
             #[inline(always)]
             fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
                 int_scales_k4(&self.scales)
+            }
+
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            #[allow(unsafe_code)]
+            unsafe fn scale_lanes(&self) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i) {
+                // SAFETY: the caller guarantees AVX2, as `scale_lanes_k4` needs.
+                unsafe { scale_lanes_k4(&self.scales) }
             }
         }
     )*};
@@ -291,5 +326,17 @@ impl Super for BlockQ6K {
     #[inline(always)]
     fn int_scales(&self) -> ([i32; 16], [i16; 16]) {
         (self.scales.map(i32::from), self.scales.map(|s| 32 * i16::from(s)))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn scale_lanes(&self) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees AVX2; the load reads the 16 bytes of `scales`.
+        unsafe {
+            let b = _mm_loadu_si128(self.scales.as_ptr().cast());
+            (spread::<true, true>(b), _mm256_slli_epi16(_mm256_cvtepi8_epi16(b), 5))
+        }
     }
 }

@@ -22,6 +22,7 @@ mod kernels;
 #[cfg(target_arch = "x86_64")]
 mod kpanels;
 mod kquants;
+mod kquants_low;
 #[cfg(target_arch = "x86_64")]
 mod panels;
 mod superblock;
@@ -36,6 +37,7 @@ pub use blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ8_
 use blocks::{parse, to_float};
 pub use half::{Half, HalfMatrix, f32_rows};
 pub use kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+pub use kquants_low::{BlockQ2K, BlockQ3K};
 use superblock::QK_K;
 pub use superblock::{BlockQ8K, Super, quantize_rows_k};
 use tiles::{Blocks, sweep_rows, tiled, wide_tiles};
@@ -157,7 +159,11 @@ impl Inputs {
         for m in matrices {
             match m {
                 PackedMatrix::Half(_) => {}
-                PackedMatrix::Q4K(_) | PackedMatrix::Q5K(_) | PackedMatrix::Q6K(_) => sup = true,
+                PackedMatrix::Q2K(_)
+                | PackedMatrix::Q3K(_)
+                | PackedMatrix::Q4K(_)
+                | PackedMatrix::Q5K(_)
+                | PackedMatrix::Q6K(_) => sup = true,
                 _ => one = true,
             }
         }
@@ -186,6 +192,8 @@ pub enum PackedMatrix {
     Q5_0(BlockMatrix<BlockQ5_0>),
     Q5_1(BlockMatrix<BlockQ5_1>),
     Q8_0(BlockMatrix<BlockQ8_0>),
+    Q2K(BlockMatrix<BlockQ2K>),
+    Q3K(BlockMatrix<BlockQ3K>),
     Q4K(BlockMatrix<BlockQ4K>),
     Q5K(BlockMatrix<BlockQ5K>),
     Q6K(BlockMatrix<BlockQ6K>),
@@ -221,6 +229,14 @@ macro_rules! each {
                 let $wrap = PackedMatrix::Q8_0;
                 $body
             }
+            PackedMatrix::Q2K($m) => {
+                let $wrap = PackedMatrix::Q2K;
+                $body
+            }
+            PackedMatrix::Q3K($m) => {
+                let $wrap = PackedMatrix::Q3K;
+                $body
+            }
             PackedMatrix::Q4K($m) => {
                 let $wrap = PackedMatrix::Q4K;
                 $body
@@ -252,6 +268,8 @@ macro_rules! by_kind {
             PackedMatrix::Q5_1($m) => $one,
             PackedMatrix::Q8_0($m) => $one,
             PackedMatrix::Half($m) => $one,
+            PackedMatrix::Q2K($m) => $k,
+            PackedMatrix::Q3K($m) => $k,
             PackedMatrix::Q4K($m) => $k,
             PackedMatrix::Q5K($m) => $k,
             PackedMatrix::Q6K($m) => $k,
@@ -275,7 +293,7 @@ pub fn reads_stored(dtype: GgmlDType) -> bool {
     match dtype {
         GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0 => true,
         #[cfg(target_arch = "x86_64")]
-        GgmlDType::Q4K | GgmlDType::Q5K | GgmlDType::Q6K => *kernels::AVX2,
+        GgmlDType::Q2K | GgmlDType::Q3K | GgmlDType::Q4K | GgmlDType::Q5K | GgmlDType::Q6K => *kernels::AVX2,
         _ => false,
     }
 }
@@ -311,6 +329,8 @@ impl PackedMatrix {
             GgmlDType::Q5_0 => make(rows, cols, src).map(Self::Q5_0),
             GgmlDType::Q5_1 => make(rows, cols, src).map(Self::Q5_1),
             GgmlDType::Q8_0 => make(rows, cols, src).map(Self::Q8_0),
+            GgmlDType::Q2K => make(rows, cols, src).map(Self::Q2K),
+            GgmlDType::Q3K => make(rows, cols, src).map(Self::Q3K),
             GgmlDType::Q4K => make(rows, cols, src).map(Self::Q4K),
             GgmlDType::Q5K => make(rows, cols, src).map(Self::Q5K),
             GgmlDType::Q6K => make(rows, cols, src).map(Self::Q6K),

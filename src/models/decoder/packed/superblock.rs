@@ -64,6 +64,9 @@ impl GgmlType for BlockQ8K {
 
 /// A K-quant super-block as the integer kernels read it.
 pub trait Super: Packed {
+    /// Whether a group's two 16-weight halves can have different scales (Q2_K, Q3_K, Q6_K);
+    /// Q4_K and Q5_K have one per group, which the prompt panels apply once to both halves.
+    const HALF_SCALES: bool = true;
     /// The f16 bits of `d` (the levels' scale) and `e` (what multiplies the offsets: Q4_K's and
     /// Q5_K's `dmin`; Q6_K has none).
     fn d_e(&self) -> (u16, u16);
@@ -71,6 +74,57 @@ pub trait Super: Packed {
     /// activations' sum (Q4_K and Q5_K: the group's minimum, taken away through `e`; Q6_K:
     /// `32 * scale`, its levels' centre, taken away in integers).
     fn int_scales(&self) -> ([i32; 16], [i16; 16]);
+    /// `int_scales` as the decode rows read them: group `g`'s two scales in i16 lanes (the first
+    /// 16 weights' in the low half), and the 16 offsets as i16. The block types build them in
+    /// vectors: from the arrays, the scales took more instructions than a super-block's products
+    /// in a one-sequence decode step.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 (inlined into the kernels built for it).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn scale_lanes(&self) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i) {
+        use std::arch::x86_64::*;
+        let (sc, o) = self.int_scales();
+        // SAFETY: the caller guarantees AVX2; the load reads the 32 bytes of `o`.
+        // Plain loops, no closures: a closure's body would not get the kernels' features.
+        unsafe {
+            let mut lanes = [_mm256_setzero_si256(); 8];
+            for (g, lane) in lanes.iter_mut().enumerate() {
+                *lane = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1] as i16), _mm_set1_epi16(sc[2 * g] as i16));
+            }
+            (lanes, _mm256_loadu_si256(o.as_ptr().cast()))
+        }
+    }
+}
+
+/// Scale bytes `b` (signed when `SIGNED`) to `Super::scale_lanes`'s i16 lanes: group `g`'s from
+/// bytes `2 g` and `2 g + 1` (`HALVES`), or byte `g` for both halves.
+///
+/// # Safety
+/// The CPU must have AVX2 (inlined into the kernels built for it).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(super) unsafe fn spread<const SIGNED: bool, const HALVES: bool>(
+    b: std::arch::x86_64::__m128i,
+) -> [std::arch::x86_64::__m256i; 8] {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2; no memory is touched.
+    unsafe {
+        let v = _mm256_broadcastsi128_si256(b);
+        let mut out = [_mm256_setzero_si256(); 8];
+        for (g, out) in out.iter_mut().enumerate() {
+            let (lo, hi) = if HALVES { (2 * g, 2 * g + 1) } else { (g, g) };
+            // Each i16 gets the byte in its high half and zero below (index 0x80), then is
+            // shifted down, the sign kept for signed scales.
+            let (lo, hi) = (((lo << 8) | 0x80) as i16, ((hi << 8) | 0x80) as i16);
+            let r = _mm256_shuffle_epi8(v, _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo)));
+            *out = if SIGNED { _mm256_srai_epi16(r, 8) } else { _mm256_srli_epi16(r, 8) };
+        }
+        out
+    }
 }
 
 /// Each `k`-wide row of `x` as Q8_K blocks (llama.cpp's `quantize_row_q8_K_ref`: the value of
@@ -333,14 +387,12 @@ unsafe fn unpacked<B: Super, const VNNI: bool>(
     // SAFETY: the caller guarantees the features; the loads read the block and its offsets.
     unsafe {
         super::kernels::prefetch(std::ptr::from_ref(blk).cast(), B::BYTES);
-        let (sc, o) = blk.int_scales();
+        let (scv, ov) = blk.scale_lanes();
         let mut q = [_mm256_setzero_si256(); 8];
-        let mut scv = [_mm256_setzero_si256(); 8];
-        for g in 0..8 {
-            q[g] = if VNNI { blk.unpack_avx512(g) } else { blk.unpack(g) };
-            scv[g] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1] as i16), _mm_set1_epi16(sc[2 * g] as i16));
+        for (g, q) in q.iter_mut().enumerate() {
+            *q = if VNNI { blk.unpack_avx512(g) } else { blk.unpack(g) };
         }
-        (q, scv, _mm256_loadu_si256(o.as_ptr().cast()), d_e_f32(blk))
+        (q, scv, ov, d_e_f32(blk))
     }
 }
 

@@ -3,6 +3,7 @@ use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, F16, 
 use super::kernels::{AVX2, VNNI, dot_avx2, dot_vnni};
 use super::kernels::{dot, dot_tile, quantize, vec_dot};
 use super::kquants::{BlockQ4K, BlockQ5K, BlockQ6K};
+use super::kquants_low::{BlockQ2K, BlockQ3K};
 use super::superblock::{self, BlockQ8K, Super};
 use super::*;
 use candle_core::quantized::QTensor;
@@ -92,7 +93,7 @@ fn matches_candle<B: OneGroup>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Pac
                     .enumerate()
                     .map(|(i, (xb, wb))| {
                         let d = xb.iter().fold(0f32, |a, v| a.max(v.abs())) / 127.0;
-                        let m = blocks[r * nw + i].scales(F16.as_slice(), 0).1;
+                        let m = blocks[r * nw + i].scales(F16.as_slice(), 0).1[0];
                         let sum = xb.iter().sum::<f32>().abs() + 64.0 * d;
                         0.57 * d * wb.iter().map(|w| w.abs()).sum::<f32>() + m.abs() * sum / 1024.0
                     })
@@ -115,7 +116,8 @@ fn matches_candle<B: OneGroup>(dtype: GgmlDType, wrap: fn(BlockMatrix<B>) -> Pac
     let slow = dot(&blocks[..nw], ys, F16.as_slice());
     // Exact up to float rounding, but for Q4_1's `m * s`, where `s` went through f16 as
     // llama.cpp stores it (relative error 2^-11).
-    let s_rounding: f32 = ys.iter().enumerate().map(|(i, y)| (blocks[i].scales(F16.as_slice(), 0).1 * y.s).abs()).sum();
+    let s_rounding: f32 =
+        ys.iter().enumerate().map(|(i, y)| (blocks[i].scales(F16.as_slice(), 0).1[0] * y.s).abs()).sum();
     let tol = 1e-4 * plain.abs().max(1.0) + s_rounding / 1024.0;
     assert!((plain - slow).abs() <= tol, "{dtype:?}: {plain} vs {slow}");
     // Every kernel this CPU can run, for one or four weight rows against one or four
@@ -265,6 +267,16 @@ fn k_matches_candle<B: Super>(dtype: GgmlDType) {
 }
 
 #[test]
+fn q2_k_matches_candle() {
+    k_matches_candle::<BlockQ2K>(GgmlDType::Q2K);
+}
+
+#[test]
+fn q3_k_matches_candle() {
+    k_matches_candle::<BlockQ3K>(GgmlDType::Q3K);
+}
+
+#[test]
 fn q4_k_matches_candle() {
     k_matches_candle::<BlockQ4K>(GgmlDType::Q4K);
 }
@@ -321,13 +333,14 @@ fn the_q8_k_quantizer_is_llama_cpps() {
 #[test]
 fn other_block_types_are_left_to_candle() {
     assert!(PackedMatrix::from_bytes(GgmlDType::Q8_0, &[0; 33], 1, 32).unwrap().is_err());
-    assert!(PackedMatrix::from_bytes(GgmlDType::Q3K, &[0; 110], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q3K, &[0; 110], 1, 128).unwrap().is_err());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q8K, &[0; 292], 1, 256).is_none());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5K, &[0; 176], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4K, &[0; 144], 1, 128).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_0, &[0; 23], 1, 32).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q4_0, &[0; 19], 1, 32).unwrap().is_err());
     assert!(PackedMatrix::from_bytes(GgmlDType::Q5_1, &[0; 25], 1, 32).unwrap().is_err());
-    assert!(PackedMatrix::from_bytes(GgmlDType::Q2K, &[0; 84], 1, 256).is_none());
+    assert!(PackedMatrix::from_bytes(GgmlDType::Q2K, &[0; 83], 1, 256).unwrap().is_err());
 }
 
 #[test]
