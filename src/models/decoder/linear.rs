@@ -18,7 +18,7 @@ pub enum Weight {
     /// AVX2; any type off the CPU): candle's quantized matmul, which quantizes the activations
     /// once and runs llama.cpp's block dot products on its thread pool.
     Quant(Arc<QTensor>),
-    /// Blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) or f16/bf16 values with hfx's
+    /// Blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K to Q6_K) or f16/bf16 values with hfx's
     /// kernels (see `packed`).
     Packed(Arc<PackedMatrix>),
 }

@@ -1,4 +1,4 @@
-//! Prompt matmuls of K-quant super-blocks (Q4_K, Q5_K, Q6_K) times Q8_K activations, weight
+//! Prompt matmuls of K-quant super-blocks (Q2_K to Q6_K) times Q8_K activations, weight
 //! rows side by side in the lanes of one register as in `panels`: sixteen with AVX-512 VNNI,
 //! eight with AVX2.
 //!

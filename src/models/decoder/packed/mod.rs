@@ -1,5 +1,5 @@
 //! hfx's CPU matrix kernels: GGUF weight blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) times Q8_1
-//! activations, K-quant super-blocks (Q4_K, Q5_K, Q6_K) times Q8_K activations (`superblock`),
+//! activations, K-quant super-blocks (Q2_K to Q6_K) times Q8_K activations (`superblock`),
 //! and f16/bf16 matrices times f32 activations (`half`), in shared tiles (`tiles`).
 //!
 //! Why blocks of its own: candle's quantized matmul has AVX2 dot products for Q4_0, Q8_0 and the

@@ -1,4 +1,4 @@
-//! K-quant matrices (Q4_K, Q5_K, Q6_K) times activations rounded as llama.cpp rounds them for
+//! K-quant matrices (Q2_K to Q6_K) times activations rounded as llama.cpp rounds them for
 //! these types: Q8_K, one scale per 256 values, with the sum of each 16. A super-block's
 //! products are summed in integers, scales included, and only then turned to floats, as
 //! llama.cpp's kernels do.
