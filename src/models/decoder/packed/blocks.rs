@@ -154,38 +154,33 @@ pub trait OneGroup: Packed + GgmlType<VecDotType = BlockQ8_1> {
     }
 }
 
-/// `OneGroup` for a block whose scales are `d` alone (`d`) or `d` and `m` (`d_m`: its first
-/// two fields).
+/// `OneGroup` for a block, `$body` giving its `d_m` from the block `$b`.
 macro_rules! one_group {
-    ($block:ty, d) => {
+    ($block:ty, |$b:ident| $body:expr) => {
         const _: () = assert!(<$block as Packed>::GROUPS == 1);
         impl OneGroup for $block {
             #[cfg(target_arch = "x86_64")]
             #[inline(always)]
             #[allow(unsafe_code)]
             unsafe fn d_m(&self) -> std::arch::x86_64::__m128 {
-                scale_only_f16c(self.d)
-            }
-        }
-    };
-    ($block:ty, d_m) => {
-        const _: () = assert!(<$block as Packed>::GROUPS == 1);
-        impl OneGroup for $block {
-            #[cfg(target_arch = "x86_64")]
-            #[inline(always)]
-            #[allow(unsafe_code)]
-            unsafe fn d_m(&self) -> std::arch::x86_64::__m128 {
-                // SAFETY: the caller guarantees F16C; `d` and `m` lead the `repr(C)` block.
-                unsafe { d_and_m_f16c(std::ptr::from_ref(self).cast()) }
+                let $b = self;
+                $body
             }
         }
     };
 }
-one_group!(BlockQ4_0, d);
-one_group!(BlockQ4_1, d_m);
-one_group!(BlockQ5_0, d);
-one_group!(BlockQ5_1, d_m);
-one_group!(BlockQ8_0, d);
+one_group!(BlockQ4_0, |b| scale_only_f16c(b.d));
+one_group!(BlockQ5_0, |b| scale_only_f16c(b.d));
+one_group!(BlockQ8_0, |b| scale_only_f16c(b.d));
+// `d` and `m` lead these `repr(C)` blocks.
+one_group!(BlockQ4_1, |b| {
+    // SAFETY: the caller guarantees F16C; the 4 bytes read are `d` and `m`.
+    unsafe { d_and_m_f16c(std::ptr::from_ref(b).cast()) }
+});
+one_group!(BlockQ5_1, |b| {
+    // SAFETY: as for Q4_1.
+    unsafe { d_and_m_f16c(std::ptr::from_ref(b).cast()) }
+});
 
 /// Weight `j`'s four bits: low nibbles hold weights 0..16, high nibbles 16..32 (the scalar
 /// twin of `nibbles`).
