@@ -26,6 +26,9 @@ pub enum ModelError {
     #[error("`{path}` is not a valid GGUF file: {reason}")]
     BadGguf { path: PathBuf, reason: String },
 
+    #[error("`{path}` holds {dtype} tensors (GGUF type {id}), which hfx cannot read yet")]
+    UnsupportedTensorType { path: PathBuf, dtype: &'static str, id: u32 },
+
     #[error("GGUF metadata key `{key}` in `{path}` is missing or has the wrong type")]
     GgufKey { path: PathBuf, key: String },
 
@@ -123,6 +126,11 @@ impl crate::report::Hint for ModelError {
             ModelError::Device { .. } => "check the device index and drivers, or use `--device cpu`".into(),
             ModelError::BadGguf { .. } => {
                 "the file may be truncated or not a GGUF file; re-download it (`hfx download --force`)".into()
+            }
+            ModelError::UnsupportedTensorType { .. } => {
+                "hfx reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and Q2_K to Q6_K (the K-quant files: \
+                 Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K); name one of those, e.g. `org/repo:Q4_K_M`"
+                    .into()
             }
             ModelError::UnsupportedGgufTokenizer { .. } => {
                 "supported GGUF tokenizers: `gpt2` (byte-level BPE) and `llama` (SentencePiece); \

@@ -33,7 +33,40 @@ fn read_content(path: &Path) -> Result<Content> {
     let file = fs_err::File::open(path)?;
     // The metadata is hundreds of thousands of small reads (one per vocabulary entry).
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    Content::read(&mut reader).map_err(|e| ModelError::BadGguf { path: path.to_path_buf(), reason: candle_message(&e) })
+    Content::read(&mut reader).map_err(|e| {
+        let (path, reason) = (path.to_path_buf(), candle_message(&e));
+        // candle stops at the first tensor of a type it does not know: a valid file of a
+        // quantization hfx has no kernels for (IQ4_NL, IQ2_XS, ...), not a damaged download.
+        match reason.strip_prefix("unknown dtype for tensor ").and_then(|id| id.trim().parse().ok()) {
+            Some(id) => ModelError::UnsupportedTensorType { path, dtype: ggml_type_name(id), id },
+            None => ModelError::BadGguf { path, reason },
+        }
+    })
+}
+
+/// The name of a GGUF tensor type candle does not read (ggml's `ggml_type` numbering).
+fn ggml_type_name(id: u32) -> &'static str {
+    match id {
+        4 | 5 => "Q4_2/Q4_3 (removed from ggml)",
+        16 => "IQ2_XXS",
+        17 => "IQ2_XS",
+        18 => "IQ3_XXS",
+        19 => "IQ1_S",
+        20 => "IQ4_NL",
+        21 => "IQ3_S",
+        22 => "IQ2_S",
+        23 => "IQ4_XS",
+        24 => "I8",
+        25 => "I16",
+        26 => "I32",
+        27 => "I64",
+        28 => "F64",
+        29 => "IQ1_M",
+        34 => "TQ1_0",
+        35 => "TQ2_0",
+        39 => "MXFP4",
+        _ => "unknown",
+    }
 }
 
 /// `(prefix, number, count)` of a split file name `prefix-00002-of-00003.gguf` (1-based).
@@ -255,5 +288,37 @@ pub fn value_i32(v: &Value) -> Option<i32> {
         Value::U8(x) => Some(i32::from(*x)),
         Value::I64(x) => i32::try_from(*x).ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tensor_type_without_kernels_is_named_not_taken_for_damage() {
+        // A GGUF v3 header with one IQ4_NL tensor (ggml type 20), as llama-quantize writes.
+        let mut b = Vec::new();
+        b.extend_from_slice(b"GGUF");
+        b.extend_from_slice(&3u32.to_le_bytes());
+        b.extend_from_slice(&1u64.to_le_bytes());
+        b.extend_from_slice(&0u64.to_le_bytes());
+        let name = b"blk.0.ffn_down.weight";
+        b.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        b.extend_from_slice(name);
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&32u64.to_le_bytes());
+        b.extend_from_slice(&20u32.to_le_bytes());
+        b.extend_from_slice(&0u64.to_le_bytes());
+        b.resize(b.len() + 64, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m-IQ4_NL.gguf");
+        fs_err::write(&path, &b).unwrap();
+        let e = read_content(&path).unwrap_err();
+        assert!(matches!(e, ModelError::UnsupportedTensorType { dtype: "IQ4_NL", id: 20, .. }), "{e}");
+        assert!(e.to_string().contains("holds IQ4_NL tensors (GGUF type 20)"), "{e}");
+        // A truncated file is still reported as one.
+        fs_err::write(&path, &b[..20]).unwrap();
+        assert!(matches!(read_content(&path).unwrap_err(), ModelError::BadGguf { .. }));
     }
 }
