@@ -75,28 +75,15 @@ pub trait Super: Packed {
     /// `32 * scale`, its levels' centre, taken away in integers).
     fn int_scales(&self) -> ([i32; 16], [i16; 16]);
     /// `int_scales` as the decode rows read them: group `g`'s two scales in i16 lanes (the first
-    /// 16 weights' in the low half), and the 16 offsets as i16. The block types build them in
-    /// vectors: from the arrays, the scales took more instructions than a super-block's products
-    /// in a one-sequence decode step.
+    /// 16 weights' in the low half), and the 16 offsets as i16. Built in vectors (`spread`):
+    /// from the arrays, the scales took more instructions than a super-block's products in a
+    /// one-sequence decode step.
     ///
     /// # Safety
     /// The CPU must have AVX2 (inlined into the kernels built for it).
     #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
     #[allow(unsafe_code)]
-    unsafe fn scale_lanes(&self) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i) {
-        use std::arch::x86_64::*;
-        let (sc, o) = self.int_scales();
-        // SAFETY: the caller guarantees AVX2; the load reads the 32 bytes of `o`.
-        // Plain loops, no closures: a closure's body would not get the kernels' features.
-        unsafe {
-            let mut lanes = [_mm256_setzero_si256(); 8];
-            for (g, lane) in lanes.iter_mut().enumerate() {
-                *lane = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1] as i16), _mm_set1_epi16(sc[2 * g] as i16));
-            }
-            (lanes, _mm256_loadu_si256(o.as_ptr().cast()))
-        }
-    }
+    unsafe fn scale_lanes(&self) -> ([std::arch::x86_64::__m256i; 8], std::arch::x86_64::__m256i);
 }
 
 /// Scale bytes `b` (signed when `SIGNED`) to `Super::scale_lanes`'s i16 lanes: group `g`'s from
